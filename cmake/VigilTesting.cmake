@@ -1,0 +1,13 @@
+# vigil_add_test(NAME name SOURCES ... LIBS ... [TIMEOUT s])
+# Builds one GoogleTest executable and registers each of its test cases with ctest.
+function(vigil_add_test)
+    cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;LIBS" ${ARGN})
+    if(NOT ARG_TIMEOUT)
+        set(ARG_TIMEOUT 120)
+    endif()
+    find_package(GTest REQUIRED)
+    add_executable(${ARG_NAME} ${ARG_SOURCES})
+    target_link_libraries(${ARG_NAME} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock)
+    include(GoogleTest)
+    gtest_discover_tests(${ARG_NAME} PROPERTIES TIMEOUT ${ARG_TIMEOUT} DISCOVERY_TIMEOUT 60)
+endfunction()

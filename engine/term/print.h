@@ -1,0 +1,27 @@
+#pragma once
+
+// Elixir 1.14 `inspect/1` text for terms.
+
+#include "term/term.h"
+
+#include <string>
+
+namespace vigil {
+
+struct InspectOptions {
+    // Stop after this many characters and end with "..." (0 = unlimited). Used for bounded previews.
+    size_t limitChars = 0;
+    // Print lists of printable code points as 'charlists' (Elixir's default).
+    bool charlists = true;
+};
+
+std::string inspect(const Term& t, const InspectOptions& options = {});
+void inspectTo(std::string& out, const Term& t, const InspectOptions& options = {});
+
+// Text of an atom as Elixir prints it: `:ok`, `:"foo bar"`, `nil`, `true`, `Foo.Bar` for Elixir aliases.
+std::string inspectAtom(Atom a);
+
+// Elixir/Erlang shortest round-trip float text: 1.0, 0.1, 1.0e20, 1.0e-5.
+std::string formatFloat(double d);
+
+} // namespace vigil

@@ -1,0 +1,58 @@
+#pragma once
+
+// One lifecycle fact of the runtime. Every event carries a global, strictly increasing sequence number and a
+// monotonic timestamp. Pids are given by serial number (the N of #PID<0.N.0>).
+
+#include "term/term.h"
+
+#include <cstdint>
+
+namespace vigil {
+
+enum class TraceKind : uint8_t {
+    Spawned, // pid, other = parent (0 for the host), data = label term, extra = initial call {M, F, A} or nil
+    Exited, // pid, data = reason
+    ExitSignal, // pid = from, other = to, data = reason, outcome says what the receiver did
+    Linked, // pid added other to its links (one half of a link; each side reports its own half)
+    Unlinked, // pid removed other from its links
+    Monitored, // pid = watcher, other = target, data = reference
+    Demonitored, // pid = watcher, other = target, data = reference
+    DownDelivered, // pid = dead target, other = watcher, data = reason, extra = reference
+    MessageSent, // pid = sender (0 for the host), other = receiver, data = message
+    MessageQueued, // pid = receiver, other = sender, data = message (entered the receiver's mailbox)
+    MessageReceived, // pid = receiver, data = message (left the mailbox: received or flushed)
+    TrapExit, // pid, count = 1 when trapping, 0 when not
+    Registered, // pid, data = name atom
+    Unregistered, // pid, data = name atom
+    ChildStarted, // pid = supervisor, other = child, data = child id, extra = strategy
+    ChildRestarted, // pid = supervisor, other = new child, old = old child, data = child id, extra = strategy,
+                    // count = restarts of this child so far
+    ChildTerminated, // pid = supervisor, other = child, data = child id, extra = reason
+    SupervisorGaveUp, // pid = supervisor, data = child id that exceeded the intensity, count = max_restarts
+    Label, // pid changed its label (behaviour/name shown in the UI): data = label term, extra = behaviour atom
+};
+
+enum class SignalOutcome : uint8_t {
+    None,
+    Trapped, // converted to an {:EXIT, from, reason} message
+    Killed, // the receiver died of it
+    Ignored, // dropped (normal reason, or stale link)
+};
+
+struct TraceEvent {
+    uint64_t seq = 0;
+    int64_t timeNs = 0; // runtime clock (virtual time in deterministic mode)
+    TraceKind kind = TraceKind::Spawned;
+    SignalOutcome outcome = SignalOutcome::None;
+    uint32_t count = 0;
+    uint64_t pid = 0;
+    uint64_t other = 0;
+    uint64_t old = 0;
+    Term data;
+    Term extra;
+};
+
+const char* traceKindName(TraceKind kind);
+const char* signalOutcomeName(SignalOutcome outcome);
+
+} // namespace vigil

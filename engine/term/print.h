@@ -13,6 +13,11 @@ struct InspectOptions {
     size_t limitChars = 0;
     // Print lists of printable code points as 'charlists' (Elixir's default).
     bool charlists = true;
+    // Elixir's :limit: how many collection elements are shown, shared with nested collections (infinity = all).
+    size_t limit = 50;
+    // Elixir's :printable_limit: code points of a string or charlist shown before " <> ..." (infinity = all).
+    size_t printableLimit = 4096;
+    static constexpr size_t infinity = static_cast<size_t>(-1);
 };
 
 std::string inspect(const Term& t, const InspectOptions& options = {});

@@ -16,815 +16,812 @@ std::string ParseError::toString() const
 
 namespace {
 
-    constexpr int kMaxDepth = 10000;
-    constexpr size_t kMaxAtomChars = 255;
+constexpr int kMaxDepth = 10000;
+constexpr size_t kMaxAtomChars = 255;
 
-    bool isDigit(char c) { return c >= '0' && c <= '9'; }
-    bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
-    bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-    bool isWordChar(char c)
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool isWordChar(char c)
+{
+    return isDigit(c) || (c >= 'a' && c <= 'z') || isUpper(c) || c == '_' || (static_cast<unsigned char>(c) >= 0x80);
+}
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+class Parser {
+public:
+    Parser(std::string_view text, const TermParseOptions& options)
+        : m_text(text)
+        , m_options(options)
     {
-        return isDigit(c) || (c >= 'a' && c <= 'z') || isUpper(c) || c == '_'
-            || (static_cast<unsigned char>(c) >= 0x80);
     }
 
-    int hexValue(char c)
+    Expected<Term, ParseError> run()
     {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    }
-
-    class Parser {
-    public:
-        Parser(std::string_view text, const TermParseOptions& options)
-            : m_text(text)
-            , m_options(options)
-        {
-        }
-
-        Expected<Term, ParseError> run()
-        {
-            Term result;
+        Term result;
+        skipSpace();
+        if (parseValue(result)) {
             skipSpace();
-            if (parseValue(result)) {
-                skipSpace();
-                if (m_pos < m_text.size())
-                    fail(m_pos, "unexpected " + describeHere() + " after the term");
-            }
-            if (m_error)
-                return unexpected(std::move(*m_error));
-            return result;
+            if (m_pos < m_text.size())
+                fail(m_pos, "unexpected " + describeHere() + " after the term");
         }
+        if (m_error)
+            return unexpected(std::move(*m_error));
+        return result;
+    }
 
-    private:
-        // Records the first error only; every parse function returns false once one exists.
-        bool fail(size_t pos, std::string message)
-        {
-            if (m_error)
+private:
+    // Records the first error only; every parse function returns false once one exists.
+    bool fail(size_t pos, std::string message)
+    {
+        if (m_error)
+            return false;
+        ParseError e;
+        e.message = std::move(message);
+        locate(pos, e.line, e.column);
+        m_error = std::move(e);
+        return false;
+    }
+
+    void locate(size_t pos, int& line, int& column) const
+    {
+        line = 1;
+        column = 1;
+        size_t i = 0;
+        while (i < pos && i < m_text.size()) {
+            if (m_text[i] == '\n') {
+                ++line;
+                column = 1;
+                ++i;
+                continue;
+            }
+            uint32_t cp = 0;
+            const size_t n = syntax::decodeUtf8(m_text, i, cp);
+            i += n ? n : 1;
+            ++column;
+        }
+    }
+
+    std::string position(size_t pos) const
+    {
+        int line = 0, column = 0;
+        locate(pos, line, column);
+        return "line " + std::to_string(line) + ", column " + std::to_string(column);
+    }
+
+    std::string describeHere() const
+    {
+        if (m_pos >= m_text.size())
+            return "end of input";
+        uint32_t cp = 0;
+        const size_t n = syntax::decodeUtf8(m_text, m_pos, cp);
+        if (!n)
+            return "byte 0x" + std::string(1, "0123456789ABCDEF"[uint8_t(m_text[m_pos]) >> 4])
+                + "0123456789ABCDEF"[uint8_t(m_text[m_pos]) & 15];
+        if (cp < 0x20 || cp == 0x7F)
+            return "control character " + std::to_string(cp);
+        return "'" + std::string(m_text.substr(m_pos, n)) + "'";
+    }
+
+    bool atEnd() const { return m_pos >= m_text.size(); }
+    char peek(size_t ahead = 0) const { return m_pos + ahead < m_text.size() ? m_text[m_pos + ahead] : '\0'; }
+    bool lookingAt(std::string_view s) const { return m_text.substr(m_pos).starts_with(s); }
+
+    void skipSpace()
+    {
+        while (!atEnd() && isSpace(m_text[m_pos]))
+            ++m_pos;
+    }
+
+    bool unexpectedHere()
+    {
+        if (atEnd())
+            return fail(m_pos, "unexpected end of input");
+        return fail(m_pos, "unexpected " + describeHere());
+    }
+
+    bool makeAtom(size_t pos, std::string_view name, Term& out)
+    {
+        size_t chars = 0;
+        for (size_t i = 0; i < name.size();) {
+            uint32_t cp = 0;
+            const size_t n = syntax::decodeUtf8(name, i, cp);
+            i += n ? n : 1;
+            ++chars;
+        }
+        if (chars > kMaxAtomChars)
+            return fail(pos, "atom too long (at most 255 characters)");
+        try {
+            out = Term::atom(name);
+        } catch (const std::exception&) {
+            return fail(pos, "too many atoms");
+        }
+        return true;
+    }
+
+    bool parseValue(Term& out)
+    {
+        skipSpace();
+        if (atEnd())
+            return fail(m_pos, "unexpected end of input");
+        const char c = m_text[m_pos];
+        switch (c) {
+        case '{':
+        case '[':
+        case '%':
+            return parseNested(out);
+        case '<':
+            if (lookingAt("<<"))
+                return parseNested(out);
+            return unexpectedHere();
+        case '"':
+            return parseString(out);
+        case '\'':
+            return parseCharlist(out);
+        case ':':
+            return parseColonAtom(out);
+        case '#':
+            return parseHash(out);
+        case '?':
+            return parseChar(out);
+        case '-':
+        case '+':
+            if (isDigit(peek(1)))
+                return parseNumber(out);
+            return unexpectedHere();
+        case '.':
+            if (lookingAt("..."))
+                return fail(m_pos, "cannot parse a truncated term ('...')");
+            return unexpectedHere();
+        default:
+            break;
+        }
+        if (isDigit(c))
+            return parseNumber(out);
+        if (isUpper(c))
+            return parseAlias(out);
+        const size_t n = syntax::scanIdentifier(m_text, m_pos);
+        if (n) {
+            const std::string_view word = m_text.substr(m_pos, n);
+            if (word == "nil" || word == "true" || word == "false") {
+                out = Term::atom(word);
+                m_pos += n;
+                return true;
+            }
+            if (peek(n) == ':' && peek(n + 1) != ':')
+                return fail(m_pos, "keyword pair '" + std::string(word) + ":' is only allowed inside a list or map");
+            return fail(m_pos,
+                "unexpected identifier '" + std::string(word) + "' (variables and function calls are not supported)");
+        }
+        return unexpectedHere();
+    }
+
+    // Containers recurse through here so that depth is capped in one place.
+    bool parseNested(Term& out)
+    {
+        if (++m_depth > kMaxDepth)
+            return fail(m_pos, "nesting too deep (more than 10000 levels)");
+        bool ok = false;
+        const char c = m_text[m_pos];
+        if (c == '{')
+            ok = parseTuple(out);
+        else if (c == '[')
+            ok = parseList(out);
+        else if (c == '%')
+            ok = parseMap(out);
+        else
+            ok = parseBinary(out);
+        --m_depth;
+        return ok;
+    }
+
+    // Reports a missing closing delimiter, pointing back at the opening one.
+    bool expectClose(std::string_view close, const char* what, size_t openPos)
+    {
+        return fail(
+            m_pos, "expected '" + std::string(close) + "' to close the " + what + " opened at " + position(openPos));
+    }
+
+    bool parseTuple(Term& out)
+    {
+        const size_t open = m_pos++;
+        std::vector<Term> elems;
+        skipSpace();
+        while (peek() != '}') {
+            if (atEnd())
+                return expectClose("}", "tuple", open);
+            Term v;
+            if (!parseValue(v))
                 return false;
-            ParseError e;
-            e.message = std::move(message);
-            locate(pos, e.line, e.column);
-            m_error = std::move(e);
+            elems.push_back(std::move(v));
+            skipSpace();
+            if (peek() == ',') {
+                ++m_pos;
+                skipSpace();
+                continue;
+            }
+            if (peek() != '}')
+                return expectClose("}", "tuple", open);
+        }
+        ++m_pos;
+        out = Term::tuple(std::move(elems));
+        return true;
+    }
+
+    // A keyword key at the current position (`a: `, `"a b": `, `+: `); consumes it and returns true when present.
+    bool tryKeywordKey(Term& key, bool& failed)
+    {
+        failed = false;
+        const size_t start = m_pos;
+        const char c = peek();
+        if (c == '"' || c == '\'') {
+            const size_t save = m_pos;
+            std::string text;
+            if (!scanQuoted(c, text)) {
+                failed = true;
+                return false;
+            }
+            if (peek() == ':' && peek(1) != ':') {
+                ++m_pos;
+                if (!makeAtom(start, text, key)) {
+                    failed = true;
+                    return false;
+                }
+                return true;
+            }
+            m_pos = save;
             return false;
         }
-
-        void locate(size_t pos, int& line, int& column) const
-        {
-            line = 1;
-            column = 1;
-            size_t i = 0;
-            while (i < pos && i < m_text.size()) {
-                if (m_text[i] == '\n') {
-                    ++line;
-                    column = 1;
-                    ++i;
-                    continue;
-                }
-                uint32_t cp = 0;
-                const size_t n = syntax::decodeUtf8(m_text, i, cp);
-                i += n ? n : 1;
-                ++column;
+        size_t n = syntax::scanIdentifier(m_text, m_pos);
+        if (!n)
+            n = syntax::scanOperator(m_text, m_pos, true);
+        if (n && peek(n) == ':' && peek(n + 1) != ':') {
+            if (!makeAtom(start, m_text.substr(m_pos, n), key)) {
+                failed = true;
+                return false;
             }
-        }
-
-        std::string position(size_t pos) const
-        {
-            int line = 0, column = 0;
-            locate(pos, line, column);
-            return "line " + std::to_string(line) + ", column " + std::to_string(column);
-        }
-
-        std::string describeHere() const
-        {
-            if (m_pos >= m_text.size())
-                return "end of input";
-            uint32_t cp = 0;
-            const size_t n = syntax::decodeUtf8(m_text, m_pos, cp);
-            if (!n)
-                return "byte 0x" + std::string(1, "0123456789ABCDEF"[uint8_t(m_text[m_pos]) >> 4])
-                    + "0123456789ABCDEF"[uint8_t(m_text[m_pos]) & 15];
-            if (cp < 0x20 || cp == 0x7F)
-                return "control character " + std::to_string(cp);
-            return "'" + std::string(m_text.substr(m_pos, n)) + "'";
-        }
-
-        bool atEnd() const { return m_pos >= m_text.size(); }
-        char peek(size_t ahead = 0) const { return m_pos + ahead < m_text.size() ? m_text[m_pos + ahead] : '\0'; }
-        bool lookingAt(std::string_view s) const { return m_text.substr(m_pos).starts_with(s); }
-
-        void skipSpace()
-        {
-            while (!atEnd() && isSpace(m_text[m_pos]))
-                ++m_pos;
-        }
-
-        bool unexpectedHere()
-        {
-            if (atEnd())
-                return fail(m_pos, "unexpected end of input");
-            return fail(m_pos, "unexpected " + describeHere());
-        }
-
-        bool makeAtom(size_t pos, std::string_view name, Term& out)
-        {
-            size_t chars = 0;
-            for (size_t i = 0; i < name.size();) {
-                uint32_t cp = 0;
-                const size_t n = syntax::decodeUtf8(name, i, cp);
-                i += n ? n : 1;
-                ++chars;
-            }
-            if (chars > kMaxAtomChars)
-                return fail(pos, "atom too long (at most 255 characters)");
-            try {
-                out = Term::atom(name);
-            } catch (const std::exception&) {
-                return fail(pos, "too many atoms");
-            }
+            m_pos += n + 1;
             return true;
         }
+        return false;
+    }
 
-        bool parseValue(Term& out)
-        {
-            skipSpace();
+    bool parseList(Term& out)
+    {
+        const size_t open = m_pos++;
+        std::vector<Term> elems;
+        Term tail = Term::emptyList();
+        bool inKeywords = false;
+        skipSpace();
+        while (peek() != ']') {
             if (atEnd())
-                return fail(m_pos, "unexpected end of input");
-            const char c = m_text[m_pos];
-            switch (c) {
-            case '{':
-            case '[':
-            case '%':
-                return parseNested(out);
-            case '<':
-                if (lookingAt("<<"))
-                    return parseNested(out);
-                return unexpectedHere();
-            case '"':
-                return parseString(out);
-            case '\'':
-                return parseCharlist(out);
-            case ':':
-                return parseColonAtom(out);
-            case '#':
-                return parseHash(out);
-            case '?':
-                return parseChar(out);
-            case '-':
-            case '+':
-                if (isDigit(peek(1)))
-                    return parseNumber(out);
-                return unexpectedHere();
-            case '.':
-                if (lookingAt("..."))
-                    return fail(m_pos, "cannot parse a truncated term ('...')");
-                return unexpectedHere();
-            default:
-                break;
-            }
-            if (isDigit(c))
-                return parseNumber(out);
-            if (isUpper(c))
-                return parseAlias(out);
-            const size_t n = syntax::scanIdentifier(m_text, m_pos);
-            if (n) {
-                const std::string_view word = m_text.substr(m_pos, n);
-                if (word == "nil" || word == "true" || word == "false") {
-                    out = Term::atom(word);
-                    m_pos += n;
-                    return true;
-                }
-                if (peek(n) == ':' && peek(n + 1) != ':')
-                    return fail(
-                        m_pos, "keyword pair '" + std::string(word) + ":' is only allowed inside a list or map");
-                return fail(m_pos,
-                    "unexpected identifier '" + std::string(word)
-                        + "' (variables and function calls are not supported)");
-            }
-            return unexpectedHere();
-        }
-
-        // Containers recurse through here so that depth is capped in one place.
-        bool parseNested(Term& out)
-        {
-            if (++m_depth > kMaxDepth)
-                return fail(m_pos, "nesting too deep (more than 10000 levels)");
-            bool ok = false;
-            const char c = m_text[m_pos];
-            if (c == '{')
-                ok = parseTuple(out);
-            else if (c == '[')
-                ok = parseList(out);
-            else if (c == '%')
-                ok = parseMap(out);
-            else
-                ok = parseBinary(out);
-            --m_depth;
-            return ok;
-        }
-
-        // Reports a missing closing delimiter, pointing back at the opening one.
-        bool expectClose(std::string_view close, const char* what, size_t openPos)
-        {
-            return fail(m_pos,
-                "expected '" + std::string(close) + "' to close the " + what + " opened at " + position(openPos));
-        }
-
-        bool parseTuple(Term& out)
-        {
-            const size_t open = m_pos++;
-            std::vector<Term> elems;
-            skipSpace();
-            while (peek() != '}') {
-                if (atEnd())
-                    return expectClose("}", "tuple", open);
+                return expectClose("]", "list", open);
+            const size_t elemPos = m_pos;
+            Term key;
+            bool failed = false;
+            if (tryKeywordKey(key, failed)) {
+                Term v;
+                if (!parseValue(v))
+                    return false;
+                elems.push_back(Term::tuple({ std::move(key), std::move(v) }));
+                inKeywords = true;
+            } else {
+                if (failed)
+                    return false;
+                if (inKeywords)
+                    return fail(elemPos, "keyword pairs must come last in a list");
                 Term v;
                 if (!parseValue(v))
                     return false;
                 elems.push_back(std::move(v));
-                skipSpace();
-                if (peek() == ',') {
-                    ++m_pos;
-                    skipSpace();
-                    continue;
-                }
-                if (peek() != '}')
-                    return expectClose("}", "tuple", open);
             }
-            ++m_pos;
-            out = Term::tuple(std::move(elems));
-            return true;
-        }
-
-        // A keyword key at the current position (`a: `, `"a b": `, `+: `); consumes it and returns true when present.
-        bool tryKeywordKey(Term& key, bool& failed)
-        {
-            failed = false;
-            const size_t start = m_pos;
-            const char c = peek();
-            if (c == '"' || c == '\'') {
-                const size_t save = m_pos;
-                std::string text;
-                if (!scanQuoted(c, text)) {
-                    failed = true;
-                    return false;
-                }
-                if (peek() == ':' && peek(1) != ':') {
-                    ++m_pos;
-                    if (!makeAtom(start, text, key)) {
-                        failed = true;
-                        return false;
-                    }
-                    return true;
-                }
-                m_pos = save;
-                return false;
-            }
-            size_t n = syntax::scanIdentifier(m_text, m_pos);
-            if (!n)
-                n = syntax::scanOperator(m_text, m_pos, true);
-            if (n && peek(n) == ':' && peek(n + 1) != ':') {
-                if (!makeAtom(start, m_text.substr(m_pos, n), key)) {
-                    failed = true;
-                    return false;
-                }
-                m_pos += n + 1;
-                return true;
-            }
-            return false;
-        }
-
-        bool parseList(Term& out)
-        {
-            const size_t open = m_pos++;
-            std::vector<Term> elems;
-            Term tail = Term::emptyList();
-            bool inKeywords = false;
             skipSpace();
-            while (peek() != ']') {
-                if (atEnd())
-                    return expectClose("]", "list", open);
-                const size_t elemPos = m_pos;
-                Term key;
-                bool failed = false;
-                if (tryKeywordKey(key, failed)) {
-                    Term v;
-                    if (!parseValue(v))
-                        return false;
-                    elems.push_back(Term::tuple({ std::move(key), std::move(v) }));
-                    inKeywords = true;
-                } else {
-                    if (failed)
-                        return false;
-                    if (inKeywords)
-                        return fail(elemPos, "keyword pairs must come last in a list");
-                    Term v;
-                    if (!parseValue(v))
-                        return false;
-                    elems.push_back(std::move(v));
-                }
+            if (peek() == ',') {
+                ++m_pos;
                 skipSpace();
-                if (peek() == ',') {
-                    ++m_pos;
-                    skipSpace();
-                    continue;
-                }
-                if (peek() == '|' && !inKeywords) {
-                    ++m_pos;
-                    if (!parseValue(tail))
-                        return false;
-                    skipSpace();
-                    if (peek() != ']')
-                        return expectClose("]", "list", open);
-                    break;
-                }
+                continue;
+            }
+            if (peek() == '|' && !inKeywords) {
+                ++m_pos;
+                if (!parseValue(tail))
+                    return false;
+                skipSpace();
                 if (peek() != ']')
                     return expectClose("]", "list", open);
-            }
-            ++m_pos;
-            out = Term::list(std::move(elems), std::move(tail));
-            return true;
-        }
-
-        bool parseMap(Term& out)
-        {
-            const size_t open = m_pos++;
-            std::optional<Term> structName;
-            const char* what = "map";
-            if (isUpper(peek())) {
-                Term name;
-                if (!parseAlias(name))
-                    return false;
-                structName = std::move(name);
-                what = "struct";
-            }
-            if (peek() != '{')
-                return fail(m_pos, "expected '{' after '%'");
-            ++m_pos;
-            std::vector<std::pair<Term, Term>> entries;
-            if (structName)
-                entries.emplace_back(Term::atom(atoms::struct_), *structName);
-            bool inKeywords = false;
-            skipSpace();
-            while (peek() != '}') {
-                if (atEnd())
-                    return expectClose("}", what, open);
-                const size_t elemPos = m_pos;
-                Term key;
-                bool failed = false;
-                if (tryKeywordKey(key, failed)) {
-                    Term v;
-                    if (!parseValue(v))
-                        return false;
-                    entries.emplace_back(std::move(key), std::move(v));
-                    inKeywords = true;
-                } else {
-                    if (failed)
-                        return false;
-                    if (lookingAt("..."))
-                        return fail(elemPos, "cannot parse a truncated term ('...')");
-                    if (structName)
-                        return fail(elemPos, "struct fields must be written as 'key: value'");
-                    if (inKeywords)
-                        return fail(elemPos, "keyword pairs must come last in a map");
-                    Term k;
-                    if (!parseValue(k))
-                        return false;
-                    skipSpace();
-                    if (!lookingAt("=>"))
-                        return atEnd() ? expectClose("}", what, open) : fail(m_pos, "expected '=>' after the map key");
-                    m_pos += 2;
-                    Term v;
-                    if (!parseValue(v))
-                        return false;
-                    entries.emplace_back(std::move(k), std::move(v));
-                }
-                skipSpace();
-                if (peek() == ',') {
-                    ++m_pos;
-                    skipSpace();
-                    continue;
-                }
-                if (peek() != '}')
-                    return expectClose("}", what, open);
-            }
-            ++m_pos;
-            out = Term::map(std::move(entries));
-            return true;
-        }
-
-        bool parseBinary(Term& out)
-        {
-            const size_t open = m_pos;
-            m_pos += 2;
-            std::string bytes;
-            skipSpace();
-            while (!lookingAt(">>")) {
-                if (atEnd())
-                    return expectClose(">>", "binary", open);
-                const size_t elemPos = m_pos;
-                if (peek() == '"') {
-                    if (!scanQuoted('"', bytes, true))
-                        return false;
-                } else if (lookingAt("...")) {
-                    return fail(m_pos, "cannot parse a truncated term ('...')");
-                } else if (isDigit(peek())) {
-                    Term v;
-                    if (!parseNumber(v))
-                        return false;
-                    if (!v.isInteger() || v.asInteger() < 0 || v.asInteger() > 255)
-                        return fail(elemPos, "binary elements must be integers from 0 to 255 or strings");
-                    bytes += char(uint8_t(v.asInteger()));
-                } else {
-                    return atEnd() ? expectClose(">>", "binary", open) : unexpectedHere();
-                }
-                skipSpace();
-                if (peek() == ',') {
-                    ++m_pos;
-                    skipSpace();
-                    continue;
-                }
-                if (!lookingAt(">>"))
-                    return expectClose(">>", "binary", open);
-            }
-            m_pos += 2;
-            out = Term::binary(bytes);
-            return true;
-        }
-
-        // Reads one escape sequence after '\' and appends its bytes (UTF-8).
-        bool scanEscape(std::string& out, bool bytes)
-        {
-            const size_t start = m_pos - 1;
-            if (atEnd())
-                return fail(m_pos, "unexpected end of input");
-            const char c = m_text[m_pos++];
-            switch (c) {
-            case 'a':
-                out += '\a';
-                return true;
-            case 'b':
-                out += '\b';
-                return true;
-            case 'd':
-                out += char(127);
-                return true;
-            case 'e':
-                out += char(27);
-                return true;
-            case 'f':
-                out += '\f';
-                return true;
-            case 'n':
-                out += '\n';
-                return true;
-            case 'r':
-                out += '\r';
-                return true;
-            case 's':
-                out += ' ';
-                return true;
-            case 't':
-                out += '\t';
-                return true;
-            case 'v':
-                out += '\v';
-                return true;
-            case '0':
-                out += '\0';
-                return true;
-            case '\n':
-                return true; // line continuation
-            case 'x':
-            case 'u': {
-                uint32_t value = 0;
-                if (peek() == '{') {
-                    ++m_pos;
-                    int digits = 0;
-                    while (hexValue(peek()) >= 0 && digits < 7) {
-                        value = value * 16 + uint32_t(hexValue(peek()));
-                        ++m_pos;
-                        ++digits;
-                    }
-                    if (digits == 0 || digits > 6 || peek() != '}')
-                        return fail(start, "invalid escape sequence");
-                    ++m_pos;
-                } else {
-                    const int want = c == 'x' ? 2 : 4;
-                    for (int i = 0; i < want; ++i) {
-                        if (hexValue(peek()) < 0)
-                            return fail(start, "invalid escape sequence");
-                        value = value * 16 + uint32_t(hexValue(peek()));
-                        ++m_pos;
-                    }
-                }
-                // \xHH is a raw byte in a binary; in atoms and charlists, and for \u or \x{...}, a code point.
-                if (bytes && c == 'x' && value < 0x100 && m_text[start + 2] != '{') {
-                    out += char(uint8_t(value));
-                    return true;
-                }
-                if (value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
-                    return fail(start, "invalid code point in escape sequence");
-                syntax::appendUtf8(out, value);
-                return true;
-            }
-            default: {
-                // Unknown escapes stand for the character itself, as in Elixir.
-                --m_pos;
-                uint32_t cp = 0;
-                const size_t n = syntax::decodeUtf8(m_text, m_pos, cp);
-                const size_t len = n ? n : 1;
-                out.append(m_text.substr(m_pos, len));
-                m_pos += len;
-                return true;
-            }
-            }
-        }
-
-        // Reads a quoted literal at the current position into raw bytes.
-        bool scanQuoted(char quote, std::string& out, bool bytes = false)
-        {
-            const size_t open = m_pos++;
-            while (true) {
-                if (atEnd())
-                    return fail(m_pos,
-                        std::string("expected ") + quote + " to close the " + (quote == '"' ? "string" : "charlist")
-                            + " opened at " + position(open));
-                const char c = m_text[m_pos];
-                if (c == quote) {
-                    ++m_pos;
-                    return true;
-                }
-                if (c == '\\') {
-                    ++m_pos;
-                    if (!scanEscape(out, bytes))
-                        return false;
-                    continue;
-                }
-                if (c == '#' && peek(1) == '{')
-                    return fail(m_pos, "string interpolation is not supported here");
-                out += c;
-                ++m_pos;
-            }
-        }
-
-        bool parseString(Term& out)
-        {
-            std::string bytes;
-            if (!scanQuoted('"', bytes, true))
-                return false;
-            out = Term::binary(bytes);
-            return true;
-        }
-
-        bool parseCharlist(Term& out)
-        {
-            std::string bytes;
-            if (!scanQuoted('\'', bytes))
-                return false;
-            std::vector<Term> chars;
-            for (size_t i = 0; i < bytes.size();) {
-                uint32_t cp = 0;
-                const size_t n = syntax::decodeUtf8(bytes, i, cp);
-                if (!n) {
-                    // A raw byte from \xHH or invalid input stands for itself.
-                    cp = uint8_t(bytes[i]);
-                    i += 1;
-                } else {
-                    i += n;
-                }
-                chars.push_back(Term::integer(cp));
-            }
-            out = Term::list(std::move(chars));
-            return true;
-        }
-
-        bool parseColonAtom(Term& out)
-        {
-            const size_t start = m_pos++;
-            const char c = peek();
-            if (c == '"' || c == '\'') {
-                std::string name;
-                if (!scanQuoted(c, name))
-                    return false;
-                return makeAtom(start, name, out);
-            }
-            size_t n = syntax::scanIdentifier(m_text, m_pos);
-            if (!n)
-                n = syntax::scanOperator(m_text, m_pos, true);
-            if (!n)
-                return fail(start, "expected an atom name after ':'");
-            if (!makeAtom(start, m_text.substr(m_pos, n), out))
-                return false;
-            m_pos += n;
-            return true;
-        }
-
-        bool parseAlias(Term& out)
-        {
-            const size_t start = m_pos;
-            std::string name;
-            while (true) {
-                if (!isUpper(peek()))
-                    return fail(m_pos, "expected an alias segment starting with an uppercase letter");
-                const size_t segStart = m_pos;
-                while (!atEnd() && (isWordChar(peek()) && static_cast<unsigned char>(peek()) < 0x80))
-                    ++m_pos;
-                if (!name.empty())
-                    name += '.';
-                name.append(m_text.substr(segStart, m_pos - segStart));
-                if (peek() == '.' && isUpper(peek(1))) {
-                    ++m_pos;
-                    continue;
-                }
                 break;
             }
-            if (peek() == ':' && peek(1) != ':')
-                return fail(start, "keyword pair '" + name + ":' is only allowed inside a list or map");
-            if (peek() == '.' || peek() == '?' || peek() == '!' || static_cast<unsigned char>(peek()) >= 0x80)
-                return fail(start, "invalid alias");
-            if (name != "Elixir" && !name.starts_with("Elixir."))
-                name = "Elixir." + name;
-            return makeAtom(start, name, out);
+            if (peek() != ']')
+                return expectClose("]", "list", open);
         }
+        ++m_pos;
+        out = Term::list(std::move(elems), std::move(tail));
+        return true;
+    }
 
-        bool parseChar(Term& out)
-        {
-            const size_t start = m_pos++;
+    bool parseMap(Term& out)
+    {
+        const size_t open = m_pos++;
+        std::optional<Term> structName;
+        const char* what = "map";
+        if (isUpper(peek())) {
+            Term name;
+            if (!parseAlias(name))
+                return false;
+            structName = std::move(name);
+            what = "struct";
+        }
+        if (peek() != '{')
+            return fail(m_pos, "expected '{' after '%'");
+        ++m_pos;
+        std::vector<std::pair<Term, Term>> entries;
+        if (structName)
+            entries.emplace_back(Term::atom(atoms::struct_), *structName);
+        bool inKeywords = false;
+        skipSpace();
+        while (peek() != '}') {
             if (atEnd())
-                return fail(m_pos, "unexpected end of input");
-            if (peek() == '\\') {
-                ++m_pos;
-                std::string bytes;
-                if (!scanEscape(bytes, false))
+                return expectClose("}", what, open);
+            const size_t elemPos = m_pos;
+            Term key;
+            bool failed = false;
+            if (tryKeywordKey(key, failed)) {
+                Term v;
+                if (!parseValue(v))
                     return false;
-                uint32_t cp = 0;
-                const size_t n = bytes.empty() ? 0 : syntax::decodeUtf8(bytes, 0, cp);
-                if (bytes.empty())
-                    return fail(start, "invalid character literal");
-                out = Term::integer(n == bytes.size() ? cp : uint8_t(bytes[0]));
+                entries.emplace_back(std::move(key), std::move(v));
+                inKeywords = true;
+            } else {
+                if (failed)
+                    return false;
+                if (lookingAt("..."))
+                    return fail(elemPos, "cannot parse a truncated term ('...')");
+                if (structName)
+                    return fail(elemPos, "struct fields must be written as 'key: value'");
+                if (inKeywords)
+                    return fail(elemPos, "keyword pairs must come last in a map");
+                Term k;
+                if (!parseValue(k))
+                    return false;
+                skipSpace();
+                if (!lookingAt("=>"))
+                    return atEnd() ? expectClose("}", what, open) : fail(m_pos, "expected '=>' after the map key");
+                m_pos += 2;
+                Term v;
+                if (!parseValue(v))
+                    return false;
+                entries.emplace_back(std::move(k), std::move(v));
+            }
+            skipSpace();
+            if (peek() == ',') {
+                ++m_pos;
+                skipSpace();
+                continue;
+            }
+            if (peek() != '}')
+                return expectClose("}", what, open);
+        }
+        ++m_pos;
+        out = Term::map(std::move(entries));
+        return true;
+    }
+
+    bool parseBinary(Term& out)
+    {
+        const size_t open = m_pos;
+        m_pos += 2;
+        std::string bytes;
+        skipSpace();
+        while (!lookingAt(">>")) {
+            if (atEnd())
+                return expectClose(">>", "binary", open);
+            const size_t elemPos = m_pos;
+            if (peek() == '"') {
+                if (!scanQuoted('"', bytes, true))
+                    return false;
+            } else if (lookingAt("...")) {
+                return fail(m_pos, "cannot parse a truncated term ('...')");
+            } else if (isDigit(peek())) {
+                Term v;
+                if (!parseNumber(v))
+                    return false;
+                if (!v.isInteger() || v.asInteger() < 0 || v.asInteger() > 255)
+                    return fail(elemPos, "binary elements must be integers from 0 to 255 or strings");
+                bytes += char(uint8_t(v.asInteger()));
+            } else {
+                return atEnd() ? expectClose(">>", "binary", open) : unexpectedHere();
+            }
+            skipSpace();
+            if (peek() == ',') {
+                ++m_pos;
+                skipSpace();
+                continue;
+            }
+            if (!lookingAt(">>"))
+                return expectClose(">>", "binary", open);
+        }
+        m_pos += 2;
+        out = Term::binary(bytes);
+        return true;
+    }
+
+    // Reads one escape sequence after '\' and appends its bytes (UTF-8).
+    bool scanEscape(std::string& out, bool bytes)
+    {
+        const size_t start = m_pos - 1;
+        if (atEnd())
+            return fail(m_pos, "unexpected end of input");
+        const char c = m_text[m_pos++];
+        switch (c) {
+        case 'a':
+            out += '\a';
+            return true;
+        case 'b':
+            out += '\b';
+            return true;
+        case 'd':
+            out += char(127);
+            return true;
+        case 'e':
+            out += char(27);
+            return true;
+        case 'f':
+            out += '\f';
+            return true;
+        case 'n':
+            out += '\n';
+            return true;
+        case 'r':
+            out += '\r';
+            return true;
+        case 's':
+            out += ' ';
+            return true;
+        case 't':
+            out += '\t';
+            return true;
+        case 'v':
+            out += '\v';
+            return true;
+        case '0':
+            out += '\0';
+            return true;
+        case '\n':
+            return true; // line continuation
+        case 'x':
+        case 'u': {
+            uint32_t value = 0;
+            if (peek() == '{') {
+                ++m_pos;
+                int digits = 0;
+                while (hexValue(peek()) >= 0 && digits < 7) {
+                    value = value * 16 + uint32_t(hexValue(peek()));
+                    ++m_pos;
+                    ++digits;
+                }
+                if (digits == 0 || digits > 6 || peek() != '}')
+                    return fail(start, "invalid escape sequence");
+                ++m_pos;
+            } else {
+                const int want = c == 'x' ? 2 : 4;
+                for (int i = 0; i < want; ++i) {
+                    if (hexValue(peek()) < 0)
+                        return fail(start, "invalid escape sequence");
+                    value = value * 16 + uint32_t(hexValue(peek()));
+                    ++m_pos;
+                }
+            }
+            // \xHH is a raw byte in a binary; in atoms and charlists, and for \u or \x{...}, a code point.
+            if (bytes && c == 'x' && value < 0x100 && m_text[start + 2] != '{') {
+                out += char(uint8_t(value));
                 return true;
             }
+            if (value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
+                return fail(start, "invalid code point in escape sequence");
+            syntax::appendUtf8(out, value);
+            return true;
+        }
+        default: {
+            // Unknown escapes stand for the character itself, as in Elixir.
+            --m_pos;
             uint32_t cp = 0;
             const size_t n = syntax::decodeUtf8(m_text, m_pos, cp);
-            if (!n || isSpace(peek()))
-                return fail(start, "invalid character literal");
-            m_pos += n;
-            out = Term::integer(cp);
+            const size_t len = n ? n : 1;
+            out.append(m_text.substr(m_pos, len));
+            m_pos += len;
             return true;
         }
-
-        bool parseHash(Term& out)
-        {
-            const size_t start = m_pos;
-            if (lookingAt("#PID<")) {
-                m_pos += 5;
-                uint64_t parts[3];
-                if (!parseDottedNumbers(parts, 3, start, "pid"))
-                    return false;
-                const std::string text = "#PID<" + std::to_string(parts[0]) + "." + std::to_string(parts[1]) + "."
-                    + std::to_string(parts[2]) + ">";
-                if (!m_options.resolvePid)
-                    return fail(start, "pids cannot be entered here (" + text + ")");
-                if (parts[0] != 0 || parts[2] != 0)
-                    return fail(start, "unknown pid " + text);
-                Term pid;
-                if (!m_options.resolvePid(parts[1], pid) || !pid.isPid())
-                    return fail(start, "unknown pid " + text);
-                out = std::move(pid);
-                return true;
-            }
-            if (lookingAt("#Reference<")) {
-                m_pos += 11;
-                uint64_t parts[4];
-                if (!parseDottedNumbers(parts, 4, start, "reference"))
-                    return false;
-                uint64_t id = 0;
-                if (parts[0] != 0 || !syntax::decodeReference(parts[1], parts[2], parts[3], id))
-                    return fail(start, "unknown reference " + std::string(m_text.substr(start, m_pos - start)));
-                out = Term::reference(id);
-                return true;
-            }
-            if (lookingAt("#Function<"))
-                return fail(start, "functions cannot be parsed");
-            return unexpectedHere();
         }
+    }
 
-        bool parseDottedNumbers(uint64_t* parts, int count, size_t start, const char* what)
-        {
-            for (int i = 0; i < count; ++i) {
-                if (i) {
-                    if (peek() != '.')
-                        return fail(m_pos, std::string("malformed ") + what);
-                    ++m_pos;
-                }
-                if (!isDigit(peek()))
-                    return fail(m_pos, std::string("malformed ") + what);
-                uint64_t v = 0;
-                while (isDigit(peek())) {
-                    if (v > (UINT64_MAX - 9) / 10)
-                        return fail(start, std::string("malformed ") + what);
-                    v = v * 10 + uint64_t(peek() - '0');
-                    ++m_pos;
-                }
-                parts[i] = v;
+    // Reads a quoted literal at the current position into raw bytes.
+    bool scanQuoted(char quote, std::string& out, bool bytes = false)
+    {
+        const size_t open = m_pos++;
+        while (true) {
+            if (atEnd())
+                return fail(m_pos,
+                    std::string("expected ") + quote + " to close the " + (quote == '"' ? "string" : "charlist")
+                        + " opened at " + position(open));
+            const char c = m_text[m_pos];
+            if (c == quote) {
+                ++m_pos;
+                return true;
             }
-            if (peek() != '>')
-                return fail(m_pos, std::string("malformed ") + what);
+            if (c == '\\') {
+                ++m_pos;
+                if (!scanEscape(out, bytes))
+                    return false;
+                continue;
+            }
+            if (c == '#' && peek(1) == '{')
+                return fail(m_pos, "string interpolation is not supported here");
+            out += c;
             ++m_pos;
+        }
+    }
+
+    bool parseString(Term& out)
+    {
+        std::string bytes;
+        if (!scanQuoted('"', bytes, true))
+            return false;
+        out = Term::binary(bytes);
+        return true;
+    }
+
+    bool parseCharlist(Term& out)
+    {
+        std::string bytes;
+        if (!scanQuoted('\'', bytes))
+            return false;
+        std::vector<Term> chars;
+        for (size_t i = 0; i < bytes.size();) {
+            uint32_t cp = 0;
+            const size_t n = syntax::decodeUtf8(bytes, i, cp);
+            if (!n) {
+                // A raw byte from \xHH or invalid input stands for itself.
+                cp = uint8_t(bytes[i]);
+                i += 1;
+            } else {
+                i += n;
+            }
+            chars.push_back(Term::integer(cp));
+        }
+        out = Term::list(std::move(chars));
+        return true;
+    }
+
+    bool parseColonAtom(Term& out)
+    {
+        const size_t start = m_pos++;
+        const char c = peek();
+        if (c == '"' || c == '\'') {
+            std::string name;
+            if (!scanQuoted(c, name))
+                return false;
+            return makeAtom(start, name, out);
+        }
+        size_t n = syntax::scanIdentifier(m_text, m_pos);
+        if (!n)
+            n = syntax::scanOperator(m_text, m_pos, true);
+        if (!n)
+            return fail(start, "expected an atom name after ':'");
+        if (!makeAtom(start, m_text.substr(m_pos, n), out))
+            return false;
+        m_pos += n;
+        return true;
+    }
+
+    bool parseAlias(Term& out)
+    {
+        const size_t start = m_pos;
+        std::string name;
+        while (true) {
+            if (!isUpper(peek()))
+                return fail(m_pos, "expected an alias segment starting with an uppercase letter");
+            const size_t segStart = m_pos;
+            while (!atEnd() && (isWordChar(peek()) && static_cast<unsigned char>(peek()) < 0x80))
+                ++m_pos;
+            if (!name.empty())
+                name += '.';
+            name.append(m_text.substr(segStart, m_pos - segStart));
+            if (peek() == '.' && isUpper(peek(1))) {
+                ++m_pos;
+                continue;
+            }
+            break;
+        }
+        if (peek() == ':' && peek(1) != ':')
+            return fail(start, "keyword pair '" + name + ":' is only allowed inside a list or map");
+        if (peek() == '.' || peek() == '?' || peek() == '!' || static_cast<unsigned char>(peek()) >= 0x80)
+            return fail(start, "invalid alias");
+        if (name != "Elixir" && !name.starts_with("Elixir."))
+            name = "Elixir." + name;
+        return makeAtom(start, name, out);
+    }
+
+    bool parseChar(Term& out)
+    {
+        const size_t start = m_pos++;
+        if (atEnd())
+            return fail(m_pos, "unexpected end of input");
+        if (peek() == '\\') {
+            ++m_pos;
+            std::string bytes;
+            if (!scanEscape(bytes, false))
+                return false;
+            uint32_t cp = 0;
+            const size_t n = bytes.empty() ? 0 : syntax::decodeUtf8(bytes, 0, cp);
+            if (bytes.empty())
+                return fail(start, "invalid character literal");
+            out = Term::integer(n == bytes.size() ? cp : uint8_t(bytes[0]));
             return true;
         }
+        uint32_t cp = 0;
+        const size_t n = syntax::decodeUtf8(m_text, m_pos, cp);
+        if (!n || isSpace(peek()))
+            return fail(start, "invalid character literal");
+        m_pos += n;
+        out = Term::integer(cp);
+        return true;
+    }
 
-        // Digits with single '_' separators between them; appends the digits without separators.
-        bool scanDigits(std::string& digits, int base)
-        {
-            bool any = false;
-            while (!atEnd()) {
-                const char c = peek();
-                const int v = hexValue(c);
-                if (v >= 0 && v < base && !(base == 10 && !isDigit(c))) {
-                    digits += c;
-                    any = true;
-                    ++m_pos;
-                } else if (c == '_' && any && hexValue(peek(1)) >= 0 && hexValue(peek(1)) < base
-                    && !(base == 10 && !isDigit(peek(1)))) {
-                    ++m_pos;
-                } else {
-                    break;
-                }
-            }
-            return any;
+    bool parseHash(Term& out)
+    {
+        const size_t start = m_pos;
+        if (lookingAt("#PID<")) {
+            m_pos += 5;
+            uint64_t parts[3];
+            if (!parseDottedNumbers(parts, 3, start, "pid"))
+                return false;
+            const std::string text = "#PID<" + std::to_string(parts[0]) + "." + std::to_string(parts[1]) + "."
+                + std::to_string(parts[2]) + ">";
+            if (!m_options.resolvePid)
+                return fail(start, "pids cannot be entered here (" + text + ")");
+            if (parts[0] != 0 || parts[2] != 0)
+                return fail(start, "unknown pid " + text);
+            Term pid;
+            if (!m_options.resolvePid(parts[1], pid) || !pid.isPid())
+                return fail(start, "unknown pid " + text);
+            out = std::move(pid);
+            return true;
         }
+        if (lookingAt("#Reference<")) {
+            m_pos += 11;
+            uint64_t parts[4];
+            if (!parseDottedNumbers(parts, 4, start, "reference"))
+                return false;
+            uint64_t id = 0;
+            if (parts[0] != 0 || !syntax::decodeReference(parts[1], parts[2], parts[3], id))
+                return fail(start, "unknown reference " + std::string(m_text.substr(start, m_pos - start)));
+            out = Term::reference(id);
+            return true;
+        }
+        if (lookingAt("#Function<"))
+            return fail(start, "functions cannot be parsed");
+        return unexpectedHere();
+    }
 
-        bool parseNumber(Term& out)
-        {
-            const size_t start = m_pos;
-            bool negative = false;
-            if (peek() == '-' || peek() == '+') {
-                negative = peek() == '-';
+    bool parseDottedNumbers(uint64_t* parts, int count, size_t start, const char* what)
+    {
+        for (int i = 0; i < count; ++i) {
+            if (i) {
+                if (peek() != '.')
+                    return fail(m_pos, std::string("malformed ") + what);
                 ++m_pos;
             }
-            int base = 10;
-            if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'o' || peek(1) == 'b')) {
-                base = peek(1) == 'x' ? 16 : peek(1) == 'o' ? 8 : 2;
-                m_pos += 2;
-            }
-            std::string digits;
-            if (!scanDigits(digits, base))
-                return fail(start, "invalid number");
-            bool isFloat = false;
-            if (base == 10 && peek() == '.' && isDigit(peek(1))) {
-                isFloat = true;
-                digits += '.';
+            if (!isDigit(peek()))
+                return fail(m_pos, std::string("malformed ") + what);
+            uint64_t v = 0;
+            while (isDigit(peek())) {
+                if (v > (UINT64_MAX - 9) / 10)
+                    return fail(start, std::string("malformed ") + what);
+                v = v * 10 + uint64_t(peek() - '0');
                 ++m_pos;
-                scanDigits(digits, 10);
-                if (peek() == 'e' || peek() == 'E') {
-                    digits += 'e';
-                    ++m_pos;
-                    if (peek() == '-' || peek() == '+')
-                        digits += m_text[m_pos++];
-                    if (!scanDigits(digits, 10))
-                        return fail(start, "invalid number");
-                }
             }
-            if (!atEnd() && (isWordChar(peek()) || (peek() == '.' && isDigit(peek(1)))))
-                return fail(start, "invalid number");
-            if (isFloat) {
-                double d = 0;
-                auto r = std::from_chars(digits.data(), digits.data() + digits.size(), d);
-                if (r.ec != std::errc() || r.ptr != digits.data() + digits.size() || !std::isfinite(d))
+            parts[i] = v;
+        }
+        if (peek() != '>')
+            return fail(m_pos, std::string("malformed ") + what);
+        ++m_pos;
+        return true;
+    }
+
+    // Digits with single '_' separators between them; appends the digits without separators.
+    bool scanDigits(std::string& digits, int base)
+    {
+        bool any = false;
+        while (!atEnd()) {
+            const char c = peek();
+            const int v = hexValue(c);
+            if (v >= 0 && v < base && !(base == 10 && !isDigit(c))) {
+                digits += c;
+                any = true;
+                ++m_pos;
+            } else if (c == '_' && any && hexValue(peek(1)) >= 0 && hexValue(peek(1)) < base
+                && !(base == 10 && !isDigit(peek(1)))) {
+                ++m_pos;
+            } else {
+                break;
+            }
+        }
+        return any;
+    }
+
+    bool parseNumber(Term& out)
+    {
+        const size_t start = m_pos;
+        bool negative = false;
+        if (peek() == '-' || peek() == '+') {
+            negative = peek() == '-';
+            ++m_pos;
+        }
+        int base = 10;
+        if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'o' || peek(1) == 'b')) {
+            base = peek(1) == 'x' ? 16 : peek(1) == 'o' ? 8 : 2;
+            m_pos += 2;
+        }
+        std::string digits;
+        if (!scanDigits(digits, base))
+            return fail(start, "invalid number");
+        bool isFloat = false;
+        if (base == 10 && peek() == '.' && isDigit(peek(1))) {
+            isFloat = true;
+            digits += '.';
+            ++m_pos;
+            scanDigits(digits, 10);
+            if (peek() == 'e' || peek() == 'E') {
+                digits += 'e';
+                ++m_pos;
+                if (peek() == '-' || peek() == '+')
+                    digits += m_text[m_pos++];
+                if (!scanDigits(digits, 10))
                     return fail(start, "invalid number");
-                out = Term::floating(negative ? -d : d);
-                return true;
             }
-            // Accumulate as a negative magnitude so that INT64_MIN fits.
-            int64_t v = 0;
-            for (char c : digits) {
-                const int d = hexValue(c);
-                if (v < (INT64_MIN + d) / base)
-                    return fail(start, "integer out of range (integers are limited to 64 bits)");
-                v = v * base - d;
-            }
-            if (!negative) {
-                if (v == INT64_MIN)
-                    return fail(start, "integer out of range (integers are limited to 64 bits)");
-                v = -v;
-            }
-            out = Term::integer(v);
+        }
+        if (!atEnd() && (isWordChar(peek()) || (peek() == '.' && isDigit(peek(1)))))
+            return fail(start, "invalid number");
+        if (isFloat) {
+            double d = 0;
+            auto r = std::from_chars(digits.data(), digits.data() + digits.size(), d);
+            if (r.ec != std::errc() || r.ptr != digits.data() + digits.size() || !std::isfinite(d))
+                return fail(start, "invalid number");
+            out = Term::floating(negative ? -d : d);
             return true;
         }
+        // Accumulate as a negative magnitude so that INT64_MIN fits.
+        int64_t v = 0;
+        for (char c : digits) {
+            const int d = hexValue(c);
+            if (v < (INT64_MIN + d) / base)
+                return fail(start, "integer out of range (integers are limited to 64 bits)");
+            v = v * base - d;
+        }
+        if (!negative) {
+            if (v == INT64_MIN)
+                return fail(start, "integer out of range (integers are limited to 64 bits)");
+            v = -v;
+        }
+        out = Term::integer(v);
+        return true;
+    }
 
-        std::string_view m_text;
-        const TermParseOptions& m_options;
-        size_t m_pos = 0;
-        int m_depth = 0;
-        std::optional<ParseError> m_error;
-    };
+    std::string_view m_text;
+    const TermParseOptions& m_options;
+    size_t m_pos = 0;
+    int m_depth = 0;
+    std::optional<ParseError> m_error;
+};
 
 } // namespace
 

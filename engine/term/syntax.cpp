@@ -7,57 +7,56 @@ namespace vigil::syntax {
 
 namespace {
 
-    // Operator atoms Elixir 1.14 prints without quotes (`:+`, `:|>`, `:%{}`), longest first within a prefix.
-    constexpr std::string_view kOperators[]
-        = { "...", "..//", "..", ".", "<<>>", "%{}", "{}", "%", "&&&", "&&", "&", "|||", "||", "|>", "|", "<>", "+++",
-              "++", "---", "--", "->", "===", "==", "=~", "=", "!==", "!=", "!", "<<<", "<<~", "<=", "<~>", "<~", "<-",
-              "<", ">>>", ">=", ">", "~>>", "~>", "\\\\", "**", "@", "^", "+", "-", "*", "/" };
-    // Still valid source in 1.14 but printed quoted.
-    constexpr std::string_view kDeprecatedOperators[] = { "^^^", "~~~", "<|>" };
+// Operator atoms Elixir 1.14 prints without quotes (`:+`, `:|>`, `:%{}`), longest first within a prefix.
+constexpr std::string_view kOperators[] = { "...", "..//", "..", ".", "<<>>", "%{}", "{}", "%", "&&&", "&&", "&", "|||",
+    "||", "|>", "|", "<>", "+++", "++", "---", "--", "->", "===", "==", "=~", "=", "!==", "!=", "!", "<<<", "<<~",
+    "<=", "<~>", "<~", "<-", "<", ">>>", ">=", ">", "~>>", "~>", "\\\\", "**", "@", "^", "+", "-", "*", "/" };
+// Still valid source in 1.14 but printed quoted.
+constexpr std::string_view kDeprecatedOperators[] = { "^^^", "~~~", "<|>" };
 
-    bool isAsciiLetter(uint32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-    bool isAsciiDigit(uint32_t c) { return c >= '0' && c <= '9'; }
+bool isAsciiLetter(uint32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool isAsciiDigit(uint32_t c) { return c >= '0' && c <= '9'; }
 
-    // Rough Unicode letter test: everything outside the main punctuation, symbol, control and emoji blocks.
-    bool isUnicodeLetter(uint32_t cp)
-    {
-        if (cp < 0xC0)
-            return cp == 0xAA || cp == 0xB5 || cp == 0xBA;
-        if (cp == 0xD7 || cp == 0xF7)
-            return false;
-        if (cp >= 0x300 && cp <= 0x36F)
-            return false; // combining marks continue but never start an identifier
-        if ((cp >= 0x2000 && cp <= 0x2BFF) || (cp >= 0x2E00 && cp <= 0x2E7F) || (cp >= 0x3000 && cp <= 0x303F))
-            return false;
-        if ((cp >= 0xD800 && cp <= 0xF8FF) || (cp >= 0xFE00 && cp <= 0xFE6F) || (cp >= 0xFF00 && cp <= 0xFF20))
-            return false;
-        if (cp >= 0xFFF0 && cp <= 0xFFFF)
-            return false;
-        if (cp >= 0x1F000)
-            return false;
-        return true;
+// Rough Unicode letter test: everything outside the main punctuation, symbol, control and emoji blocks.
+bool isUnicodeLetter(uint32_t cp)
+{
+    if (cp < 0xC0)
+        return cp == 0xAA || cp == 0xB5 || cp == 0xBA;
+    if (cp == 0xD7 || cp == 0xF7)
+        return false;
+    if (cp >= 0x300 && cp <= 0x36F)
+        return false; // combining marks continue but never start an identifier
+    if ((cp >= 0x2000 && cp <= 0x2BFF) || (cp >= 0x2E00 && cp <= 0x2E7F) || (cp >= 0x3000 && cp <= 0x303F))
+        return false;
+    if ((cp >= 0xD800 && cp <= 0xF8FF) || (cp >= 0xFE00 && cp <= 0xFE6F) || (cp >= 0xFF00 && cp <= 0xFF20))
+        return false;
+    if (cp >= 0xFFF0 && cp <= 0xFFFF)
+        return false;
+    if (cp >= 0x1F000)
+        return false;
+    return true;
+}
+
+void appendHexEscape(std::string& out, uint32_t value)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    out += "\\x";
+    if (value < 0x100) {
+        out += digits[value >> 4];
+        out += digits[value & 15];
+        return;
     }
-
-    void appendHexEscape(std::string& out, uint32_t value)
-    {
-        static const char digits[] = "0123456789ABCDEF";
-        out += "\\x";
-        if (value < 0x100) {
-            out += digits[value >> 4];
-            out += digits[value & 15];
-            return;
-        }
-        char buf[8];
-        int n = 0;
-        while (value) {
-            buf[n++] = digits[value & 15];
-            value >>= 4;
-        }
-        out += '{';
-        while (n)
-            out += buf[--n];
-        out += '}';
+    char buf[8];
+    int n = 0;
+    while (value) {
+        buf[n++] = digits[value & 15];
+        value >>= 4;
     }
+    out += '{';
+    while (n)
+        out += buf[--n];
+    out += '}';
+}
 
 } // namespace
 
@@ -286,10 +285,10 @@ void appendEscaped(std::string& out, std::string_view text, char quote)
 }
 
 namespace {
-    // The low 18 bits count up like the BEAM's last field; the rest is mixed with constants so that it looks like one.
-    constexpr uint32_t kRefMaskA = 0xB3A51C6Du;
-    constexpr uint32_t kRefMaskB = 0x8E1F2A57u;
-    constexpr uint64_t kRefLowBits = 18;
+// The low 18 bits count up like the BEAM's last field; the rest is mixed with constants so that it looks like one.
+constexpr uint32_t kRefMaskA = 0xB3A51C6Du;
+constexpr uint32_t kRefMaskB = 0x8E1F2A57u;
+constexpr uint64_t kRefLowBits = 18;
 } // namespace
 
 void encodeReference(uint64_t id, uint32_t& a, uint32_t& b, uint32_t& c)

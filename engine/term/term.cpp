@@ -1,6 +1,7 @@
 #include "term/term.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -118,10 +119,21 @@ int typeRank(Term::Type t)
     return 10;
 }
 
-template <typename T>
-int cmp3(const T& a, const T& b)
+template <typename T> int cmp3(const T& a, const T& b) { return a < b ? -1 : (b < a ? 1 : 0); }
+
+// Compares an integer with a float exactly (no rounding of large integers through double).
+int compareIntFloat(int64_t i, double d)
 {
-    return a < b ? -1 : (b < a ? 1 : 0);
+    if (d >= 9223372036854775808.0)
+        return -1;
+    if (d < -9223372036854775808.0)
+        return 1;
+    const double whole = std::trunc(d);
+    const auto w = static_cast<int64_t>(whole);
+    if (i != w)
+        return i < w ? -1 : 1;
+    const double frac = d - whole;
+    return frac > 0 ? -1 : (frac < 0 ? 1 : 0);
 }
 
 int compareNumbers(const Term& a, const Term& b, bool exact)
@@ -131,9 +143,8 @@ int compareNumbers(const Term& a, const Term& b, bool exact)
     if (a.isFloat() && b.isFloat())
         return cmp3(a.asFloat(), b.asFloat());
     // Mixed: compare as numbers; under exact order an integer sorts before an equal float.
-    const long double x = a.isInteger() ? (long double)a.asInteger() : (long double)a.asFloat();
-    const long double y = b.isInteger() ? (long double)b.asInteger() : (long double)b.asFloat();
-    int c = cmp3(x, y);
+    const int c
+        = a.isInteger() ? compareIntFloat(a.asInteger(), b.asFloat()) : -compareIntFloat(b.asInteger(), a.asFloat());
     if (c == 0 && exact)
         return a.isInteger() ? -1 : 1;
     return c;
@@ -354,10 +365,7 @@ bool Term::toVector(std::vector<Term>& out) const
 
 size_t Term::mapSize() const { return static_cast<const MapObject*>(m_u.obj)->entries.size(); }
 
-const std::pair<Term, Term>* Term::mapBegin() const
-{
-    return static_cast<const MapObject*>(m_u.obj)->entries.data();
-}
+const std::pair<Term, Term>* Term::mapBegin() const { return static_cast<const MapObject*>(m_u.obj)->entries.data(); }
 
 const Term* Term::mapGet(const Term& key) const
 {
@@ -414,10 +422,21 @@ bool Term::operator==(const Term& other) const
 {
     if (m_type != other.m_type)
         return false;
-    if (!isBoxed() && m_type != Type::Float)
-        return m_u.bits == other.m_u.bits;
-    if (m_type == Type::Float)
+    switch (m_type) {
+    case Type::Integer:
+        return m_u.i == other.m_u.i;
+    case Type::Float:
         return m_u.d == other.m_u.d;
+    case Type::Atom:
+        // Only the low 32 bits hold the atom; the rest of the payload is not meaningful.
+        return m_u.atom == other.m_u.atom;
+    case Type::Reference:
+        return m_u.ref == other.m_u.ref;
+    case Type::Nil:
+        return true;
+    default:
+        break;
+    }
     if (m_u.obj == other.m_u.obj)
         return true;
     return compareTermsExact(*this, other) == 0;
@@ -433,10 +452,14 @@ size_t hashTerm(const Term& t)
     size_t h = size_t(t.type());
     switch (t.type()) {
     case Term::Type::Integer:
-    case Term::Type::Atom:
+        return mix(h, std::hash<int64_t>()(t.asInteger()));
     case Term::Type::Reference:
+        return mix(h, std::hash<uint64_t>()(t.asReference()));
+    case Term::Type::Atom:
+        return mix(h, std::hash<uint32_t>()(t.asAtom().index()));
     case Term::Type::Float:
-        return mix(h, std::hash<uint64_t>()(t.rawBits()));
+        // 0.0 and -0.0 are equal, so they must hash alike.
+        return mix(h, std::hash<double>()(t.asFloat() == 0.0 ? 0.0 : t.asFloat()));
     case Term::Type::Pid:
         return mix(h, std::hash<uint64_t>()(t.pidSerial()));
     case Term::Type::Fun:
@@ -454,7 +477,7 @@ size_t hashTerm(const Term& t)
     case Term::Type::Nil:
         return h;
     case Term::Type::Cons:
-        for (const Term* x = &t; ; x = &x->tail()) {
+        for (const Term* x = &t;; x = &x->tail()) {
             if (!x->isCons())
                 return mix(h, hashTerm(*x));
             h = mix(h, hashTerm(x->head()));

@@ -144,6 +144,7 @@ public:
     Term() noexcept
         : m_type(Type::Atom)
     {
+        m_u.bits = 0;
         m_u.atom = atoms::nil.index();
     }
     Term(const Term& other) noexcept

@@ -224,7 +224,8 @@ Task<Term> shutdownChild(ProcessContext& ctx, Term pid, Shutdown shutdown)
     co_return down ? down->element(4) : atomTerm(atoms::noproc);
 }
 
-Task<void> shutdownChildrenConcurrently(ProcessContext& ctx, std::vector<std::pair<Term, Shutdown>> children)
+Task<std::vector<std::pair<Term, Term>>> shutdownChildrenConcurrently(
+    ProcessContext& ctx, std::vector<std::pair<Term, Shutdown>> children)
 {
     struct Pending {
         Term pid;
@@ -232,6 +233,7 @@ Task<void> shutdownChildrenConcurrently(ProcessContext& ctx, std::vector<std::pa
         int64_t deadline; // kInfinity = none
     };
     std::vector<Pending> pending;
+    std::vector<std::pair<Term, Term>> done;
     for (auto& [pid, sd] : children) {
         auto mref = ctx.monitor(pid);
         ctx.unlink(pid);
@@ -240,7 +242,13 @@ Task<void> shutdownChildrenConcurrently(ProcessContext& ctx, std::vector<std::pa
         const Term p = pid;
         std::optional<Term> queued = co_await ctx.receive([p](const Term& m) { return isExitFrom(m, p); }, 0);
         int64_t deadline = kInfinity;
-        if (!queued) {
+        if (queued) {
+            const Term ref = *mref;
+            co_await ctx.receive([ref](const Term& m) { return isDownFor(m, ref); });
+            done.emplace_back(pid, queued->element(2));
+            continue;
+        }
+        {
             if (sd.kind == Shutdown::Kind::BrutalKill) {
                 ctx.exit(pid, atomTerm(atoms::kill));
             } else {
@@ -272,6 +280,7 @@ Task<void> shutdownChildrenConcurrently(ProcessContext& ctx, std::vector<std::pa
             wait);
         if (down) {
             std::erase_if(pending, [&](const Pending& p) { return p.ref == down->element(1); });
+            done.emplace_back(down->element(3), down->element(4));
             continue;
         }
         const int64_t now = ctx.nowMs();
@@ -282,6 +291,7 @@ Task<void> shutdownChildrenConcurrently(ProcessContext& ctx, std::vector<std::pa
             }
         }
     }
+    co_return done;
 }
 
 namespace {

@@ -59,8 +59,10 @@ namespace detail {
 Task<Term> startChildProcess(ProcessContext& ctx, ChildSpec spec, std::vector<Term> extraArgs);
 // Stops one linked child as §6.5 says (monitor, unlink, shutdown signal, wait, kill) and returns its exit reason.
 Task<Term> shutdownChild(ProcessContext& ctx, Term pid, Shutdown shutdown);
-// Stops several children at once (DynamicSupervisor): every signal first, then every DOWN.
-Task<void> shutdownChildrenConcurrently(ProcessContext& ctx, std::vector<std::pair<Term, Shutdown>> children);
+// Stops several children at once (DynamicSupervisor): every signal first, then every DOWN. Returns
+// (pid, exit reason) in the order they went down.
+Task<std::vector<std::pair<Term, Term>>> shutdownChildrenConcurrently(
+    ProcessContext& ctx, std::vector<std::pair<Term, Shutdown>> children);
 
 void emitChildStarted(ProcessContext& ctx, const Term& child, const Term& id, Atom strategy);
 void emitChildRestarted(ProcessContext& ctx, const Term& oldPid, const Term& newPid, const Term& id, Atom strategy,

@@ -1,0 +1,218 @@
+#include "graphstate.h"
+#include "synthetic.h"
+
+#include <gtest/gtest.h>
+
+using namespace vigil;
+using vigil::test::EventScript;
+
+namespace {
+
+Term atom(const char* s) { return Term::atom(s); }
+
+void supervisedTree(EventScript& s)
+{
+    s.spawn(100, 0, "App.Supervisor", "supervisor");
+    for (uint64_t c : { 101, 102, 103 }) {
+        s.spawnLink(c, 100, nullptr, "gen_server");
+        s.childStarted(100, c, c == 101 ? "a" : c == 102 ? "b" : "c");
+    }
+}
+
+} // namespace
+
+TEST(GraphState, SupervisorChildrenInStartOrder)
+{
+    GraphState g;
+    EventScript s;
+    supervisedTree(s);
+    g.apply(s.events, 0);
+    ASSERT_EQ(g.roots(), std::vector<uint64_t>({ 100 }));
+    EXPECT_EQ(g.node(100)->children, std::vector<uint64_t>({ 101, 102, 103 }));
+    EXPECT_EQ(g.node(100)->kind, NodeKind::Supervisor);
+    EXPECT_EQ(g.node(102)->kind, NodeKind::GenServer);
+    EXPECT_EQ(g.node(102)->childId, "b");
+    EXPECT_EQ(g.node(102)->supervisor, 100u);
+    EXPECT_TRUE(g.linked(100, 102));
+    EXPECT_EQ(g.linkPairs().size(), 3u);
+    EXPECT_EQ(g.aliveCount(), 4u);
+    EXPECT_EQ(g.checkConsistency(), "");
+    GraphDelta d = g.takeDelta();
+    EXPECT_EQ(d.added, std::vector<uint64_t>({ 100, 101, 102, 103 }));
+    EXPECT_TRUE(d.structureChanged);
+    EXPECT_TRUE(d.edgesChanged);
+}
+
+TEST(GraphState, RestartPutsNewPidInTheOldSlot)
+{
+    GraphState g;
+    EventScript s;
+    supervisedTree(s);
+    g.apply(s.events, 0);
+    g.takeDelta();
+    s.events.clear();
+    s.exit(102, atom("killed"));
+    s.signal(102, 100, atom("killed"), SignalOutcome::Trapped);
+    s.spawnLink(104, 100, nullptr, "gen_server");
+    s.childRestarted(100, 102, 104, "b", 1);
+    g.apply(s.events, 10);
+
+    EXPECT_EQ(g.node(100)->children, std::vector<uint64_t>({ 101, 104, 103 }));
+    EXPECT_FALSE(g.node(102)->alive);
+    EXPECT_FALSE(g.node(102)->inTree);
+    EXPECT_EQ(g.node(102)->replacedBy, 104u);
+    EXPECT_EQ(g.node(102)->exitReason, ":killed");
+    EXPECT_EQ(g.node(104)->restarts, 1u);
+    EXPECT_EQ(g.node(104)->restartedFrom, 102u);
+    EXPECT_EQ(g.node(104)->childId, "b");
+    EXPECT_FALSE(g.linked(100, 102));
+    EXPECT_TRUE(g.linked(100, 104));
+    EXPECT_EQ(g.checkConsistency(), "");
+
+    GraphDelta d = g.takeDelta();
+    ASSERT_EQ(d.restarts.size(), 1u);
+    EXPECT_EQ(d.restarts[0].oldPid, 102u);
+    EXPECT_EQ(d.restarts[0].newPid, 104u);
+    ASSERT_EQ(d.signals.size(), 1u);
+    EXPECT_TRUE(d.signals[0].viaLink);
+    EXPECT_EQ(d.signals[0].outcome, SignalOutcome::Trapped);
+    EXPECT_EQ(d.exits, 1u);
+}
+
+TEST(GraphState, ExitPropagatesAlongLinks)
+{
+    GraphState g;
+    EventScript s;
+    s.spawn(200, 0);
+    s.spawnLink(201, 200);
+    s.exit(200, atom("boom"));
+    s.signal(200, 201, atom("boom"), SignalOutcome::Killed);
+    g.apply(s.events, 0);
+    EXPECT_EQ(g.node(201)->status, NodeStatus::Exiting);
+    EXPECT_TRUE(g.node(201)->links.empty()) << "the dead sender's link is gone";
+    s.events.clear();
+    s.exit(201, atom("boom"));
+    g.apply(s.events, 0);
+    EXPECT_EQ(g.aliveCount(), 0u);
+    EXPECT_EQ(g.node(201)->exitReason, ":boom");
+    EXPECT_TRUE(g.linkPairs().empty());
+    EXPECT_EQ(g.checkConsistency(), "");
+}
+
+TEST(GraphState, MailboxDepthAndCounters)
+{
+    GraphState g;
+    EventScript s;
+    s.spawn(300, 0);
+    s.spawn(301, 0);
+    for (int i = 0; i < 3; ++i)
+        s.queue(301, 300, Term::tuple({ atom("hello"), Term::integer(i) }));
+    s.receive(301, atom("x"));
+    g.apply(s.events, 0);
+    EXPECT_EQ(g.node(301)->mailbox, 2);
+    EXPECT_EQ(g.node(301)->messagesIn, 3u);
+    EXPECT_EQ(g.node(300)->messagesOut, 3u);
+    EXPECT_EQ(g.node(301)->status, NodeStatus::Running);
+    g.tick(10'000'000'000);
+    EXPECT_EQ(g.node(301)->status, NodeStatus::Running) << "a non-empty mailbox keeps it runnable";
+    s.events.clear();
+    s.receive(301, atom("x"));
+    s.receive(301, atom("x"));
+    g.apply(s.events, 10'000'000'000);
+    g.tick(20'000'000'000);
+    EXPECT_EQ(g.node(301)->status, NodeStatus::Waiting);
+    EXPECT_EQ(g.takeDelta().messagesSent, 3u);
+}
+
+TEST(GraphState, MonitorsAppearAndGoWithDown)
+{
+    GraphState g;
+    EventScript s;
+    s.spawn(400, 0);
+    s.spawn(401, 0);
+    const Term ref = Term::reference(77);
+    s.add(TraceKind::Monitored, 400, 401, ref);
+    g.apply(s.events, 0);
+    EXPECT_EQ(g.monitorPairs(), (std::vector<std::pair<uint64_t, uint64_t>> { { 400, 401 } }));
+    EXPECT_EQ(g.node(401)->monitoredBy.size(), 1u);
+    s.events.clear();
+    s.exit(401, atom("normal"));
+    s.add(TraceKind::DownDelivered, 401, 400, atom("normal"), ref);
+    g.apply(s.events, 0);
+    EXPECT_TRUE(g.node(400)->monitors.empty());
+    EXPECT_TRUE(g.monitorPairs().empty());
+    EXPECT_TRUE(g.node(400)->alive);
+}
+
+TEST(GraphState, DeadLingerThenLeaveThenAreForgotten)
+{
+    GraphState::Options o;
+    o.lingerNs = 100;
+    o.keepDead = 1;
+    GraphState g(o);
+    EventScript s;
+    s.spawn(500, 0);
+    s.spawn(501, 500);
+    s.spawn(502, 501);
+    s.spawn(503, 0);
+    s.exit(501, atom("normal"));
+    s.exit(503, atom("normal"));
+    g.apply(s.events, 1000);
+    EXPECT_TRUE(g.node(501)->inTree);
+    g.tick(1050);
+    EXPECT_TRUE(g.node(501)->inTree);
+    g.tick(1200);
+    EXPECT_FALSE(g.node(501)->inTree);
+    EXPECT_EQ(g.node(500)->children, std::vector<uint64_t>({ 502 })) << "orphans move up to a live ancestor";
+    EXPECT_EQ(g.node(502)->treeParent, 500u);
+    EXPECT_EQ(g.node(501), nullptr) << "only one dead process is kept";
+    EXPECT_NE(g.node(503), nullptr);
+    EXPECT_EQ(g.checkConsistency(), "");
+    g.clearDead();
+    EXPECT_EQ(g.node(503), nullptr);
+    EXPECT_EQ(g.nodes().size(), 2u);
+    EXPECT_EQ(g.checkConsistency(), "");
+}
+
+TEST(GraphState, ResyncKeepsWhatSnapshotsDoNotCarry)
+{
+    GraphState g;
+    EventScript s;
+    supervisedTree(s);
+    s.exit(102, atom("killed"));
+    s.spawnLink(104, 100, nullptr, "gen_server");
+    s.childRestarted(100, 102, 104, "b", 1);
+    g.apply(s.events, 0);
+    g.takeDelta();
+
+    Snapshot snap;
+    snap.seq = s.seq() + 5;
+    for (uint64_t pid : { 100, 101, 104, 105 }) {
+        ProcessSnapshot p;
+        p.pid = pid;
+        p.parent = pid == 100 ? 0 : 100;
+        if (pid != 100)
+            p.links = { 100 };
+        else
+            p.links = { 101, 104, 105 };
+        p.messageQueueLen = pid == 104 ? 7 : 0;
+        snap.processes.push_back(p);
+    }
+    g.resync(snap, 5);
+    EXPECT_EQ(g.node(104)->restarts, 1u);
+    EXPECT_EQ(g.node(104)->childId, "b");
+    EXPECT_EQ(g.node(104)->mailbox, 7);
+    EXPECT_FALSE(g.node(103)->alive) << "gone from the snapshot: died while events were lost";
+    ASSERT_NE(g.node(105), nullptr);
+    EXPECT_EQ(g.node(105)->treeParent, 100u);
+    EXPECT_EQ(g.aliveCount(), 4u);
+    EXPECT_EQ(g.checkConsistency(), "");
+    EXPECT_TRUE(g.takeDelta().resynced);
+
+    // Events already covered by the snapshot are skipped.
+    EventScript late;
+    late.setSeq(s.seq());
+    late.queue(104, 101, atom("old"));
+    g.apply(late.events, 6);
+    EXPECT_EQ(g.node(104)->mailbox, 7);
+}

@@ -1,0 +1,168 @@
+#include "eventlogmodel.h"
+#include "inspectormodel.h"
+#include "processfiltermodel.h"
+#include "processtablemodel.h"
+#include "synthetic.h"
+
+#include <QAbstractItemModelTester>
+
+#include <gtest/gtest.h>
+
+using namespace vigil;
+using vigil::test::EventScript;
+
+namespace {
+
+constexpr auto kFatal = QAbstractItemModelTester::FailureReportingMode::Fatal;
+
+Term atom(const char* s) { return Term::atom(s); }
+
+} // namespace
+
+TEST(Models, ProcessTableFollowsDeltas)
+{
+    GraphState::Options opt;
+    opt.lingerNs = 10;
+    opt.keepDead = 0;
+    GraphState g(opt);
+    ProcessTableModel model(&g);
+    QAbstractItemModelTester tester(&model, kFatal);
+    ProcessFilterModel filter;
+    filter.setSourceModel(&model);
+    QAbstractItemModelTester filterTester(&filter, kFatal);
+    filter.sort(ProcessTableModel::Mailbox, Qt::DescendingOrder);
+
+    EventScript s;
+    s.spawn(10, 0, "root", "supervisor");
+    for (uint64_t c = 11; c < 30; ++c)
+        s.spawnLink(c, 10, "worker", "gen_server");
+    s.queue(15, 11, atom("hello"));
+    s.queue(15, 11, atom("hello"));
+    g.apply(s.events, 0);
+    model.applyDelta(g.takeDelta());
+    ASSERT_EQ(model.rowCount(), 20);
+    const int row15 = model.rowOf(15);
+    ASSERT_GE(row15, 0);
+    EXPECT_EQ(model.index(row15, ProcessTableModel::Mailbox).data().toLongLong(), 2);
+    EXPECT_EQ(model.index(row15, ProcessTableModel::Pid).data().toString(), QStringLiteral("#PID<0.15.0>"));
+    EXPECT_EQ(filter.index(0, ProcessTableModel::Pid).data(ProcessTableModel::PidRole).toULongLong(), 15u)
+        << "sorted by mailbox, deepest first";
+
+    filter.setText(QStringLiteral("0.15.0"));
+    EXPECT_EQ(filter.rowCount(), 1);
+    filter.setText(QString());
+
+    s.events.clear();
+    for (uint64_t c = 11; c < 20; ++c)
+        s.exit(c, atom("shutdown"));
+    g.apply(s.events, 100);
+    model.applyDelta(g.takeDelta());
+    filter.setShowDead(false);
+    EXPECT_EQ(filter.rowCount(), 11);
+    filter.setShowDead(true);
+    g.tick(1000); // linger over, keepDead 0: forgotten
+    model.applyDelta(g.takeDelta());
+    EXPECT_EQ(model.rowCount(), 11);
+    for (int r = 0; r < model.rowCount(); ++r)
+        EXPECT_EQ(model.rowOf(model.pidAt(r)), r);
+
+    Snapshot snap;
+    snap.seq = 1000;
+    for (uint64_t pid : { 10, 25, 26 }) {
+        ProcessSnapshot p;
+        p.pid = pid;
+        p.parent = pid == 10 ? 0 : 10;
+        snap.processes.push_back(p);
+    }
+    g.resync(snap, 2000);
+    model.applyDelta(g.takeDelta());
+    EXPECT_EQ(model.rowCount(), int(g.nodes().size()));
+}
+
+TEST(Models, EventLogRingAndFilter)
+{
+    EventLogModel log;
+    log.setCapacity(50);
+    QAbstractItemModelTester tester(&log, kFatal);
+    EventFilterModel filter;
+    filter.setSourceModel(&log);
+    QAbstractItemModelTester filterTester(&filter, kFatal);
+
+    EventScript s;
+    for (uint64_t p = 1; p <= 40; ++p)
+        s.spawn(p, 0);
+    s.queue(2, 1, atom("msg")); // messages are not captured by default
+    log.append(s.events);
+    EXPECT_EQ(log.rowCount(), 40);
+    s.events.clear();
+    for (uint64_t p = 1; p <= 20; ++p)
+        s.exit(p, atom("boom"));
+    log.append(s.events);
+    EXPECT_EQ(log.rowCount(), 50);
+    EXPECT_EQ(log.index(0, EventLogModel::Detail).data().toString().left(12), QStringLiteral("#PID<0.11.0>"));
+
+    filter.setText(QStringLiteral("boom"));
+    EXPECT_EQ(filter.rowCount(), 20);
+    filter.setText(QString());
+    filter.setPid(15);
+    EXPECT_EQ(filter.rowCount(), 2);
+    filter.setPid(0);
+    filter.setShown(EventCategory::Lifecycle, false);
+    EXPECT_EQ(filter.rowCount(), 0);
+    filter.setShown(EventCategory::Lifecycle, true);
+
+    log.setCaptured(EventCategory::Messages, true);
+    s.events.clear();
+    s.queue(2, 1, atom("msg"));
+    log.append(s.events);
+    EXPECT_EQ(log.rowCount(), 50);
+    EXPECT_EQ(log.index(49, EventLogModel::Kind).data().toString(), QStringLiteral("queued"));
+    log.clear();
+    EXPECT_EQ(log.rowCount(), 0);
+}
+
+TEST(Models, InspectorUpdatesInPlace)
+{
+    InspectorModel model;
+    QAbstractItemModelTester tester(&model, kFatal);
+    EXPECT_EQ(model.rowCount(), int(InspectorModel::NUM_SECTIONS));
+
+    GraphState g;
+    EventScript s;
+    s.spawn(7, 0, "kv", "gen_server");
+    s.spawnLink(8, 7);
+    g.apply(s.events, 0);
+
+    InspectorInput in;
+    in.pid = 7;
+    in.node = g.node(7);
+    ProcessDetail d;
+    d.summary.pid = 7;
+    d.summary.messageQueueLen = 2;
+    d.summary.links = { 8 };
+    d.messages = { Term::tuple({ atom("hello"), Term::integer(1) }), atom("second") };
+    d.state = Term::map({ { atom("answer"), Term::integer(42) } });
+    in.detail = d;
+    in.recent = g.node(7)->recent;
+    model.setInput(in);
+
+    const QModelIndex mailbox = model.index(InspectorModel::Mailbox, 0);
+    EXPECT_EQ(model.rowCount(mailbox), 2);
+    EXPECT_EQ(model.index(0, InspectorModel::Value, mailbox).data().toString(), QStringLiteral("{:hello, 1}"));
+    EXPECT_EQ(model.sectionTitle(InspectorModel::Mailbox), QStringLiteral("Mailbox (2)"));
+    const QModelIndex links = model.index(InspectorModel::Links, 0);
+    ASSERT_EQ(model.rowCount(links), 1);
+    EXPECT_EQ(model.index(0, InspectorModel::Value, links).data(InspectorModel::PidRole).toULongLong(), 8u);
+    EXPECT_TRUE(model.sectionRows(InspectorModel::State).join(QString()).contains(QStringLiteral("answer: 42")));
+
+    d.messages.clear();
+    d.summary.messageQueueLen = 0;
+    in.detail = d;
+    model.setInput(in);
+    EXPECT_EQ(model.rowCount(mailbox), 0);
+
+    in.detail.reset();
+    model.setInput(in);
+    model.clearInput();
+    EXPECT_EQ(model.rowCount(model.index(InspectorModel::Info, 0)), 0);
+}

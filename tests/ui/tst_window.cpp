@@ -1,0 +1,1 @@
+// Window tests come with the runtime.

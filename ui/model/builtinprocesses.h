@@ -1,0 +1,27 @@
+#pragma once
+
+// Ready-made process bodies the window can spawn from its palette, and a small demo of plain processes used when
+// the OTP demo is not available. Engine code only (no Qt).
+
+#include "runtime/runtime.h"
+
+#include <string>
+#include <vector>
+
+namespace vigil {
+
+struct BuiltinProcess {
+    std::string id; // stable key, e.g. "echo"
+    std::string title; // palette text
+    std::string description; // tooltip
+};
+
+const std::vector<BuiltinProcess>& builtinProcesses();
+
+// Spawns one from the host (unlinked). Returns nullopt for an unknown id.
+std::optional<SpawnResult> spawnBuiltin(Runtime& rt, const std::string& id);
+
+// A few plain processes with traffic, links, a monitor and a growing mailbox. Returns the root's pid.
+Term startPlainDemo(Runtime& rt);
+
+} // namespace vigil

@@ -1,0 +1,853 @@
+#include "graphstate.h"
+
+#include "term/print.h"
+
+#include <algorithm>
+#include <set>
+
+namespace vigil {
+
+const char* nodeKindName(NodeKind kind)
+{
+    switch (kind) {
+    case NodeKind::Process:
+        return "process";
+    case NodeKind::GenServer:
+        return "GenServer";
+    case NodeKind::Task:
+        return "Task";
+    case NodeKind::Supervisor:
+        return "Supervisor";
+    }
+    return "process";
+}
+
+const char* nodeStatusName(NodeStatus status)
+{
+    switch (status) {
+    case NodeStatus::Waiting:
+        return "waiting";
+    case NodeStatus::Running:
+        return "running";
+    case NodeStatus::Exiting:
+        return "exiting";
+    case NodeStatus::Dead:
+        return "dead";
+    }
+    return "waiting";
+}
+
+NodeKind nodeKindFor(std::string_view behaviour)
+{
+    if (behaviour.find("supervisor") != std::string_view::npos)
+        return NodeKind::Supervisor;
+    if (behaviour == "gen_server" || behaviour == "agent" || behaviour == "gen_statem" || behaviour == "registry")
+        return NodeKind::GenServer;
+    if (behaviour == "task")
+        return NodeKind::Task;
+    return NodeKind::Process;
+}
+
+std::string pidText(uint64_t serial) { return "#PID<0." + std::to_string(serial) + ".0>"; }
+
+std::string labelText(const Term& t, size_t limit)
+{
+    if (t.isBinary())
+        return std::string(t.asBinary().substr(0, limit));
+    if (t.isAtom()) {
+        std::string s = inspectAtom(t.asAtom());
+        if (!s.empty() && s[0] == ':')
+            s.erase(0, 1);
+        return s;
+    }
+    InspectOptions o;
+    o.limitChars = limit;
+    return inspect(t, o);
+}
+
+std::string mfaText(const Term& t)
+{
+    if (t.isTuple(3) && t.element(0).isAtom() && t.element(1).isAtom() && t.element(2).isInteger()) {
+        std::string f(t.element(1).asAtom().name());
+        return inspectAtom(t.element(0).asAtom()) + "." + f + "/" + std::to_string(t.element(2).asInteger());
+    }
+    if (t.isNilAtom())
+        return {};
+    InspectOptions o;
+    o.limitChars = 80;
+    return inspect(t, o);
+}
+
+std::string GraphNode::displayName() const
+{
+    if (!registeredName.empty())
+        return registeredName;
+    if (!label.empty())
+        return label;
+    return initialCall;
+}
+
+namespace {
+
+std::string reasonText(const Term& t)
+{
+    InspectOptions o;
+    o.limitChars = 200;
+    return inspect(t, o);
+}
+
+void insertSorted(std::vector<uint64_t>& v, uint64_t x)
+{
+    auto it = std::lower_bound(v.begin(), v.end(), x);
+    if (it == v.end() || *it != x)
+        v.insert(it, x);
+}
+
+bool eraseSorted(std::vector<uint64_t>& v, uint64_t x)
+{
+    auto it = std::lower_bound(v.begin(), v.end(), x);
+    if (it == v.end() || *it != x)
+        return false;
+    v.erase(it);
+    return true;
+}
+
+bool eraseMonitor(std::vector<MonitorEdge>& v, uint64_t ref, uint64_t pid)
+{
+    auto it = std::find_if(v.begin(), v.end(), [&](const MonitorEdge& m) {
+        return (ref == 0 || m.ref == ref) && m.pid == pid;
+    });
+    if (it == v.end())
+        return false;
+    v.erase(it);
+    return true;
+}
+
+uint64_t refOf(const Term& t) { return t.isReference() ? t.asReference() : 0; }
+
+NodeStatus statusFromAtom(Atom a)
+{
+    if (a == atoms::running || a == atoms::runnable)
+        return NodeStatus::Running;
+    if (a == atoms::exiting)
+        return NodeStatus::Exiting;
+    return NodeStatus::Waiting;
+}
+
+
+} // namespace
+
+GraphState::GraphState()
+    : GraphState(Options {})
+{
+}
+
+GraphState::GraphState(Options options)
+    : m_options(options)
+{
+}
+
+GraphNode* GraphState::find(uint64_t pid)
+{
+    auto it = m_nodes.find(pid);
+    return it == m_nodes.end() ? nullptr : &it->second;
+}
+
+const GraphNode* GraphState::node(uint64_t pid) const
+{
+    auto it = m_nodes.find(pid);
+    return it == m_nodes.end() ? nullptr : &it->second;
+}
+
+GraphNode& GraphState::create(uint64_t pid, uint64_t spawner, int64_t wallNs)
+{
+    GraphNode& n = m_nodes[pid];
+    n.pid = pid;
+    n.spawner = spawner;
+    n.lastActiveWallNs = wallNs;
+    n.inTree = false;
+    ++m_alive;
+    m_delta.added.push_back(pid);
+    touch(n);
+    attach(n, spawner);
+    return n;
+}
+
+void GraphState::remember(GraphNode& n, const TraceEvent& e)
+{
+    if (m_options.recentPerNode == 0)
+        return;
+    if (n.recent.size() >= m_options.recentPerNode)
+        n.recent.erase(n.recent.begin());
+    n.recent.push_back(e);
+}
+
+void GraphState::attach(GraphNode& n, uint64_t parent, size_t index)
+{
+    GraphNode* p = parent ? find(parent) : nullptr;
+    // A parent that already left the graph hands its children to its nearest ancestor still in it.
+    while (p && !p->inTree)
+        p = p->treeParent ? find(p->treeParent) : nullptr;
+    if (p && p->pid == n.pid)
+        p = nullptr;
+    std::vector<uint64_t>& list = p ? p->children : m_roots;
+    if (index >= list.size())
+        list.push_back(n.pid);
+    else
+        list.insert(list.begin() + ptrdiff_t(index), n.pid);
+    n.treeParent = p ? p->pid : 0;
+    n.inTree = true;
+    m_delta.structureChanged = true;
+}
+
+void GraphState::detach(GraphNode& n)
+{
+    std::vector<uint64_t>* list = &m_roots;
+    if (n.treeParent) {
+        if (GraphNode* p = find(n.treeParent))
+            list = &p->children;
+    }
+    auto it = std::find(list->begin(), list->end(), n.pid);
+    if (it != list->end())
+        list->erase(it);
+    n.treeParent = 0;
+    m_delta.structureChanged = true;
+}
+
+void GraphState::leaveTree(GraphNode& n)
+{
+    if (!n.inTree)
+        return;
+    // Children that are still drawn move up into this node's slot, keeping their order.
+    std::vector<uint64_t>& siblings = n.treeParent && find(n.treeParent) ? find(n.treeParent)->children : m_roots;
+    if (!n.children.empty()) {
+        auto at = std::find(siblings.begin(), siblings.end(), n.pid);
+        std::vector<uint64_t> moving;
+        for (uint64_t c : n.children) {
+            GraphNode* cn = find(c);
+            if (cn && cn->inTree) {
+                cn->treeParent = n.treeParent;
+                moving.push_back(c);
+            }
+        }
+        if (at == siblings.end())
+            siblings.insert(siblings.end(), moving.begin(), moving.end());
+        else
+            siblings.insert(at + 1, moving.begin(), moving.end());
+        n.children.clear();
+    }
+    n.inTree = false;
+    m_compact.insert(n.treeParent);
+    m_delta.structureChanged = true;
+    touch(n);
+}
+
+void GraphState::compactTree()
+{
+    for (uint64_t parent : m_compact) {
+        std::vector<uint64_t>* list = &m_roots;
+        if (parent) {
+            GraphNode* p = find(parent);
+            if (!p)
+                continue;
+            list = &p->children;
+        }
+        std::erase_if(*list, [&](uint64_t pid) {
+            const GraphNode* c = node(pid);
+            return !c || !c->inTree || c->treeParent != parent;
+        });
+    }
+    m_compact.clear();
+}
+
+void GraphState::dropLinksOf(GraphNode& n)
+{
+    for (uint64_t other : n.links) {
+        if (GraphNode* o = find(other)) {
+            if (eraseSorted(o->links, n.pid))
+                touch(*o);
+        }
+    }
+    if (!n.links.empty())
+        m_delta.edgesChanged = true;
+    n.links.clear();
+    // The other halves pointing at n (a link being set up while n died) go too.
+}
+
+void GraphState::dropMonitorsOf(GraphNode& n)
+{
+    for (const MonitorEdge& m : n.monitors) {
+        if (GraphNode* t = find(m.pid)) {
+            if (eraseMonitor(t->monitoredBy, m.ref, n.pid))
+                touch(*t);
+        }
+    }
+    for (const MonitorEdge& m : n.monitoredBy) {
+        if (GraphNode* w = find(m.pid)) {
+            if (eraseMonitor(w->monitors, m.ref, n.pid))
+                touch(*w);
+        }
+    }
+    if (!n.monitors.empty() || !n.monitoredBy.empty())
+        m_delta.edgesChanged = true;
+    n.monitors.clear();
+    n.monitoredBy.clear();
+}
+
+void GraphState::markDead(GraphNode& n, const std::string& reason, int64_t timeNs, int64_t wallNs)
+{
+    if (!n.alive)
+        return;
+    n.alive = false;
+    n.status = NodeStatus::Dead;
+    n.exitReason = reason;
+    n.diedNs = timeNs;
+    n.diedWallNs = wallNs;
+    n.mailbox = 0;
+    n.linksAtDeath = n.links;
+    --m_alive;
+    dropLinksOf(n);
+    dropMonitorsOf(n);
+    m_active.erase(n.pid);
+    m_lingering.push_back(n.pid);
+    ++m_delta.exits;
+    touch(n);
+}
+
+void GraphState::updateStatus(GraphNode& n, int64_t wallNs)
+{
+    if (!n.alive || n.status == NodeStatus::Exiting)
+        return;
+    n.lastActiveWallNs = wallNs;
+    if (n.status != NodeStatus::Running) {
+        n.status = NodeStatus::Running;
+        touch(n);
+    }
+    m_active.insert(n.pid);
+}
+
+void GraphState::apply(const std::vector<TraceEvent>& events, int64_t wallNs)
+{
+    for (const TraceEvent& e : events)
+        apply(e, wallNs);
+}
+
+void GraphState::apply(const TraceEvent& e, int64_t wallNs)
+{
+    if (e.seq != 0 && e.seq <= m_snapshotSeq)
+        return;
+    m_lastSeq = std::max(m_lastSeq, e.seq);
+    ++m_delta.events;
+
+    GraphNode* n = find(e.pid);
+    switch (e.kind) {
+    case TraceKind::Spawned: {
+        if (n)
+            break;
+        GraphNode& c = create(e.pid, e.other, wallNs);
+        if (!e.data.isNilAtom())
+            c.label = labelText(e.data);
+        c.initialCall = mfaText(e.extra);
+        c.spawnedNs = e.timeNs;
+        remember(c, e);
+        if (GraphNode* p = find(e.other))
+            remember(*p, e);
+        break;
+    }
+    case TraceKind::Exited:
+        if (n) {
+            markDead(*n, reasonText(e.data), e.timeNs, wallNs);
+            remember(*n, e);
+        }
+        break;
+    case TraceKind::ExitSignal: {
+        GraphNode* to = find(e.other);
+        SignalEffect fx;
+        fx.from = e.pid;
+        fx.to = e.other;
+        fx.reason = reasonText(e.data);
+        fx.outcome = e.outcome;
+        if (n) {
+            fx.viaLink = std::binary_search(n->links.begin(), n->links.end(), e.other)
+                || std::binary_search(n->linksAtDeath.begin(), n->linksAtDeath.end(), e.other);
+            remember(*n, e);
+        }
+        if (to) {
+            // A signal from a dead process ends whatever half of the link the receiver still held.
+            if (n && !n->alive && eraseSorted(to->links, e.pid)) {
+                m_delta.edgesChanged = true;
+                touch(*to);
+            }
+            if (e.outcome == SignalOutcome::Killed && to->alive) {
+                to->status = NodeStatus::Exiting;
+                m_active.erase(to->pid);
+                touch(*to);
+            }
+            remember(*to, e);
+        }
+        m_delta.signals.push_back(std::move(fx));
+        break;
+    }
+    case TraceKind::Linked:
+        if (n && n->alive) {
+            insertSorted(n->links, e.other);
+            m_delta.edgesChanged = true;
+            touch(*n);
+            remember(*n, e);
+        }
+        break;
+    case TraceKind::Unlinked:
+        if (n) {
+            if (eraseSorted(n->links, e.other)) {
+                m_delta.edgesChanged = true;
+                touch(*n);
+            }
+            remember(*n, e);
+        }
+        break;
+    case TraceKind::Monitored: {
+        GraphNode* t = find(e.other);
+        if (n && n->alive && t && t->alive) {
+            n->monitors.push_back({ refOf(e.data), e.other });
+            t->monitoredBy.push_back({ refOf(e.data), e.pid });
+            m_delta.edgesChanged = true;
+            touch(*n);
+            touch(*t);
+            remember(*n, e);
+            remember(*t, e);
+        }
+        break;
+    }
+    case TraceKind::Demonitored: {
+        GraphNode* t = find(e.other);
+        const uint64_t ref = refOf(e.data);
+        if (n && eraseMonitor(n->monitors, ref, e.other)) {
+            touch(*n);
+            m_delta.edgesChanged = true;
+        }
+        if (t && eraseMonitor(t->monitoredBy, ref, e.pid)) {
+            touch(*t);
+            m_delta.edgesChanged = true;
+        }
+        if (n)
+            remember(*n, e);
+        break;
+    }
+    case TraceKind::DownDelivered: {
+        GraphNode* w = find(e.other);
+        const uint64_t ref = refOf(e.extra);
+        if (w && eraseMonitor(w->monitors, ref, e.pid)) {
+            touch(*w);
+            m_delta.edgesChanged = true;
+        }
+        if (n && eraseMonitor(n->monitoredBy, ref, e.other)) {
+            touch(*n);
+            m_delta.edgesChanged = true;
+        }
+        if (w)
+            remember(*w, e);
+        break;
+    }
+    case TraceKind::MessageSent:
+        ++m_delta.messagesSent;
+        if (n) {
+            ++n->messagesOut;
+            touch(*n);
+        }
+        break;
+    case TraceKind::MessageQueued:
+        if (n && n->alive) {
+            ++n->mailbox;
+            ++n->messagesIn;
+            touch(*n);
+            updateStatus(*n, wallNs);
+        }
+        break;
+    case TraceKind::MessageReceived:
+        if (n && n->alive) {
+            if (n->mailbox > 0)
+                --n->mailbox;
+            touch(*n);
+            updateStatus(*n, wallNs);
+        }
+        break;
+    case TraceKind::TrapExit:
+        if (n) {
+            n->trapExit = e.count != 0;
+            touch(*n);
+            remember(*n, e);
+        }
+        break;
+    case TraceKind::Registered:
+        if (n) {
+            n->registeredName = labelText(e.data);
+            touch(*n);
+            remember(*n, e);
+        }
+        break;
+    case TraceKind::Unregistered:
+        if (n) {
+            if (n->registeredName == labelText(e.data))
+                n->registeredName.clear();
+            touch(*n);
+            remember(*n, e);
+        }
+        break;
+    case TraceKind::ChildStarted: {
+        GraphNode* c = find(e.other);
+        if (n) {
+            if (n->behaviour.empty()) {
+                n->kind = NodeKind::Supervisor;
+                touch(*n);
+            }
+            remember(*n, e);
+        }
+        if (c) {
+            c->supervisor = e.pid;
+            c->childId = labelText(e.data);
+            if (c->inTree && n && n->inTree && c->treeParent != e.pid) {
+                detach(*c);
+                attach(*c, e.pid);
+            }
+            touch(*c);
+            remember(*c, e);
+        }
+        break;
+    }
+    case TraceKind::ChildRestarted: {
+        GraphNode* c = find(e.other);
+        GraphNode* old = find(e.old);
+        if (c) {
+            c->supervisor = e.pid;
+            c->childId = labelText(e.data);
+            c->restarts = e.count;
+            c->restartedFrom = e.old;
+            // The new pid takes the old one's place among its siblings.
+            if (old && old->inTree && n && old->treeParent == e.pid && c->inTree) {
+                detach(*c);
+                auto& sib = n->children;
+                const size_t at = size_t(std::find(sib.begin(), sib.end(), e.old) - sib.begin());
+                attach(*c, e.pid, at);
+            } else if (c->inTree && n && c->treeParent != e.pid) {
+                detach(*c);
+                attach(*c, e.pid);
+            }
+            touch(*c);
+            remember(*c, e);
+        }
+        if (old) {
+            old->replacedBy = e.other;
+            if (!old->alive)
+                leaveTree(*old);
+            touch(*old);
+            remember(*old, e);
+        }
+        if (n)
+            remember(*n, e);
+        m_delta.restarts.push_back({ e.pid, e.old, e.other, e.count });
+        break;
+    }
+    case TraceKind::ChildTerminated:
+        if (n)
+            remember(*n, e);
+        if (GraphNode* c = find(e.other))
+            remember(*c, e);
+        break;
+    case TraceKind::SupervisorGaveUp:
+        if (n) {
+            n->supervisorGaveUp = true;
+            touch(*n);
+            remember(*n, e);
+        }
+        m_delta.gaveUp.push_back(e.pid);
+        break;
+    case TraceKind::Label:
+        if (n) {
+            n->label = e.data.isNilAtom() ? std::string() : labelText(e.data);
+            if (e.extra.isAtom() && !e.extra.isNilAtom()) {
+                n->behaviour = std::string(e.extra.asAtom().name());
+                n->kind = nodeKindFor(n->behaviour);
+            }
+            touch(*n);
+        }
+        break;
+    }
+    if (!m_compact.empty())
+        compactTree();
+}
+
+void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
+{
+    std::vector<const ProcessSnapshot*> procs;
+    procs.reserve(snapshot.processes.size());
+    for (const ProcessSnapshot& p : snapshot.processes)
+        procs.push_back(&p);
+    std::sort(procs.begin(), procs.end(), [](auto* a, auto* b) { return a->pid < b->pid; });
+
+    std::unordered_set<uint64_t> present;
+    present.reserve(procs.size() * 2);
+    for (const ProcessSnapshot* p : procs)
+        present.insert(p->pid);
+
+    // Whatever died while events were lost.
+    for (auto& [pid, n] : m_nodes) {
+        if (n.alive && !present.count(pid)) {
+            n.alive = false;
+            n.status = NodeStatus::Dead;
+            n.exitReason = "(exited while trace events were lost)";
+            n.diedWallNs = wallNs;
+            n.mailbox = 0;
+            --m_alive;
+            m_active.erase(pid);
+            m_lingering.push_back(pid);
+            touch(n);
+        }
+    }
+    // Links and monitors come wholly from the snapshot.
+    for (auto& [pid, n] : m_nodes) {
+        n.links.clear();
+        n.monitors.clear();
+        n.monitoredBy.clear();
+    }
+
+    for (const ProcessSnapshot* p : procs) {
+        GraphNode* n = find(p->pid);
+        if (!n)
+            n = &create(p->pid, p->parent, wallNs);
+        n->label = p->label.isNilAtom() ? n->label : labelText(p->label);
+        if (p->behaviour != atoms::nil) {
+            n->behaviour = std::string(p->behaviour.name());
+            n->kind = nodeKindFor(n->behaviour);
+        }
+        if (!p->initialCall.isNilAtom())
+            n->initialCall = mfaText(p->initialCall);
+        n->registeredName = p->registeredName == atoms::nil ? std::string() : labelText(Term::atom(p->registeredName));
+        n->status = statusFromAtom(p->status);
+        n->trapExit = p->trapExit;
+        n->mailbox = int64_t(p->messageQueueLen);
+        n->reductions = p->reductions;
+        n->messagesIn = p->messagesIn;
+        n->messagesOut = p->messagesOut;
+        n->links = p->links;
+        std::sort(n->links.begin(), n->links.end());
+        for (const auto& [ref, target] : p->monitors)
+            n->monitors.push_back({ refOf(ref), target });
+        for (const auto& [ref, watcher] : p->monitoredBy)
+            n->monitoredBy.push_back({ refOf(ref), watcher });
+        if (n->status == NodeStatus::Running)
+            m_active.insert(n->pid);
+        touch(*n);
+    }
+    m_snapshotSeq = snapshot.seq;
+    m_lastSeq = std::max(m_lastSeq, snapshot.seq);
+    m_delta.resynced = true;
+    m_delta.structureChanged = true;
+    m_delta.edgesChanged = true;
+    if (!m_compact.empty())
+        compactTree();
+}
+
+void GraphState::refreshCounters(const Snapshot& snapshot)
+{
+    for (const ProcessSnapshot& p : snapshot.processes) {
+        GraphNode* n = find(p.pid);
+        if (!n || !n->alive)
+            continue;
+        if (n->reductions != p.reductions) {
+            n->reductions = p.reductions;
+            touch(*n);
+        }
+    }
+}
+
+void GraphState::tick(int64_t wallNs)
+{
+    for (auto it = m_active.begin(); it != m_active.end();) {
+        GraphNode* n = find(*it);
+        if (!n || !n->alive) {
+            it = m_active.erase(it);
+            continue;
+        }
+        if (n->mailbox == 0 && wallNs - n->lastActiveWallNs > m_options.activeNs) {
+            if (n->status == NodeStatus::Running) {
+                n->status = NodeStatus::Waiting;
+                touch(*n);
+            }
+            it = m_active.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    size_t done = 0;
+    while (done < m_lingering.size()) {
+        GraphNode* n = find(m_lingering[done]);
+        if (n && wallNs - n->diedWallNs < m_options.lingerNs)
+            break;
+        if (n) {
+            leaveTree(*n);
+            m_dead.push_back(n->pid);
+        }
+        ++done;
+    }
+    m_lingering.erase(m_lingering.begin(), m_lingering.begin() + ptrdiff_t(done));
+    if (!m_compact.empty())
+        compactTree();
+    if (m_dead.size() > m_options.keepDead) {
+        const size_t drop = m_dead.size() - m_options.keepDead;
+        for (size_t i = 0; i < drop; ++i)
+            erase(m_dead[i]);
+        m_dead.erase(m_dead.begin(), m_dead.begin() + ptrdiff_t(drop));
+    }
+}
+
+void GraphState::erase(uint64_t pid)
+{
+    GraphNode* n = find(pid);
+    if (!n)
+        return;
+    if (n->inTree) {
+        leaveTree(*n);
+        compactTree();
+    }
+    auto added = std::find(m_delta.added.begin(), m_delta.added.end(), pid);
+    if (added != m_delta.added.end())
+        m_delta.added.erase(added);
+    else
+        m_delta.erased.push_back(pid);
+    m_delta.changed.erase(pid);
+    m_nodes.erase(pid);
+}
+
+void GraphState::clearDead()
+{
+    std::vector<uint64_t> all;
+    all.reserve(m_dead.size() + m_lingering.size());
+    all.insert(all.end(), m_dead.begin(), m_dead.end());
+    all.insert(all.end(), m_lingering.begin(), m_lingering.end());
+    for (uint64_t pid : all) {
+        if (GraphNode* n = find(pid))
+            leaveTree(*n);
+    }
+    compactTree();
+    for (uint64_t pid : all)
+        erase(pid);
+    m_dead.clear();
+    m_lingering.clear();
+}
+
+GraphDelta GraphState::takeDelta()
+{
+    GraphDelta d = std::move(m_delta);
+    m_delta.clear();
+    return d;
+}
+
+bool GraphState::linked(uint64_t a, uint64_t b) const
+{
+    const GraphNode* na = node(a);
+    const GraphNode* nb = node(b);
+    return (na && std::binary_search(na->links.begin(), na->links.end(), b))
+        || (nb && std::binary_search(nb->links.begin(), nb->links.end(), a));
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> GraphState::linkPairs() const
+{
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    for (const auto& [pid, n] : m_nodes) {
+        if (!n.inTree || !n.alive)
+            continue;
+        for (uint64_t o : n.links) {
+            const GraphNode* on = node(o);
+            if (!on || !on->inTree || !on->alive)
+                continue;
+            // Report each pair once: from the smaller pid, or from the only side holding the half.
+            if (pid < o || !std::binary_search(on->links.begin(), on->links.end(), pid))
+                out.emplace_back(std::min(pid, o), std::max(pid, o));
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> GraphState::monitorPairs() const
+{
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    for (const auto& [pid, n] : m_nodes) {
+        if (!n.inTree || !n.alive)
+            continue;
+        for (const MonitorEdge& m : n.monitors) {
+            const GraphNode* t = node(m.pid);
+            if (t && t->inTree)
+                out.emplace_back(pid, m.pid);
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+size_t GraphState::descendantCount(uint64_t pid) const
+{
+    size_t count = 0;
+    std::vector<uint64_t> stack;
+    if (const GraphNode* n = node(pid))
+        stack.insert(stack.end(), n->children.begin(), n->children.end());
+    while (!stack.empty()) {
+        const uint64_t p = stack.back();
+        stack.pop_back();
+        ++count;
+        if (const GraphNode* n = node(p))
+            stack.insert(stack.end(), n->children.begin(), n->children.end());
+    }
+    return count;
+}
+
+std::string GraphState::checkConsistency() const
+{
+    std::set<uint64_t> seen;
+    auto checkList = [&](uint64_t parent, const std::vector<uint64_t>& list) -> std::string {
+        for (uint64_t c : list) {
+            const GraphNode* cn = node(c);
+            if (!cn)
+                return "child " + pidText(c) + " of " + pidText(parent) + " is unknown";
+            if (!cn->inTree)
+                return "child " + pidText(c) + " of " + pidText(parent) + " is not in the tree";
+            if (cn->treeParent != parent)
+                return pidText(c) + " is listed under " + pidText(parent) + " but its parent is "
+                    + pidText(cn->treeParent);
+            if (!seen.insert(c).second)
+                return pidText(c) + " is listed twice";
+        }
+        return {};
+    };
+    if (auto err = checkList(0, m_roots); !err.empty())
+        return err;
+    size_t alive = 0;
+    for (const auto& [pid, n] : m_nodes) {
+        if (n.alive)
+            ++alive;
+        if (n.inTree) {
+            if (auto err = checkList(pid, n.children); !err.empty())
+                return err;
+        } else if (!n.children.empty()) {
+            return pidText(pid) + " left the tree but still has children";
+        }
+        if (n.alive) {
+            for (uint64_t o : n.links) {
+                const GraphNode* on = node(o);
+                if (on && on->alive && !std::binary_search(on->links.begin(), on->links.end(), pid))
+                    return "link " + pidText(pid) + " -> " + pidText(o) + " has no other half";
+            }
+        }
+    }
+    for (const auto& [pid, n] : m_nodes) {
+        if (n.inTree && !seen.count(pid))
+            return pidText(pid) + " is in the tree but listed nowhere";
+    }
+    if (alive != m_alive)
+        return "alive count " + std::to_string(m_alive) + " but " + std::to_string(alive) + " alive nodes";
+    return {};
+}
+
+} // namespace vigil

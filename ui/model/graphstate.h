@@ -1,0 +1,196 @@
+#pragma once
+
+// The observer's picture of the runtime, in plain C++ (no Qt): every process with its links, monitors, mailbox
+// depth and place in the supervision tree, kept up to date by applying trace events in sequence order. Views
+// never rebuild from it wholesale; they read what changed from the GraphDelta that each apply produces.
+
+#include "runtime/runtime.h"
+#include "trace/event.h"
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace vigil {
+
+enum class NodeKind : uint8_t { Process, GenServer, Task, Supervisor };
+enum class NodeStatus : uint8_t { Waiting, Running, Exiting, Dead };
+
+const char* nodeKindName(NodeKind kind);
+const char* nodeStatusName(NodeStatus status);
+NodeKind nodeKindFor(std::string_view behaviour);
+std::string pidText(uint64_t serial); // #PID<0.N.0>
+// Short text for a label-like term: strings unquoted, atoms without the colon, anything else inspected.
+std::string labelText(const Term& t, size_t limit = 80);
+// {M, F, A} as Elixir writes it (Cache.init/1, :proc_lib.init_p/5); other terms inspected.
+std::string mfaText(const Term& t);
+
+struct MonitorEdge {
+    uint64_t ref = 0; // Term::asReference() of the monitor reference
+    uint64_t pid = 0; // target (in monitors) or watcher (in monitoredBy)
+    bool operator==(const MonitorEdge&) const = default;
+};
+
+struct GraphNode {
+    uint64_t pid = 0;
+    uint64_t spawner = 0; // 0 = the host
+    uint64_t supervisor = 0; // set once a supervisor reported this process as its child
+    uint64_t treeParent = 0; // where the graph draws it (supervisor, else spawner, else a live ancestor; 0 = root)
+    std::vector<uint64_t> children; // tree children in start order
+
+    std::string label; // inspect text of the label term ("" = none)
+    std::string behaviour; // "gen_server", "supervisor", "task", ... ("" = plain process)
+    std::string initialCall; // "Mod.fun/arity" or ""
+    std::string registeredName; // "" = none
+    std::string childId; // supervisor child id (inspect text)
+    NodeKind kind = NodeKind::Process;
+    NodeStatus status = NodeStatus::Waiting;
+    bool alive = true;
+    bool inTree = true; // drawn in the graph (dead nodes linger a little, then leave the tree)
+    bool trapExit = false;
+    bool supervisorGaveUp = false;
+
+    int64_t mailbox = 0;
+    uint64_t messagesIn = 0;
+    uint64_t messagesOut = 0;
+    uint64_t reductions = 0;
+    uint32_t restarts = 0;
+    uint64_t restartedFrom = 0; // previous pid of the same supervised child
+    uint64_t replacedBy = 0; // pid that took over this child's place
+
+    std::vector<uint64_t> links; // this side's half of each link, sorted
+    std::vector<MonitorEdge> monitors; // what this process monitors
+    std::vector<MonitorEdge> monitoredBy;
+    std::vector<uint64_t> linksAtDeath; // the links it had when it died (the paths its exit signal takes)
+
+    std::string exitReason; // inspect text once dead
+    int64_t spawnedNs = 0; // runtime clock
+    int64_t diedNs = 0; // runtime clock
+    int64_t diedWallNs = 0; // observer clock, drives lingering
+    int64_t lastActiveWallNs = 0; // observer clock, drives running -> waiting
+
+    std::vector<TraceEvent> recent; // last lifecycle events about this process (messages excluded), oldest first
+
+    // Text the graph and table show first: registered name, else label, else initial call, else "".
+    std::string displayName() const;
+};
+
+// A visual consequence of one event, replayed by the graph view.
+struct SignalEffect {
+    uint64_t from = 0;
+    uint64_t to = 0;
+    std::string reason;
+    SignalOutcome outcome = SignalOutcome::None;
+    bool viaLink = false; // the two were linked when the signal was sent
+};
+struct RestartEffect {
+    uint64_t supervisor = 0;
+    uint64_t oldPid = 0;
+    uint64_t newPid = 0;
+    uint32_t count = 0;
+};
+
+// What changed in one apply (or since the last takeDelta()).
+struct GraphDelta {
+    std::vector<uint64_t> added; // new nodes (table rows), in order of appearance
+    std::unordered_set<uint64_t> changed; // attributes changed (includes added)
+    std::vector<uint64_t> erased; // nodes gone from the state altogether
+    bool structureChanged = false; // tree membership or order changed: relayout
+    bool edgesChanged = false; // links or monitors changed
+    bool resynced = false; // state was rebuilt from a snapshot
+    std::vector<SignalEffect> signals;
+    std::vector<RestartEffect> restarts;
+    std::vector<uint64_t> gaveUp; // supervisors that exceeded their intensity
+    uint64_t events = 0;
+    uint64_t messagesSent = 0;
+    uint64_t exits = 0;
+
+    bool empty() const
+    {
+        return added.empty() && changed.empty() && erased.empty() && !structureChanged && !edgesChanged
+            && !resynced && signals.empty() && restarts.empty() && gaveUp.empty() && events == 0;
+    }
+    void clear() { *this = GraphDelta {}; }
+};
+
+class GraphState {
+public:
+    struct Options {
+        int64_t lingerNs = 4'000'000'000; // a dead process stays in the graph this long
+        size_t keepDead = 500; // dead processes kept for the table (oldest forgotten first)
+        int64_t activeNs = 400'000'000; // "running" this long after its last message activity
+        size_t recentPerNode = 24;
+    };
+
+    GraphState();
+    explicit GraphState(Options options);
+
+    const Options& options() const { return m_options; }
+    void setOptions(const Options& o) { m_options = o; }
+
+    // Applies events in sequence order; events at or below the last snapshot's seq are skipped.
+    void apply(const TraceEvent& e, int64_t wallNs);
+    void apply(const std::vector<TraceEvent>& events, int64_t wallNs);
+    // Rebuilds from a consistent snapshot, keeping what snapshots do not carry (child ids, restart counts, ...).
+    void resync(const Snapshot& snapshot, int64_t wallNs);
+    // Updates counters that have no events (reductions, status) without touching structure.
+    void refreshCounters(const Snapshot& snapshot);
+    // Time-driven changes: running -> waiting, dead nodes leaving the tree, old dead nodes forgotten.
+    void tick(int64_t wallNs);
+    // Whether tick() has anything to do (running or lingering processes).
+    bool hasTimedWork() const { return !m_active.empty() || !m_lingering.empty(); }
+    // Forgets every dead process now.
+    void clearDead();
+
+    GraphDelta takeDelta();
+    const GraphDelta& pendingDelta() const { return m_delta; }
+
+    const GraphNode* node(uint64_t pid) const;
+    const std::unordered_map<uint64_t, GraphNode>& nodes() const { return m_nodes; }
+    const std::vector<uint64_t>& roots() const { return m_roots; }
+    size_t aliveCount() const { return m_alive; }
+    uint64_t lastSeq() const { return m_lastSeq; }
+
+    bool linked(uint64_t a, uint64_t b) const; // either half present
+    // Distinct link pairs (a < b) among processes in the tree.
+    std::vector<std::pair<uint64_t, uint64_t>> linkPairs() const;
+    // (watcher, target) pairs among processes in the tree, one entry per pair.
+    std::vector<std::pair<uint64_t, uint64_t>> monitorPairs() const;
+    // Number of processes in the subtree under pid (excluding pid).
+    size_t descendantCount(uint64_t pid) const;
+
+    // Structural self-check used by tests: parent/child lists agree, roots are exactly the parentless tree nodes,
+    // links are symmetric among live processes. Returns "" when consistent, else a description.
+    std::string checkConsistency() const;
+
+private:
+    GraphNode* find(uint64_t pid);
+    GraphNode& create(uint64_t pid, uint64_t spawner, int64_t wallNs);
+    void touch(GraphNode& n) { m_delta.changed.insert(n.pid); }
+    void remember(GraphNode& n, const TraceEvent& e);
+    void attach(GraphNode& n, uint64_t parent, size_t index = SIZE_MAX);
+    void detach(GraphNode& n);
+    void markDead(GraphNode& n, const std::string& reason, int64_t timeNs, int64_t wallNs);
+    void dropLinksOf(GraphNode& n);
+    void dropMonitorsOf(GraphNode& n);
+    void leaveTree(GraphNode& n);
+    void compactTree();
+    void erase(uint64_t pid);
+    void updateStatus(GraphNode& n, int64_t wallNs);
+
+    Options m_options;
+    std::unordered_map<uint64_t, GraphNode> m_nodes;
+    std::vector<uint64_t> m_roots;
+    std::vector<uint64_t> m_lingering; // dead, still in the tree (by death order)
+    std::vector<uint64_t> m_dead; // dead, out of the tree (by death order)
+    std::unordered_set<uint64_t> m_active; // running because of recent activity
+    std::unordered_set<uint64_t> m_compact; // parents (0 = roots) whose child lists hold nodes that left the tree
+    size_t m_alive = 0;
+    uint64_t m_lastSeq = 0;
+    uint64_t m_snapshotSeq = 0;
+    GraphDelta m_delta;
+};
+
+} // namespace vigil

@@ -1,0 +1,181 @@
+#include "tracebridge.h"
+
+#include <QThread>
+
+#include <mutex>
+
+namespace vigil {
+
+struct TraceBridge::Waker {
+    std::mutex mutex;
+    TraceBridge* target = nullptr;
+    std::atomic<bool> pending { false };
+};
+
+TraceBridge::TraceBridge(std::shared_ptr<TraceSubscription> subscription, SnapshotFn snapshot, QObject* parent)
+    : QObject(parent)
+    , m_subscription(std::move(subscription))
+    , m_snapshot(std::move(snapshot))
+    , m_waker(std::make_shared<Waker>())
+{
+    m_clock.start();
+    m_waker->target = this;
+    m_drainTimer.setSingleShot(true);
+    connect(&m_drainTimer, &QTimer::timeout, this, &TraceBridge::drainNow);
+    m_tickTimer.setInterval(200);
+    connect(&m_tickTimer, &QTimer::timeout, this, &TraceBridge::onTick);
+    m_sampleTimer.setInterval(1000);
+    connect(&m_sampleTimer, &QTimer::timeout, this, [this] {
+        const GraphNode* w = m_watched ? m_state.node(m_watched) : nullptr;
+        m_stats.sample(double(m_clock.elapsed()) / 1000.0, m_state.aliveCount(), w && w->alive ? w->mailbox : -1);
+        Q_EMIT statsSampled();
+    });
+    m_counterTimer.setInterval(2000);
+    connect(&m_counterTimer, &QTimer::timeout, this, [this] {
+        // A snapshot pauses the workers briefly; not worth it for huge process counts.
+        if (!m_snapshot || m_state.aliveCount() > 20000)
+            return;
+        m_state.refreshCounters(m_snapshot());
+        publish();
+    });
+}
+
+TraceBridge::~TraceBridge()
+{
+    {
+        std::lock_guard lock(m_waker->mutex);
+        m_waker->target = nullptr;
+    }
+    if (m_subscription)
+        m_subscription->setNotify(nullptr);
+}
+
+void TraceBridge::assertGuiThread() const
+{
+    Q_ASSERT_X(QThread::currentThread() == thread(), "TraceBridge", "GUI thread only");
+}
+
+int64_t TraceBridge::wallNs() const { return m_clock.nsecsElapsed(); }
+
+void TraceBridge::start()
+{
+    assertGuiThread();
+    if (m_snapshot)
+        m_state.resync(m_snapshot(), wallNs());
+    std::weak_ptr<Waker> weak = m_waker;
+    if (m_subscription) {
+        m_subscription->setNotify([weak] {
+            auto w = weak.lock();
+            if (!w || w->pending.exchange(true))
+                return;
+            std::lock_guard lock(w->mutex);
+            if (w->target)
+                QMetaObject::invokeMethod(w->target, &TraceBridge::onWake, Qt::QueuedConnection);
+        });
+    }
+    m_sampleTimer.start();
+    m_counterTimer.start();
+    drainNow();
+}
+
+void TraceBridge::setMaxRate(int hz) { m_maxRate = std::clamp(hz, 1, 30); }
+
+void TraceBridge::setCounterRefreshMs(int ms)
+{
+    if (ms <= 0) {
+        m_counterTimer.stop();
+        return;
+    }
+    m_counterTimer.setInterval(ms);
+    if (m_sampleTimer.isActive())
+        m_counterTimer.start();
+}
+
+void TraceBridge::setWatchedPid(uint64_t pid)
+{
+    assertGuiThread();
+    if (pid == m_watched)
+        return;
+    m_watched = pid;
+    m_watchedMessages.clear();
+    m_stats.clearWatched();
+}
+
+void TraceBridge::onWake()
+{
+    if (m_drainTimer.isActive())
+        return;
+    const int64_t interval = 1'000'000'000 / m_maxRate;
+    const int64_t since = wallNs() - m_lastDrainNs;
+    if (since >= interval)
+        drainNow();
+    else
+        m_drainTimer.start(int((interval - since) / 1'000'000) + 1);
+}
+
+void TraceBridge::drainNow()
+{
+    assertGuiThread();
+    m_drainTimer.stop();
+    m_waker->pending.store(false);
+    m_lastDrainNs = wallNs();
+    ++m_drains;
+    m_buffer.clear();
+    uint64_t lost = 0;
+    if (m_subscription)
+        lost = m_subscription->drain(m_buffer);
+    const int64_t now = wallNs();
+    m_state.apply(m_buffer, now);
+    m_applied += m_buffer.size();
+    m_stats.addEvents(m_buffer);
+    if (m_watched) {
+        for (const TraceEvent& e : m_buffer) {
+            if ((e.kind == TraceKind::MessageQueued || e.kind == TraceKind::MessageReceived) && e.pid == m_watched)
+                m_watchedMessages.push_back(e);
+            else if (e.kind == TraceKind::MessageSent && e.pid == m_watched)
+                m_watchedMessages.push_back(e);
+        }
+        while (m_watchedMessages.size() > 100)
+            m_watchedMessages.pop_front();
+    }
+    if (lost) {
+        m_dropped += lost;
+        Q_EMIT eventsLost(lost);
+        if (m_snapshot)
+            m_state.resync(m_snapshot(), now);
+    }
+    m_state.tick(now);
+    if (!m_buffer.empty())
+        Q_EMIT eventsDrained(m_buffer);
+    publish();
+}
+
+void TraceBridge::resync()
+{
+    assertGuiThread();
+    drainNow();
+    if (m_snapshot)
+        m_state.resync(m_snapshot(), wallNs());
+    publish();
+}
+
+void TraceBridge::onTick()
+{
+    m_state.tick(wallNs());
+    publish();
+}
+
+void TraceBridge::publish()
+{
+    GraphDelta delta = m_state.takeDelta();
+    if (!delta.empty())
+        Q_EMIT updated(delta);
+    // Keep the clock ticking only while something is waiting for time to pass.
+    const bool timed = m_state.hasTimedWork();
+    if (timed && !m_tickTimer.isActive())
+        m_tickTimer.start();
+    else if (!timed && m_tickTimer.isActive())
+        m_tickTimer.stop();
+}
+
+} // namespace vigil

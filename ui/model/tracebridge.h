@@ -1,0 +1,89 @@
+#pragma once
+
+// Carries the engine's trace stream onto the GUI thread: the subscription's notify hook posts one wake-up, the
+// bridge drains everything available at most maxRate times a second, applies it to the GraphState and tells
+// models and views what changed. On lost events it resyncs from a snapshot. GUI thread only (except the notify
+// hook, which only posts).
+
+#include "graphstate.h"
+#include "statshistory.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace vigil {
+
+class TraceBridge : public QObject {
+    Q_OBJECT
+public:
+    using SnapshotFn = std::function<Snapshot()>;
+
+    TraceBridge(std::shared_ptr<TraceSubscription> subscription, SnapshotFn snapshot, QObject* parent = nullptr);
+    ~TraceBridge() override;
+
+    // Takes the initial snapshot and starts listening.
+    void start();
+    // Drains and applies right now (tests, and the step button that wants to show its event at once).
+    void drainNow();
+
+    GraphState& state() { return m_state; }
+    const GraphState& state() const { return m_state; }
+    StatsHistory& stats() { return m_stats; }
+
+    void setMaxRate(int hz); // clamped to 1..30
+    int maxRate() const { return m_maxRate; }
+    uint64_t eventsDropped() const { return m_dropped; }
+    uint64_t eventsApplied() const { return m_applied; }
+    uint64_t drains() const { return m_drains; }
+
+    // Message events of one process are kept for the inspector (lifecycle events live on every node).
+    void setWatchedPid(uint64_t pid);
+    uint64_t watchedPid() const { return m_watched; }
+    const std::deque<TraceEvent>& watchedMessages() const { return m_watchedMessages; }
+
+    // Reductions and similar counters have no events; refresh them from a snapshot this often (0 = never).
+    void setCounterRefreshMs(int ms);
+    // Rebuild from a snapshot now.
+    void resync();
+
+Q_SIGNALS:
+    void eventsDrained(const std::vector<vigil::TraceEvent>& events);
+    void updated(const vigil::GraphDelta& delta);
+    void eventsLost(quint64 count);
+    void statsSampled();
+
+private:
+    struct Waker;
+    void onWake();
+    void onTick();
+    void publish();
+    int64_t wallNs() const;
+    void assertGuiThread() const;
+
+    std::shared_ptr<TraceSubscription> m_subscription;
+    SnapshotFn m_snapshot;
+    std::shared_ptr<Waker> m_waker;
+    GraphState m_state;
+    StatsHistory m_stats;
+    QElapsedTimer m_clock;
+    QTimer m_drainTimer; // single shot: the rate limit
+    QTimer m_tickTimer; // time-driven state changes, only while there are any
+    QTimer m_sampleTimer; // chart buckets
+    QTimer m_counterTimer;
+    int64_t m_lastDrainNs = -1'000'000'000;
+    int m_maxRate = 30;
+    uint64_t m_dropped = 0;
+    uint64_t m_applied = 0;
+    uint64_t m_drains = 0;
+    uint64_t m_watched = 0;
+    std::deque<TraceEvent> m_watchedMessages;
+    std::vector<TraceEvent> m_buffer;
+};
+
+} // namespace vigil

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace vigil {
@@ -63,10 +64,10 @@ struct SpawnOptions {
     bool link = false; // link to the spawner atomically (spawn_link)
     bool monitor = false; // monitor from the spawner atomically (spawn_monitor)
     bool trapExit = false;
-    Term label; // what the UI shows for the process (e.g. "Cache" or {Cache, :init, 1}); nil = none
+    Term label {}; // what the UI shows for the process (e.g. "Cache" or {Cache, :init, 1}); nil = none
     Atom behaviour = atoms::nil; // :supervisor, :gen_server, :task, :agent, ... (nil = plain process)
-    Term initialCall; // {M, F, A} for Process.info(:initial_call); nil = none
-    std::optional<Atom> registerAs; // registered before the body first runs
+    Term initialCall {}; // {M, F, A} for Process.info(:initial_call); nil = none
+    std::optional<Atom> registerAs {}; // registered before the body first runs
 };
 
 struct SpawnResult {
@@ -145,6 +146,7 @@ public:
     // co_await ctx.receive(): the oldest message. With a timeout (ms, kInfinity), an empty optional on timeout.
     ReceiveAwaiter receive(int64_t timeoutMs = kInfinity);
     template <typename Pred>
+        requires std::is_invocable_r_v<bool, Pred&, const Term&>
     auto receive(Pred pred, int64_t timeoutMs = kInfinity);
     ReceiveAwaiter sleep(int64_t ms);
     // Gives up the worker if the slice is used up.
@@ -158,6 +160,9 @@ public:
 
     // Counts work; a body should yield when it returns true.
     bool consumeReductions(uint32_t n = 1);
+    // True when a signal (e.g. Process.exit(self(), :kill)) has decided this process dies: stop doing work and
+    // suspend (any receive or yield ends the process).
+    bool exitPending() const;
 
     // Processes
     SpawnResult spawn(NativeBody body, SpawnOptions options = {});
@@ -172,6 +177,7 @@ public:
 
     // Monitors
     Expected<Term, Term> monitor(const Term& pidOrName); // -> reference, or reason (badarg) to raise
+    Expected<Term, Term> monitorWithRef(const Term& pidOrName, Term ref);
     bool demonitor(const Term& ref, bool flush = false, bool info = false);
 
     // Exit signals
@@ -196,6 +202,7 @@ public:
 
     // UI label of this process.
     void setLabel(Term label, Atom behaviour);
+    void setInitialCall(Term mfa);
     // Lets the inspector read the behaviour's state: a function called in this process between slices.
     void setStateReader(std::function<Term()> reader);
 
@@ -231,6 +238,7 @@ private:
 };
 
 template <typename Pred>
+    requires std::is_invocable_r_v<bool, Pred&, const Term&>
 auto ProcessContext::receive(Pred pred, int64_t timeoutMs)
 {
     // The predicate lives in the awaiter (and so in the suspended coroutine frame) for the whole wait.

@@ -1,0 +1,163 @@
+#pragma once
+
+// Runtime internals shared by the runtime's translation units.
+
+#include "runtime/process.h"
+#include "runtime/tracehub.h"
+
+#include <array>
+#include <deque>
+#include <map>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace vigil {
+
+struct Worker {
+    unsigned id = 0;
+    std::thread thread;
+    std::mutex mutex;
+    std::deque<Process*> queue; // FIFO; thieves take from the front too
+    Process* next = nullptr; // the process this worker just woke; only the owner touches it
+    alignas(64) std::atomic<bool> inSlice { false };
+};
+
+class ProcessTable {
+public:
+    static constexpr size_t kShards = 64;
+    void insert(Process* p);
+    void erase(uint64_t serial);
+    Process* find(uint64_t serial) const; // not retained: caller must hold the shard lock or tolerate races
+    Term pidFor(uint64_t serial) const; // retained pid, or a non-pid term if unknown
+    template <typename F>
+    void forEach(F&& f) const
+    {
+        for (const auto& s : m_shards) {
+            std::lock_guard g(s.mutex);
+            for (const auto& [serial, p] : s.map)
+                f(p);
+        }
+    }
+    size_t size() const { return m_count.load(std::memory_order_relaxed); }
+
+private:
+    struct Shard {
+        mutable std::mutex mutex;
+        std::unordered_map<uint64_t, Process*> map;
+    };
+    std::array<Shard, kShards> m_shards;
+    std::atomic<size_t> m_count { 0 };
+};
+
+struct TimerEntry {
+    enum class Kind : uint8_t { ReceiveTimeout, SendAfter };
+    Kind kind = Kind::SendAfter;
+    Process* process = nullptr; // retained, for ReceiveTimeout
+    uint64_t generation = 0;
+    Term dest;
+    Term message;
+};
+
+struct Runtime::Impl {
+    explicit Impl(Runtime* owner, RuntimeConfig cfg);
+    ~Impl();
+
+    Runtime* owner;
+    RuntimeConfig config;
+    bool deterministic;
+    std::chrono::steady_clock::time_point start;
+    std::atomic<int64_t> virtualNs { 0 };
+
+    std::atomic<uint64_t> nextSerial;
+    ProcessTable table;
+    Process* system = nullptr; // the host's pseudo-process: sender of host exits and messages
+
+    // Registry
+    mutable std::shared_mutex registryMutex;
+    std::unordered_map<uint32_t, Process*> registry;
+
+    // Scheduler
+    std::vector<std::unique_ptr<Worker>> workers;
+    std::mutex injectMutex;
+    std::deque<Process*> inject;
+    std::mutex parkMutex;
+    std::condition_variable parkCv;
+    std::atomic<int> sleepers { 0 };
+    std::atomic<bool> stopping { false };
+    std::atomic<bool> worldStopped { false };
+    std::atomic<bool> pausedFlag { false };
+    std::atomic<int> stepPermits { 0 };
+    std::mutex stopMutex; // serialises stopWorld/pause transitions
+    std::condition_variable stepDoneCv;
+    std::atomic<uint64_t> stepsDone { 0 };
+    std::deque<Process*> detQueue; // deterministic mode run queue
+
+    // Timers
+    std::mutex timerMutex;
+    std::condition_variable timerCv;
+    std::thread timerThread;
+    std::map<std::pair<int64_t, uint64_t>, TimerEntry> timers;
+    std::unordered_map<uint64_t, int64_t> timerDeadlines;
+    uint64_t nextTimerId = 1;
+    bool timerStop = false;
+
+    TraceHub trace;
+
+    // Time
+    int64_t nowNs() const;
+
+    // Processes
+    Process* newProcess(uint64_t parent);
+    SpawnResult spawn(Process* spawner, NativeBody body, std::unique_ptr<ProcessBody> pbody, SpawnOptions& options);
+    void wake(Process* p); // after a successful push
+    bool deliver(Process* target, Signal* s); // push + wake; false (and s deleted) if target is dead
+    void sendMessage(Process* from, Process* to, Term msg);
+    void sendSignal(Process* from, Process* to, Signal::Kind kind, Term payload, Term ref = Term(), bool viaLink = false,
+        Term aux = Term());
+    Process* whereisProcess(Atom name) const;
+
+    // Signal processing in the process's own context; returns true when the process must die.
+    bool processSignals(Process* p);
+    void handleExitSignal(Process* p, Signal* s);
+    void enqueueMessage(Process* p, Signal* s);
+    bool tryMatch(Process* p);
+    void die(Process* p);
+    void finishBody(Process* p); // the body returned or threw: set exit reason
+    void resumeBody(Process* p);
+    void destroyBody(Process* p);
+
+    // Scheduling
+    void enqueue(Process* p, bool wokenBySender);
+    void notifyWorkers();
+    void runSlice(Process* p);
+    void workerLoop(Worker* w);
+    Process* findWork(Worker* w);
+    Process* steal(Worker* self);
+    bool hasAnyWork();
+    void stopWorld();
+    void resumeWorld();
+
+    // Timers
+    uint64_t addTimer(int64_t delayMs, TimerEntry entry);
+    int64_t cancelTimer(uint64_t id); // remaining ms or -1
+    void timerLoop();
+    void fireTimer(TimerEntry& e);
+    size_t fireDueTimers(); // deterministic: fire those due at the current virtual time
+    std::optional<int64_t> nextTimerDeadline();
+
+    // Tracing helpers
+    bool tracing() const { return trace.enabled(); }
+    void emit(TraceKind kind, uint64_t pid, uint64_t other = 0, Term data = Term(), Term extra = Term(),
+        SignalOutcome outcome = SignalOutcome::None, uint32_t count = 0);
+
+    Snapshot snapshot();
+    ProcessSnapshot describe(Process* p, bool self);
+    Term infoItem(Process* p, Atom key, bool self, bool& ok);
+};
+
+extern thread_local Worker* tlsWorker;
+extern thread_local Runtime::Impl* tlsRuntime;
+
+inline Process* asProcess(const Term& pid) { return static_cast<Process*>(pid.asPidObject()); }
+
+} // namespace vigil

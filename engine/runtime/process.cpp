@@ -1,0 +1,372 @@
+// Per-process signal handling: the inbox, the exit-signal decision table (SEMANTICS §3), monitors, and death.
+
+#include "runtime/impl.h"
+
+#include <algorithm>
+
+namespace vigil {
+
+namespace {
+
+void freeChain(Signal* s)
+{
+    while (s) {
+        Signal* n = s->next;
+        delete s;
+        s = n;
+    }
+}
+
+Term downObject(const Term& pid, const Term& name)
+{
+    if (name.isAtom() && !name.isNilAtom())
+        return Term::tuple({ name, Term::atom(atoms::nonode) });
+    return pid;
+}
+
+} // namespace
+
+Process::~Process()
+{
+    Signal* in = inbox.load(std::memory_order_acquire);
+    if (in != closedInbox())
+        freeChain(in);
+    freeChain(pendingHead);
+    freeChain(mailHead);
+}
+
+bool Process::push(Signal* s)
+{
+    Signal* head = inbox.load(std::memory_order_relaxed);
+    do {
+        if (head == closedInbox())
+            return false;
+        s->next = head;
+    } while (!inbox.compare_exchange_weak(head, s, std::memory_order_release, std::memory_order_relaxed));
+    return true;
+}
+
+bool Process::inboxClosed() const { return inbox.load(std::memory_order_acquire) == closedInbox(); }
+
+void Process::takeInbox()
+{
+    Signal* head = inbox.load(std::memory_order_relaxed);
+    if (!head || head == closedInbox())
+        return;
+    head = inbox.exchange(nullptr, std::memory_order_acquire);
+    if (!head || head == closedInbox()) {
+        if (head == closedInbox())
+            inbox.store(closedInbox(), std::memory_order_release);
+        return;
+    }
+    // The inbox is a stack; reverse it into arrival order.
+    Signal* reversed = nullptr;
+    Signal* last = head;
+    while (head) {
+        Signal* n = head->next;
+        head->next = reversed;
+        reversed = head;
+        head = n;
+    }
+    if (pendingTail)
+        pendingTail->next = reversed;
+    else
+        pendingHead = reversed;
+    pendingTail = last;
+}
+
+void Runtime::Impl::enqueueMessage(Process* p, Signal* s)
+{
+    s->next = nullptr;
+    if (p->mailTail)
+        p->mailTail->next = s;
+    else
+        p->mailHead = s;
+    p->mailTail = s;
+    ++p->mailLen;
+    ++p->messagesIn;
+    if (tracing())
+        emit(TraceKind::MessageQueued, p->serial, s->from.isPid() ? s->from.pidSerial() : 0, s->payload);
+}
+
+void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
+{
+    const Term& from = s->from;
+    const Term& reason = s->payload;
+    const uint64_t fromSerial = from.isPid() ? from.pidSerial() : 0;
+    SignalOutcome outcome = SignalOutcome::Ignored;
+    if (s->viaLink) {
+        auto it = std::find(p->links.begin(), p->links.end(), from);
+        if (it == p->links.end()) {
+            // Rule 1: the link is gone; the signal is stale.
+            if (tracing())
+                emit(TraceKind::ExitSignal, fromSerial, p->serial, reason, Term(), SignalOutcome::Ignored);
+            delete s;
+            return;
+        }
+        p->links.erase(it);
+        if (tracing())
+            emit(TraceKind::Unlinked, p->serial, fromSerial);
+    }
+    if (!s->viaLink && reason.isAtom(atoms::kill)) {
+        p->exitPending = true;
+        p->exitReason = Term::atom(atoms::killed);
+        outcome = SignalOutcome::Killed;
+    } else if (p->trapExit) {
+        Signal* m = s;
+        Term msg = Term::tuple({ Term::atom(atoms::EXIT), from, reason });
+        m->kind = Signal::Kind::Message;
+        m->payload = std::move(msg);
+        if (tracing())
+            emit(TraceKind::ExitSignal, fromSerial, p->serial, m->payload.element(2), Term(), SignalOutcome::Trapped);
+        enqueueMessage(p, m);
+        return;
+    } else if (reason.isAtom(atoms::normal)) {
+        if (from.isPid() && from.pidSerial() == p->serial) {
+            p->exitPending = true;
+            p->exitReason = reason;
+            outcome = SignalOutcome::Killed;
+        }
+    } else {
+        p->exitPending = true;
+        p->exitReason = reason;
+        outcome = SignalOutcome::Killed;
+    }
+    if (tracing())
+        emit(TraceKind::ExitSignal, fromSerial, p->serial, reason, Term(), outcome);
+    delete s;
+}
+
+bool Runtime::Impl::processSignals(Process* p)
+{
+    p->lock.lock();
+    p->takeInbox();
+    while (p->pendingHead && !p->exitPending) {
+        Signal* s = p->pendingHead;
+        p->pendingHead = s->next;
+        if (!p->pendingHead)
+            p->pendingTail = nullptr;
+        s->next = nullptr;
+        const uint64_t fromSerial = s->from.isPid() ? s->from.pidSerial() : 0;
+        switch (s->kind) {
+        case Signal::Kind::Message:
+            enqueueMessage(p, s);
+            break;
+        case Signal::Kind::Exit:
+            handleExitSignal(p, s);
+            break;
+        case Signal::Kind::Link:
+            if (std::find(p->links.begin(), p->links.end(), s->from) == p->links.end()) {
+                p->links.push_back(s->from);
+                if (tracing())
+                    emit(TraceKind::Linked, p->serial, fromSerial);
+            }
+            delete s;
+            break;
+        case Signal::Kind::Unlink: {
+            auto it = std::find(p->links.begin(), p->links.end(), s->from);
+            if (it != p->links.end()) {
+                p->links.erase(it);
+                if (tracing())
+                    emit(TraceKind::Unlinked, p->serial, fromSerial);
+            }
+            delete s;
+            break;
+        }
+        case Signal::Kind::Monitor:
+            p->monitoredBy.push_back({ s->ref, s->from, s->aux });
+            delete s;
+            break;
+        case Signal::Kind::Demonitor: {
+            auto it = std::find_if(
+                p->monitoredBy.begin(), p->monitoredBy.end(), [&](const MonitorEntry& m) { return m.ref == s->ref; });
+            if (it != p->monitoredBy.end())
+                p->monitoredBy.erase(it);
+            delete s;
+            break;
+        }
+        case Signal::Kind::Down: {
+            auto it = std::find_if(
+                p->monitors.begin(), p->monitors.end(), [&](const MonitorEntry& m) { return m.ref == s->ref; });
+            if (it == p->monitors.end()) {
+                delete s; // demonitored meanwhile
+                break;
+            }
+            Term object = downObject(s->from, it->name);
+            p->monitors.erase(it);
+            Term reason = s->payload;
+            if (tracing())
+                emit(TraceKind::DownDelivered, fromSerial, p->serial, reason, s->ref);
+            s->payload = Term::tuple({ Term::atom(atoms::DOWN), s->ref, Term::atom(atoms::process), object, reason });
+            s->kind = Signal::Kind::Message;
+            enqueueMessage(p, s);
+            break;
+        }
+        case Signal::Kind::Timeout:
+            if (p->receiving && uint64_t(s->ref.asInteger()) == p->receiveGen)
+                p->timedOut = true;
+            delete s;
+            break;
+        case Signal::Kind::Control: {
+            // Host requests run as the process itself, outside the lock (they may link, monitor, send).
+            auto* fn = s->control;
+            s->control = nullptr;
+            delete s;
+            p->lock.unlock();
+            (*fn)(*p);
+            delete fn;
+            p->lock.lock();
+            p->takeInbox();
+            break;
+        }
+        }
+    }
+    p->lock.unlock();
+    return p->exitPending;
+}
+
+bool Runtime::Impl::tryMatch(Process* p)
+{
+    std::lock_guard g(p->lock);
+    Signal* prev = p->scanPos;
+    Signal* cur = prev ? prev->next : p->mailHead;
+    while (cur) {
+        if (!p->matcher.fn || p->matcher.fn(p->matcher.ctx, cur->payload)) {
+            if (prev)
+                prev->next = cur->next;
+            else
+                p->mailHead = cur->next;
+            if (p->mailTail == cur)
+                p->mailTail = prev;
+            --p->mailLen;
+            p->received = std::move(cur->payload);
+            p->hasReceived = true;
+            p->scanPos = nullptr;
+            if (tracing())
+                emit(TraceKind::MessageReceived, p->serial, 0, p->received);
+            delete cur;
+            return true;
+        }
+        prev = cur;
+        cur = cur->next;
+    }
+    p->scanPos = prev;
+    return false;
+}
+
+void Runtime::Impl::destroyBody(Process* p)
+{
+    if (p->root) {
+        auto h = p->root;
+        p->root = {};
+        p->resumePoint = {};
+        h.destroy();
+    }
+    if (auto* x = p->extrasIfAny())
+        x->body.reset();
+}
+
+void Runtime::Impl::die(Process* p)
+{
+    Term reason = p->exitReason;
+    Term self = p->pidTerm();
+    p->exiting = true;
+    if (p->receiveTimer) {
+        cancelTimer(p->receiveTimer);
+        p->receiveTimer = 0;
+    }
+    destroyBody(p);
+
+    // The name goes first, so that nobody linked or monitoring can reach the dead process by name (rule 2.3).
+    if (!(p->registeredName == atoms::nil)) {
+        Atom name = p->registeredName;
+        {
+            std::unique_lock g(registryMutex);
+            auto it = registry.find(name.index());
+            if (it != registry.end() && it->second == p)
+                registry.erase(it);
+        }
+        p->registeredName = atoms::nil;
+        if (tracing())
+            emit(TraceKind::Unregistered, p->serial, 0, Term::atom(name));
+    }
+
+    std::vector<Term> links;
+    std::vector<MonitorEntry> monitors;
+    std::vector<MonitorEntry> monitoredBy;
+    Signal* leftovers = nullptr;
+    Signal* mail = nullptr;
+    {
+        std::lock_guard g(p->lock);
+        Signal* rest = p->inbox.exchange(closedInbox(), std::memory_order_acq_rel);
+        // Append what was still in the inbox (in arrival order) to the pending signals.
+        Signal* reversed = nullptr;
+        while (rest && rest != closedInbox()) {
+            Signal* n = rest->next;
+            rest->next = reversed;
+            reversed = rest;
+            rest = n;
+        }
+        if (p->pendingTail)
+            p->pendingTail->next = reversed;
+        else
+            p->pendingHead = reversed;
+        leftovers = p->pendingHead;
+        p->pendingHead = p->pendingTail = nullptr;
+        mail = p->mailHead;
+        p->mailHead = p->mailTail = nullptr;
+        p->mailLen = 0;
+        links.swap(p->links);
+        monitors.swap(p->monitors);
+        monitoredBy.swap(p->monitoredBy);
+        p->state.store(Process::Dead, std::memory_order_release);
+    }
+
+    // Link and monitor requests that arrived while the process was alive count as established: they are answered
+    // with the real exit reason below. Later ones find the inbox closed and get :noproc from the sender's side.
+    for (Signal* s = leftovers; s;) {
+        Signal* n = s->next;
+        if (s->kind == Signal::Kind::Link && s->from.isPid()) {
+            if (std::find(links.begin(), links.end(), s->from) == links.end())
+                links.push_back(s->from);
+        } else if (s->kind == Signal::Kind::Unlink && s->from.isPid()) {
+            std::erase(links, s->from);
+        } else if (s->kind == Signal::Kind::Monitor && s->from.isPid()) {
+            monitoredBy.push_back({ s->ref, s->from, s->aux });
+        } else if (s->kind == Signal::Kind::Demonitor) {
+            std::erase_if(monitoredBy, [&](const MonitorEntry& m) { return m.ref == s->ref; });
+        }
+        delete s;
+        s = n;
+    }
+    freeChain(mail);
+
+    for (const Term& l : links) {
+        if (tracing())
+            emit(TraceKind::Unlinked, p->serial, l.pidSerial());
+        sendSignal(p, asProcess(l), Signal::Kind::Exit, reason, Term(), true);
+    }
+    for (const MonitorEntry& m : monitoredBy) {
+        Signal* d = new Signal;
+        d->kind = Signal::Kind::Down;
+        d->from = self;
+        d->payload = reason;
+        d->ref = m.ref;
+        deliver(asProcess(m.pid), d);
+    }
+    for (const MonitorEntry& m : monitors) {
+        if (tracing())
+            emit(TraceKind::Demonitored, p->serial, m.pid.isPid() ? m.pid.pidSerial() : 0, m.ref);
+        if (m.pid.isPid())
+            sendSignal(p, asProcess(m.pid), Signal::Kind::Demonitor, Term(), m.ref);
+    }
+    if (tracing())
+        emit(TraceKind::Exited, p->serial, 0, reason);
+    if (auto* x = p->extrasIfAny())
+        x->stateReader = nullptr;
+    p->received = Term();
+    table.erase(p->serial);
+    p->releaseRef(); // the table's reference
+}
+
+} // namespace vigil

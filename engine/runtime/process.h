@@ -1,0 +1,165 @@
+#pragma once
+
+// Internal process representation. Not part of the public API.
+
+#include "runtime/runtime.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <coroutine>
+#include <mutex>
+#include <thread>
+
+namespace vigil {
+
+// One entry of a process inbox: a message or a signal. Signals from one sender to one receiver keep their order
+// because they travel through the same FIFO.
+struct Signal {
+    enum class Kind : uint8_t {
+        Message,
+        Exit, // payload = reason, viaLink says whether it comes from a link
+        Link,
+        Unlink,
+        Monitor, // ref = monitor reference, aux = name monitored by (or nil)
+        Demonitor, // ref
+        Down, // ref, payload = reason
+        Timeout, // generation in ref (integer)
+        Control, // a host request executed in the process's context
+    };
+    Signal* next = nullptr;
+    Kind kind = Kind::Message;
+    bool viaLink = false;
+    Term from; // sender pid (nil atom for the host)
+    Term payload;
+    Term ref;
+    Term aux;
+    std::function<void(Process&)>* control = nullptr;
+    ~Signal() { delete control; }
+};
+
+class TinySpinLock {
+public:
+    void lock() noexcept
+    {
+        for (int spins = 0; m_flag.exchange(true, std::memory_order_acquire); ++spins) {
+            while (m_flag.load(std::memory_order_relaxed)) {
+                if (++spins > 64)
+                    std::this_thread::yield();
+            }
+        }
+    }
+    void unlock() noexcept { m_flag.store(false, std::memory_order_release); }
+
+private:
+    std::atomic<bool> m_flag { false };
+};
+
+struct MonitorEntry {
+    Term ref;
+    Term pid; // target (in monitors) or watcher (in monitoredBy)
+    Term name; // the registered name it was monitored by, or nil
+};
+
+// Rarely used per-process data, allocated on first use to keep idle processes small.
+struct ProcessExtras {
+    Term label;
+    Atom behaviour = atoms::nil;
+    Term initialCall;
+    std::function<Term()> stateReader;
+    std::unique_ptr<ProcessBody> body; // for non-coroutine bodies
+};
+
+struct HostWait {
+    std::mutex mutex;
+    std::condition_variable cv;
+    uint64_t signals = 0; // bumped on each arrival
+};
+
+class Process final : public PidObject {
+public:
+    enum State : uint32_t { Waiting = 0, Runnable = 1, Running = 2, RunningNotified = 3, Dead = 4 };
+
+    Process(Runtime::Impl* rt, uint64_t serial)
+        : PidObject(serial)
+        , rt(rt)
+        , ctx(this)
+    {
+    }
+    ~Process() override;
+
+    Term pidTerm() { return Term::pid(this); }
+    void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
+    void releaseRef()
+    {
+        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+            delete this;
+    }
+
+    // Inbox (multi-producer, lock-free). Returns false if the process is dead (inbox closed).
+    bool push(Signal* s);
+    // Moves the inbox into the pending list, oldest first. Caller holds lock.
+    void takeInbox();
+    bool inboxClosed() const;
+
+    ProcessExtras& extras()
+    {
+        if (!m_extras)
+            m_extras = std::make_unique<ProcessExtras>();
+        return *m_extras;
+    }
+    ProcessExtras* extrasIfAny() const { return m_extras.get(); }
+
+    Runtime::Impl* rt;
+    std::atomic<Signal*> inbox { nullptr };
+    std::atomic<uint32_t> state { Runnable };
+    TinySpinLock lock; // guards pending, mailbox and tables against readers on other threads
+    bool trapExit = false;
+    bool isHost = false;
+    bool started = false;
+    bool exiting = false;
+    bool receiving = false; // suspended in (or about to suspend in) a receive
+    bool yieldRequested = false;
+    bool timedOut = false;
+    bool hasReceived = false;
+    Atom registeredName = atoms::nil;
+    uint32_t budget = 0;
+
+    Signal* pendingHead = nullptr;
+    Signal* pendingTail = nullptr;
+    Signal* mailHead = nullptr;
+    Signal* mailTail = nullptr;
+    Signal* scanPos = nullptr; // last message already tested by the current receive
+    size_t mailLen = 0;
+
+    ReceiveMatcher matcher;
+    int64_t receiveTimeoutMs = kInfinity;
+    uint64_t receiveGen = 0;
+    uint64_t receiveTimer = 0;
+    Term received;
+
+    std::vector<Term> links;
+    std::vector<MonitorEntry> monitors;
+    std::vector<MonitorEntry> monitoredBy;
+
+    Term exitReason;
+    bool exitPending = false;
+
+    std::coroutine_handle<> root;
+    std::coroutine_handle<> resumePoint;
+
+    uint64_t parent = 0;
+    uint64_t reductions = 0;
+    uint64_t messagesIn = 0;
+    uint64_t messagesOut = 0;
+
+    ProcessContext ctx;
+    std::unique_ptr<HostWait> hostWait;
+
+private:
+    std::unique_ptr<ProcessExtras> m_extras;
+};
+
+// Sentinel marking a closed inbox.
+inline Signal* closedInbox() { return reinterpret_cast<Signal*>(uintptr_t(1)); }
+
+} // namespace vigil

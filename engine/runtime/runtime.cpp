@@ -1,0 +1,594 @@
+// The Runtime host API, HostProcess, snapshots and Process.info.
+
+#include "runtime/impl.h"
+
+#include <algorithm>
+
+namespace vigil {
+
+namespace {
+
+Term pidList(const std::vector<Term>& pids) { return Term::list(std::vector<Term>(pids.begin(), pids.end())); }
+
+Atom statusOf(Process* p, bool self)
+{
+    if (self)
+        return atoms::running;
+    if (p->exiting)
+        return atoms::exiting;
+    switch (p->state.load(std::memory_order_acquire)) {
+    case Process::Waiting:
+        return atoms::waiting;
+    case Process::Runnable:
+        return atoms::runnable;
+    case Process::Running:
+    case Process::RunningNotified:
+        return atoms::running;
+    default:
+        return atoms::exiting;
+    }
+}
+
+// Messages queued or still in the inbox, oldest first. Caller holds p->lock.
+void collectMessages(Process* p, std::vector<Term>* out, size_t limit, size_t& count)
+{
+    p->takeInbox();
+    count = p->mailLen;
+    if (out)
+        for (Signal* s = p->mailHead; s && out->size() < limit; s = s->next)
+            out->push_back(s->payload);
+    for (Signal* s = p->pendingHead; s; s = s->next) {
+        if (s->kind != Signal::Kind::Message)
+            continue;
+        ++count;
+        if (out && out->size() < limit)
+            out->push_back(s->payload);
+    }
+}
+
+} // namespace
+
+ProcessSnapshot Runtime::Impl::describe(Process* p, bool self)
+{
+    ProcessSnapshot s;
+    s.pid = p->serial;
+    s.parent = p->parent;
+    if (auto* x = p->extrasIfAny()) {
+        s.label = x->label;
+        s.behaviour = x->behaviour;
+        s.initialCall = x->initialCall;
+    }
+    s.registeredName = p->registeredName;
+    s.status = statusOf(p, self);
+    s.trapExit = p->trapExit;
+    s.messageQueueLen = p->mailLen;
+    s.reductions = p->reductions;
+    s.messagesIn = p->messagesIn;
+    s.messagesOut = p->messagesOut;
+    for (const Term& l : p->links)
+        s.links.push_back(l.pidSerial());
+    for (const auto& m : p->monitors)
+        s.monitors.emplace_back(m.ref, m.pid.isPid() ? m.pid.pidSerial() : 0);
+    for (const auto& m : p->monitoredBy)
+        s.monitoredBy.emplace_back(m.ref, m.pid.isPid() ? m.pid.pidSerial() : 0);
+    return s;
+}
+
+Snapshot Runtime::Impl::snapshot()
+{
+    stopWorld();
+    Snapshot snap;
+    snap.seq = trace.currentSeq();
+    snap.timeNs = nowNs();
+    table.forEach([&](Process* p) {
+        if (p == system || p->state.load() == Process::Dead)
+            return;
+        std::lock_guard g(p->lock);
+        snap.processes.push_back(describe(p, false));
+    });
+    resumeWorld();
+    std::sort(snap.processes.begin(), snap.processes.end(),
+        [](const ProcessSnapshot& a, const ProcessSnapshot& b) { return a.pid < b.pid; });
+    return snap;
+}
+
+Term Runtime::Impl::infoItem(Process* p, Atom key, bool self, bool& ok)
+{
+    ok = true;
+    std::lock_guard g(p->lock);
+    if (p->state.load() == Process::Dead)
+        return Term::nil();
+    Term value;
+    const uint32_t k = key.index();
+    if (k == atoms::links_index) {
+        value = pidList(p->links);
+    } else if (k == atoms::monitors_index) {
+        std::vector<Term> items;
+        for (const auto& m : p->monitors)
+            items.push_back(Term::tuple({ Term::atom(atoms::process),
+                m.name.isAtom() && !m.name.isNilAtom() ? Term::tuple({ m.name, Term::atom(atoms::nonode) }) : m.pid }));
+        value = Term::list(std::move(items));
+    } else if (k == atoms::monitored_by_index) {
+        std::vector<Term> items;
+        for (const auto& m : p->monitoredBy)
+            items.push_back(m.pid);
+        value = Term::list(std::move(items));
+    } else if (k == atoms::message_queue_len_index) {
+        size_t count = 0;
+        collectMessages(p, nullptr, 0, count);
+        value = Term::integer(int64_t(count));
+    } else if (k == atoms::messages_index) {
+        std::vector<Term> msgs;
+        size_t count = 0;
+        collectMessages(p, &msgs, SIZE_MAX, count);
+        value = Term::list(std::move(msgs));
+    } else if (k == atoms::status_index) {
+        value = Term::atom(statusOf(p, self));
+    } else if (k == atoms::trap_exit_index) {
+        value = Term::boolean(p->trapExit);
+    } else if (k == atoms::registered_name_index) {
+        value = p->registeredName == atoms::nil ? Term::emptyList() : Term::atom(p->registeredName);
+    } else if (k == atoms::memory_index) {
+        value = Term::integer(int64_t(sizeof(Process) + p->mailLen * sizeof(Signal) + 256));
+    } else if (k == atoms::reductions_index) {
+        value = Term::integer(int64_t(p->reductions));
+    } else if (k == atoms::current_function_index) {
+        Term cf;
+        if (auto* x = p->extrasIfAny(); x && x->body)
+            cf = x->body->currentFunction();
+        if (cf.isNilAtom()) {
+            auto* x = p->extrasIfAny();
+            cf = x && x->initialCall.isTuple() ? x->initialCall
+                                               : Term::tuple({ Term::atom("erlang"), Term::atom("apply"), Term::integer(2) });
+        }
+        value = cf;
+    } else if (k == atoms::initial_call_index) {
+        auto* x = p->extrasIfAny();
+        value = x && x->initialCall.isTuple() ? x->initialCall
+                                              : Term::tuple({ Term::atom("erlang"), Term::atom("apply"), Term::integer(2) });
+    } else if (k == atoms::dictionary_index) {
+        value = Term::emptyList();
+    } else {
+        ok = false;
+        return Term();
+    }
+    return Term::tuple({ Term::atom(key), value });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runtime
+
+Runtime::Runtime(RuntimeConfig config)
+    : m_impl(std::make_unique<Impl>(this, config))
+{
+}
+
+Runtime::~Runtime() = default;
+
+const RuntimeConfig& Runtime::config() const { return m_impl->config; }
+
+bool Runtime::deterministic() const { return m_impl->deterministic; }
+
+SpawnResult Runtime::spawn(NativeBody body, SpawnOptions options)
+{
+    options.link = false;
+    options.monitor = false;
+    return m_impl->spawn(nullptr, std::move(body), nullptr, options);
+}
+
+SpawnResult Runtime::spawn(std::unique_ptr<ProcessBody> body, SpawnOptions options)
+{
+    options.link = false;
+    options.monitor = false;
+    return m_impl->spawn(nullptr, {}, std::move(body), options);
+}
+
+bool Runtime::send(const Term& dest, Term msg)
+{
+    Process* to = nullptr;
+    Term keep;
+    if (dest.isPid()) {
+        to = asProcess(dest);
+    } else if (dest.isAtom()) {
+        std::shared_lock g(m_impl->registryMutex);
+        auto it = m_impl->registry.find(dest.asAtom().index());
+        if (it == m_impl->registry.end())
+            return false;
+        keep = it->second->pidTerm();
+        to = it->second;
+    } else {
+        return false;
+    }
+    m_impl->sendMessage(m_impl->system, to, std::move(msg));
+    return true;
+}
+
+void Runtime::exit(const Term& pid, const Term& reason)
+{
+    if (!pid.isPid())
+        return;
+    m_impl->sendSignal(m_impl->system, asProcess(pid), Signal::Kind::Exit, reason);
+}
+
+namespace {
+
+// Runs fn inside process a as a control signal. Returns false if a is dead.
+bool runInside(Runtime::Impl* rt, const Term& a, std::function<void(Process&)> fn)
+{
+    if (!a.isPid())
+        return false;
+    Signal* s = new Signal;
+    s->kind = Signal::Kind::Control;
+    s->control = new std::function<void(Process&)>(std::move(fn));
+    return rt->deliver(asProcess(a), s);
+}
+
+} // namespace
+
+Expected<bool, Term> Runtime::link(const Term& a, const Term& b)
+{
+    if (!b.isPid() || !isAlive(b))
+        return unexpected(Term::atom(atoms::noproc));
+    if (!runInside(m_impl.get(), a, [b](Process& p) { (void)p.ctx.link(b); }))
+        return unexpected(Term::atom(atoms::noproc));
+    return true;
+}
+
+Expected<bool, Term> Runtime::unlink(const Term& a, const Term& b)
+{
+    if (!runInside(m_impl.get(), a, [b](Process& p) { p.ctx.unlink(b); }))
+        return unexpected(Term::atom(atoms::noproc));
+    return true;
+}
+
+Expected<Term, Term> Runtime::monitor(const Term& watcher, const Term& target)
+{
+    Term ref = Term::makeRef();
+    if (!runInside(m_impl.get(), watcher, [target, ref](Process& p) { (void)p.ctx.monitorWithRef(target, ref); }))
+        return unexpected(Term::atom(atoms::noproc));
+    return ref;
+}
+
+std::unique_ptr<HostProcess> Runtime::hostProcess()
+{
+    Process* p = m_impl->newProcess(0);
+    p->isHost = true;
+    p->trapExit = true;
+    p->started = true;
+    p->hostWait = std::make_unique<HostWait>();
+    p->state.store(Process::Waiting);
+    p->extras().label = Term::atom("host");
+    m_impl->table.insert(p);
+    if (m_impl->tracing()) {
+        m_impl->emit(TraceKind::Spawned, p->serial, 0, p->extras().label, Term());
+        m_impl->emit(TraceKind::TrapExit, p->serial, 0, Term(), Term(), SignalOutcome::None, 1);
+    }
+    return std::unique_ptr<HostProcess>(new HostProcess(*this, p));
+}
+
+Term Runtime::whereis(Atom name) const
+{
+    std::shared_lock g(m_impl->registryMutex);
+    auto it = m_impl->registry.find(name.index());
+    return it == m_impl->registry.end() ? Term::nil() : it->second->pidTerm();
+}
+
+std::optional<Term> Runtime::pidFor(uint64_t serial) const
+{
+    Term t = m_impl->table.pidFor(serial);
+    if (t.isPid())
+        return t;
+    if (serial >= m_impl->config.firstPidSerial && serial < m_impl->nextSerial.load()) {
+        // Issued but dead: a detached, dead process object stands for it.
+        auto* ghost = new Process(m_impl.get(), serial);
+        ghost->inbox.store(closedInbox());
+        ghost->state.store(Process::Dead);
+        ghost->started = true;
+        return Term::pid(ghost, true);
+    }
+    return std::nullopt;
+}
+
+bool Runtime::isAlive(const Term& pid) const
+{
+    if (!pid.isPid())
+        return false;
+    Process* t = asProcess(pid);
+    return t->state.load(std::memory_order_acquire) != Process::Dead && !t->exiting;
+}
+
+size_t Runtime::processCount() const { return m_impl->table.size(); }
+
+std::optional<ProcessDetail> Runtime::detail(const Term& pid, size_t messageLimit)
+{
+    if (!pid.isPid())
+        return std::nullopt;
+    Process* p = asProcess(pid);
+    std::function<Term()> reader;
+    ProcessDetail d;
+    {
+        std::lock_guard g(p->lock);
+        if (p->state.load() == Process::Dead)
+            return std::nullopt;
+        d.summary = m_impl->describe(p, false);
+        size_t count = 0;
+        collectMessages(p, &d.messages, messageLimit, count);
+        d.summary.messageQueueLen = count;
+        d.memoryBytes = sizeof(Process) + count * sizeof(Signal) + 256;
+        if (auto* x = p->extrasIfAny()) {
+            d.currentFunction = x->body ? x->body->currentFunction() : x->initialCall;
+            reader = x->stateReader;
+        }
+    }
+    if (reader)
+        d.state = reader();
+    return d;
+}
+
+Expected<Term, Term> Runtime::info(const Term& pid, Atom key)
+{
+    if (!pid.isPid())
+        return unexpected(Term::atom(atoms::badarg));
+    bool ok = true;
+    Term v = m_impl->infoItem(asProcess(pid), key, false, ok);
+    if (!ok)
+        return unexpected(Term::atom(atoms::badarg));
+    return v;
+}
+
+Snapshot Runtime::snapshot() { return m_impl->snapshot(); }
+
+std::shared_ptr<TraceSubscription> Runtime::subscribe()
+{
+    return m_impl->trace.subscribe(m_impl->workers.size(), m_impl->config.traceBufferEvents);
+}
+
+void Runtime::unsubscribe(const std::shared_ptr<TraceSubscription>& sub) { m_impl->trace.unsubscribe(sub); }
+
+void Runtime::emit(TraceEvent event)
+{
+    if (!m_impl->tracing())
+        return;
+    m_impl->emit(event.kind, event.pid, event.other, std::move(event.data), std::move(event.extra), event.outcome,
+        event.count);
+}
+
+bool Runtime::tracing() const { return m_impl->tracing(); }
+
+bool Runtime::step()
+{
+    auto& q = m_impl->detQueue;
+    if (!m_impl->deterministic || q.empty())
+        return false;
+    Process* p = q.front();
+    q.pop_front();
+    m_impl->runSlice(p);
+    return true;
+}
+
+size_t Runtime::runUntilIdle(size_t maxSlices)
+{
+    size_t n = 0;
+    while (n < maxSlices) {
+        m_impl->fireDueTimers();
+        if (!step())
+            break;
+        ++n;
+    }
+    return n;
+}
+
+bool Runtime::advanceToNextTimer()
+{
+    auto next = m_impl->nextTimerDeadline();
+    if (!next)
+        return false;
+    if (*next > m_impl->virtualNs.load())
+        m_impl->virtualNs.store(*next);
+    m_impl->fireDueTimers();
+    return true;
+}
+
+void Runtime::runFor(int64_t ms)
+{
+    const int64_t end = m_impl->virtualNs.load() + ms * 1'000'000;
+    for (;;) {
+        runUntilIdle();
+        auto next = m_impl->nextTimerDeadline();
+        if (!next || *next > end)
+            break;
+        advanceToNextTimer();
+    }
+    if (m_impl->virtualNs.load() < end)
+        m_impl->virtualNs.store(end);
+    runUntilIdle();
+}
+
+void Runtime::runToCompletion(int64_t maxVirtualMs)
+{
+    const int64_t end = m_impl->virtualNs.load() + maxVirtualMs * 1'000'000;
+    for (;;) {
+        runUntilIdle();
+        auto next = m_impl->nextTimerDeadline();
+        if (!next || *next > end)
+            break;
+        advanceToNextTimer();
+    }
+}
+
+void Runtime::pause()
+{
+    if (m_impl->deterministic)
+        return;
+    m_impl->pausedFlag.store(true, std::memory_order_seq_cst);
+    for (auto& w : m_impl->workers)
+        while (w->inSlice.load(std::memory_order_seq_cst))
+            std::this_thread::yield();
+}
+
+void Runtime::resume()
+{
+    m_impl->pausedFlag.store(false, std::memory_order_seq_cst);
+    std::lock_guard g(m_impl->parkMutex);
+    m_impl->parkCv.notify_all();
+}
+
+bool Runtime::paused() const { return m_impl->pausedFlag.load(); }
+
+bool Runtime::stepPaused()
+{
+    if (m_impl->deterministic)
+        return step();
+    if (!m_impl->pausedFlag.load())
+        return false;
+    std::unique_lock g(m_impl->parkMutex);
+    const uint64_t before = m_impl->stepsDone.load();
+    m_impl->stepPermits.store(1);
+    m_impl->parkCv.notify_one();
+    return m_impl->stepDoneCv.wait_for(g, std::chrono::seconds(2), [&] { return m_impl->stepsDone.load() != before; });
+}
+
+int64_t Runtime::nowNs() const { return m_impl->nowNs(); }
+
+std::optional<Term> Runtime::waitExit(const Term& pid, int64_t timeoutMs)
+{
+    auto host = hostProcess();
+    auto ref = host->monitor(pid);
+    if (!ref)
+        return std::nullopt;
+    Term r = *ref;
+    auto msg = host->receive(timeoutMs, [&](const Term& m) {
+        return m.isTuple(5) && m.element(0).isAtom(atoms::DOWN) && m.element(1) == r;
+    });
+    if (!msg) {
+        host->demonitor(r, true);
+        return std::nullopt;
+    }
+    return msg->element(4);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// HostProcess
+
+HostProcess::HostProcess(Runtime& rt, Process* p)
+    : m_runtime(rt)
+    , m_process(p)
+{
+}
+
+HostProcess::~HostProcess()
+{
+    auto* impl = &m_runtime.impl();
+    Process* p = m_process;
+    p->exitReason = Term::atom(atoms::normal);
+    impl->die(p);
+}
+
+Term HostProcess::pid() const { return m_process->pidTerm(); }
+
+std::optional<Term> HostProcess::receive(int64_t timeoutMs, std::function<bool(const Term&)> pred)
+{
+    auto* impl = &m_runtime.impl();
+    Process* p = m_process;
+    const int64_t deadline = timeoutMs < 0 ? INT64_MAX : impl->nowNs() + timeoutMs * 1'000'000;
+    for (;;) {
+        uint64_t seen = 0;
+        {
+            std::lock_guard g(p->hostWait->mutex);
+            seen = p->hostWait->signals;
+        }
+        impl->processSignals(p);
+        {
+            std::lock_guard g(p->lock);
+            Signal* prev = nullptr;
+            for (Signal* cur = p->mailHead; cur; prev = cur, cur = cur->next) {
+                if (!pred || pred(cur->payload)) {
+                    if (prev)
+                        prev->next = cur->next;
+                    else
+                        p->mailHead = cur->next;
+                    if (p->mailTail == cur)
+                        p->mailTail = prev;
+                    --p->mailLen;
+                    Term m = std::move(cur->payload);
+                    if (impl->tracing())
+                        impl->emit(TraceKind::MessageReceived, p->serial, 0, m);
+                    delete cur;
+                    return m;
+                }
+            }
+        }
+        if (impl->deterministic) {
+            if (m_runtime.step())
+                continue;
+            auto next = impl->nextTimerDeadline();
+            if (!next || *next > deadline) {
+                if (deadline != INT64_MAX && impl->virtualNs.load() < deadline)
+                    impl->virtualNs.store(deadline);
+                return std::nullopt;
+            }
+            m_runtime.advanceToNextTimer();
+            continue;
+        }
+        std::unique_lock g(p->hostWait->mutex);
+        if (p->hostWait->signals != seen)
+            continue;
+        const int64_t now = impl->nowNs();
+        if (now >= deadline)
+            return std::nullopt;
+        if (deadline == INT64_MAX)
+            p->hostWait->cv.wait(g, [&] { return p->hostWait->signals != seen; });
+        else
+            p->hostWait->cv.wait_for(g, std::chrono::nanoseconds(deadline - now), [&] { return p->hostWait->signals != seen; });
+    }
+}
+
+bool HostProcess::send(const Term& dest, Term msg) { return m_process->ctx.send(dest, std::move(msg)); }
+
+Expected<bool, Term> HostProcess::link(const Term& pid) { return m_process->ctx.link(pid); }
+
+void HostProcess::unlink(const Term& pid) { m_process->ctx.unlink(pid); }
+
+Expected<Term, Term> HostProcess::monitor(const Term& pidOrName) { return m_process->ctx.monitor(pidOrName); }
+
+bool HostProcess::demonitor(const Term& ref, bool flush) { return m_process->ctx.demonitor(ref, flush, false); }
+
+void HostProcess::exit(const Term& pid, const Term& reason)
+{
+    if (!pid.isPid())
+        return;
+    m_runtime.impl().sendSignal(m_process, asProcess(pid), Signal::Kind::Exit, reason);
+}
+
+SpawnResult HostProcess::spawn(NativeBody body, SpawnOptions options)
+{
+    return m_runtime.impl().spawn(m_process, std::move(body), nullptr, options);
+}
+
+SpawnResult HostProcess::spawn(std::unique_ptr<ProcessBody> body, SpawnOptions options)
+{
+    return m_runtime.impl().spawn(m_process, {}, std::move(body), options);
+}
+
+std::vector<Term> HostProcess::messages()
+{
+    std::vector<Term> out;
+    size_t count = 0;
+    m_runtime.impl().processSignals(m_process);
+    std::lock_guard g(m_process->lock);
+    collectMessages(m_process, &out, SIZE_MAX, count);
+    return out;
+}
+
+size_t HostProcess::queueLength()
+{
+    m_runtime.impl().processSignals(m_process);
+    std::lock_guard g(m_process->lock);
+    size_t count = 0;
+    collectMessages(m_process, nullptr, 0, count);
+    return count;
+}
+
+std::string formatExitReason(const Term& reason) { return "** (EXIT) " + reason.inspect(); }
+
+} // namespace vigil

@@ -1,0 +1,706 @@
+// Scheduling: per-worker run queues with stealing (threaded mode), one queue with virtual time (deterministic
+// mode), slices, timers, stop-the-world for snapshots and pause/step.
+
+#include "runtime/impl.h"
+
+#include <algorithm>
+
+namespace vigil {
+
+thread_local Worker* tlsWorker = nullptr;
+thread_local Runtime::Impl* tlsRuntime = nullptr;
+
+namespace {
+
+struct RootTask {
+    static Task<void> run(NativeBody body, ProcessContext& ctx) { co_await body(ctx); }
+};
+
+} // namespace
+
+void* detail::allocateFrame(std::size_t size) { return ::operator new(size); }
+
+void detail::freeFrame(void* p, std::size_t size) noexcept { ::operator delete(p, size); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Process table
+
+void ProcessTable::insert(Process* p)
+{
+    auto& s = m_shards[p->serial % kShards];
+    std::lock_guard g(s.mutex);
+    s.map.emplace(p->serial, p);
+    m_count.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ProcessTable::erase(uint64_t serial)
+{
+    auto& s = m_shards[serial % kShards];
+    std::lock_guard g(s.mutex);
+    if (s.map.erase(serial))
+        m_count.fetch_sub(1, std::memory_order_relaxed);
+}
+
+Process* ProcessTable::find(uint64_t serial) const
+{
+    auto& s = m_shards[serial % kShards];
+    std::lock_guard g(s.mutex);
+    auto it = s.map.find(serial);
+    return it == s.map.end() ? nullptr : it->second;
+}
+
+Term ProcessTable::pidFor(uint64_t serial) const
+{
+    auto& s = m_shards[serial % kShards];
+    std::lock_guard g(s.mutex);
+    auto it = s.map.find(serial);
+    if (it == s.map.end())
+        return Term();
+    return it->second->pidTerm();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Construction
+
+Runtime::Impl::Impl(Runtime* owner, RuntimeConfig cfg)
+    : owner(owner)
+    , config(cfg)
+    , deterministic(cfg.mode == RuntimeConfig::Mode::Deterministic)
+    , start(std::chrono::steady_clock::now())
+    , nextSerial(cfg.firstPidSerial)
+{
+    if (config.workers == 0)
+        config.workers = std::max(1u, std::thread::hardware_concurrency());
+    if (deterministic)
+        config.workers = 1;
+    // The host's own pseudo-process: the sender of host messages and exit signals. It is never scheduled.
+    system = new Process(this, nextSerial.fetch_add(1));
+    system->isHost = true;
+    system->trapExit = true;
+    system->state.store(Process::Waiting);
+    system->hostWait = std::make_unique<HostWait>();
+    if (!deterministic) {
+        for (unsigned i = 0; i < config.workers; ++i) {
+            auto w = std::make_unique<Worker>();
+            w->id = i;
+            workers.push_back(std::move(w));
+        }
+        for (auto& w : workers)
+            w->thread = std::thread([this, wp = w.get()] { workerLoop(wp); });
+        timerThread = std::thread([this] { timerLoop(); });
+    }
+}
+
+Runtime::Impl::~Impl()
+{
+    stopping.store(true);
+    {
+        std::lock_guard g(parkMutex);
+        parkCv.notify_all();
+    }
+    for (auto& w : workers)
+        if (w->thread.joinable())
+            w->thread.join();
+    {
+        std::lock_guard g(timerMutex);
+        timerStop = true;
+        timerCv.notify_all();
+    }
+    if (timerThread.joinable())
+        timerThread.join();
+    for (auto& [k, e] : timers)
+        if (e.process)
+            e.process->releaseRef();
+    timers.clear();
+
+    // Tear down without exit semantics: first every body and mailbox (they may hold pids), then the processes.
+    std::vector<Process*> all;
+    table.forEach([&](Process* p) { all.push_back(p); });
+    for (Process* p : all) {
+        destroyBody(p);
+        std::lock_guard g(p->lock);
+        p->links.clear();
+        p->monitors.clear();
+        p->monitoredBy.clear();
+        p->received = Term();
+        if (auto* x = p->extrasIfAny())
+            x->stateReader = nullptr;
+    }
+    for (Process* p : all) {
+        Signal* rest = p->inbox.exchange(closedInbox());
+        while (rest && rest != closedInbox()) {
+            Signal* n = rest->next;
+            delete rest;
+            rest = n;
+        }
+        p->state.store(Process::Dead);
+    }
+    for (Process* p : all) {
+        table.erase(p->serial);
+        p->releaseRef();
+    }
+    system->inbox.exchange(closedInbox());
+    system->releaseRef();
+}
+
+int64_t Runtime::Impl::nowNs() const
+{
+    if (deterministic)
+        return virtualNs.load(std::memory_order_relaxed);
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Runtime::Impl::emit(
+    TraceKind kind, uint64_t pid, uint64_t other, Term data, Term extra, SignalOutcome outcome, uint32_t count)
+{
+    TraceEvent e;
+    e.timeNs = nowNs();
+    e.kind = kind;
+    e.outcome = outcome;
+    e.count = count;
+    e.pid = pid;
+    e.other = other;
+    e.data = std::move(data);
+    e.extra = std::move(extra);
+    trace.publish(tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1, std::move(e));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Spawning and delivery
+
+Process* Runtime::Impl::newProcess(uint64_t parent)
+{
+    auto* p = new Process(this, nextSerial.fetch_add(1, std::memory_order_relaxed));
+    p->parent = parent;
+    return p;
+}
+
+SpawnResult Runtime::Impl::spawn(
+    Process* spawner, NativeBody body, std::unique_ptr<ProcessBody> pbody, SpawnOptions& options)
+{
+    Process* c = newProcess(spawner && spawner != system ? spawner->serial : 0);
+    if (pbody) {
+        c->extras().body = std::move(pbody);
+    } else {
+        auto task = RootTask::run(std::move(body), c->ctx);
+        c->root = task.release();
+        c->resumePoint = c->root;
+    }
+    c->trapExit = options.trapExit;
+    if (!options.label.isNilAtom() || !(options.behaviour == atoms::nil) || !options.initialCall.isNilAtom()) {
+        auto& x = c->extras();
+        x.label = options.label;
+        x.behaviour = options.behaviour;
+        x.initialCall = options.initialCall;
+    }
+    SpawnResult result;
+    result.pid = c->pidTerm();
+    Term spawnerPid = spawner ? spawner->pidTerm() : Term();
+    if (options.link && spawner) {
+        c->links.push_back(spawnerPid);
+        std::lock_guard g(spawner->lock);
+        spawner->links.push_back(result.pid);
+    }
+    if (options.monitor && spawner) {
+        result.monitorRef = Term::makeRef();
+        c->monitoredBy.push_back({ result.monitorRef, spawnerPid, Term() });
+        std::lock_guard g(spawner->lock);
+        spawner->monitors.push_back({ result.monitorRef, result.pid, Term() });
+    }
+    if (options.registerAs) {
+        std::unique_lock g(registryMutex);
+        if (registry.emplace(options.registerAs->index(), c).second)
+            c->registeredName = *options.registerAs;
+    }
+    table.insert(c); // the table owns the initial reference
+    if (tracing()) {
+        auto* x = c->extrasIfAny();
+        emit(TraceKind::Spawned, c->serial, c->parent, x ? x->label : Term(), x ? x->initialCall : Term(),
+            SignalOutcome::None, 0);
+        if (x && !(x->behaviour == atoms::nil))
+            emit(TraceKind::Label, c->serial, 0, x->label, Term::atom(x->behaviour));
+        if (!(c->registeredName == atoms::nil))
+            emit(TraceKind::Registered, c->serial, 0, Term::atom(c->registeredName));
+        if (options.link && spawner) {
+            emit(TraceKind::Linked, spawner->serial, c->serial);
+            emit(TraceKind::Linked, c->serial, spawner->serial);
+        }
+        if (options.monitor && spawner)
+            emit(TraceKind::Monitored, spawner->serial, c->serial, result.monitorRef);
+        if (c->trapExit)
+            emit(TraceKind::TrapExit, c->serial, 0, Term(), Term(), SignalOutcome::None, 1);
+    }
+    enqueue(c, false);
+    return result;
+}
+
+void Runtime::Impl::wake(Process* p)
+{
+    if (p->isHost) {
+        if (p->hostWait) {
+            std::lock_guard g(p->hostWait->mutex);
+            ++p->hostWait->signals;
+            p->hostWait->cv.notify_all();
+        }
+        return;
+    }
+    uint32_t s = p->state.load(std::memory_order_acquire);
+    for (;;) {
+        if (s == Process::Waiting) {
+            if (p->state.compare_exchange_weak(s, Process::Runnable, std::memory_order_acq_rel)) {
+                enqueue(p, true);
+                return;
+            }
+        } else if (s == Process::Running) {
+            if (p->state.compare_exchange_weak(s, Process::RunningNotified, std::memory_order_acq_rel))
+                return;
+        } else {
+            return; // Runnable, already notified, or dead
+        }
+    }
+}
+
+bool Runtime::Impl::deliver(Process* target, Signal* s)
+{
+    if (!target->push(s)) {
+        delete s;
+        return false;
+    }
+    wake(target);
+    return true;
+}
+
+void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)
+{
+    Signal* s = new Signal;
+    s->kind = Signal::Kind::Message;
+    if (from)
+        s->from = from->pidTerm();
+    s->payload = std::move(msg);
+    if (from)
+        ++from->messagesOut;
+    if (tracing())
+        emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
+    deliver(to, s);
+}
+
+void Runtime::Impl::sendSignal(
+    Process* from, Process* to, Signal::Kind kind, Term payload, Term ref, bool viaLink, Term aux)
+{
+    Signal* s = new Signal;
+    s->kind = kind;
+    s->from = from->pidTerm();
+    s->payload = std::move(payload);
+    s->ref = std::move(ref);
+    s->viaLink = viaLink;
+    s->aux = std::move(aux);
+    deliver(to, s);
+}
+
+Process* Runtime::Impl::whereisProcess(Atom name) const
+{
+    std::shared_lock g(registryMutex);
+    auto it = registry.find(name.index());
+    return it == registry.end() ? nullptr : it->second;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running a slice
+
+void Runtime::Impl::finishBody(Process* p)
+{
+    std::exception_ptr ex;
+    if (p->root) {
+        auto h = std::coroutine_handle<Task<void>::promise_type>::from_address(p->root.address());
+        ex = h.promise().exception;
+    }
+    p->exitReason = Term::atom(atoms::normal);
+    if (ex) {
+        try {
+            std::rethrow_exception(ex);
+        } catch (const ProcessException& e) {
+            p->exitReason = e.exitReason();
+        } catch (const std::exception& e) {
+            p->exitReason = Term::tuple({ Term::atom("error"), Term::binary(e.what()) });
+        } catch (...) {
+            p->exitReason = Term::atom("unknown_exception");
+        }
+    }
+    p->exitPending = true;
+}
+
+void Runtime::Impl::resumeBody(Process* p)
+{
+    p->yieldRequested = false;
+    if (auto* x = p->extrasIfAny(); x && x->body) {
+        try {
+            switch (x->body->resume(p->ctx)) {
+            case ProcessBody::Yield::Done:
+                p->exitReason = Term::atom(atoms::normal);
+                p->exitPending = true;
+                break;
+            case ProcessBody::Yield::Receive:
+                break;
+            case ProcessBody::Yield::Reschedule:
+                p->yieldRequested = true;
+                break;
+            }
+        } catch (const ProcessException& e) {
+            p->exitReason = e.exitReason();
+            p->exitPending = true;
+        } catch (const std::exception& e) {
+            p->exitReason = Term::tuple({ Term::atom("error"), Term::binary(e.what()) });
+            p->exitPending = true;
+        }
+        return;
+    }
+    auto h = p->resumePoint;
+    p->resumePoint = {};
+    h.resume();
+    if (p->root.done())
+        finishBody(p);
+}
+
+void Runtime::Impl::runSlice(Process* p)
+{
+    tlsRuntime = this;
+    p->state.store(Process::Running, std::memory_order_release);
+    p->budget = config.sliceReductions;
+    for (;;) {
+        if (!p->started) {
+            p->started = true;
+            resumeBody(p);
+        } else if (processSignals(p) || p->exitPending) {
+            die(p);
+            return;
+        } else if (p->receiving) {
+            if (!p->hasReceived && !p->timedOut && !tryMatch(p) && !p->timedOut) {
+                uint32_t s = Process::Running;
+                if (p->state.compare_exchange_strong(s, Process::Waiting, std::memory_order_acq_rel))
+                    return; // another thread may own it from here on
+                p->state.store(Process::Running, std::memory_order_relaxed);
+                continue;
+            }
+            if (p->budget == 0)
+                p->budget = 1;
+            resumeBody(p);
+        } else {
+            resumeBody(p);
+        }
+        if (p->exitPending) {
+            die(p);
+            return;
+        }
+        if (p->yieldRequested || p->budget == 0) {
+            p->state.store(Process::Runnable, std::memory_order_release);
+            enqueue(p, false);
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Queues
+
+void Runtime::Impl::enqueue(Process* p, bool wokenBySender)
+{
+    if (deterministic) {
+        detQueue.push_back(p);
+        return;
+    }
+    Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
+    if (w) {
+        if (wokenBySender) {
+            // Run the woken process next on this worker: a request/reply pair then stays on one core.
+            Process* displaced = w->next;
+            w->next = p;
+            if (!displaced)
+                return;
+            p = displaced;
+        }
+        std::lock_guard g(w->mutex);
+        w->queue.push_back(p);
+    } else {
+        std::lock_guard g(injectMutex);
+        inject.push_back(p);
+    }
+    notifyWorkers();
+}
+
+void Runtime::Impl::notifyWorkers()
+{
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (sleepers.load(std::memory_order_seq_cst) > 0) {
+        std::lock_guard g(parkMutex);
+        parkCv.notify_one();
+    }
+}
+
+Process* Runtime::Impl::steal(Worker* self)
+{
+    for (auto& other : workers) {
+        if (other.get() == self)
+            continue;
+        std::lock_guard g(other->mutex);
+        if (other->queue.empty())
+            continue;
+        Process* p = other->queue.front();
+        other->queue.pop_front();
+        // Take up to half of the rest as well.
+        size_t extra = other->queue.size() / 2;
+        if (extra) {
+            std::lock_guard g2(self->mutex);
+            for (size_t i = 0; i < extra; ++i) {
+                self->queue.push_back(other->queue.front());
+                other->queue.pop_front();
+            }
+        }
+        return p;
+    }
+    return nullptr;
+}
+
+Process* Runtime::Impl::findWork(Worker* w)
+{
+    if (w->next)
+        return std::exchange(w->next, nullptr);
+    {
+        std::lock_guard g(w->mutex);
+        if (!w->queue.empty()) {
+            Process* p = w->queue.front();
+            w->queue.pop_front();
+            return p;
+        }
+    }
+    {
+        std::lock_guard g(injectMutex);
+        if (!inject.empty()) {
+            Process* p = inject.front();
+            inject.pop_front();
+            return p;
+        }
+    }
+    return steal(w);
+}
+
+bool Runtime::Impl::hasAnyWork()
+{
+    {
+        std::lock_guard g(injectMutex);
+        if (!inject.empty())
+            return true;
+    }
+    for (auto& w : workers) {
+        std::lock_guard g(w->mutex);
+        if (!w->queue.empty())
+            return true;
+    }
+    return false;
+}
+
+void Runtime::Impl::workerLoop(Worker* w)
+{
+    tlsWorker = w;
+    tlsRuntime = this;
+    int idleSpins = 0;
+    while (!stopping.load(std::memory_order_acquire)) {
+        if (worldStopped.load(std::memory_order_acquire) || pausedFlag.load(std::memory_order_acquire)) {
+            w->inSlice.store(false, std::memory_order_seq_cst);
+            std::unique_lock g(parkMutex);
+            sleepers.fetch_add(1);
+            parkCv.wait(g, [&] {
+                return stopping.load() || (!worldStopped.load() && !pausedFlag.load())
+                    || (!worldStopped.load() && pausedFlag.load() && stepPermits.load() > 0);
+            });
+            sleepers.fetch_sub(1);
+            if (pausedFlag.load() && !worldStopped.load() && stepPermits.load() > 0) {
+                g.unlock();
+                // One step while paused: run exactly one slice.
+                Process* p = findWork(w);
+                if (p) {
+                    if (stepPermits.fetch_sub(1) > 0) {
+                        w->inSlice.store(true, std::memory_order_seq_cst);
+                        runSlice(p);
+                        w->inSlice.store(false, std::memory_order_seq_cst);
+                    } else {
+                        std::lock_guard q(w->mutex);
+                        w->queue.push_front(p);
+                    }
+                } else {
+                    stepPermits.store(0);
+                }
+                stepsDone.fetch_add(1);
+                std::lock_guard g2(parkMutex);
+                stepDoneCv.notify_all();
+            }
+            continue;
+        }
+        Process* p = findWork(w);
+        if (!p) {
+            if (++idleSpins < 64) {
+                std::this_thread::yield();
+                continue;
+            }
+            idleSpins = 0;
+            w->inSlice.store(false, std::memory_order_seq_cst);
+            std::unique_lock g(parkMutex);
+            sleepers.fetch_add(1, std::memory_order_seq_cst);
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            if (!hasAnyWork() && !stopping.load() && !worldStopped.load() && !pausedFlag.load())
+                parkCv.wait(g);
+            sleepers.fetch_sub(1, std::memory_order_seq_cst);
+            continue;
+        }
+        idleSpins = 0;
+        if (!w->inSlice.load(std::memory_order_relaxed)) {
+            w->inSlice.store(true, std::memory_order_seq_cst);
+            if (worldStopped.load(std::memory_order_seq_cst) || pausedFlag.load(std::memory_order_seq_cst)) {
+                w->inSlice.store(false, std::memory_order_seq_cst);
+                std::lock_guard q(w->mutex);
+                w->queue.push_front(p);
+                continue;
+            }
+        }
+        runSlice(p);
+    }
+    w->inSlice.store(false);
+}
+
+void Runtime::Impl::stopWorld()
+{
+    if (deterministic)
+        return;
+    worldStopped.store(true, std::memory_order_seq_cst);
+    {
+        std::lock_guard g(parkMutex);
+        parkCv.notify_all();
+    }
+    for (auto& w : workers) {
+        if (tlsWorker == w.get())
+            continue;
+        while (w->inSlice.load(std::memory_order_seq_cst))
+            std::this_thread::yield();
+    }
+}
+
+void Runtime::Impl::resumeWorld()
+{
+    if (deterministic)
+        return;
+    worldStopped.store(false, std::memory_order_seq_cst);
+    std::lock_guard g(parkMutex);
+    parkCv.notify_all();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Timers
+
+uint64_t Runtime::Impl::addTimer(int64_t delayMs, TimerEntry entry)
+{
+    std::lock_guard g(timerMutex);
+    const uint64_t id = nextTimerId++;
+    const int64_t deadline = nowNs() + std::max<int64_t>(0, delayMs) * 1'000'000;
+    const bool first = timers.empty() || std::make_pair(deadline, id) < timers.begin()->first;
+    timers.emplace(std::make_pair(deadline, id), std::move(entry));
+    timerDeadlines.emplace(id, deadline);
+    if (first && !deterministic)
+        timerCv.notify_all();
+    return id;
+}
+
+int64_t Runtime::Impl::cancelTimer(uint64_t id)
+{
+    Process* release = nullptr;
+    int64_t remaining = -1;
+    {
+        std::lock_guard g(timerMutex);
+        auto it = timerDeadlines.find(id);
+        if (it == timerDeadlines.end())
+            return -1;
+        const int64_t deadline = it->second;
+        timerDeadlines.erase(it);
+        auto t = timers.find({ deadline, id });
+        if (t != timers.end()) {
+            release = t->second.process;
+            timers.erase(t);
+        }
+        remaining = std::max<int64_t>(0, (deadline - nowNs()) / 1'000'000);
+    }
+    if (release)
+        release->releaseRef();
+    return remaining;
+}
+
+void Runtime::Impl::fireTimer(TimerEntry& e)
+{
+    if (e.kind == TimerEntry::Kind::ReceiveTimeout) {
+        Signal* s = new Signal;
+        s->kind = Signal::Kind::Timeout;
+        s->ref = Term::integer(int64_t(e.generation));
+        deliver(e.process, s);
+        e.process->releaseRef();
+        e.process = nullptr;
+    } else {
+        Process* to = nullptr;
+        Term keep;
+        if (e.dest.isPid()) {
+            to = asProcess(e.dest);
+        } else if (e.dest.isAtom()) {
+            std::shared_lock g(registryMutex);
+            auto it = registry.find(e.dest.asAtom().index());
+            if (it != registry.end()) {
+                keep = it->second->pidTerm();
+                to = it->second;
+            }
+        }
+        if (to)
+            sendMessage(nullptr, to, std::move(e.message));
+    }
+}
+
+void Runtime::Impl::timerLoop()
+{
+    std::unique_lock g(timerMutex);
+    while (!timerStop) {
+        if (timers.empty()) {
+            timerCv.wait(g);
+            continue;
+        }
+        const int64_t deadline = timers.begin()->first.first;
+        const int64_t now = nowNs();
+        if (deadline > now) {
+            timerCv.wait_for(g, std::chrono::nanoseconds(deadline - now));
+            continue;
+        }
+        auto node = timers.extract(timers.begin());
+        timerDeadlines.erase(node.key().second);
+        g.unlock();
+        fireTimer(node.mapped());
+        g.lock();
+    }
+}
+
+size_t Runtime::Impl::fireDueTimers()
+{
+    size_t fired = 0;
+    for (;;) {
+        std::unique_lock g(timerMutex);
+        if (timers.empty() || timers.begin()->first.first > nowNs())
+            return fired;
+        auto node = timers.extract(timers.begin());
+        timerDeadlines.erase(node.key().second);
+        g.unlock();
+        fireTimer(node.mapped());
+        ++fired;
+    }
+}
+
+std::optional<int64_t> Runtime::Impl::nextTimerDeadline()
+{
+    std::lock_guard g(timerMutex);
+    if (timers.empty())
+        return std::nullopt;
+    return timers.begin()->first.first;
+}
+
+} // namespace vigil

@@ -89,6 +89,7 @@ struct Runtime::Impl {
     std::atomic<int> stepPermits { 0 };
     std::mutex stopMutex; // serialises stopWorld/pause transitions
     std::condition_variable stepDoneCv;
+    std::condition_variable idleCv; // signalled when a worker parks
     std::atomic<uint64_t> stepsDone { 0 };
     std::deque<Process*> detQueue; // deterministic mode run queue
 

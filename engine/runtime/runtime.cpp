@@ -450,6 +450,20 @@ bool Runtime::stepPaused()
 
 int64_t Runtime::nowNs() const { return m_impl->nowNs(); }
 
+bool Runtime::waitIdle(int64_t timeoutMs)
+{
+    if (m_impl->deterministic) {
+        runUntilIdle();
+        return true;
+    }
+    auto& impl = *m_impl;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    std::unique_lock g(impl.parkMutex);
+    return impl.idleCv.wait_until(g, deadline, [&] {
+        return size_t(impl.sleepers.load()) == impl.workers.size() && !impl.hasAnyWork();
+    });
+}
+
 std::optional<Term> Runtime::waitExit(const Term& pid, int64_t timeoutMs)
 {
     auto host = hostProcess();

@@ -350,6 +350,9 @@ public:
     int64_t nowNs() const;
     int64_t nowMs() const { return nowNs() / 1'000'000; }
 
+    // Threaded mode: blocks until every worker is parked with nothing runnable (for tests and tools).
+    bool waitIdle(int64_t timeoutMs = 60'000);
+
     // Blocks until the process with this pid has exited (threaded) or runs until it has (deterministic).
     // Returns its exit reason, or nullopt on timeout.
     std::optional<Term> waitExit(const Term& pid, int64_t timeoutMs = 10'000);

@@ -546,8 +546,10 @@ void Runtime::Impl::workerLoop(Worker* w)
             std::unique_lock g(parkMutex);
             sleepers.fetch_add(1, std::memory_order_seq_cst);
             std::atomic_thread_fence(std::memory_order_seq_cst);
-            if (!hasAnyWork() && !stopping.load() && !worldStopped.load() && !pausedFlag.load())
+            if (!hasAnyWork() && !stopping.load() && !worldStopped.load() && !pausedFlag.load()) {
+                idleCv.notify_all();
                 parkCv.wait(g);
+            }
             sleepers.fetch_sub(1, std::memory_order_seq_cst);
             continue;
         }

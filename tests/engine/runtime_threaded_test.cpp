@@ -1,0 +1,335 @@
+// The threaded scheduler: correctness under real concurrency, a 100k-process kill storm, and the trace stream's
+// promise that snapshot + events reproduces the engine's graph.
+
+#include "testutil.h"
+
+#include <map>
+#include <random>
+#include <set>
+
+using namespace vigil;
+using namespace vigil::test;
+
+namespace {
+
+// A process that obeys commands: {:link, pid}, {:monitor, pid}, {:exit, reason}, {:trap, bool}.
+NativeBody commandLoop(Term reportTo)
+{
+    return [reportTo](ProcessContext& ctx) -> Task<void> {
+        for (;;) {
+            auto m = co_await ctx.receive();
+            const Term& t = *m;
+            if (t.isTuple(2) && t.element(0).isAtom()) {
+                const std::string_view cmd = t.element(0).asAtom().name();
+                if (cmd == "link") {
+                    (void)ctx.link(t.element(1));
+                } else if (cmd == "monitor") {
+                    if (auto ref = ctx.monitor(t.element(1)))
+                        ctx.send(reportTo, T({ A("monitored"), *ref, ctx.self(), t.element(1) }));
+                } else if (cmd == "exit") {
+                    raiseExit(t.element(1));
+                } else if (cmd == "trap") {
+                    ctx.trapExit(t.element(1).isAtom(atoms::true_));
+                }
+            } else if (isDown(t)) {
+                ctx.send(reportTo, T({ A("down"), t.element(1), ctx.self() }));
+            }
+        }
+    };
+}
+
+struct Graph {
+    std::set<uint64_t> alive;
+    std::map<uint64_t, std::set<uint64_t>> links;
+    std::map<uint64_t, std::map<uint64_t, uint64_t>> monitors; // watcher -> ref -> target
+
+    static Graph fromSnapshot(const Snapshot& s)
+    {
+        Graph g;
+        for (const auto& p : s.processes) {
+            g.alive.insert(p.pid);
+            for (uint64_t l : p.links)
+                g.links[p.pid].insert(l);
+            for (const auto& [ref, target] : p.monitors)
+                g.monitors[p.pid][ref.asReference()] = target;
+        }
+        return g;
+    }
+    void apply(const TraceEvent& e)
+    {
+        switch (e.kind) {
+        case TraceKind::Spawned:
+            alive.insert(e.pid);
+            break;
+        case TraceKind::Exited:
+            alive.erase(e.pid);
+            links.erase(e.pid);
+            monitors.erase(e.pid);
+            break;
+        case TraceKind::Linked:
+            links[e.pid].insert(e.other);
+            break;
+        case TraceKind::Unlinked:
+            links[e.pid].erase(e.other);
+            break;
+        case TraceKind::Monitored:
+            monitors[e.pid][e.data.asReference()] = e.other;
+            break;
+        case TraceKind::Demonitored:
+            monitors[e.pid].erase(e.data.asReference());
+            break;
+        case TraceKind::DownDelivered:
+            monitors[e.other].erase(e.extra.asReference());
+            break;
+        default:
+            break;
+        }
+    }
+    void normalise()
+    {
+        std::erase_if(links, [](const auto& kv) { return kv.second.empty(); });
+        std::erase_if(monitors, [](const auto& kv) { return kv.second.empty(); });
+    }
+    bool operator==(const Graph&) const = default;
+};
+
+} // namespace
+
+TEST(RuntimeThreaded, PingPongAcrossWorkers)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    constexpr int kRounds = 20'000;
+    Term pong = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                      for (;;) {
+                          auto m = co_await ctx.receive();
+                          if (m->isAtom(atoms::stop))
+                              co_return;
+                          ctx.send(m->element(1), T({ A("pong"), m->element(0) }));
+                      }
+                  }).pid;
+    Term hostPid = host->pid();
+    rt.spawn([pong, hostPid](ProcessContext& ctx) -> Task<void> {
+        int64_t sum = 0;
+        for (int i = 0; i < kRounds; ++i) {
+            ctx.send(pong, T({ I(i), ctx.self() }));
+            auto r = co_await ctx.receive();
+            sum += r->element(1).asInteger();
+        }
+        ctx.send(pong, A("stop"));
+        ctx.send(hostPid, I(sum));
+    });
+    auto got = host->receive(30'000);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->asInteger(), int64_t(kRounds) * (kRounds - 1) / 2);
+}
+
+TEST(RuntimeThreaded, ManySendersOneMailboxKeepPerSenderOrder)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    constexpr int kSenders = 50;
+    constexpr int kEach = 500;
+    Term hostPid = host->pid();
+    Term sink = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                      std::map<int64_t, int64_t> last;
+                      bool ordered = true;
+                      for (int n = 0; n < kSenders * kEach; ++n) {
+                          auto m = co_await ctx.receive();
+                          const int64_t who = m->element(0).asInteger();
+                          const int64_t seq = m->element(1).asInteger();
+                          auto it = last.find(who);
+                          if (it != last.end() && it->second + 1 != seq)
+                              ordered = false;
+                          last[who] = seq;
+                      }
+                      ctx.send(hostPid, Term::boolean(ordered));
+                  }).pid;
+    for (int s = 0; s < kSenders; ++s)
+        rt.spawn([sink, s](ProcessContext& ctx) -> Task<void> {
+            for (int i = 0; i < kEach; ++i) {
+                ctx.send(sink, T({ I(s), I(i) }));
+                if (i % 50 == 0)
+                    co_await ctx.yield();
+            }
+        });
+    auto got = host->receive(30'000);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, Term::boolean(true));
+}
+
+TEST(RuntimeThreaded, KillStormLeavesSymmetricTablesAndEachMonitorFiresOnce)
+{
+    const int n = std::getenv("VIGIL_STRESS_N") ? std::atoi(std::getenv("VIGIL_STRESS_N")) : 100'000;
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    Term hostPid = host->pid();
+    std::vector<Term> pids;
+    pids.reserve(size_t(n));
+    for (int i = 0; i < n; ++i)
+        pids.push_back(rt.spawn(commandLoop(hostPid)).pid);
+    std::mt19937_64 rng(12345);
+    auto pick = [&] { return pids[rng() % pids.size()]; };
+    size_t monitorsMade = 0;
+    for (int i = 0; i < n; ++i) {
+        rt.send(pids[size_t(i)], T({ A("link"), pick() }));
+        if (i % 3 == 0) {
+            rt.send(pids[size_t(i)], T({ A("monitor"), pick() }));
+            ++monitorsMade;
+        }
+        if (i % 7 == 0)
+            rt.send(pids[size_t(i)], T({ A("trap"), Term::boolean(true) }));
+    }
+    ASSERT_TRUE(rt.waitIdle());
+    // Kill at random with a mix of reasons.
+    for (int i = 0; i < n / 50; ++i) {
+        const Term victim = pick();
+        switch (rng() % 3) {
+        case 0:
+            rt.exit(victim, A("kill"));
+            break;
+        case 1:
+            rt.send(victim, T({ A("exit"), A("boom") }));
+            break;
+        default:
+            rt.send(victim, T({ A("exit"), A("normal") }));
+            break;
+        }
+    }
+    ASSERT_TRUE(rt.waitIdle());
+
+    // Collect reports: every monitor made, every DOWN seen.
+    std::map<uint64_t, uint64_t> monitorWatcher;
+    std::map<uint64_t, int> downs;
+    while (auto m = host->receive(0)) {
+        if (m->element(0).isAtom(Atom::intern("monitored")))
+            monitorWatcher[m->element(1).asReference()] = m->element(2).pidSerial();
+        else if (m->element(0).isAtom(Atom::intern("down")))
+            ++downs[m->element(1).asReference()];
+    }
+    EXPECT_EQ(monitorWatcher.size(), monitorsMade);
+    for (const auto& [ref, count] : downs)
+        EXPECT_EQ(count, 1) << "monitor fired more than once";
+
+    Snapshot snap = rt.snapshot();
+    std::map<uint64_t, const ProcessSnapshot*> byPid;
+    for (const auto& p : snap.processes)
+        byPid[p.pid] = &p;
+    size_t alive = 0;
+    for (const auto& p : snap.processes) {
+        ++alive;
+        for (uint64_t l : p.links) {
+            auto it = byPid.find(l);
+            ASSERT_NE(it, byPid.end()) << "link to a dead process";
+            const auto& back = it->second->links;
+            EXPECT_NE(std::find(back.begin(), back.end(), p.pid), back.end()) << "asymmetric link";
+        }
+        for (const auto& [ref, target] : p.monitors) {
+            auto it = byPid.find(target);
+            ASSERT_NE(it, byPid.end()) << "monitor on a dead process that never fired";
+            const auto& mb = it->second->monitoredBy;
+            EXPECT_TRUE(std::any_of(mb.begin(), mb.end(), [&](const auto& e) { return e.first == ref && e.second == p.pid; }));
+        }
+        for (const auto& [ref, watcher] : p.monitoredBy)
+            EXPECT_NE(byPid.find(watcher), byPid.end()) << "monitored_by a dead watcher";
+    }
+    // Every monitor whose watcher is alive and target dead fired exactly once.
+    for (const auto& [ref, watcher] : monitorWatcher) {
+        auto w = byPid.find(watcher);
+        if (w == byPid.end())
+            continue;
+        const bool stillMonitoring = std::any_of(w->second->monitors.begin(), w->second->monitors.end(),
+            [&](const auto& m) { return m.first.asReference() == ref; });
+        if (!stillMonitoring) {
+            EXPECT_EQ(downs[ref], 1) << "a finished monitor must have delivered its DOWN";
+        }
+    }
+    EXPECT_LT(alive, size_t(n) + 1);
+    // Now everything dies; nothing may be left behind.
+    for (const auto& p : snap.processes)
+        if (p.pid != host->pid().pidSerial())
+            rt.exit(*rt.pidFor(p.pid), A("kill"));
+    ASSERT_TRUE(rt.waitIdle());
+    EXPECT_EQ(rt.processCount(), 1u); // the host probe
+}
+
+TEST(RuntimeThreaded, SnapshotPlusEventsEqualsFinalSnapshot)
+{
+    Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 1 << 20 });
+    auto sub = rt.subscribe();
+    auto host = rt.hostProcess();
+    Term hostPid = host->pid();
+    std::mt19937_64 rng(777);
+    std::vector<Term> pids;
+    for (int i = 0; i < 2000; ++i)
+        pids.push_back(rt.spawn(commandLoop(hostPid)).pid);
+    auto pick = [&] { return pids[rng() % pids.size()]; };
+    Snapshot mid;
+    for (int round = 0; round < 4000; ++round) {
+        rt.send(pick(), T({ A(rng() % 2 ? "link" : "monitor"), pick() }));
+        if (round % 40 == 0)
+            rt.exit(pick(), A(rng() % 2 ? "kill" : "boom"));
+        if (round == 2000)
+            mid = rt.snapshot(); // taken while processes are running
+    }
+    ASSERT_TRUE(rt.waitIdle());
+    Snapshot final = rt.snapshot();
+    std::vector<TraceEvent> events;
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(sub->drain(events), 0u);
+    Graph fromMid = Graph::fromSnapshot(mid);
+    Graph fromStart;
+    uint64_t lastSeq = 0;
+    for (const auto& e : events) {
+        EXPECT_GT(e.seq, lastSeq) << "events out of order";
+        lastSeq = e.seq;
+        fromStart.apply(e);
+        if (e.seq > mid.seq)
+            fromMid.apply(e);
+    }
+    Graph truth = Graph::fromSnapshot(final);
+    fromMid.normalise();
+    fromStart.normalise();
+    truth.normalise();
+    EXPECT_EQ(fromMid.alive, truth.alive);
+    EXPECT_TRUE(fromMid.links == truth.links);
+    EXPECT_TRUE(fromMid.monitors == truth.monitors);
+    EXPECT_TRUE(fromStart == truth);
+}
+
+TEST(RuntimeThreaded, TraceOverflowIsReportedNotBlocking)
+{
+    Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 64 });
+    auto sub = rt.subscribe();
+    auto host = rt.hostProcess();
+    Term hostPid = host->pid();
+    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+        for (int i = 0; i < 10'000; ++i)
+            ctx.send(ctx.self(), I(i));
+        for (int i = 0; i < 10'000; ++i)
+            co_await ctx.receive();
+        ctx.send(hostPid, A("done"));
+    });
+    ASSERT_TRUE(host->receive(30'000));
+    std::vector<TraceEvent> events;
+    uint64_t lost = sub->drain(events);
+    EXPECT_GT(lost, 0u);
+    EXPECT_LE(events.size(), 64u * 3);
+}
+
+TEST(RuntimeThreaded, PauseAndStep)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    Term hostPid = host->pid();
+    rt.pause();
+    Term p = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                   ctx.send(hostPid, A("ran"));
+                   co_return;
+               }).pid;
+    EXPECT_FALSE(host->receive(50));
+    EXPECT_TRUE(rt.stepPaused());
+    EXPECT_EQ(host->receive(1000), A("ran"));
+    rt.resume();
+    EXPECT_TRUE(rt.waitExit(p, 5000).has_value());
+}

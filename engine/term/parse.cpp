@@ -16,6 +16,9 @@ std::string ParseError::toString() const
 
 namespace {
 
+// Keeps each nesting level's stack frame small: only the parser of the container actually open is on the stack.
+#define NOINLINE [[gnu::noinline]]
+
 constexpr int kMaxDepth = 10000;
 constexpr size_t kMaxAtomChars = 255;
 
@@ -62,7 +65,7 @@ public:
 
 private:
     // Records the first error only; every parse function returns false once one exists.
-    bool fail(size_t pos, std::string message)
+    NOINLINE bool fail(size_t pos, std::string message)
     {
         if (m_error)
             return false;
@@ -123,20 +126,22 @@ private:
             ++m_pos;
     }
 
-    bool unexpectedHere()
+    NOINLINE bool unexpectedHere()
     {
         if (atEnd())
             return fail(m_pos, "unexpected end of input");
         return fail(m_pos, "unexpected " + describeHere());
     }
 
-    bool makeAtom(size_t pos, std::string_view name, Term& out)
+    NOINLINE bool makeAtom(size_t pos, std::string_view name, Term& out)
     {
         size_t chars = 0;
         for (size_t i = 0; i < name.size();) {
             uint32_t cp = 0;
             const size_t n = syntax::decodeUtf8(name, i, cp);
-            i += n ? n : 1;
+            if (!n)
+                return fail(pos, "atoms must be valid UTF-8");
+            i += n;
             ++chars;
         }
         if (chars > kMaxAtomChars)
@@ -149,20 +154,14 @@ private:
         return true;
     }
 
-    bool parseValue(Term& out)
+    // Any value that is not a tuple, list, map or struct; the caller has skipped spaces and checked for input.
+    NOINLINE bool parseLeaf(Term& out)
     {
-        skipSpace();
-        if (atEnd())
-            return fail(m_pos, "unexpected end of input");
         const char c = m_text[m_pos];
         switch (c) {
-        case '{':
-        case '[':
-        case '%':
-            return parseNested(out);
         case '<':
             if (lookingAt("<<"))
-                return parseNested(out);
+                return parseBinary(out);
             return unexpectedHere();
         case '"':
             return parseString(out);
@@ -206,60 +205,15 @@ private:
         return unexpectedHere();
     }
 
-    // Containers recurse through here so that depth is capped in one place.
-    bool parseNested(Term& out)
-    {
-        if (++m_depth > kMaxDepth)
-            return fail(m_pos, "nesting too deep (more than 10000 levels)");
-        bool ok = false;
-        const char c = m_text[m_pos];
-        if (c == '{')
-            ok = parseTuple(out);
-        else if (c == '[')
-            ok = parseList(out);
-        else if (c == '%')
-            ok = parseMap(out);
-        else
-            ok = parseBinary(out);
-        --m_depth;
-        return ok;
-    }
-
     // Reports a missing closing delimiter, pointing back at the opening one.
-    bool expectClose(std::string_view close, const char* what, size_t openPos)
+    NOINLINE bool expectClose(std::string_view close, const char* what, size_t openPos)
     {
         return fail(
             m_pos, "expected '" + std::string(close) + "' to close the " + what + " opened at " + position(openPos));
     }
 
-    bool parseTuple(Term& out)
-    {
-        const size_t open = m_pos++;
-        std::vector<Term> elems;
-        skipSpace();
-        while (peek() != '}') {
-            if (atEnd())
-                return expectClose("}", "tuple", open);
-            Term v;
-            if (!parseValue(v))
-                return false;
-            elems.push_back(std::move(v));
-            skipSpace();
-            if (peek() == ',') {
-                ++m_pos;
-                skipSpace();
-                continue;
-            }
-            if (peek() != '}')
-                return expectClose("}", "tuple", open);
-        }
-        ++m_pos;
-        out = Term::tuple(std::move(elems));
-        return true;
-    }
-
     // A keyword key at the current position (`a: `, `"a b": `, `+: `); consumes it and returns true when present.
-    bool tryKeywordKey(Term& key, bool& failed)
+    NOINLINE bool tryKeywordKey(Term& key, bool& failed)
     {
         failed = false;
         const size_t start = m_pos;
@@ -296,126 +250,231 @@ private:
         return false;
     }
 
-    bool parseList(Term& out)
-    {
-        const size_t open = m_pos++;
+    // One open tuple, list, map or struct. Containers live on an explicit stack so that nesting depth costs heap, not
+    // the caller's thread stack.
+    struct Frame {
+        enum class Kind { Tuple, List, Map, Struct };
+        // What the next value completes.
+        enum class Slot { Element, KeywordValue, MapKey, MapValue, Tail };
+        Kind kind;
+        size_t open;
+        Slot slot = Slot::Element;
+        bool inKeywords = false;
         std::vector<Term> elems;
-        Term tail = Term::emptyList();
-        bool inKeywords = false;
-        skipSpace();
-        while (peek() != ']') {
-            if (atEnd())
-                return expectClose("]", "list", open);
-            const size_t elemPos = m_pos;
-            Term key;
-            bool failed = false;
-            if (tryKeywordKey(key, failed)) {
-                Term v;
-                if (!parseValue(v))
-                    return false;
-                elems.push_back(Term::tuple({ std::move(key), std::move(v) }));
-                inKeywords = true;
-            } else {
-                if (failed)
-                    return false;
-                if (inKeywords)
-                    return fail(elemPos, "keyword pairs must come last in a list");
-                Term v;
-                if (!parseValue(v))
-                    return false;
-                elems.push_back(std::move(v));
-            }
-            skipSpace();
-            if (peek() == ',') {
-                ++m_pos;
-                skipSpace();
-                continue;
-            }
-            if (peek() == '|' && !inKeywords) {
-                ++m_pos;
-                if (!parseValue(tail))
-                    return false;
-                skipSpace();
-                if (peek() != ']')
-                    return expectClose("]", "list", open);
-                break;
-            }
-            if (peek() != ']')
-                return expectClose("]", "list", open);
-        }
-        ++m_pos;
-        out = Term::list(std::move(elems), std::move(tail));
-        return true;
-    }
-
-    bool parseMap(Term& out)
-    {
-        const size_t open = m_pos++;
-        std::optional<Term> structName;
-        const char* what = "map";
-        if (isUpper(peek())) {
-            Term name;
-            if (!parseAlias(name))
-                return false;
-            structName = std::move(name);
-            what = "struct";
-        }
-        if (peek() != '{')
-            return fail(m_pos, "expected '{' after '%'");
-        ++m_pos;
         std::vector<std::pair<Term, Term>> entries;
-        if (structName)
-            entries.emplace_back(Term::atom(atoms::struct_), *structName);
-        bool inKeywords = false;
-        skipSpace();
-        while (peek() != '}') {
-            if (atEnd())
-                return expectClose("}", what, open);
-            const size_t elemPos = m_pos;
-            Term key;
-            bool failed = false;
-            if (tryKeywordKey(key, failed)) {
-                Term v;
-                if (!parseValue(v))
-                    return false;
-                entries.emplace_back(std::move(key), std::move(v));
-                inKeywords = true;
-            } else {
-                if (failed)
-                    return false;
-                if (lookingAt("..."))
-                    return fail(elemPos, "cannot parse a truncated term ('...')");
-                if (structName)
-                    return fail(elemPos, "struct fields must be written as 'key: value'");
-                if (inKeywords)
-                    return fail(elemPos, "keyword pairs must come last in a map");
-                Term k;
-                if (!parseValue(k))
-                    return false;
-                skipSpace();
-                if (!lookingAt("=>"))
-                    return atEnd() ? expectClose("}", what, open) : fail(m_pos, "expected '=>' after the map key");
-                m_pos += 2;
-                Term v;
-                if (!parseValue(v))
-                    return false;
-                entries.emplace_back(std::move(k), std::move(v));
-            }
-            skipSpace();
-            if (peek() == ',') {
-                ++m_pos;
-                skipSpace();
-                continue;
-            }
-            if (peek() != '}')
-                return expectClose("}", what, open);
+        Term key;
+        Term tail = Term::emptyList();
+    };
+
+    static const char* closer(const Frame& f) { return f.kind == Frame::Kind::List ? "]" : "}"; }
+    static const char* noun(const Frame& f)
+    {
+        switch (f.kind) {
+        case Frame::Kind::Tuple:
+            return "tuple";
+        case Frame::Kind::List:
+            return "list";
+        case Frame::Kind::Map:
+            return "map";
+        case Frame::Kind::Struct:
+            return "struct";
         }
-        ++m_pos;
-        out = Term::map(std::move(entries));
+        return "";
+    }
+
+    NOINLINE bool openContainer(std::vector<Frame>& stack)
+    {
+        if (stack.size() >= size_t(kMaxDepth))
+            return fail(m_pos, "nesting too deep (more than 10000 levels)");
+        Frame f;
+        f.open = m_pos;
+        const char c = m_text[m_pos];
+        if (c == '{') {
+            f.kind = Frame::Kind::Tuple;
+            ++m_pos;
+        } else if (c == '[') {
+            f.kind = Frame::Kind::List;
+            ++m_pos;
+        } else {
+            ++m_pos; // '%'
+            f.kind = Frame::Kind::Map;
+            if (isUpper(peek())) {
+                Term name;
+                if (!parseAlias(name))
+                    return false;
+                f.kind = Frame::Kind::Struct;
+                f.entries.emplace_back(Term::atom(atoms::struct_), std::move(name));
+            }
+            if (peek() != '{')
+                return fail(m_pos, "expected '{' after '%'");
+            ++m_pos;
+        }
+        stack.push_back(std::move(f));
         return true;
     }
 
-    bool parseBinary(Term& out)
+    static Term build(Frame& f)
+    {
+        switch (f.kind) {
+        case Frame::Kind::Tuple:
+            return Term::tuple(std::move(f.elems));
+        case Frame::Kind::List:
+            return Term::list(std::move(f.elems), std::move(f.tail));
+        default:
+            return Term::map(std::move(f.entries));
+        }
+    }
+
+    // Starts the next element of the innermost container; returns with the frame's slot set, or closes it.
+    // Sets closed when the container ended (value then holds it).
+    NOINLINE bool startElement(std::vector<Frame>& stack, Term& value, bool& closed)
+    {
+        Frame& f = stack.back();
+        closed = false;
+        skipSpace();
+        if (peek() == closer(f)[0]) {
+            ++m_pos;
+            value = build(f);
+            stack.pop_back();
+            closed = true;
+            return true;
+        }
+        if (atEnd())
+            return expectClose(closer(f), noun(f), f.open);
+        const size_t elemPos = m_pos;
+        if (f.kind != Frame::Kind::Tuple) {
+            bool failed = false;
+            if (tryKeywordKey(f.key, failed)) {
+                f.slot = Frame::Slot::KeywordValue;
+                return true;
+            }
+            if (failed)
+                return false;
+            if (lookingAt("..."))
+                return fail(elemPos, "cannot parse a truncated term ('...')");
+            if (f.kind == Frame::Kind::Struct)
+                return fail(elemPos, "struct fields must be written as 'key: value'");
+            if (f.inKeywords)
+                return fail(elemPos,
+                    f.kind == Frame::Kind::List ? "keyword pairs must come last in a list"
+                                                : "keyword pairs must come last in a map");
+        }
+        f.slot = f.kind == Frame::Kind::Map ? Frame::Slot::MapKey : Frame::Slot::Element;
+        return true;
+    }
+
+    // Hands a finished value to the innermost container. Sets needValue when the container wants another value now
+    // (a map value or a list tail); otherwise looks at what follows: ',' (next element), '|' or the closer.
+    NOINLINE bool deliver(std::vector<Frame>& stack, Term& value, bool& needValue, bool& closed)
+    {
+        Frame& f = stack.back();
+        needValue = false;
+        closed = false;
+        switch (f.slot) {
+        case Frame::Slot::Element:
+            f.elems.push_back(std::move(value));
+            break;
+        case Frame::Slot::KeywordValue:
+            if (f.kind == Frame::Kind::List)
+                f.elems.push_back(Term::tuple({ std::move(f.key), std::move(value) }));
+            else
+                f.entries.emplace_back(std::move(f.key), std::move(value));
+            f.inKeywords = true;
+            break;
+        case Frame::Slot::MapKey:
+            skipSpace();
+            if (!lookingAt("=>"))
+                return atEnd() ? expectClose("}", noun(f), f.open) : fail(m_pos, "expected '=>' after the map key");
+            m_pos += 2;
+            f.key = std::move(value);
+            f.slot = Frame::Slot::MapValue;
+            needValue = true;
+            return true;
+        case Frame::Slot::MapValue:
+            f.entries.emplace_back(std::move(f.key), std::move(value));
+            break;
+        case Frame::Slot::Tail:
+            f.tail = std::move(value);
+            skipSpace();
+            if (peek() != ']')
+                return expectClose("]", "list", f.open);
+            ++m_pos;
+            value = build(f);
+            stack.pop_back();
+            closed = true;
+            return true;
+        }
+        skipSpace();
+        if (peek() == ',') {
+            ++m_pos;
+            return true;
+        }
+        if (peek() == '|' && f.kind == Frame::Kind::List && !f.inKeywords) {
+            ++m_pos;
+            f.slot = Frame::Slot::Tail;
+            needValue = true;
+            return true;
+        }
+        if (peek() == closer(f)[0]) {
+            ++m_pos;
+            value = build(f);
+            stack.pop_back();
+            closed = true;
+            return true;
+        }
+        return expectClose(closer(f), noun(f), f.open);
+    }
+
+    bool parseValue(Term& out)
+    {
+        std::vector<Frame> stack;
+        Term value;
+        while (true) {
+            // Read one value: either a leaf, or open containers until a leaf or an empty container closes one.
+            bool haveValue = false;
+            while (!haveValue) {
+                skipSpace();
+                if (atEnd())
+                    return stack.empty() ? fail(m_pos, "unexpected end of input")
+                                         : expectClose(closer(stack.back()), noun(stack.back()), stack.back().open);
+                const char c = m_text[m_pos];
+                if (c == '{' || c == '[' || c == '%') {
+                    if (!openContainer(stack))
+                        return false;
+                    bool closed = false;
+                    if (!startElement(stack, value, closed))
+                        return false;
+                    haveValue = closed;
+                } else {
+                    if (!parseLeaf(value))
+                        return false;
+                    haveValue = true;
+                }
+            }
+            // Hand values up until one container wants more.
+            while (true) {
+                if (stack.empty()) {
+                    out = std::move(value);
+                    return true;
+                }
+                bool needValue = false;
+                bool closed = false;
+                if (!deliver(stack, value, needValue, closed))
+                    return false;
+                if (closed)
+                    continue;
+                if (needValue)
+                    break;
+                bool closedNow = false;
+                if (!startElement(stack, value, closedNow))
+                    return false;
+                if (!closedNow)
+                    break;
+            }
+        }
+    }
+
+    NOINLINE bool parseBinary(Term& out)
     {
         const size_t open = m_pos;
         m_pos += 2;
@@ -570,7 +629,7 @@ private:
         }
     }
 
-    bool parseString(Term& out)
+    NOINLINE bool parseString(Term& out)
     {
         std::string bytes;
         if (!scanQuoted('"', bytes, true))
@@ -579,7 +638,7 @@ private:
         return true;
     }
 
-    bool parseCharlist(Term& out)
+    NOINLINE bool parseCharlist(Term& out)
     {
         std::string bytes;
         if (!scanQuoted('\'', bytes))
@@ -601,7 +660,7 @@ private:
         return true;
     }
 
-    bool parseColonAtom(Term& out)
+    NOINLINE bool parseColonAtom(Term& out)
     {
         const size_t start = m_pos++;
         const char c = peek();
@@ -622,7 +681,7 @@ private:
         return true;
     }
 
-    bool parseAlias(Term& out)
+    NOINLINE bool parseAlias(Term& out)
     {
         const size_t start = m_pos;
         std::string name;
@@ -650,7 +709,7 @@ private:
         return makeAtom(start, name, out);
     }
 
-    bool parseChar(Term& out)
+    NOINLINE bool parseChar(Term& out)
     {
         const size_t start = m_pos++;
         if (atEnd())
@@ -676,7 +735,7 @@ private:
         return true;
     }
 
-    bool parseHash(Term& out)
+    NOINLINE bool parseHash(Term& out)
     {
         const size_t start = m_pos;
         if (lookingAt("#PID<")) {
@@ -758,7 +817,7 @@ private:
         return any;
     }
 
-    bool parseNumber(Term& out)
+    NOINLINE bool parseNumber(Term& out)
     {
         const size_t start = m_pos;
         bool negative = false;
@@ -819,7 +878,6 @@ private:
     std::string_view m_text;
     const TermParseOptions& m_options;
     size_t m_pos = 0;
-    int m_depth = 0;
     std::optional<ParseError> m_error;
 };
 

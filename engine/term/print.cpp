@@ -12,16 +12,19 @@ namespace {
 
 constexpr size_t kInfinity = InspectOptions::infinity;
 
+// Keeps the frames of the recursive container printers small; leaf formatting stays out of them.
+#define NOINLINE [[gnu::noinline]]
+
 size_t decrement(size_t limit) { return limit == kInfinity ? limit : limit - 1; }
 
-void appendUnsigned(std::string& out, uint64_t v)
+NOINLINE void appendUnsigned(std::string& out, uint64_t v)
 {
     char buf[24];
     auto r = std::to_chars(buf, buf + sizeof buf, v);
     out.append(buf, r.ptr);
 }
 
-void appendSigned(std::string& out, int64_t v)
+NOINLINE void appendSigned(std::string& out, int64_t v)
 {
     char buf[24];
     auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -31,7 +34,7 @@ void appendSigned(std::string& out, int64_t v)
 // Keyword syntax (`a: 1`) is used only for atom keys that are not aliases, as Elixir 1.14 decides.
 bool isKeywordKey(const Term& key) { return key.isAtom() && !key.asAtom().name().starts_with("Elixir."); }
 
-void appendKey(std::string& out, Atom a)
+NOINLINE void appendKey(std::string& out, Atom a)
 {
     const std::string_view name = a.name();
     if (name != "Elixir" && (syntax::isIdentifier(name) || syntax::isUnquotedOperator(name))) {
@@ -44,7 +47,7 @@ void appendKey(std::string& out, Atom a)
     out += ": ";
 }
 
-void appendAtom(std::string& out, Atom a)
+NOINLINE void appendAtom(std::string& out, Atom a)
 {
     const std::string_view name = a.name();
     if (name == "nil" || name == "true" || name == "false" || name == "Elixir") {
@@ -108,7 +111,7 @@ void appendShortestFloat(std::string& out, std::string_view digits, int place, d
     out.append(digits.substr(size_t(place)));
 }
 
-void appendFloat(std::string& out, double d)
+NOINLINE void appendFloat(std::string& out, double d)
 {
     if (std::isnan(d)) {
         out += "nan";
@@ -165,22 +168,11 @@ public:
         case Term::Type::Atom:
             appendAtom(m_out, t.asAtom());
             return;
-        case Term::Type::Reference: {
-            uint32_t a = 0, b = 0, c = 0;
-            syntax::encodeReference(t.asReference(), a, b, c);
-            m_out += "#Reference<0.";
-            appendUnsigned(m_out, a);
-            m_out += '.';
-            appendUnsigned(m_out, b);
-            m_out += '.';
-            appendUnsigned(m_out, c);
-            m_out += '>';
+        case Term::Type::Reference:
+            reference(t.asReference());
             return;
-        }
         case Term::Type::Fun:
-            m_out += "#Function<";
-            m_out += t.asFun()->describe();
-            m_out += '>';
+            fun(t);
             return;
         case Term::Type::Pid:
             m_out += "#PID<0.";
@@ -225,9 +217,29 @@ public:
     }
 
 private:
+    NOINLINE void reference(uint64_t id)
+    {
+        uint32_t a = 0, b = 0, c = 0;
+        syntax::encodeReference(id, a, b, c);
+        m_out += "#Reference<0.";
+        appendUnsigned(m_out, a);
+        m_out += '.';
+        appendUnsigned(m_out, b);
+        m_out += '.';
+        appendUnsigned(m_out, c);
+        m_out += '>';
+    }
+
+    NOINLINE void fun(const Term& t)
+    {
+        m_out += "#Function<";
+        m_out += t.asFun()->describe();
+        m_out += '>';
+    }
+
     bool full() const { return m_byteBudget && m_out.size() - m_start > m_byteBudget; }
 
-    void tuple(const Term& t, size_t limit)
+    NOINLINE void tuple(const Term& t, size_t limit)
     {
         m_out += '{';
         const size_t n = t.tupleSize();
@@ -244,7 +256,7 @@ private:
         m_out += '}';
     }
 
-    bool isKeywordList(const Term& t) const
+    NOINLINE bool isKeywordList(const Term& t) const
     {
         for (const Term* cur = &t; cur->isCons(); cur = &cur->tail()) {
             const Term& h = cur->head();
@@ -257,7 +269,7 @@ private:
     }
 
     // Elixir's List.ascii_printable?/2: only the first printableLimit elements are looked at.
-    bool isPrintableCharlist(const Term& t) const
+    NOINLINE bool isPrintableCharlist(const Term& t) const
     {
         size_t budget = m_options.printableLimit;
         const Term* cur = &t;
@@ -272,7 +284,7 @@ private:
         return cur->isEmptyList();
     }
 
-    void charlist(const Term& t)
+    NOINLINE void charlist(const Term& t)
     {
         size_t budget = m_options.printableLimit;
         m_out += '\'';
@@ -288,7 +300,7 @@ private:
             m_out += " ++ ...";
     }
 
-    void list(const Term& t, size_t limit)
+    NOINLINE void list(const Term& t, size_t limit)
     {
         if (m_options.charlists && isPrintableCharlist(t)) {
             charlist(t);
@@ -322,7 +334,7 @@ private:
         m_out += ']';
     }
 
-    void map(const Term& t, size_t limit)
+    NOINLINE void map(const Term& t, size_t limit)
     {
         const size_t n = t.mapSize();
         const auto* entries = t.mapBegin();
@@ -369,7 +381,7 @@ private:
         m_out += '}';
     }
 
-    bool isPrintableString(std::string_view s) const
+    NOINLINE bool isPrintableString(std::string_view s) const
     {
         size_t budget = m_options.printableLimit;
         size_t i = 0;
@@ -386,7 +398,7 @@ private:
         return true;
     }
 
-    void binary(std::string_view s, size_t limit)
+    NOINLINE void binary(std::string_view s, size_t limit)
     {
         if (isPrintableString(s)) {
             size_t budget = m_options.printableLimit;

@@ -317,10 +317,35 @@ ConsObject::~ConsObject()
     }
 }
 
+namespace {
+// Objects freed while another object is being destroyed on this thread wait here, so that dropping a deeply nested
+// term is a loop rather than a recursion. Plain pointers: thread_local objects with destructors could already be gone
+// when a late Term dies at thread exit.
+thread_local bool t_draining = false;
+thread_local std::vector<HeapObject*>* t_pending = nullptr;
+} // namespace
+
 void Term::release() noexcept
 {
-    if (m_u.obj->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
-        delete m_u.obj;
+    if (m_u.obj->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+        return;
+    HeapObject* obj = m_u.obj;
+    if (t_draining) {
+        if (!t_pending)
+            t_pending = new std::vector<HeapObject*>;
+        t_pending->push_back(obj);
+        return;
+    }
+    t_draining = true;
+    delete obj;
+    while (t_pending && !t_pending->empty()) {
+        HeapObject* next = t_pending->back();
+        t_pending->pop_back();
+        delete next;
+    }
+    delete t_pending;
+    t_pending = nullptr;
+    t_draining = false;
 }
 
 bool Term::isTuple(size_t n) const { return isTuple() && tupleSize() == n; }

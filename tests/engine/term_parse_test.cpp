@@ -234,8 +234,21 @@ TEST(TermParse, DeepNestingIsAnErrorNotACrash)
     EXPECT_EQ(e.message, "nesting too deep (more than 10000 levels)");
     EXPECT_EQ(e.column, 10001);
 
-    std::string ok = std::string(5000, '{') + std::string(5000, '}');
-    EXPECT_TRUE(parseTerm(ok).hasValue());
+    // Exactly at the cap: the term parses, prints, compares and is destroyed without exhausting the stack.
+    std::string ok = std::string(10000, '{') + std::string(10000, '}');
+    auto deepTuple = parseTerm(ok);
+    ASSERT_TRUE(deepTuple.hasValue());
+    InspectOptions full;
+    full.limit = InspectOptions::infinity;
+    EXPECT_EQ(inspect(*deepTuple, full), ok);
+    EXPECT_EQ(*parseTerm(ok), *deepTuple);
+    std::string keywords;
+    for (int i = 0; i < 10000; ++i)
+        keywords += "%{a: ";
+    keywords += "1" + std::string(10000, '}');
+    EXPECT_TRUE(parseTerm(keywords).hasValue());
+    e = parseErr(std::string(10001, '{') + std::string(10001, '}'));
+    EXPECT_EQ(e.message, "nesting too deep (more than 10000 levels)");
 }
 
 TEST(TermParse, GarbageNeverCrashes)

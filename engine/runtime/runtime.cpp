@@ -46,6 +46,37 @@ void collectMessages(Process* p, std::vector<Term>* out, size_t limit, size_t& c
     }
 }
 
+// What another process observes, in signal order: the tables as they will be once the signals already sent to p
+// (and still in its queue) are handled. Caller holds p->lock and has moved the inbox into pending.
+void effectiveTables(Process* p, std::vector<Term>& links, std::vector<MonitorEntry>& monitoredBy)
+{
+    links = p->links;
+    monitoredBy = p->monitoredBy;
+    for (Signal* s = p->pendingHead; s; s = s->next) {
+        switch (s->kind) {
+        case Signal::Kind::Link:
+            if (std::find(links.begin(), links.end(), s->from) == links.end())
+                links.push_back(s->from);
+            break;
+        case Signal::Kind::Unlink:
+            std::erase(links, s->from);
+            break;
+        case Signal::Kind::Exit:
+            if (s->viaLink)
+                std::erase(links, s->from);
+            break;
+        case Signal::Kind::Monitor:
+            monitoredBy.push_back({ s->ref, s->from, s->aux });
+            break;
+        case Signal::Kind::Demonitor:
+            std::erase_if(monitoredBy, [&](const MonitorEntry& m) { return m.ref == s->ref; });
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 } // namespace
 
 ProcessSnapshot Runtime::Impl::describe(Process* p, bool self)
@@ -100,8 +131,13 @@ Term Runtime::Impl::infoItem(Process* p, Atom key, bool self, bool& ok)
         return Term::nil();
     Term value;
     const uint32_t k = key.index();
+    std::vector<Term> links;
+    std::vector<MonitorEntry> monitoredBy;
+    if (!self)
+        p->takeInbox();
+    effectiveTables(p, links, monitoredBy);
     if (k == atoms::links_index) {
-        value = pidList(p->links);
+        value = pidList(links);
     } else if (k == atoms::monitors_index) {
         std::vector<Term> items;
         for (const auto& m : p->monitors)
@@ -110,7 +146,7 @@ Term Runtime::Impl::infoItem(Process* p, Atom key, bool self, bool& ok)
         value = Term::list(std::move(items));
     } else if (k == atoms::monitored_by_index) {
         std::vector<Term> items;
-        for (const auto& m : p->monitoredBy)
+        for (const auto& m : monitoredBy)
             items.push_back(m.pid);
         value = Term::list(std::move(items));
     } else if (k == atoms::message_queue_len_index) {

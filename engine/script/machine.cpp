@@ -1,0 +1,1811 @@
+#include "script/machine.h"
+
+#include "script/parser.h"
+#include "term/print.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace vigil::script {
+
+Atom atomOf(std::string_view s) { return Atom::intern(s); }
+Term mkAtom(std::string_view s) { return Term::atom(Atom::intern(s)); }
+
+// ---------------------------------------------------------------------------------------------- errors
+
+[[noreturn]] void throwError(Term reason)
+{
+    ProcessException e;
+    e.kind = ProcessException::Kind::Error;
+    e.reason = std::move(reason);
+    throw e;
+}
+
+[[noreturn]] void throwExit(Term reason)
+{
+    ProcessException e;
+    e.kind = ProcessException::Kind::Exit;
+    e.reason = std::move(reason);
+    throw e;
+}
+
+[[noreturn]] void throwThrow(Term value)
+{
+    ProcessException e;
+    e.kind = ProcessException::Kind::Throw;
+    e.reason = std::move(value);
+    throw e;
+}
+
+Term exceptionStruct(std::string_view module, std::vector<std::pair<std::string, Term>> fields)
+{
+    std::vector<std::pair<Term, Term>> entries;
+    entries.push_back({ Term::atom(atoms::struct_), mkAtom(std::string("Elixir.") + std::string(module)) });
+    entries.push_back({ Term::atom(atoms::exception_), Term::boolean(true) });
+    for (auto& [k, v] : fields)
+        entries.push_back({ mkAtom(k), std::move(v) });
+    return Term::map(std::move(entries));
+}
+
+[[noreturn]] void raiseArgumentError(const std::string& msg)
+{
+    throwError(exceptionStruct("ArgumentError", { { "message", Term::binary(msg) } }));
+}
+
+[[noreturn]] void raiseRuntime(const std::string& msg)
+{
+    throwError(exceptionStruct("RuntimeError", { { "message", Term::binary(msg) } }));
+}
+
+[[noreturn]] void raiseUnsupported(const std::string& what)
+{
+    throwError(exceptionStruct("RuntimeError", { { "message", Term::binary(what + " is not supported by Vigil's Elixir subset") } }));
+}
+
+namespace {
+
+std::string moduleName(Atom a)
+{
+    std::string_view n = a.name();
+    if (n.substr(0, 7) == "Elixir.")
+        return std::string(n.substr(7));
+    return inspectAtom(a);
+}
+
+Term field(const Term& map, const char* key)
+{
+    if (!map.isMap())
+        return Term::nil();
+    const Term* v = map.mapGet(mkAtom(key));
+    return v ? *v : Term::nil();
+}
+
+bool isException(const Term& t)
+{
+    if (!t.isMap())
+        return false;
+    const Term* e = t.mapGet(Term::atom(atoms::exception_));
+    return e && e->isAtom(atoms::true_);
+}
+
+} // namespace
+
+Term normalizeError(const Term& reason)
+{
+    if (isException(reason))
+        return reason;
+    auto ex = [](const char* mod, std::vector<std::pair<std::string, Term>> f) { return exceptionStruct(mod, std::move(f)); };
+    if (reason.isAtom()) {
+        std::string_view n = reason.asAtom().name();
+        if (n == "badarith")
+            return ex("ArithmeticError", { { "message", Term::binary("bad argument in arithmetic expression") } });
+        if (n == "badarg")
+            return ex("ArgumentError", { { "message", Term::binary("argument error") } });
+        if (n == "function_clause")
+            return ex("FunctionClauseError", { { "module", Term::nil() }, { "function", Term::nil() }, { "arity", Term::nil() }, { "kind", Term::nil() }, { "args", Term::nil() }, { "clauses", Term::nil() } });
+        if (n == "undef")
+            return ex("UndefinedFunctionError", { { "module", Term::nil() }, { "function", Term::nil() }, { "arity", Term::nil() }, { "reason", Term::nil() }, { "message", Term::nil() } });
+        if (n == "system_limit")
+            return ex("SystemLimitError", { { "message", Term::binary("a system limit has been reached") } });
+    }
+    if (reason.isTuple() && reason.tupleSize() >= 2 && reason.element(0).isAtom()) {
+        std::string_view n = reason.element(0).asAtom().name();
+        const Term& v = reason.element(1);
+        if (n == "badmatch")
+            return ex("MatchError", { { "term", v } });
+        if (n == "case_clause")
+            return ex("CaseClauseError", { { "term", v } });
+        if (n == "with_clause")
+            return ex("WithClauseError", { { "term", v } });
+        if (n == "try_clause")
+            return ex("TryClauseError", { { "term", v } });
+        if (n == "badfun")
+            return ex("BadFunctionError", { { "term", v } });
+        if (n == "badmap")
+            return ex("BadMapError", { { "term", v } });
+        if (n == "badkey")
+            return ex("KeyError", { { "key", v }, { "term", reason.tupleSize() > 2 ? reason.element(2) : Term::nil() }, { "message", Term::nil() } });
+        if (n == "badarity")
+            return ex("BadArityError", { { "function", v.isTuple(2) ? v.element(0) : v }, { "args", v.isTuple(2) ? v.element(1) : Term::nil() } });
+    }
+    return ex("ErlangError", { { "original", reason }, { "reason", Term::nil() } });
+}
+
+std::string exceptionMessage(const Term& e)
+{
+    Term mod = field(e, "__struct__");
+    std::string m = mod.isAtom() ? moduleName(mod.asAtom()) : "";
+    Term msg = field(e, "message");
+    if (msg.isBinary())
+        return std::string(msg.asBinary());
+    if (m == "MatchError")
+        return "no match of right hand side value: " + inspect(field(e, "term"));
+    if (m == "CaseClauseError")
+        return "no case clause matching: " + inspect(field(e, "term"));
+    if (m == "WithClauseError")
+        return "no with clause matching: " + inspect(field(e, "term"));
+    if (m == "TryClauseError")
+        return "no try clause matching: " + inspect(field(e, "term"));
+    if (m == "BadFunctionError")
+        return "expected a function, got: " + inspect(field(e, "term"));
+    if (m == "BadMapError")
+        return "expected a map, got: " + inspect(field(e, "term"));
+    if (m == "KeyError") {
+        Term t = field(e, "term");
+        if (t.isNilAtom())
+            return "key " + inspect(field(e, "key")) + " not found";
+        return "key " + inspect(field(e, "key")) + " not found in: " + inspect(t);
+    }
+    if (m == "BadArityError") {
+        Term f = field(e, "function");
+        Term args = field(e, "args");
+        size_t n = args.isList() ? args.listLength() : 0;
+        std::string a = inspect(args);
+        return inspect(f) + " with arity " + std::to_string(f.isFun() ? f.asFun()->arity() : 0) + " called with "
+            + (n == 0 ? "no arguments" : std::to_string(n) + (n == 1 ? " argument (" : " arguments (") + a.substr(1, a.size() - 2) + ")");
+    }
+    if (m == "FunctionClauseError") {
+        Term mo = field(e, "module"), fu = field(e, "function"), ar = field(e, "arity");
+        if (mo.isAtom() && !mo.isNilAtom())
+            return "no function clause matching in " + moduleName(mo.asAtom()) + "." + std::string(fu.asAtom().name()) + "/" + inspect(ar);
+        return "no function clause matches";
+    }
+    if (m == "UndefinedFunctionError") {
+        Term mo = field(e, "module"), fu = field(e, "function"), ar = field(e, "arity");
+        if (mo.isAtom() && !mo.isNilAtom())
+            return "function " + moduleName(mo.asAtom()) + "." + std::string(fu.asAtom().name()) + "/" + inspect(ar) + " is undefined or private";
+        return "undefined function";
+    }
+    if (m == "ErlangError")
+        return "Erlang error: " + inspect(field(e, "original"));
+    if (m == "CondClauseError")
+        return "no cond clause evaluated to a truthy value";
+    return inspect(e);
+}
+
+std::string formatBanner(ProcessException::Kind kind, const Term& reason)
+{
+    switch (kind) {
+    case ProcessException::Kind::Error: {
+        Term e = normalizeError(reason);
+        return "** (" + moduleName(field(e, "__struct__").asAtom()) + ") " + exceptionMessage(e);
+    }
+    case ProcessException::Kind::Throw: return "** (throw) " + inspect(reason);
+    case ProcessException::Kind::Exit: return "** (exit) " + inspect(reason);
+    }
+    return "";
+}
+
+static std::string formatEntry(const Term& entry)
+{
+    if (!entry.isTuple(4))
+        return inspect(entry);
+    Atom mod = entry.element(0).asAtom();
+    std::string fun(entry.element(1).isAtom() ? entry.element(1).asAtom().name() : "?");
+    const Term& ar = entry.element(2);
+    std::string arity = ar.isInteger() ? std::to_string(ar.asInteger()) : std::to_string(ar.isList() ? ar.listLength() : 0);
+    std::string loc;
+    const Term& info = entry.element(3);
+    std::string file;
+    int64_t line = 0;
+    std::vector<Term> items;
+    if (info.toVector(items)) {
+        for (const Term& kv : items) {
+            if (!kv.isTuple(2))
+                continue;
+            if (kv.element(0).isAtom(Atom::intern("file"))) {
+                const Term& f = kv.element(1);
+                std::vector<Term> cps;
+                if (f.toVector(cps))
+                    for (const Term& c : cps)
+                        file += char(c.asInteger());
+                else if (f.isBinary())
+                    file = std::string(f.asBinary());
+            }
+            if (kv.element(0).isAtom(Atom::intern("line")))
+                line = kv.element(1).asInteger();
+        }
+    }
+    if (!file.empty())
+        loc = file + ":" + std::to_string(line) + ": ";
+    std::string modText = moduleName(mod);
+    if (fun.size() > 1 && fun[0] == '-' && fun.find("-fun-") != std::string::npos) {
+        // -name/arity-fun-N-
+        std::string inner = fun.substr(1, fun.find("-fun-") - 1);
+        return loc + "anonymous fn/" + arity + " in " + modText + "." + inner;
+    }
+    if (mod == Atom::intern("elixir_compiler_0") && fun == "__FILE__")
+        return loc + "(file)";
+    if (!ar.isInteger()) {
+        std::string args = inspect(ar);
+        return loc + modText + "." + fun + "(" + args.substr(1, args.size() - 2) + ")";
+    }
+    return loc + modText + "." + fun + "/" + arity;
+}
+
+std::string formatStacktrace(const Term& stacktrace, const std::string& indent)
+{
+    std::string out;
+    std::vector<Term> entries;
+    if (!stacktrace.toVector(entries))
+        return out;
+    for (const Term& e : entries)
+        out += indent + formatEntry(e) + "\n";
+    return out;
+}
+
+std::string toStringChars(const Term& t)
+{
+    switch (t.type()) {
+    case Term::Type::Binary: return std::string(t.asBinary());
+    case Term::Type::Atom: return t.isNilAtom() ? std::string() : std::string(t.asAtom().name().substr(t.asAtom().name().substr(0, 7) == "Elixir." ? 7 : 0));
+    case Term::Type::Integer: return std::to_string(t.asInteger());
+    case Term::Type::Float: return formatFloat(t.asFloat());
+    case Term::Type::Nil:
+    case Term::Type::Cons: {
+        // chardata: code points, binaries and nested lists
+        std::string out;
+        std::vector<const Term*> stack { &t };
+        std::vector<Term> items;
+        std::function<void(const Term&)> add = [&](const Term& x) {
+            if (x.isInteger()) {
+                int64_t cp = x.asInteger();
+                if (cp < 0x80) {
+                    out += char(cp);
+                } else if (cp < 0x800) {
+                    out += char(0xC0 | (cp >> 6));
+                    out += char(0x80 | (cp & 0x3F));
+                } else if (cp < 0x10000) {
+                    out += char(0xE0 | (cp >> 12));
+                    out += char(0x80 | ((cp >> 6) & 0x3F));
+                    out += char(0x80 | (cp & 0x3F));
+                } else {
+                    out += char(0xF0 | (cp >> 18));
+                    out += char(0x80 | ((cp >> 12) & 0x3F));
+                    out += char(0x80 | ((cp >> 6) & 0x3F));
+                    out += char(0x80 | (cp & 0x3F));
+                }
+            } else if (x.isBinary()) {
+                out += x.asBinary();
+            } else if (x.isList()) {
+                Term cur = x;
+                while (cur.isCons()) {
+                    add(cur.head());
+                    cur = cur.tail();
+                }
+                if (!cur.isEmptyList())
+                    add(cur);
+            } else {
+                throwError(exceptionStruct("ArgumentError", { { "message", Term::binary("cannot convert the given list to a string.\n\nTo be converted to a string, a list must either be empty or only contain the following elements:\n\n  * strings\n  * integers representing Unicode code points\n  * a list containing one of these three elements\n\nPlease check the given list or call inspect/1 to get the list representation, got:\n\n" + inspect(t) + "\n") } }));
+            }
+        };
+        add(t);
+        return out;
+    }
+    default:
+        throwError(exceptionStruct("Protocol.UndefinedError",
+            { { "protocol", mkAtom("Elixir.String.Chars") }, { "value", t }, { "description", Term::binary("") },
+                { "message", Term::binary("protocol String.Chars not implemented for " + inspect(t) + " of type "
+                                  + (t.isPid() ? "PID" : t.isTuple() ? "Tuple" : t.isMap() ? "Map" : t.isFun() ? "Function" : t.isReference() ? "Reference" : "Term")) } }));
+    }
+}
+
+std::string inspectTerm(const Term& t) { return inspect(t); }
+
+// ---------------------------------------------------------------------------------------------- functions
+
+int ScriptFun::arity() const { return fn->slot; }
+
+std::string ScriptFun::describe() const
+{
+    std::string mod = moduleName(module);
+    return std::to_string(fn->fnIndex) + "." + std::to_string((reinterpret_cast<uintptr_t>(fn) >> 4) % 100000000) + "/"
+        + std::to_string(fn->slot) + " in " + mod + "." + std::string(enclosing.name()) + "/" + std::to_string(enclosingArity);
+}
+
+std::string ExternalFun::describe() const
+{
+    return "&" + moduleName(module) + "." + std::string(name.name()) + "/" + std::to_string(ar);
+}
+
+// ---------------------------------------------------------------------------------------------- arithmetic
+
+namespace {
+
+[[noreturn]] void badarith() { throwError(Term::atom(atoms::badarith)); }
+[[noreturn]] void badarg() { throwError(Term::atom(atoms::badarg)); }
+
+int64_t checkedInt(bool overflow, int64_t v)
+{
+    if (overflow)
+        raiseUnsupported("an integer beyond 64 bits (bignum arithmetic)");
+    return v;
+}
+
+Term rangeTerm(const Term& a, const Term& b)
+{
+    if (!a.isInteger() || !b.isInteger())
+        raiseArgumentError("ranges (first..last) expect both sides to be integers, got: " + inspect(a) + ".." + inspect(b));
+    int64_t step = b.asInteger() >= a.asInteger() ? 1 : -1;
+    return Term::map({ { Term::atom(atoms::struct_), mkAtom("Elixir.Range") }, { mkAtom("first"), a }, { mkAtom("last"), b }, { mkAtom("step"), Term::integer(step) } });
+}
+
+} // namespace
+
+bool isRange(const Term& t)
+{
+    if (!t.isMap())
+        return false;
+    const Term* s = t.mapGet(Term::atom(atoms::struct_));
+    return s && s->isAtom(Atom::intern("Elixir.Range"));
+}
+
+bool memberOf(const Term& x, const Term& coll)
+{
+    if (coll.isList()) {
+        Term cur = coll;
+        while (cur.isCons()) {
+            if (cur.head() == x)
+                return true;
+            cur = cur.tail();
+        }
+        return false;
+    }
+    if (isRange(coll)) {
+        if (!x.isInteger())
+            return false;
+        int64_t f = coll.mapGet(mkAtom("first"))->asInteger(), l = coll.mapGet(mkAtom("last"))->asInteger();
+        int64_t v = x.asInteger();
+        return f <= l ? (v >= f && v <= l) : (v <= f && v >= l);
+    }
+    if (coll.isMap()) {
+        if (!x.isTuple(2))
+            return false;
+        const Term* v = coll.mapGet(x.element(0));
+        return v && *v == x.element(1);
+    }
+    throwError(exceptionStruct("Protocol.UndefinedError", { { "protocol", mkAtom("Elixir.Enumerable") }, { "value", coll }, { "description", Term::binary("") }, { "message", Term::binary("protocol Enumerable not implemented for " + inspect(coll)) } }));
+}
+
+Term binaryOp(int op, const Term& a, const Term& b)
+{
+    switch (op) {
+    case OpAdd:
+    case OpSub:
+    case OpMul: {
+        if (!a.isNumber() || !b.isNumber())
+            badarith();
+        if (a.isInteger() && b.isInteger()) {
+            int64_t r;
+            bool o = op == OpAdd ? __builtin_add_overflow(a.asInteger(), b.asInteger(), &r)
+                : op == OpSub    ? __builtin_sub_overflow(a.asInteger(), b.asInteger(), &r)
+                                 : __builtin_mul_overflow(a.asInteger(), b.asInteger(), &r);
+            return Term::integer(checkedInt(o, r));
+        }
+        double x = a.asNumber(), y = b.asNumber();
+        return Term::floating(op == OpAdd ? x + y : op == OpSub ? x - y : x * y);
+    }
+    case OpDiv: {
+        if (!a.isNumber() || !b.isNumber())
+            badarith();
+        if (b.asNumber() == 0)
+            badarith();
+        return Term::floating(a.asNumber() / b.asNumber());
+    }
+    case OpConcat:
+        if (!a.isBinary() || !b.isBinary())
+            raiseArgumentError("expected binary argument in <> operator but got: " + inspect(a.isBinary() ? b : a));
+        return Term::binary(std::string(a.asBinary()) + std::string(b.asBinary()));
+    case OpListAppend: {
+        std::vector<Term> items;
+        if (!a.toVector(items))
+            badarg();
+        return Term::list(std::move(items), b);
+    }
+    case OpListSubtract: {
+        std::vector<Term> items, rm;
+        if (!a.toVector(items) || !b.toVector(rm))
+            badarg();
+        for (const Term& r : rm) {
+            auto it = std::find(items.begin(), items.end(), r);
+            if (it != items.end())
+                items.erase(it);
+        }
+        return Term::list(std::move(items));
+    }
+    case OpRange: return rangeTerm(a, b);
+    case OpEq: return Term::boolean(compareTerms(a, b) == 0);
+    case OpNe: return Term::boolean(compareTerms(a, b) != 0);
+    case OpStrictEq: return Term::boolean(a == b);
+    case OpStrictNe: return Term::boolean(a != b);
+    case OpLt: return Term::boolean(compareTerms(a, b) < 0);
+    case OpGt: return Term::boolean(compareTerms(a, b) > 0);
+    case OpLe: return Term::boolean(compareTerms(a, b) <= 0);
+    case OpGe: return Term::boolean(compareTerms(a, b) >= 0);
+    case OpIn: return Term::boolean(memberOf(a, b));
+    case OpNotIn: return Term::boolean(!memberOf(a, b));
+    case OpAnd:
+    case OpOr:
+        if (!a.isBool())
+            throwError(Term::tuple({ mkAtom("badbool"), mkAtom(op == OpAnd ? "and" : "or"), a }));
+        return op == OpAnd ? (a.isAtom(atoms::true_) ? b : a) : (a.isAtom(atoms::true_) ? a : b);
+    case OpAndAlso: return a.isTruthy() ? b : a;
+    case OpOrElse: return a.isTruthy() ? a : b;
+    default: raiseUnsupported("this operator");
+    }
+}
+
+Term unaryOp(int op, const Term& a)
+{
+    switch (op) {
+    case OpNeg:
+        if (a.isInteger())
+            return Term::integer(checkedInt(a.asInteger() == INT64_MIN, -a.asInteger()));
+        if (a.isFloat())
+            return Term::floating(-a.asFloat());
+        badarith();
+    case OpPlus:
+        if (!a.isNumber())
+            badarith();
+        return a;
+    case OpNot:
+        if (!a.isBool())
+            throwError(Term::tuple({ mkAtom("badarg"), a }));
+        return Term::boolean(a.isAtom(atoms::false_));
+    case OpBang: return Term::boolean(!a.isTruthy());
+    default: raiseUnsupported("this unary operator");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------- patterns
+
+namespace {
+Term evalPure(const Node* n, Term* slots);
+}
+
+bool matchPattern(const Node* p, const Term& v, Term* slots)
+{
+    switch (p->kind) {
+    case NodeKind::Lit: return looseEquals(p->lit, v) && p->lit.isFloat() == v.isFloat() ? true : p->lit == v;
+    case NodeKind::Var:
+        if (p->slot < 0)
+            return true;
+        if (p->flags & kCheck)
+            return slots[p->slot] == v;
+        slots[p->slot] = v;
+        return true;
+    case NodeKind::Pin: return slots[p->slot] == v;
+    case NodeKind::Tuple: {
+        if (!v.isTuple() || v.tupleSize() != p->kids.size())
+            return false;
+        for (size_t i = 0; i < p->kids.size(); ++i)
+            if (!matchPattern(p->kids[i], v.element(i), slots))
+                return false;
+        return true;
+    }
+    case NodeKind::List: {
+        Term cur = v;
+        for (const Node* k : p->kids) {
+            if (!cur.isCons())
+                return false;
+            if (!matchPattern(k, cur.head(), slots))
+                return false;
+            Term next = cur.tail();
+            cur = std::move(next);
+        }
+        if (p->tail)
+            return matchPattern(p->tail, cur, slots);
+        return cur.isEmptyList();
+    }
+    case NodeKind::Map: {
+        if (!v.isMap())
+            return false;
+        for (size_t i = 0; i < p->kids.size(); i += 2) {
+            const Node* k = p->kids[i];
+            Term key = k->kind == NodeKind::Pin ? slots[k->slot] : k->lit;
+            const Term* got = v.mapGet(key);
+            if (!got || !matchPattern(p->kids[i + 1], *got, slots))
+                return false;
+        }
+        return true;
+    }
+    case NodeKind::Match: return matchPattern(p->a, v, slots) && matchPattern(p->b, v, slots);
+    case NodeKind::BinOp: {
+        // "prefix" <> rest
+        if (!v.isBinary())
+            return false;
+        std::string_view s = v.asBinary();
+        std::string_view pre = p->a->lit.asBinary();
+        if (s.substr(0, pre.size()) != pre)
+            return false;
+        return matchPattern(p->b, Term::binary(s.substr(pre.size())), slots);
+    }
+    default: return false;
+    }
+}
+
+namespace {
+
+Machine* t_guardMachine = nullptr;
+
+Term evalPure(const Node* n, Term* slots)
+{
+    switch (n->kind) {
+    case NodeKind::Lit: return n->lit;
+    case NodeKind::Var: return slots[n->slot];
+    case NodeKind::Tuple: {
+        std::vector<Term> items;
+        for (const Node* k : n->kids)
+            items.push_back(evalPure(k, slots));
+        return Term::tuple(std::move(items));
+    }
+    case NodeKind::List: {
+        std::vector<Term> items;
+        for (const Node* k : n->kids)
+            items.push_back(evalPure(k, slots));
+        return Term::list(std::move(items), n->tail ? evalPure(n->tail, slots) : Term::emptyList());
+    }
+    case NodeKind::Map: {
+        std::vector<std::pair<Term, Term>> e;
+        for (size_t i = 0; i < n->kids.size(); i += 2)
+            e.push_back({ evalPure(n->kids[i], slots), evalPure(n->kids[i + 1], slots) });
+        return Term::map(std::move(e));
+    }
+    case NodeKind::BinOp: {
+        if (n->op == OpAndAlso || n->op == OpOrElse || n->op == OpAnd || n->op == OpOr) {
+            Term a = evalPure(n->a, slots);
+            if (n->op == OpAnd || n->op == OpOr) {
+                if (!a.isBool())
+                    throwError(Term::atom(atoms::badarg));
+                if (n->op == OpAnd && a.isAtom(atoms::false_))
+                    return a;
+                if (n->op == OpOr && a.isAtom(atoms::true_))
+                    return a;
+                return evalPure(n->b, slots);
+            }
+            if (n->op == OpAndAlso)
+                return a.isTruthy() ? evalPure(n->b, slots) : a;
+            return a.isTruthy() ? a : evalPure(n->b, slots);
+        }
+        Term a = evalPure(n->a, slots);
+        Term b = evalPure(n->b, slots);
+        return binaryOp(n->op, a, b);
+    }
+    case NodeKind::UnOp: return unaryOp(n->op, evalPure(n->a, slots));
+    case NodeKind::Interp: {
+        std::string s;
+        for (const Node* k : n->kids)
+            s += toStringChars(evalPure(k, slots));
+        return Term::binary(s);
+    }
+    case NodeKind::RemoteCall: {
+        if (!n->native)
+            throw std::runtime_error("not a guard");
+        std::vector<Term> args;
+        for (const Node* k : n->kids)
+            args.push_back(evalPure(k, slots));
+        if (!t_guardMachine)
+            throw std::runtime_error("no machine");
+        return reinterpret_cast<NativeFn>(n->native)(*t_guardMachine, args);
+    }
+    default: throw std::runtime_error("not a guard expression");
+    }
+}
+
+} // namespace
+
+bool evalGuard(const Node* guard, Term* slots)
+{
+    try {
+        return evalPure(guard, slots).isAtom(atoms::true_);
+    } catch (...) {
+        return false;
+    }
+}
+
+bool evalConst(const Node* n, Term& out)
+{
+    try {
+        switch (n->kind) {
+        case NodeKind::Lit:
+        case NodeKind::Tuple:
+        case NodeKind::List:
+        case NodeKind::Map:
+        case NodeKind::BinOp:
+        case NodeKind::UnOp:
+        case NodeKind::Interp:
+            break;
+        default:
+            return false;
+        }
+        Term dummy[1];
+        std::function<bool(const Node*)> pure = [&](const Node* x) -> bool {
+            if (!x)
+                return true;
+            if (x->kind == NodeKind::Var || x->kind == NodeKind::RemoteCall || x->kind == NodeKind::LocalCall || x->kind == NodeKind::Pin)
+                return false;
+            for (const Node* k : x->kids)
+                if (!pure(k))
+                    return false;
+            return pure(x->a) && pure(x->b) && pure(x->tail);
+        };
+        if (!pure(n))
+            return false;
+        out = evalPure(n, dummy);
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------- engine
+
+ScriptEngine::ScriptEngine(std::function<void(const std::string&)> output)
+    : m_output(std::move(output))
+{
+    registerBuiltins();
+    m_prelude = std::make_shared<Program>();
+    m_prelude->file = "prelude";
+    m_prelude->prelude = true;
+    m_prelude->top = parseProgram(m_prelude->arena, kPreludeSource);
+    compileProgram(*this, *m_prelude, false, nullptr);
+}
+
+ScriptEngine::~ScriptEngine() = default;
+
+std::shared_ptr<Program> ScriptEngine::load(const std::string& text, const std::string& file, bool consoleMode)
+{
+    auto prog = std::make_shared<Program>();
+    prog->file = file;
+    prog->top = parseProgram(prog->arena, text);
+    compileProgram(*this, *prog, consoleMode, nullptr);
+    std::unique_lock lock(m_mutex);
+    m_programs.push_back(prog);
+    return prog;
+}
+
+ModuleDef* ScriptEngine::module(Atom name) const
+{
+    std::shared_lock lock(m_mutex);
+    auto it = m_modules.find(name.index());
+    return it == m_modules.end() ? nullptr : it->second;
+}
+
+void ScriptEngine::registerModule(ModuleDef* m)
+{
+    std::unique_lock lock(m_mutex);
+    m_modules[m->name.index()] = m;
+}
+
+void ScriptEngine::write(const std::string& text)
+{
+    std::lock_guard lock(m_outMutex);
+    if (m_output)
+        m_output(text);
+}
+
+void ScriptEngine::logError(const std::string& text)
+{
+    auto now = std::chrono::system_clock::now();
+    auto t = std::chrono::system_clock::to_time_t(now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm {};
+    localtime_r(&t, &tm);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms));
+    write("\n" + std::string(buf) + " [error] " + text + "\n");
+}
+
+// ---------------------------------------------------------------------------------------------- machine
+
+Machine::Machine(ScriptEngine& engine, ProcessContext* ctx)
+    : m_engine(engine)
+    , m_ctx(ctx)
+{
+}
+
+Machine::~Machine() = default;
+
+ProcessContext& Machine::ctx()
+{
+    if (!m_ctx)
+        raiseRuntime("process operations need a running process");
+    return *m_ctx;
+}
+
+static Node* returnMarkNode()
+{
+    static Node n = [] {
+        Node x;
+        x.kind = NodeKind::ReturnMark;
+        return x;
+    }();
+    return &n;
+}
+
+static Node* sleepNode()
+{
+    static Node n = [] {
+        Node x;
+        x.kind = NodeKind::ResumeAfterSleep;
+        return x;
+    }();
+    return &n;
+}
+
+void Machine::startProgram(std::shared_ptr<Program> program, std::vector<Term>* persistentSlots)
+{
+    Activation act {};
+    act.program = program.get();
+    act.module = Atom::intern("elixir_compiler_0");
+    act.name = Atom::intern("__FILE__");
+    act.arity = 1;
+    act.slotBase = uint32_t(m_slots.size());
+    act.frameBase = uint32_t(m_frames.size());
+    act.line = 1;
+    m_slots.resize(act.slotBase + std::max(program->topSlots, 1));
+    if (persistentSlots)
+        for (size_t i = 0; i < persistentSlots->size() && i < size_t(program->topSlots); ++i)
+            m_slots[act.slotBase + i] = (*persistentSlots)[i];
+    m_acts.push_back(act);
+    m_frames.push_back({ returnMarkNode(), 0, 0 });
+    Node* top = program->top;
+    if (top->kids.empty()) {
+        m_vals.push_back(Term::nil());
+    } else {
+        m_frames.push_back({ top, 0, 0 });
+    }
+    m_programs.push_back(std::move(program));
+}
+
+struct Exec {
+    Machine& m;
+
+    using Frame = Machine::Frame;
+
+    Term* slots() { return m.m_slots.data() + m.m_acts.back().slotBase; }
+
+    // Pushes the value of a simple node directly, or a frame. Returns true when the value is already pushed.
+    bool eval(const Node* n)
+    {
+        switch (n->kind) {
+        case NodeKind::Lit: m.m_vals.push_back(n->lit); return true;
+        case NodeKind::Var: m.m_vals.push_back(slots()[n->slot]); return true;
+        default: m.m_frames.push_back({ n, 0, 0 }); return false;
+        }
+    }
+    void ret(Term v)
+    {
+        m.m_frames.pop_back();
+        m.m_vals.push_back(std::move(v));
+    }
+    // Replaces the current frame with the evaluation of n (tail position within the node).
+    void become(const Node* n)
+    {
+        m.m_frames.pop_back();
+        if (n->kind == NodeKind::Lit) {
+            m.m_vals.push_back(n->lit);
+            return;
+        }
+        if (n->kind == NodeKind::Var) {
+            m.m_vals.push_back(slots()[n->slot]);
+            return;
+        }
+        m.m_frames.push_back({ n, 0, 0 });
+    }
+    Term pop()
+    {
+        Term v = std::move(m.m_vals.back());
+        m.m_vals.pop_back();
+        return v;
+    }
+    // Evaluates kids[pc..] in order; true when all values are on the stack.
+    bool kids(const std::vector<Node*>& ks)
+    {
+        for (;;) {
+            Frame& f = m.m_frames.back();
+            if (f.pc >= ks.size())
+                return true;
+            const Node* k = ks[f.pc++];
+            if (!eval(k))
+                return false;
+        }
+    }
+    void setLine(const Node* n)
+    {
+        if (n->line > 0)
+            m.m_acts.back().line = n->line;
+    }
+
+    // ------------------------------------------------------------------ calls
+
+    bool selectClause(const std::vector<Clause*>& clauses, const Term* args, size_t nargs, Term* base, size_t& chosen)
+    {
+        Machine* saved = t_guardMachine;
+        t_guardMachine = &m;
+        for (size_t i = 0; i < clauses.size(); ++i) {
+            Clause* c = clauses[i];
+            bool ok = true;
+            for (size_t k = 0; k < nargs && ok; ++k)
+                ok = matchPattern(c->pats[k], args[k], base);
+            if (ok && c->guard)
+                ok = evalGuard(c->guard, base);
+            if (ok) {
+                chosen = i;
+                t_guardMachine = saved;
+                return true;
+            }
+        }
+        t_guardMachine = saved;
+        return false;
+    }
+
+    // Calls with the args that are the top nargs values.
+    void invokeDef(FunctionDef* fd, size_t nargs, bool tail)
+    {
+        Term* args = m.m_vals.data() + m.m_vals.size() - nargs;
+        std::vector<Term> argv(args, args + nargs);
+        m.m_vals.resize(m.m_vals.size() - nargs);
+        enter(fd->clauses, fd->numSlots, argv, tail, fd->module, fd->name, fd->arity, false, 0, nullptr, fd->program, fd);
+    }
+
+    void enter(const std::vector<Clause*>& clauses, int numSlots, std::vector<Term>& argv, bool tail, Atom mod, Atom name,
+        int arity, bool anon, int anonIndex, const ScriptFun* closure, const Program* prog, FunctionDef* fd)
+    {
+        if (m.m_acts.size() > 1 && tail) {
+            // reuse the activation: frames above its return mark are pass-through
+            Machine::Activation& act = m.m_acts.back();
+            m.m_frames.resize(act.frameBase + 1);
+            m.m_slots.resize(act.slotBase);
+        } else {
+            Machine::Activation act {};
+            act.slotBase = uint32_t(m.m_slots.size());
+            act.frameBase = uint32_t(m.m_frames.size());
+            m.m_acts.push_back(act);
+            m.m_frames.push_back({ returnMarkNode(), 0, 0 });
+        }
+        Machine::Activation& act = m.m_acts.back();
+        act.module = mod;
+        act.name = name;
+        act.arity = arity;
+        act.anonymous = anon;
+        act.anonIndex = anonIndex;
+        act.program = prog;
+        m.m_slots.resize(act.slotBase + std::max(numSlots, 1));
+        Term* base = m.m_slots.data() + act.slotBase;
+        if (closure)
+            for (size_t i = 0; i < closure->captured.size(); ++i)
+                base[i] = closure->captured[i];
+        size_t chosen = 0;
+        if (!selectClause(clauses, argv.data(), argv.size(), base, chosen)) {
+            act.line = clauses.empty() ? 0 : clauses[0]->line;
+            if (anon)
+                throwError(Term::atom(atoms::function_clause));
+            (void)fd;
+            throwError(exceptionStruct("FunctionClauseError", { { "module", Term::atom(mod) }, { "function", Term::atom(name) }, { "arity", Term::integer(arity) }, { "kind", mkAtom("def") }, { "args", Term::nil() }, { "clauses", Term::nil() } }));
+        }
+        act.line = clauses[chosen]->line;
+        const Node* body = clauses[chosen]->body;
+        if (body->kind == NodeKind::Lit) {
+            m.m_vals.push_back(body->lit);
+        } else if (body->kind == NodeKind::Var) {
+            m.m_vals.push_back(base[body->slot]);
+        } else {
+            m.m_frames.push_back({ body, 0, 0 });
+        }
+    }
+
+    void applyValue(const Term& fun, std::vector<Term>& argv, bool tail)
+    {
+        if (!fun.isFun())
+            throwError(Term::tuple({ mkAtom("badfun"), fun }));
+        FunObject* fo = fun.asFun();
+        if (auto* sf = dynamic_cast<ScriptFun*>(fo)) {
+            if (int(argv.size()) != sf->fn->slot)
+                throwError(Term::tuple({ mkAtom("badarity"), Term::tuple({ fun, Term::list(argv) }) }));
+            const Node* fn = sf->fn;
+            std::string nm = "-" + std::string(fn->fname.name()) + "/" + std::to_string(fn->op) + "-fun-" + std::to_string(fn->fnIndex) + "-";
+            enter(fn->clauses, fn->numSlots, argv, tail, fn->mod, Atom::intern(nm), fn->slot, true, fn->fnIndex, sf, sf->program, nullptr);
+            return;
+        }
+        if (auto* ef = dynamic_cast<ExternalFun*>(fo)) {
+            if (int(argv.size()) != ef->ar)
+                throwError(Term::tuple({ mkAtom("badarity"), Term::tuple({ fun, Term::list(argv) }) }));
+            applyMfa(ef->module, ef->name, argv, tail);
+            return;
+        }
+        raiseUnsupported("calling this kind of function");
+    }
+
+    void applyMfa(Atom mod, Atom name, std::vector<Term>& argv, bool tail)
+    {
+        if (NativeFn nat = findNative(mod, name, int(argv.size()))) {
+            callNative(nat, argv, tail);
+            return;
+        }
+        ModuleDef* md = m.m_engine.module(mod);
+        if (md) {
+            if (FunctionDef* fd = md->find(name, int(argv.size()))) {
+                enter(fd->clauses, fd->numSlots, argv, tail, fd->module, fd->name, fd->arity, false, 0, nullptr, fd->program, fd);
+                return;
+            }
+        }
+        undefinedFunction(mod, name, int(argv.size()), md != nullptr);
+    }
+
+    [[noreturn]] void undefinedFunction(Atom mod, Atom name, int arity, bool moduleExists)
+    {
+        std::string mn = moduleName(mod);
+        std::string msg = "function " + mn + "." + std::string(name.name()) + "/" + std::to_string(arity) + " is undefined";
+        if (!moduleExists && !nativeModuleKnown(mod))
+            msg += " (module " + mn + " is not available)";
+        else if (nativeModuleKnown(mod) && !moduleExists)
+            msg += " or is not supported by Vigil's Elixir subset";
+        else
+            msg += " or private";
+        throwError(exceptionStruct("UndefinedFunctionError", { { "module", Term::atom(mod) }, { "function", Term::atom(name) }, { "arity", Term::integer(arity) }, { "reason", Term::nil() }, { "message", Term::binary(msg) } }));
+    }
+
+    void callNative(NativeFn nat, std::vector<Term>& argv, bool tail)
+    {
+        m.m_pending = Machine::Pending::None;
+        Term r = nat(m, std::span<Term>(argv.data(), argv.size()));
+        switch (m.m_pending) {
+        case Machine::Pending::None: m.m_vals.push_back(std::move(r)); return;
+        case Machine::Pending::Apply: {
+            m.m_pending = Machine::Pending::None;
+            Term f = std::move(m.m_pendFun);
+            std::vector<Term> args = std::move(m.m_pendArgs);
+            applyValue(f, args, tail);
+            return;
+        }
+        case Machine::Pending::ApplyMfa: {
+            m.m_pending = Machine::Pending::None;
+            std::vector<Term> args = std::move(m.m_pendArgs);
+            applyMfa(m.m_pendMod, m.m_pendName, args, tail);
+            return;
+        }
+        case Machine::Pending::Sleep:
+        case Machine::Pending::ReceiveAny:
+            // the value r is the result once the wait is over
+            m.m_vals.push_back(std::move(r));
+            m.m_frames.push_back({ sleepNode(), 0, m.m_pending == Machine::Pending::Sleep ? 0u : 1u });
+            m.m_recv = {};
+            m.m_recv.timeoutMs = m.m_pendMs;
+            m.m_recv.sleepOnly = m.m_pending == Machine::Pending::Sleep;
+            m.m_recv.any = m.m_pending == Machine::Pending::ReceiveAny;
+            m.m_pending = Machine::Pending::None;
+            return;
+        }
+    }
+
+    // ------------------------------------------------------------------ step
+
+    // Returns false when the machine must stop (receive).
+    bool step()
+    {
+        Frame& f = m.m_frames.back();
+        const Node* n = f.n;
+        switch (n->kind) {
+        case NodeKind::Lit: ret(n->lit); return true;
+        case NodeKind::Var: ret(slots()[n->slot]); return true;
+        case NodeKind::Block: {
+            // all but the last: evaluate and drop
+            if (f.pc > 0 && f.aux == 1) {
+                m.m_vals.pop_back();
+                f.aux = 0;
+            }
+            while (f.pc + 1 < n->kids.size()) {
+                const Node* k = n->kids[f.pc++];
+                if (eval(k)) {
+                    m.m_vals.pop_back();
+                    continue;
+                }
+                m.m_frames[m.m_frames.size() - 2].aux = 1;
+                return true;
+            }
+            become(n->kids.back());
+            return true;
+        }
+        case NodeKind::Tuple: {
+            if (!kids(n->kids))
+                return true;
+            size_t k = n->kids.size();
+            std::vector<Term> items(std::make_move_iterator(m.m_vals.end() - k), std::make_move_iterator(m.m_vals.end()));
+            m.m_vals.resize(m.m_vals.size() - k);
+            ret(Term::tuple(std::move(items)));
+            return true;
+        }
+        case NodeKind::List: {
+            if (!kids(n->kids))
+                return true;
+            if (n->tail && f.pc == n->kids.size()) {
+                f.pc++;
+                if (!eval(n->tail))
+                    return true;
+            }
+            Term tail = Term::emptyList();
+            if (n->tail)
+                tail = pop();
+            size_t k = n->kids.size();
+            std::vector<Term> items(std::make_move_iterator(m.m_vals.end() - k), std::make_move_iterator(m.m_vals.end()));
+            m.m_vals.resize(m.m_vals.size() - k);
+            ret(Term::list(std::move(items), std::move(tail)));
+            return true;
+        }
+        case NodeKind::Map: {
+            if (!kids(n->kids))
+                return true;
+            size_t k = n->kids.size();
+            std::vector<std::pair<Term, Term>> e;
+            for (size_t i = m.m_vals.size() - k; i < m.m_vals.size(); i += 2)
+                e.push_back({ m.m_vals[i], m.m_vals[i + 1] });
+            m.m_vals.resize(m.m_vals.size() - k);
+            ret(Term::map(std::move(e)));
+            return true;
+        }
+        case NodeKind::MapUpdate: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                f.aux = 0;
+                if (!eval(n->a))
+                    return true;
+            }
+            // kids evaluated with pc offset by one
+            for (;;) {
+                Frame& g = m.m_frames.back();
+                if (g.pc - 1 >= n->kids.size())
+                    break;
+                const Node* k = n->kids[g.pc - 1];
+                g.pc++;
+                if (!eval(k))
+                    return true;
+            }
+            size_t k = n->kids.size();
+            Term base = m.m_vals[m.m_vals.size() - k - 1];
+            if (!base.isMap())
+                throwError(Term::tuple({ mkAtom("badmap"), base }));
+            for (size_t i = m.m_vals.size() - k; i < m.m_vals.size(); i += 2) {
+                if (!base.mapGet(m.m_vals[i])) {
+                    Term key = m.m_vals[i];
+                    throwError(Term::tuple({ mkAtom("badkey"), key, base }));
+                }
+                base = base.mapPut(m.m_vals[i], m.m_vals[i + 1]);
+            }
+            m.m_vals.resize(m.m_vals.size() - k - 1);
+            ret(std::move(base));
+            return true;
+        }
+        case NodeKind::Interp: {
+            if (!kids(n->kids))
+                return true;
+            size_t k = n->kids.size();
+            std::string s;
+            for (size_t i = m.m_vals.size() - k; i < m.m_vals.size(); ++i)
+                s += toStringChars(m.m_vals[i]);
+            m.m_vals.resize(m.m_vals.size() - k);
+            if (n->flags & kCheck) {
+                std::vector<Term> cps;
+                for (size_t i = 0; i < s.size();) {
+                    unsigned char c = s[i];
+                    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+                    int64_t v = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+                    for (int j = 1; j < len && i + j < s.size(); ++j)
+                        v = (v << 6) | (static_cast<unsigned char>(s[i + j]) & 0x3F);
+                    i += len;
+                    cps.push_back(Term::integer(v));
+                }
+                ret(Term::list(std::move(cps)));
+                return true;
+            }
+            ret(Term::binary(s));
+            return true;
+        }
+        case NodeKind::BinOp: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                if (!eval(n->a))
+                    return true;
+            }
+            if (f.pc == 1) {
+                f.pc = 2;
+                if (n->op == OpAndAlso || n->op == OpOrElse || n->op == OpAnd || n->op == OpOr) {
+                    const Term& a = m.m_vals.back();
+                    if (n->op == OpAnd || n->op == OpOr) {
+                        if (!a.isBool()) {
+                            setLine(n);
+                            throwError(Term::tuple({ mkAtom("badbool"), mkAtom(n->op == OpAnd ? "and" : "or"), a }));
+                        }
+                    }
+                    bool shortCircuit = n->op == OpAndAlso ? !a.isTruthy()
+                        : n->op == OpOrElse                ? a.isTruthy()
+                        : n->op == OpAnd                   ? a.isAtom(atoms::false_)
+                                                           : a.isAtom(atoms::true_);
+                    if (shortCircuit) {
+                        Term v = pop();
+                        ret(std::move(v));
+                        return true;
+                    }
+                    m.m_vals.pop_back();
+                    become(n->b);
+                    return true;
+                }
+                if (!eval(n->b))
+                    return true;
+            }
+            Term b = pop();
+            Term a = pop();
+            setLine(n);
+            ret(binaryOp(n->op, a, b));
+            return true;
+        }
+        case NodeKind::UnOp: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                if (!eval(n->a))
+                    return true;
+            }
+            Term a = pop();
+            setLine(n);
+            ret(unaryOp(n->op, a));
+            return true;
+        }
+        case NodeKind::Match: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                if (!eval(n->b))
+                    return true;
+            }
+            const Term& v = m.m_vals.back();
+            Machine* saved = t_guardMachine;
+            t_guardMachine = &m;
+            bool ok = matchPattern(n->a, v, slots());
+            t_guardMachine = saved;
+            if (!ok) {
+                setLine(n);
+                Term val = v;
+                throwError(Term::tuple({ Term::atom(atoms::badmatch), val }));
+            }
+            Term val = pop();
+            ret(std::move(val));
+            return true;
+        }
+        case NodeKind::If: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                if (!eval(n->a))
+                    return true;
+            }
+            Term c = pop();
+            bool truthy = c.isTruthy();
+            if (n->flags & kUnless)
+                truthy = !truthy;
+            const Node* branch = truthy ? n->b : n->c;
+            if (!branch) {
+                ret(Term::nil());
+                return true;
+            }
+            become(branch);
+            return true;
+        }
+        case NodeKind::Case: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                if (!eval(n->a))
+                    return true;
+            }
+            Term v = pop();
+            size_t chosen;
+            if (!selectClause(n->clauses, &v, 1, slots(), chosen)) {
+                setLine(n);
+                throwError(Term::tuple({ Term::atom(atoms::case_clause), v }));
+            }
+            become(n->clauses[chosen]->body);
+            return true;
+        }
+        case NodeKind::Cond: {
+            // pc even: evaluate condition pc/2; pc odd: check it
+            for (;;) {
+                Frame& g = m.m_frames.back();
+                size_t idx = g.pc / 2;
+                if (idx >= n->clauses.size()) {
+                    setLine(n);
+                    throwError(exceptionStruct("CondClauseError", { { "message", Term::binary("no cond clause evaluated to a truthy value") } }));
+                }
+                if (g.pc % 2 == 0) {
+                    g.pc++;
+                    if (!eval(n->clauses[idx]->pats[0]))
+                        return true;
+                    continue;
+                }
+                Term c = pop();
+                if (c.isTruthy()) {
+                    become(n->clauses[idx]->body);
+                    return true;
+                }
+                m.m_frames.back().pc++;
+            }
+        }
+        case NodeKind::Receive: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                if (n->b && !eval(n->b))
+                    return true;
+            }
+            if (f.pc == 1) {
+                int64_t timeout = kInfinity;
+                if (n->b) {
+                    Term t = pop();
+                    if (t.isInteger() && t.asInteger() >= 0 && t.asInteger() <= 4294967295LL)
+                        timeout = t.asInteger();
+                    else if (!t.isAtom(atoms::infinity)) {
+                        setLine(n);
+                        throwError(Term::tuple({ mkAtom("timeout_value") }));
+                    }
+                }
+                m.m_frames.back().pc = 2;
+                m.m_recv = {};
+                m.m_recv.timeoutMs = timeout;
+                m.m_recv.sleepOnly = n->clauses.empty();
+                m.m_recvNode = n;
+                return false;
+            }
+            // pc == 2: delivered
+            std::optional<Term> msg = std::move(m.m_delivered);
+            m.m_delivered.reset();
+            m.m_recvNode = nullptr;
+            if (!msg) {
+                become(n->c);
+                return true;
+            }
+            size_t chosen;
+            if (!selectClause(n->clauses, &*msg, 1, slots(), chosen)) {
+                // cannot happen: the runtime only hands over matching messages
+                throwError(Term::tuple({ mkAtom("receive_clause"), *msg }));
+            }
+            become(n->clauses[chosen]->body);
+            return true;
+        }
+        case NodeKind::ResumeAfterSleep: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                return false; // wait
+            }
+            std::optional<Term> msg = std::move(m.m_delivered);
+            m.m_delivered.reset();
+            m.m_frames.pop_back();
+            if (f.aux == 1) {
+                // receive-any: the result is {:ok, msg} or :timeout
+                m.m_vals.back() = msg ? Term::tuple({ Term::atom(atoms::ok), *msg }) : Term::atom(atoms::timeout);
+            }
+            return true;
+        }
+        case NodeKind::Fn: {
+            auto* sf = new ScriptFun();
+            sf->fn = n;
+            sf->module = n->mod;
+            sf->enclosing = n->fname;
+            sf->enclosingArity = n->op;
+            for (auto& [outer, inner] : n->captures) {
+                (void)inner;
+                sf->captured.push_back(slots()[outer]);
+            }
+            sf->program = m.m_acts.back().program;
+            ret(Term::fun(sf));
+            return true;
+        }
+        case NodeKind::FunRef: {
+            auto* ef = new ExternalFun();
+            ef->module = n->mod;
+            ef->name = n->fname;
+            ef->ar = n->slot;
+            ret(Term::fun(ef));
+            return true;
+        }
+        case NodeKind::LocalCall: {
+            if (!kids(n->kids))
+                return true;
+            setLine(n);
+            m.m_frames.pop_back();
+            if (!n->fun)
+                undefinedFunction(n->mod, n->fname, int(n->kids.size()), true);
+            invokeDef(n->fun, n->kids.size(), n->flags & kTail);
+            return true;
+        }
+        case NodeKind::RemoteCall: {
+            bool dynamic = !(n->a->kind == NodeKind::Lit);
+            if (dynamic && f.pc == 0) {
+                f.pc = 1;
+                f.aux = 1;
+                if (!eval(n->a))
+                    return true;
+            }
+            // kids with pc offset when dynamic
+            for (;;) {
+                Frame& g = m.m_frames.back();
+                size_t i = g.pc - g.aux;
+                if (i >= n->kids.size())
+                    break;
+                g.pc++;
+                if (!eval(n->kids[i]))
+                    return true;
+            }
+            setLine(n);
+            size_t nargs = n->kids.size();
+            std::vector<Term> argv(std::make_move_iterator(m.m_vals.end() - nargs), std::make_move_iterator(m.m_vals.end()));
+            m.m_vals.resize(m.m_vals.size() - nargs);
+            Atom mod = n->mod;
+            if (dynamic) {
+                Term mv = pop();
+                if (!mv.isAtom()) {
+                    if (nargs == 0 && mv.isMap())
+                        raiseArgumentError("invalid call " + inspect(mv) + "." + n->name + "()");
+                    throwError(Term::tuple({ mkAtom("badarg") }));
+                }
+                mod = mv.asAtom();
+            }
+            bool tail = n->flags & kTail;
+            m.m_frames.pop_back();
+            if (!dynamic && n->native) {
+                callNative(reinterpret_cast<NativeFn>(n->native), argv, tail);
+                return true;
+            }
+            applyMfa(mod, n->fname, argv, tail);
+            return true;
+        }
+        case NodeKind::AnonCall: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                f.aux = 1;
+                if (!eval(n->a))
+                    return true;
+            }
+            for (;;) {
+                Frame& g = m.m_frames.back();
+                size_t i = g.pc - 1;
+                if (i >= n->kids.size())
+                    break;
+                g.pc++;
+                if (!eval(n->kids[i]))
+                    return true;
+            }
+            setLine(n);
+            size_t nargs = n->kids.size();
+            std::vector<Term> argv(std::make_move_iterator(m.m_vals.end() - nargs), std::make_move_iterator(m.m_vals.end()));
+            m.m_vals.resize(m.m_vals.size() - nargs);
+            Term fun = pop();
+            bool tail = n->flags & kTail;
+            m.m_frames.pop_back();
+            applyValue(fun, argv, tail);
+            return true;
+        }
+        case NodeKind::DotField: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                if (!eval(n->a))
+                    return true;
+            }
+            Term v = pop();
+            setLine(n);
+            if (v.isMap()) {
+                const Term* got = v.mapGet(Term::atom(n->fname));
+                if (!got)
+                    throwError(Term::tuple({ mkAtom("badkey"), Term::atom(n->fname), v }));
+                ret(*got);
+                return true;
+            }
+            if (v.isAtom()) {
+                m.m_frames.pop_back();
+                std::vector<Term> none;
+                applyMfa(v.asAtom(), n->fname, none, false);
+                return true;
+            }
+            throwError(Term::tuple({ mkAtom("badmap"), v }));
+        }
+        case NodeKind::Access: {
+            if (f.pc == 0) {
+                f.pc = 1;
+                if (!eval(n->a))
+                    return true;
+            }
+            if (f.pc == 1) {
+                m.m_frames.back().pc = 2;
+                if (!eval(n->b))
+                    return true;
+            }
+            Term key = pop();
+            Term v = pop();
+            if (v.isMap()) {
+                const Term* got = v.mapGet(key);
+                ret(got ? *got : Term::nil());
+                return true;
+            }
+            if (v.isList()) {
+                Term cur = v;
+                while (cur.isCons()) {
+                    const Term& h = cur.head();
+                    if (h.isTuple(2) && h.element(0) == key) {
+                        ret(h.element(1));
+                        return true;
+                    }
+                    cur = Term(cur.tail());
+                }
+                ret(Term::nil());
+                return true;
+            }
+            if (v.isNilAtom()) {
+                ret(Term::nil());
+                return true;
+            }
+            setLine(n);
+            raiseUnsupported("the Access protocol for " + inspect(v));
+        }
+        case NodeKind::Try: return stepTry(f, n);
+        case NodeKind::With: return stepWith(n);
+        case NodeKind::Defmodule: {
+            ret(Term::tuple({ mkAtom("module"), n->lit, Term::nil(), Term::nil() }));
+            return true;
+        }
+        case NodeKind::ReturnMark: {
+            // the activation's value is on top of the stack
+            Machine::Activation& act = m.m_acts.back();
+            if (m.m_acts.size() == 1 && m.consoleSlots)
+                m.consoleSlots->assign(m.m_slots.begin() + act.slotBase, m.m_slots.end());
+            m.m_slots.resize(act.slotBase);
+            m.m_acts.pop_back();
+            m.m_frames.pop_back();
+            return true;
+        }
+        default:
+            raiseUnsupported("this construct");
+        }
+    }
+
+    // Try frame: pc 0 start; 1 body done; 2 handler body running; 3 after running (value saved); 4 after then rethrow
+    bool stepTry(Frame& f, const Node* n)
+    {
+        switch (f.pc) {
+        case 0: {
+            f.pc = 1;
+            Machine::Handler h { uint32_t(m.m_frames.size() - 1), uint32_t(m.m_vals.size()), uint32_t(m.m_acts.size()), uint32_t(m.m_slots.size()) };
+            m.m_handlers.push_back(h);
+            eval(n->a);
+            return true;
+        }
+        case 1: {
+            m.m_handlers.pop_back();
+            if (!n->clauses3.empty()) {
+                Term v = pop();
+                size_t chosen;
+                if (!selectClause(n->clauses3, &v, 1, slots(), chosen))
+                    throwError(Term::tuple({ mkAtom("try_clause"), v }));
+                f.pc = 2;
+                eval(n->clauses3[chosen]->body);
+                return true;
+            }
+            [[fallthrough]];
+        }
+        case 2: {
+            // value on the stack; run after
+            Frame& g = m.m_frames.back();
+            if (n->b) {
+                g.pc = 3;
+                eval(n->b);
+                return true;
+            }
+            Term v = pop();
+            ret(std::move(v));
+            return true;
+        }
+        case 3: {
+            m.m_vals.pop_back(); // after's value
+            Term v = pop();
+            ret(std::move(v));
+            return true;
+        }
+        case 4: {
+            m.m_vals.pop_back();
+            ProcessException e = takePendingException();
+            m.m_frames.pop_back();
+            throw e;
+        }
+        default: return true;
+        }
+    }
+
+    std::vector<std::pair<size_t, ProcessException>> m_pendingStore;
+
+    ProcessException takePendingException()
+    {
+        auto& store = m.m_tryExceptions;
+        ProcessException e = std::move(store.back());
+        store.pop_back();
+        return e;
+    }
+
+    // Handles an exception at the innermost handler. Returns false when no handler exists.
+    bool handle(ProcessException& e)
+    {
+        if (m.m_handlers.empty())
+            return false;
+        Machine::Handler h = m.m_handlers.back();
+        m.m_handlers.pop_back();
+        m.m_frames.resize(h.frame + 1);
+        m.m_vals.resize(h.vals);
+        m.m_acts.resize(h.acts);
+        m.m_slots.resize(h.slots);
+        Frame& f = m.m_frames.back();
+        const Node* n = f.n;
+        Term* s = slots();
+        Machine* saved = t_guardMachine;
+        t_guardMachine = &m;
+        // rescue
+        if (e.kind == ProcessException::Kind::Error) {
+            Term ex = normalizeError(e.reason);
+            const Term* mod = ex.mapGet(Term::atom(atoms::struct_));
+            for (Clause* c : n->clauses) {
+                const Node* mods = c->pats[1];
+                bool ok = mods->kids.empty();
+                for (const Node* k : mods->kids)
+                    if (mod && k->lit == *mod)
+                        ok = true;
+                if (!ok)
+                    continue;
+                if (c->pats[0]->kind != NodeKind::Lit && !matchPattern(c->pats[0], ex, s))
+                    continue;
+                t_guardMachine = saved;
+                f.pc = 2;
+                m.m_lastStacktrace = e.stacktrace;
+                eval(c->body);
+                return true;
+            }
+        }
+        Term kind = mkAtom(e.kind == ProcessException::Kind::Error ? "error" : e.kind == ProcessException::Kind::Exit ? "exit" : "throw");
+        for (Clause* c : n->clauses2) {
+            if (!matchPattern(c->pats[0], kind, s) || !matchPattern(c->pats[1], e.reason, s))
+                continue;
+            if (c->guard && !evalGuard(c->guard, s))
+                continue;
+            t_guardMachine = saved;
+            f.pc = 2;
+            m.m_lastStacktrace = e.stacktrace;
+            eval(c->body);
+            return true;
+        }
+        t_guardMachine = saved;
+        if (n->b) {
+            // run after, then rethrow
+            m.m_tryExceptions.push_back(std::move(e));
+            f.pc = 4;
+            eval(n->b);
+            return true;
+        }
+        m.m_frames.pop_back();
+        return handleAgain(e);
+    }
+
+    bool handleAgain(ProcessException& e) { return handle(e); }
+
+    // With: pc = 2*i evaluate step i; 2*i+1 check it; aux = 1 when running the else/do part
+    bool stepWith(const Node* n)
+    {
+        for (;;) {
+            Frame& f = m.m_frames.back();
+            if (f.aux == 1) {
+                Term v = pop();
+                ret(std::move(v));
+                return true;
+            }
+            size_t i = f.pc / 2;
+            if (i >= n->clauses.size()) {
+                f.aux = 1;
+                eval(n->a);
+                return true;
+            }
+            Clause* c = n->clauses[i];
+            if (f.pc % 2 == 0) {
+                f.pc++;
+                if (!eval(c->body))
+                    return true;
+                continue;
+            }
+            f.pc++;
+            Term v = pop();
+            if (c->pats.empty())
+                continue;
+            Term* s = slots();
+            Machine* saved = t_guardMachine;
+            t_guardMachine = &m;
+            bool ok = matchPattern(c->pats[0], v, s) && (!c->guard || evalGuard(c->guard, s));
+            t_guardMachine = saved;
+            if (ok)
+                continue;
+            if (n->clauses2.empty()) {
+                ret(std::move(v));
+                return true;
+            }
+            size_t chosen;
+            if (!selectClause(n->clauses2, &v, 1, s, chosen)) {
+                setLine(n);
+                throwError(Term::tuple({ mkAtom("with_clause"), v }));
+            }
+            f.aux = 1;
+            m.m_frames.back().aux = 1;
+            eval(n->clauses2[chosen]->body);
+            return true;
+        }
+    }
+};
+
+RunStatus Machine::run()
+{
+    Exec ex { *this };
+    uint32_t budget = 0;
+    for (;;) {
+        try {
+            if (m_hasStartError) {
+                m_hasStartError = false;
+                throw m_startError;
+            }
+            while (!m_frames.empty()) {
+                if (++budget >= 64) {
+                    budget = 0;
+                    if (m_ctx && m_ctx->consumeReductions(64))
+                        return RunStatus::Yield;
+                }
+                if (!ex.step())
+                    return RunStatus::Receive;
+            }
+            m_result = m_vals.empty() ? Term::nil() : m_vals.back();
+            m_vals.clear();
+            return RunStatus::Done;
+        } catch (ProcessException& e) {
+            if (e.kind != ProcessException::Kind::Exit && e.stacktrace.isEmptyList())
+                e.stacktrace = stacktrace();
+            if (!ex.handle(e))
+                throw;
+        }
+    }
+}
+
+bool Machine::matches(const Term& msg)
+{
+    if (m_recv.any)
+        return true;
+    if (m_recv.sleepOnly || !m_recvNode)
+        return false;
+    Term* s = m_slots.data() + m_acts.back().slotBase;
+    Machine* saved = t_guardMachine;
+    t_guardMachine = this;
+    bool ok = false;
+    for (Clause* c : m_recvNode->clauses) {
+        if (matchPattern(c->pats[0], msg, s) && (!c->guard || evalGuard(c->guard, s))) {
+            ok = true;
+            break;
+        }
+    }
+    t_guardMachine = saved;
+    return ok;
+}
+
+void Machine::deliver(std::optional<Term> msg) { m_delivered = std::move(msg); }
+
+void Machine::startApply(const Term& fun, std::vector<Term> args)
+{
+    Exec ex { *this };
+    try {
+        ex.applyValue(fun, args, false);
+    } catch (ProcessException& e) {
+        // raised before anything ran (bad fun / arity): rethrow from run()
+        m_startError = std::move(e);
+        m_hasStartError = true;
+    }
+}
+
+void Machine::startMfa(Atom module, Atom name, std::vector<Term> args)
+{
+    Exec ex { *this };
+    try {
+        ex.applyMfa(module, name, args, false);
+    } catch (ProcessException& e) {
+        if (e.kind != ProcessException::Kind::Exit && e.stacktrace.isEmptyList())
+            e.stacktrace = stacktrace();
+        m_startError = std::move(e);
+        m_hasStartError = true;
+    }
+}
+
+void Machine::requestApply(Term fun, std::vector<Term> args)
+{
+    m_pending = Pending::Apply;
+    m_pendFun = std::move(fun);
+    m_pendArgs = std::move(args);
+}
+
+void Machine::requestApplyMfa(Atom module, Atom name, std::vector<Term> args)
+{
+    m_pending = Pending::ApplyMfa;
+    m_pendMod = module;
+    m_pendName = name;
+    m_pendArgs = std::move(args);
+}
+
+void Machine::requestSleep(int64_t ms)
+{
+    m_pending = Pending::Sleep;
+    m_pendMs = ms;
+}
+
+void Machine::requestReceiveAny(int64_t timeoutMs)
+{
+    m_pending = Pending::ReceiveAny;
+    m_pendMs = timeoutMs;
+}
+
+Term Machine::stacktrace(const Node*)
+{
+    std::vector<Term> frames;
+    Term fileKey = mkAtom("file"), lineKey = mkAtom("line");
+    for (size_t i = m_acts.size(); i-- > 0;) {
+        const Activation& a = m_acts[i];
+        const Program* prog = a.program;
+        if (!prog) {
+            ModuleDef* md = m_engine.module(a.module);
+            (void)md;
+        }
+        bool prelude = prog ? prog->prelude : isPreludeModule(a.module);
+        if (prelude)
+            continue;
+        std::string file = prog ? prog->file : m_file;
+        std::vector<Term> cps;
+        for (char c : file)
+            cps.push_back(Term::integer(static_cast<unsigned char>(c)));
+        Term loc = Term::list({ Term::tuple({ fileKey, Term::list(std::move(cps)) }), Term::tuple({ lineKey, Term::integer(a.line) }) });
+        frames.push_back(Term::tuple({ Term::atom(a.module), Term::atom(a.name), Term::integer(a.arity), loc }));
+    }
+    return Term::list(std::move(frames));
+}
+
+bool Machine::isPreludeModule(Atom mod) const
+{
+    const auto& p = m_engine.prelude();
+    if (!p)
+        return false;
+    for (auto& md : p->modules)
+        if (md->name == mod)
+            return true;
+    return false;
+}
+
+Term Machine::currentFunction() const
+{
+    for (size_t i = m_acts.size(); i-- > 0;) {
+        const Activation& a = m_acts[i];
+        if (!isPreludeModule(a.module))
+            return Term::tuple({ Term::atom(a.module), Term::atom(a.name), Term::integer(a.arity) });
+    }
+    return Term::nil();
+}
+
+} // namespace vigil::script

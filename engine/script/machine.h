@@ -1,0 +1,274 @@
+#pragma once
+
+// The interpreter's execution engine: a machine with explicit value, variable and frame stacks that runs
+// compiled syntax trees without native recursion for Elixir-level calls. It stops when the process must wait
+// (receive, sleep) and continues when given the message, so a suspended process holds no native stack.
+
+#include "runtime/runtime.h"
+#include "script/ast.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace vigil::script {
+
+class Machine;
+class ScriptEngine;
+
+struct FunctionDef {
+    Atom module;
+    Atom name;
+    int arity = 0;
+    bool priv = false;
+    std::vector<Clause*> clauses;
+    int numSlots = 0;
+    int line = 0;
+    const struct Program* program = nullptr;
+};
+
+struct ModuleDef {
+    Atom name;
+    std::unordered_map<uint64_t, FunctionDef*> funs; // key: name index << 8 | arity
+    std::vector<Atom> behaviours; // :gen_server, :supervisor, :agent, :task
+    std::map<std::string, Term> attrs;
+    int anonCount = 0;
+    FunctionDef* find(Atom name, int arity) const
+    {
+        auto it = funs.find((uint64_t(name.index()) << 8) | uint64_t(arity));
+        return it == funs.end() ? nullptr : it->second;
+    }
+};
+
+// One parsed and compiled text (a file, a console input, the prelude). Kept alive by everything that runs it.
+struct Program {
+    Arena arena;
+    std::string file; // as shown in stack traces, e.g. "a.exs"
+    Node* top = nullptr;
+    int topSlots = 0;
+    std::vector<std::unique_ptr<FunctionDef>> functions;
+    std::vector<std::unique_ptr<ModuleDef>> modules;
+    bool prelude = false;
+};
+
+// Closure created by fn or &capture.
+struct ScriptFun : FunObject {
+    const Program* program = nullptr; // programs live as long as the engine
+    const Node* fn = nullptr; // Fn node
+    Atom module; // where it was defined (:elixir_compiler_0 for the script top level)
+    Atom enclosing; // enclosing function name
+    int enclosingArity = 0;
+    std::vector<Term> captured;
+    int arity() const override;
+    std::string describe() const override;
+};
+
+// &Mod.fun/arity
+struct ExternalFun : FunObject {
+    Atom module;
+    Atom name;
+    int ar = 0;
+    int arity() const override { return ar; }
+    std::string describe() const override;
+};
+
+// Everything shared by the interpreted processes of one run: modules, output, the file name.
+class ScriptEngine {
+public:
+    explicit ScriptEngine(std::function<void(const std::string&)> output);
+    ~ScriptEngine();
+
+    // Parses and compiles text; registers its modules. Throws SyntaxError or CompileError.
+    std::shared_ptr<Program> load(const std::string& text, const std::string& file, bool console = false);
+
+    ModuleDef* module(Atom name) const;
+    void registerModule(ModuleDef* m);
+    void write(const std::string& text);
+    void logError(const std::string& text); // Logger-style report: "\nHH:MM:SS.mmm [error] text\n"
+    const std::shared_ptr<Program>& prelude() const { return m_prelude; }
+    bool console = false; // shell helpers (flush, pid/3, i/1) allowed
+
+private:
+    mutable std::shared_mutex m_mutex;
+    std::unordered_map<uint32_t, ModuleDef*> m_modules;
+    std::vector<std::shared_ptr<Program>> m_programs;
+    std::shared_ptr<Program> m_prelude;
+    std::function<void(const std::string&)> m_output;
+    std::mutex m_outMutex;
+};
+
+struct CompileError : std::runtime_error {
+    CompileError(int l, const std::string& m)
+        : std::runtime_error(m)
+        , line(l)
+    {
+    }
+    int line;
+};
+
+// Throws an Elixir-level error from native code.
+[[noreturn]] void throwError(Term reason);
+[[noreturn]] void throwExit(Term reason);
+[[noreturn]] void throwThrow(Term value);
+// %Name{message: msg} exception struct
+Term exceptionStruct(std::string_view module, std::vector<std::pair<std::string, Term>> fields);
+[[noreturn]] void raiseArgumentError(const std::string& msg = "argument error");
+[[noreturn]] void raiseRuntime(const std::string& msg);
+// Error for a construct outside the subset.
+[[noreturn]] void raiseUnsupported(const std::string& what);
+
+// Elixir exception normalisation (Exception.normalize/3): erlang error reasons to exception structs.
+Term normalizeError(const Term& reason);
+// Exception.message/1
+std::string exceptionMessage(const Term& exception);
+// Exception.format_banner + stacktrace lines as Elixir prints them for an error/exit/throw.
+std::string formatBanner(ProcessException::Kind kind, const Term& reason);
+std::string formatStacktrace(const Term& stacktrace, const std::string& indent = "    ");
+// String.Chars.to_string
+std::string toStringChars(const Term& t);
+// Kernel.inspect with options (keyword list)
+std::string inspectTerm(const Term& t);
+
+enum class RunStatus : uint8_t {
+    Done, // finished; result() holds the value
+    Receive, // waiting for a message: receiveRequest()
+    Yield, // used up its slice
+};
+
+struct ReceiveRequest {
+    int64_t timeoutMs = kInfinity;
+    bool any = false; // flush-style: accept every message (no clauses)
+    bool sleepOnly = false; // no clauses: just wait the timeout
+};
+
+class Machine {
+public:
+    Machine(ScriptEngine& engine, ProcessContext* ctx);
+    ~Machine();
+
+    // Prepares to evaluate a program's top level (the script's main process, a console input).
+    void startProgram(std::shared_ptr<Program> program, std::vector<Term>* persistentSlots = nullptr);
+    // Prepares to call a function value with arguments.
+    void startApply(const Term& fun, std::vector<Term> args);
+    void startMfa(Atom module, Atom name, std::vector<Term> args);
+
+    // Runs until done, a receive, or the slice is used up. Throws ProcessException for an uncaught error.
+    RunStatus run();
+    const ReceiveRequest& receiveRequest() const { return m_recv; }
+    // Whether the waiting receive accepts this message (pure: guards only).
+    bool matches(const Term& msg);
+    // Continues after a receive: the message, or nullopt when the timeout fired.
+    void deliver(std::optional<Term> msg);
+    Term result() const { return m_result; }
+
+    ProcessContext& ctx();
+    bool hasContext() const { return m_ctx != nullptr; }
+    ScriptEngine& engine() { return m_engine; }
+    // Stack trace of the current activations, innermost first.
+    Term stacktrace(const Node* at = nullptr);
+    // Current function for Process.info
+    Term currentFunction() const;
+
+    // Set by natives that need the machine to call a function (apply/2,3) instead of returning a value.
+    void requestApply(Term fun, std::vector<Term> args);
+    void requestApplyMfa(Atom module, Atom name, std::vector<Term> args);
+    void requestSleep(int64_t ms);
+    void requestReceiveAny(int64_t timeoutMs); // next message (flush helpers)
+    std::vector<Term>* consoleSlots = nullptr; // receives the top-level variables when the program finishes
+    Term dict = Term::map({}); // process dictionary
+    std::shared_ptr<Term> stateBox; // behaviour state for the inspector
+    Term lastStacktrace() const { return m_lastStacktrace; }
+    void setFile(std::string f) { m_file = std::move(f); }
+
+    struct Frame {
+        const Node* n;
+        uint32_t pc;
+        uint32_t aux;
+    };
+    struct Activation {
+        const Program* program;
+        Atom module;
+        Atom name;
+        int arity;
+        bool anonymous;
+        int anonIndex;
+        uint32_t slotBase;
+        uint32_t frameBase; // index of the Return marker frame
+        int line;
+    };
+    struct Handler {
+        uint32_t frame; // index of the Try frame
+        uint32_t vals;
+        uint32_t acts;
+        uint32_t slots;
+    };
+
+private:
+    friend struct Exec;
+    ScriptEngine& m_engine;
+    ProcessContext* m_ctx;
+    std::vector<Term> m_vals;
+    std::vector<Term> m_slots;
+    std::vector<Frame> m_frames;
+    std::vector<Activation> m_acts;
+    std::vector<Handler> m_handlers;
+    std::vector<std::shared_ptr<Program>> m_programs; // kept alive while running
+    ReceiveRequest m_recv;
+    const Node* m_recvNode = nullptr;
+    Term m_result;
+    // pending native requests
+    enum class Pending : uint8_t { None, Apply, ApplyMfa, Sleep, ReceiveAny } m_pending = Pending::None;
+    Term m_pendFun;
+    Atom m_pendMod, m_pendName;
+    std::vector<Term> m_pendArgs;
+    int64_t m_pendMs = 0;
+    std::optional<Term> m_delivered;
+    std::vector<ProcessException> m_tryExceptions;
+    Term m_lastStacktrace;
+    ProcessException m_startError;
+    bool m_hasStartError = false;
+    std::string m_file;
+    bool isPreludeModule(Atom mod) const;
+};
+
+// Native function table.
+using NativeFn = Term (*)(Machine&, std::span<Term> args);
+struct NativeKey {
+    uint32_t module, name;
+    int arity;
+    bool operator==(const NativeKey&) const = default;
+};
+NativeFn findNative(Atom module, Atom name, int arity);
+bool nativeModuleKnown(Atom module);
+void registerNative(std::string_view module, std::string_view name, int arity, NativeFn fn);
+void registerBuiltins(); // idempotent
+
+// Pattern matching (patterns are compiled nodes); binds into slots. Pure.
+bool matchPattern(const Node* pat, const Term& value, Term* slots);
+// Pure evaluation of a guard expression; errors make it false.
+bool evalGuard(const Node* guard, Term* slots);
+// Compile-time constant evaluation (module attributes).
+bool evalConst(const Node* n, Term& out);
+
+// Arithmetic & comparisons shared by the machine and guards. Throw on bad arguments.
+Term binaryOp(int op, const Term& a, const Term& b);
+Term unaryOp(int op, const Term& a);
+
+// Program compilation (compile.cpp)
+void compileProgram(ScriptEngine& engine, Program& program, bool console, std::vector<std::string>* consoleVars);
+
+extern const char* const kPreludeSource;
+
+Atom atomOf(std::string_view s);
+Term mkAtom(std::string_view s);
+
+} // namespace vigil::script

@@ -1,0 +1,1036 @@
+// The part of the standard library written in the subset itself: higher-order Enum/Map/List functions and the
+// OTP layer for scripts (GenServer, Supervisor, DynamicSupervisor, Task, Agent). Written here so callbacks run
+// on the interpreter's explicit stack and may block in receive. The message protocols are OTP's
+// ({:"$gen_call", {pid, ref}, req} / {ref, reply}, {:"$gen_cast", msg}, {:ack, pid, result}), so scripted
+// processes and native behaviours can talk to each other.
+
+#include "script/machine.h"
+
+namespace vigil::script {
+
+const char* const kPreludeSource = R"ELIXIR(
+defmodule Enum do
+  def map(enum, fun), do: map_list(Enum.to_list(enum), fun, [])
+  defp map_list([], _fun, acc), do: Enum.reverse(acc)
+  defp map_list([h | t], fun, acc), do: map_list(t, fun, [fun.(h) | acc])
+
+  def each(enum, fun), do: each_list(Enum.to_list(enum), fun)
+  defp each_list([], _fun), do: :ok
+  defp each_list([h | t], fun) do
+    fun.(h)
+    each_list(t, fun)
+  end
+
+  def reduce(enum, fun) do
+    case Enum.to_list(enum) do
+      [] -> raise Enum.EmptyError
+      [h | t] -> reduce_list(t, h, fun)
+    end
+  end
+  def reduce(enum, acc, fun), do: reduce_list(Enum.to_list(enum), acc, fun)
+  defp reduce_list([], acc, _fun), do: acc
+  defp reduce_list([h | t], acc, fun), do: reduce_list(t, fun.(h, acc), fun)
+
+  def reduce_while(enum, acc, fun), do: reduce_while_list(Enum.to_list(enum), acc, fun)
+  defp reduce_while_list([], acc, _fun), do: acc
+  defp reduce_while_list([h | t], acc, fun) do
+    case fun.(h, acc) do
+      {:cont, acc2} -> reduce_while_list(t, acc2, fun)
+      {:halt, acc2} -> acc2
+    end
+  end
+
+  def map_reduce(enum, acc, fun) do
+    {items, acc2} = reduce_list(Enum.to_list(enum), {[], acc}, fn x, {items, a} ->
+      {y, a2} = fun.(x, a)
+      {[y | items], a2}
+    end)
+    {Enum.reverse(items), acc2}
+  end
+
+  def filter(enum, fun), do: filter_list(Enum.to_list(enum), fun, [])
+  defp filter_list([], _fun, acc), do: Enum.reverse(acc)
+  defp filter_list([h | t], fun, acc) do
+    if fun.(h), do: filter_list(t, fun, [h | acc]), else: filter_list(t, fun, acc)
+  end
+
+  def reject(enum, fun), do: filter(enum, fn x -> !fun.(x) end)
+
+  def find(enum, fun), do: find(enum, nil, fun)
+  def find(enum, default, fun), do: find_list(Enum.to_list(enum), default, fun)
+  defp find_list([], default, _fun), do: default
+  defp find_list([h | t], default, fun) do
+    if fun.(h), do: h, else: find_list(t, default, fun)
+  end
+
+  def find_index(enum, fun), do: find_index_list(Enum.to_list(enum), fun, 0)
+  defp find_index_list([], _fun, _i), do: nil
+  defp find_index_list([h | t], fun, i) do
+    if fun.(h), do: i, else: find_index_list(t, fun, i + 1)
+  end
+
+  def find_value(enum, fun), do: find_value_list(Enum.to_list(enum), fun)
+  defp find_value_list([], _fun), do: nil
+  defp find_value_list([h | t], fun) do
+    v = fun.(h)
+    if v, do: v, else: find_value_list(t, fun)
+  end
+
+  def any?(enum), do: any?(enum, fn x -> x end)
+  def any?(enum, fun), do: any_list(Enum.to_list(enum), fun)
+  defp any_list([], _fun), do: false
+  defp any_list([h | t], fun) do
+    if fun.(h), do: true, else: any_list(t, fun)
+  end
+
+  def all?(enum), do: all?(enum, fn x -> x end)
+  def all?(enum, fun), do: all_list(Enum.to_list(enum), fun)
+  defp all_list([], _fun), do: true
+  defp all_list([h | t], fun) do
+    if fun.(h), do: all_list(t, fun), else: false
+  end
+
+  def count(enum, fun), do: Enum.count(filter(enum, fun))
+
+  def flat_map(enum, fun), do: flat_map_list(Enum.to_list(enum), fun, [])
+  defp flat_map_list([], _fun, acc), do: Enum.reverse(acc)
+  defp flat_map_list([h | t], fun, acc), do: flat_map_list(t, fun, Enum.reverse(Enum.to_list(fun.(h))) ++ acc)
+
+  def map_join(enum, joiner \\ "", fun), do: Enum.join(map(enum, fun), joiner)
+
+  def each_with_index(enum, fun), do: each(Enum.with_index(enum), fun)
+
+  def sort(enum, fun) when is_function(fun, 2), do: sort_list(Enum.to_list(enum), fun)
+  def sort(enum, :asc), do: Enum.sort(enum)
+  def sort(enum, :desc), do: Enum.reverse(Enum.sort(enum))
+  defp sort_list([], _fun), do: []
+  defp sort_list([x], _fun), do: [x]
+  defp sort_list(list, fun) do
+    {a, b} = Enum.split(list, div(length(list), 2))
+    merge(sort_list(a, fun), sort_list(b, fun), fun, [])
+  end
+  defp merge([], b, _fun, acc), do: Enum.reverse(acc) ++ b
+  defp merge(a, [], _fun, acc), do: Enum.reverse(acc) ++ a
+  defp merge([x | xs], [y | ys], fun, acc) do
+    if fun.(x, y), do: merge(xs, [y | ys], fun, [x | acc]), else: merge([x | xs], ys, fun, [y | acc])
+  end
+
+  def sort_by(enum, mapper, order \\ :asc) do
+    pairs = map(enum, fn x -> {mapper.(x), x} end)
+    cmp = if order == :desc, do: fn {a, _}, {b, _} -> a >= b end, else: fn {a, _}, {b, _} -> a <= b end
+    map(sort_list(pairs, cmp), fn {_, x} -> x end)
+  end
+
+  def min_by(enum, fun), do: hd(sort_by(enum, fun))
+  def max_by(enum, fun), do: hd(sort_by(enum, fun, :desc))
+
+  def group_by(enum, fun) do
+    reduce(Enum.reverse(Enum.to_list(enum)), %{}, fn x, acc ->
+      k = fun.(x)
+      Map.put(acc, k, [x | Map.get(acc, k, [])])
+    end)
+  end
+
+  def split_with(enum, fun) do
+    list = Enum.to_list(enum)
+    {filter(list, fun), reject(list, fun)}
+  end
+
+  def take_while(enum, fun), do: take_while_list(Enum.to_list(enum), fun, [])
+  defp take_while_list([], _fun, acc), do: Enum.reverse(acc)
+  defp take_while_list([h | t], fun, acc) do
+    if fun.(h), do: take_while_list(t, fun, [h | acc]), else: Enum.reverse(acc)
+  end
+
+  def drop_while(enum, fun), do: drop_while_list(Enum.to_list(enum), fun)
+  defp drop_while_list([], _fun), do: []
+  defp drop_while_list([h | t], fun) do
+    if fun.(h), do: drop_while_list(t, fun), else: [h | t]
+  end
+
+  def uniq_by(enum, fun) do
+    {items, _} = reduce(Enum.to_list(enum), {[], []}, fn x, {items, seen} ->
+      k = fun.(x)
+      if Enum.member?(seen, k), do: {items, seen}, else: {[x | items], [k | seen]}
+    end)
+    Enum.reverse(items)
+  end
+
+  def into(enum, collectable, fun), do: Enum.into(map(enum, fun), collectable)
+
+  def zip_with(a, b, fun), do: map(Enum.zip(a, b), fn {x, y} -> fun.(x, y) end)
+
+  def sum_by(enum, fun), do: Enum.sum(map(enum, fun))
+end
+
+defmodule Map do
+  def update(map, key, default, fun) do
+    case Map.fetch(map, key) do
+      {:ok, v} -> Map.put(map, key, fun.(v))
+      :error -> Map.put(map, key, default)
+    end
+  end
+
+  def update!(map, key, fun) do
+    case Map.fetch(map, key) do
+      {:ok, v} -> Map.put(map, key, fun.(v))
+      :error -> :erlang.error({:badkey, key, map})
+    end
+  end
+
+  def get_lazy(map, key, fun) do
+    case Map.fetch(map, key) do
+      {:ok, v} -> v
+      :error -> fun.()
+    end
+  end
+
+  def put_new_lazy(map, key, fun) do
+    if Map.has_key?(map, key), do: map, else: Map.put(map, key, fun.())
+  end
+
+  def get_and_update(map, key, fun) do
+    case fun.(Map.get(map, key)) do
+      {get, new} -> {get, Map.put(map, key, new)}
+      :pop -> Map.pop(map, key)
+    end
+  end
+
+  def filter(map, fun), do: Map.new(Enum.filter(Map.to_list(map), fun))
+  def reject(map, fun), do: Map.new(Enum.reject(Map.to_list(map), fun))
+  def new(enum, fun), do: Map.new(Enum.map(enum, fun))
+end
+
+defmodule List do
+  def foldl(list, acc, fun), do: Enum.reduce(list, acc, fun)
+  def foldr(list, acc, fun), do: Enum.reduce(Enum.reverse(list), acc, fun)
+end
+
+defmodule Keyword do
+  def update(kw, key, default, fun) do
+    case Keyword.fetch(kw, key) do
+      {:ok, v} -> Keyword.put(kw, key, fun.(v))
+      :error -> Keyword.put(kw, key, default)
+    end
+  end
+end
+
+defmodule GenServer do
+  def start_link(mod, arg, opts \\ []), do: start_server(mod, arg, opts, true)
+  def start(mod, arg, opts \\ []), do: start_server(mod, arg, opts, false)
+
+  def start_server(mod, arg, opts, link) do
+    name = Keyword.get(opts, :name)
+    starter = self()
+    parent = if link, do: starter, else: nil
+    label = if name == nil, do: mod, else: name
+    pid = :vigil.spawn_opts(fn -> init_it(starter, parent, mod, arg, name) end, link, label, :gen_server)
+    ref = Process.monitor(pid)
+    receive do
+      {:ack, ^pid, result} ->
+        Process.demonitor(ref, [:flush])
+        result
+      {:DOWN, ^ref, :process, ^pid, reason} ->
+        {:error, reason}
+    end
+  end
+
+  def init_it(starter, parent, mod, arg, name) do
+    parent = if parent == nil, do: self(), else: parent
+    registered =
+      if name == nil do
+        :ok
+      else
+        case Process.whereis(name) do
+          nil ->
+            Process.register(self(), name)
+            :ok
+          other -> {:error, {:already_started, other}}
+        end
+      end
+    case registered do
+      :ok -> run_init(starter, parent, mod, arg, name)
+      err ->
+        send(starter, {:ack, self(), err})
+        exit(:normal)
+    end
+  end
+
+  defp run_init(starter, parent, mod, arg, name) do
+    case safe_apply(mod, :init, [arg]) do
+      {:ok, {:ok, state}} ->
+        send(starter, {:ack, self(), {:ok, self()}})
+        :vigil.set_state(state)
+        loop(parent, mod, state, name, :infinity)
+      {:ok, {:ok, state, timeout}} ->
+        send(starter, {:ack, self(), {:ok, self()}})
+        :vigil.set_state(state)
+        continue_or_loop(parent, mod, state, name, timeout)
+      {:ok, :ignore} ->
+        send(starter, {:ack, self(), :ignore})
+        exit(:normal)
+      {:ok, {:stop, reason}} ->
+        send(starter, {:ack, self(), {:error, reason}})
+        exit(reason)
+      {:ok, other} ->
+        reason = {:bad_return_value, other}
+        send(starter, {:ack, self(), {:error, reason}})
+        exit(reason)
+      {:raised, reason} ->
+        send(starter, {:ack, self(), {:error, reason}})
+        :vigil.raise_exit(reason)
+    end
+  end
+
+  # {:ok, value} or {:raised, exit_reason}
+  def safe_apply(mod, fun, args) do
+    try do
+      {:ok, apply(mod, fun, args)}
+    catch
+      :exit, reason -> {:raised, reason}
+      :throw, value -> {:raised, {{:nocatch, value}, :vigil.stacktrace()}}
+      :error, reason -> {:raised, {reason, :vigil.stacktrace()}}
+    end
+  end
+
+  defp continue_or_loop(parent, mod, state, name, {:continue, arg}) do
+    handle_result(parent, mod, state, name, safe_apply(mod, :handle_continue, [arg, state]), {:continue, arg}, nil)
+  end
+  defp continue_or_loop(parent, mod, state, name, :hibernate), do: loop(parent, mod, state, name, :infinity)
+  defp continue_or_loop(parent, mod, state, name, timeout), do: loop(parent, mod, state, name, timeout)
+
+  defp loop(parent, mod, state, name, timeout) do
+    receive do
+      msg -> dispatch(parent, mod, state, name, msg)
+    after
+      timeout -> dispatch(parent, mod, state, name, :timeout)
+    end
+  end
+
+  defp dispatch(parent, mod, state, name, msg) do
+    case msg do
+      {:"$gen_call", from, request} ->
+        r =
+          if function_exported?(mod, :handle_call, 3) do
+            safe_apply(mod, :handle_call, [request, from, state])
+          else
+            {:raised, {  :vigil.runtime_error("attempted to call GenServer #{inspect(self())} but no handle_call/3 clause was provided"), []}}
+          end
+        handle_result(parent, mod, state, name, r, msg, from)
+      {:"$gen_cast", request} ->
+        r =
+          if function_exported?(mod, :handle_cast, 2) do
+            safe_apply(mod, :handle_cast, [request, state])
+          else
+            {:raised, {  :vigil.runtime_error("attempted to cast GenServer #{inspect(self())} but no handle_cast/2 clause was provided"), []}}
+          end
+        handle_result(parent, mod, state, name, r, msg, nil)
+      {:system, from, {:terminate, reason}} ->
+        terminate(mod, reason, state, msg, false)
+        GenServer.reply(from, :ok)
+        exit(reason)
+      {:EXIT, ^parent, reason} ->
+        terminate(mod, reason, state, msg, false)
+        exit(reason)
+      _ ->
+        if function_exported?(mod, :handle_info, 2) do
+          handle_result(parent, mod, state, name, safe_apply(mod, :handle_info, [msg, state]), msg, nil)
+        else
+          proc = if name == nil, do: inspect(self()), else: inspect(name)
+          :vigil.log_error("#{inspect(mod)} #{proc} received unexpected message in handle_info/2: #{inspect(msg)}")
+          loop(parent, mod, state, name, :infinity)
+        end
+    end
+  end
+
+  defp handle_result(parent, mod, state, name, r, msg, from) do
+    case r do
+      {:ok, {:reply, reply, new_state}} ->
+        GenServer.reply(from, reply)
+        :vigil.set_state(new_state)
+        loop(parent, mod, new_state, name, :infinity)
+      {:ok, {:reply, reply, new_state, timeout}} ->
+        GenServer.reply(from, reply)
+        :vigil.set_state(new_state)
+        continue_or_loop(parent, mod, new_state, name, timeout)
+      {:ok, {:noreply, new_state}} ->
+        :vigil.set_state(new_state)
+        loop(parent, mod, new_state, name, :infinity)
+      {:ok, {:noreply, new_state, timeout}} ->
+        :vigil.set_state(new_state)
+        continue_or_loop(parent, mod, new_state, name, timeout)
+      {:ok, {:stop, reason, reply, new_state}} ->
+        GenServer.reply(from, reply)
+        terminate(mod, reason, new_state, msg, true)
+        exit(reason)
+      {:ok, {:stop, reason, new_state}} ->
+        terminate(mod, reason, new_state, msg, true)
+        exit(reason)
+      {:ok, other} ->
+        reason = {:bad_return_value, other}
+        terminate(mod, reason, state, msg, true)
+        exit(reason)
+      {:raised, reason} ->
+        terminate(mod, reason, state, msg, true)
+        :vigil.raise_exit(reason)
+    end
+  end
+
+  defp terminate(mod, reason, state, msg, report) do
+    if function_exported?(mod, :terminate, 2) do
+      case safe_apply(mod, :terminate, [reason, state]) do
+        {:raised, r} ->
+          log_crash(r, state, msg)
+          :vigil.raise_exit(r)
+        _ -> :ok
+      end
+    end
+    if report and not normal_reason?(reason), do: log_crash(reason, state, msg)
+    :ok
+  end
+
+  defp normal_reason?(:normal), do: true
+  defp normal_reason?(:shutdown), do: true
+  defp normal_reason?({:shutdown, _}), do: true
+  defp normal_reason?(_), do: false
+
+  defp log_crash(reason, state, msg) do
+    last =
+      case msg do
+        {:"$gen_call", {from, _}, req} -> "Last message (from #{inspect(from)}): #{inspect(req)}"
+        {:"$gen_cast", req} -> "Last message: {:\"$gen_cast\", #{inspect(req)}}"
+        other -> "Last message: #{inspect(other)}"
+      end
+    client =
+      case msg do
+        {:"$gen_call", {from, _}, _} ->
+          if Process.alive?(from), do: "\nClient #{inspect(from)} is alive\n", else: "\nClient #{inspect(from)} is dead"
+        _ -> ""
+      end
+    :vigil.log_error("GenServer #{inspect(self())} terminating\n" <> :vigil.format_exit(reason) <> last <> "\nState: #{inspect(state)}" <> client)
+  end
+
+  def call(server, request, timeout \\ 5000) do
+    pid = GenServer.whereis(server)
+    cond do
+      pid == nil -> exit({:noproc, {GenServer, :call, [server, request, timeout]}})
+      pid == self() -> exit({:calling_self, {GenServer, :call, [server, request, timeout]}})
+      true ->
+        ref = Process.monitor(pid)
+        send(pid, {:"$gen_call", {self(), ref}, request})
+        receive do
+          {^ref, reply} ->
+            Process.demonitor(ref, [:flush])
+            reply
+          {:DOWN, ^ref, :process, _, reason} ->
+            exit({reason, {GenServer, :call, [server, request, timeout]}})
+        after
+          timeout ->
+            Process.demonitor(ref, [:flush])
+            exit({:timeout, {GenServer, :call, [server, request, timeout]}})
+        end
+    end
+  end
+
+  def cast(server, request) do
+    case GenServer.whereis(server) do
+      nil -> :ok
+      pid ->
+        send(pid, {:"$gen_cast", request})
+        :ok
+    end
+  end
+
+  def reply({pid, ref}, reply) do
+    send(pid, {ref, reply})
+    :ok
+  end
+
+  def stop(server, reason \\ :normal, timeout \\ :infinity) do
+    case GenServer.whereis(server) do
+      nil -> exit({:noproc, {GenServer, :stop, [server, reason, timeout]}})
+      pid ->
+        ref = Process.monitor(pid)
+        send(pid, {:system, {self(), ref}, {:terminate, reason}})
+        receive do
+          {:DOWN, ^ref, :process, _, ^reason} -> :ok
+          {:DOWN, ^ref, :process, _, other} -> exit({other, {GenServer, :stop, [server, reason, timeout]}})
+        after
+          timeout ->
+            Process.demonitor(ref, [:flush])
+            exit({:timeout, {GenServer, :stop, [server, reason, timeout]}})
+        end
+    end
+  end
+
+  def whereis(server) when is_pid(server), do: server
+  def whereis(server) when is_atom(server), do: Process.whereis(server)
+  def whereis({:global, _}), do: nil
+  def whereis({name, _node}) when is_atom(name), do: Process.whereis(name)
+end
+
+defmodule Supervisor do
+  def start_link(children, opts) when is_list(children) do
+    case Keyword.get(opts, :strategy) do
+      nil -> raise ArgumentError, "expected :strategy option to be given"
+      _ -> :ok
+    end
+    start_sup(Supervisor.Default, {children, opts}, Keyword.get(opts, :name), true)
+  end
+
+  def start_link(mod, arg) when is_atom(mod), do: start_sup(mod, arg, nil, true)
+  def start_link(mod, arg, opts), do: start_sup(mod, arg, Keyword.get(opts, :name), true)
+
+  def init(children, opts) do
+    strategy = Keyword.get(opts, :strategy)
+    if strategy == nil, do: raise(ArgumentError, "expected :strategy option to be given")
+    flags = %{
+      strategy: strategy,
+      intensity: Keyword.get(opts, :max_restarts, 3),
+      period: Keyword.get(opts, :max_seconds, 5),
+      auto_shutdown: Keyword.get(opts, :auto_shutdown, :never)
+    }
+    {:ok, {flags, Enum.map(children, &Supervisor.child_spec(&1, []))}}
+  end
+
+  def child_spec(spec, overrides) do
+    base =
+      case spec do
+        %{} -> spec
+        {mod, arg} when is_atom(mod) -> mod_child_spec(mod, arg)
+        mod when is_atom(mod) -> mod_child_spec(mod, [])
+        other -> raise ArgumentError, "invalid child specification: #{inspect(other)}"
+      end
+    base = Enum.into(overrides, base)
+    unless Map.has_key?(base, :id) and Map.has_key?(base, :start) do
+      raise ArgumentError, "missing :id or :start in child specification: #{inspect(spec)}"
+    end
+    type = Map.get(base, :type, :worker)
+    default_shutdown = if type == :supervisor, do: :infinity, else: 5000
+    %{
+      id: base.id,
+      start: base.start,
+      restart: Map.get(base, :restart, :permanent),
+      shutdown: Map.get(base, :shutdown, default_shutdown),
+      type: type,
+      significant: Map.get(base, :significant, false)
+    }
+  end
+
+  defp mod_child_spec(mod, arg) do
+    if function_exported?(mod, :child_spec, 1) do
+      mod.child_spec(arg)
+    else
+      case :vigil.behaviours(mod) do
+        [] -> raise ArgumentError, "The module #{inspect(mod)} was given as a child to a supervisor but it does not implement child_spec/1."
+        behaviours ->
+          spec = %{id: mod, start: {mod, :start_link, [arg]}}
+          cond do
+            Enum.member?(behaviours, :supervisor) -> Map.put(spec, :type, :supervisor)
+            Enum.member?(behaviours, :dynamic_supervisor) -> Map.put(spec, :type, :supervisor)
+            Enum.member?(behaviours, :task) -> Map.put(spec, :restart, :temporary)
+            true -> spec
+          end
+      end
+    end
+  end
+
+  def start_sup(mod, arg, name, link) do
+    starter = self()
+    label = if name == nil, do: mod, else: name
+    pid = :vigil.spawn_opts(fn -> Supervisor.init_sup(starter, mod, arg, name) end, link, label, :supervisor)
+    ref = Process.monitor(pid)
+    receive do
+      {:ack, ^pid, result} ->
+        Process.demonitor(ref, [:flush])
+        result
+      {:DOWN, ^ref, :process, ^pid, reason} -> {:error, reason}
+    end
+  end
+
+  def init_sup(starter, mod, arg, name) do
+    Process.flag(:trap_exit, true)
+    if name != nil do
+      case Process.whereis(name) do
+        nil -> Process.register(self(), name)
+        other ->
+          send(starter, {:ack, self(), {:error, {:already_started, other}}})
+          exit(:normal)
+      end
+    end
+    case GenServer.safe_apply(mod, :init, [arg]) do
+      {:ok, {:ok, {:dynamic, flags}}} ->
+        state = %{parent: starter, flags: flags, children: [], restarts: [], name: name, mod: mod, dynamic: true, max_children: Map.get(flags, :max_children, :infinity)}
+        send(starter, {:ack, self(), {:ok, self()}})
+        sup_loop(state)
+      {:ok, {:ok, {flags, specs}}} ->
+        state = %{parent: starter, flags: flags, children: [], restarts: [], name: name, mod: mod, dynamic: false, max_children: :infinity}
+        case start_children(state, Enum.map(specs, &Supervisor.child_spec(&1, []))) do
+          {:ok, state} ->
+            send(starter, {:ack, self(), {:ok, self()}})
+            sup_loop(state)
+          {:error, reason} ->
+            send(starter, {:ack, self(), {:error, reason}})
+            exit(reason)
+        end
+      {:ok, :ignore} ->
+        send(starter, {:ack, self(), :ignore})
+        exit(:normal)
+      {:ok, other} ->
+        reason = {:bad_return, {mod, :init, other}}
+        send(starter, {:ack, self(), {:error, reason}})
+        exit(reason)
+      {:raised, reason} ->
+        send(starter, {:ack, self(), {:error, reason}})
+        :vigil.raise_exit(reason)
+    end
+  end
+
+  defp start_children(state, specs) do
+    result =
+      Enum.reduce_while(specs, {:ok, state}, fn spec, {:ok, st} ->
+        case start_child_spec(spec) do
+          {:ok, pid} ->
+            child = Map.put(spec, :pid, pid)
+            :vigil.emit(:child_started, pid, nil, spec.id, st.flags.strategy, 0)
+            {:cont, {:ok, %{st | children: st.children ++ [child]}}}
+          {:error, reason} ->
+            {:halt, {:error, {:shutdown, {:failed_to_start_child, spec.id, reason}}, st}}
+        end
+      end)
+    case result do
+      {:ok, st} -> {:ok, st}
+      {:error, reason, st} ->
+        terminate_all(st)
+        {:error, reason}
+    end
+  end
+
+  # {:ok, pid | :undefined} | {:error, reason}
+  def start_child_spec(spec) do
+    {m, f, a} = spec.start
+    case GenServer.safe_apply(m, f, a) do
+      {:ok, {:ok, pid}} when is_pid(pid) -> {:ok, pid}
+      {:ok, {:ok, pid, _info}} when is_pid(pid) -> {:ok, pid}
+      {:ok, :ignore} -> {:ok, :undefined}
+      {:ok, {:error, reason}} -> {:error, reason}
+      {:ok, other} -> {:error, {:bad_return_value, other}}
+      {:raised, reason} -> {:error, reason}
+    end
+  end
+
+  defp terminate_all(state) do
+    Enum.each(Enum.reverse(state.children), fn child -> shutdown_child(child) end)
+  end
+
+  def shutdown_child(%{pid: pid} = child) when is_pid(pid) do
+    ref = Process.monitor(pid)
+    Process.unlink(pid)
+    reason =
+      case child.shutdown do
+        :brutal_kill ->
+          Process.exit(pid, :kill)
+          receive do
+            {:DOWN, ^ref, :process, _, r} -> r
+          end
+        :infinity ->
+          Process.exit(pid, :shutdown)
+          receive do
+            {:DOWN, ^ref, :process, _, r} -> r
+          end
+        ms ->
+          Process.exit(pid, :shutdown)
+          receive do
+            {:DOWN, ^ref, :process, _, r} -> r
+          after
+            ms ->
+              Process.exit(pid, :kill)
+              receive do
+                {:DOWN, ^ref, :process, _, r} -> r
+              end
+          end
+      end
+    receive do
+      {:EXIT, ^pid, _} -> :ok
+    after
+      0 -> :ok
+    end
+    :vigil.emit(:child_terminated, pid, nil, child.id, reason, 0)
+    :ok
+  end
+  def shutdown_child(_child), do: :ok
+
+  defp sup_loop(state) do
+    :vigil.set_state(Enum.map(state.children, fn c -> {c.id, c.pid} end))
+    receive do
+      {:EXIT, pid, reason} ->
+        if pid == state.parent do
+          terminate_all(state)
+          exit(reason)
+        else
+          sup_loop(child_exited(state, pid, reason))
+        end
+      {:"$gen_call", from, request} ->
+        {reply, state} = handle_sup_call(request, state)
+        GenServer.reply(from, reply)
+        sup_loop(state)
+      {:system, from, {:terminate, reason}} ->
+        terminate_all(state)
+        GenServer.reply(from, :ok)
+        exit(reason)
+      {:"$vigil_restart", id} ->
+        case Enum.find(state.children, fn c -> c.id == id end) do
+          nil -> sup_loop(state)
+          child -> sup_loop(restart(state, child))
+        end
+      _ -> sup_loop(state)
+    end
+  end
+
+  defp child_exited(state, pid, reason) do
+    case Enum.find(state.children, fn c -> c.pid == pid end) do
+      nil -> state
+      child ->
+        restart? =
+          case child.restart do
+            :permanent -> true
+            :temporary -> false
+            :transient ->
+              case reason do
+                :normal -> false
+                :shutdown -> false
+                {:shutdown, _} -> false
+                _ -> true
+              end
+          end
+        if restart? do
+          restart(state, %{child | pid: :restarting})
+        else
+          state =
+            if child.restart == :temporary or state.dynamic do
+              %{state | children: Enum.reject(state.children, fn c -> c.pid == pid end)}
+            else
+              set_pid(state, child.id, :undefined)
+            end
+          auto_shutdown(state, child)
+        end
+    end
+  end
+
+  defp auto_shutdown(state, child) do
+    mode = Map.get(state.flags, :auto_shutdown, :never)
+    significant = Map.get(child, :significant, false)
+    cond do
+      not significant or mode == :never -> state
+      mode == :any_significant ->
+        terminate_all(state)
+        exit(:shutdown)
+      true ->
+        alive = Enum.filter(state.children, fn c -> Map.get(c, :significant, false) and is_pid(c.pid) end)
+        if alive == [] do
+          terminate_all(state)
+          exit(:shutdown)
+        else
+          state
+        end
+    end
+  end
+
+  defp set_pid(state, id, pid) do
+    %{state | children: Enum.map(state.children, fn c -> if c.id == id, do: %{c | pid: pid}, else: c end)}
+  end
+
+  defp restart(state, child) do
+    now = :vigil.now_ms()
+    period = state.flags.period * 1000
+    restarts = [now | Enum.filter(state.restarts, fn t -> now - t < period end)]
+    if length(restarts) > state.flags.intensity do
+      :vigil.emit(:supervisor_gave_up, nil, nil, child.id, nil, state.flags.intensity)
+      state = set_pid(state, child.id, :undefined)
+      terminate_all(state)
+      exit(:shutdown)
+    end
+    state = %{state | restarts: restarts}
+    old_pid = Enum.find_value(state.children, fn c -> if c.id == child.id, do: c.pid end)
+    case state.flags.strategy do
+      :one_for_one -> restart_one(state, child, old_pid)
+      :one_for_all ->
+        others = Enum.reject(state.children, fn c -> c.id == child.id end)
+        Enum.each(Enum.reverse(others), fn c -> shutdown_child(c) end)
+        restart_from(state, 0)
+      :rest_for_one ->
+        idx = Enum.find_index(state.children, fn c -> c.id == child.id end)
+        {_, after_children} = Enum.split(state.children, idx + 1)
+        Enum.each(Enum.reverse(after_children), fn c -> shutdown_child(c) end)
+        restart_from(state, idx)
+    end
+  end
+
+  defp restart_one(state, child, old_pid) do
+    case start_child_spec(child) do
+      {:ok, pid} ->
+        :vigil.emit(:child_restarted, pid, old_pid, child.id, state.flags.strategy, length(state.restarts))
+        set_pid(state, child.id, pid)
+      {:error, _} ->
+        send(self(), {:"$vigil_restart", child.id})
+        set_pid(state, child.id, :restarting)
+    end
+  end
+
+  defp restart_from(state, idx) do
+    {before, rest} = Enum.split(state.children, idx)
+    restarted =
+      Enum.map(rest, fn c ->
+        case start_child_spec(c) do
+          {:ok, pid} ->
+            :vigil.emit(:child_restarted, pid, c.pid, c.id, state.flags.strategy, length(state.restarts))
+            %{c | pid: pid}
+          {:error, _} -> %{c | pid: :undefined}
+        end
+      end)
+    %{state | children: before ++ restarted}
+  end
+
+  defp child_info(c) do
+    mods =
+      case c.start do
+        {m, _, _} -> [m]
+      end
+    {c.id, c.pid, c.type, mods}
+  end
+
+  defp handle_sup_call(:which_children, state) do
+    if state.dynamic do
+      {Enum.map(state.children, fn c -> {:undefined, c.pid, c.type, elem(child_info(c), 3)} end), state}
+    else
+      {Enum.reverse(Enum.map(state.children, &child_info/1)), state}
+    end
+  end
+  defp handle_sup_call(:count_children, state) do
+    active = Enum.count(state.children, fn c -> is_pid(c.pid) end)
+    sups = Enum.count(state.children, fn c -> c.type == :supervisor end)
+    {%{active: active, specs: length(state.children), supervisors: sups, workers: length(state.children) - sups}, state}
+  end
+  defp handle_sup_call({:terminate_child, pid}, %{dynamic: true} = state) when is_pid(pid) do
+    case Enum.find(state.children, fn c -> c.pid == pid end) do
+      nil -> {{:error, :not_found}, state}
+      child ->
+        shutdown_child(child)
+        {:ok, %{state | children: Enum.reject(state.children, fn c -> c.pid == pid end)}}
+    end
+  end
+  defp handle_sup_call({:terminate_child, id}, state) do
+    case Enum.find(state.children, fn c -> c.id == id end) do
+      nil -> {{:error, :not_found}, state}
+      child ->
+        shutdown_child(child)
+        if child.restart == :temporary do
+          {:ok, %{state | children: Enum.reject(state.children, fn c -> c.id == id end)}}
+        else
+          {:ok, set_pid(state, id, :undefined)}
+        end
+    end
+  end
+  defp handle_sup_call({:restart_child, id}, state) do
+    case Enum.find(state.children, fn c -> c.id == id end) do
+      nil -> {{:error, :not_found}, state}
+      %{pid: pid} when is_pid(pid) -> {{:error, :running}, state}
+      child ->
+        case start_child_spec(child) do
+          {:ok, pid} -> {{:ok, pid}, set_pid(state, id, pid)}
+          {:error, reason} -> {{:error, reason}, state}
+        end
+    end
+  end
+  defp handle_sup_call({:delete_child, id}, state) do
+    case Enum.find(state.children, fn c -> c.id == id end) do
+      nil -> {{:error, :not_found}, state}
+      %{pid: pid} when is_pid(pid) -> {{:error, :running}, state}
+      _ -> {:ok, %{state | children: Enum.reject(state.children, fn c -> c.id == id end)}}
+    end
+  end
+  defp handle_sup_call({:start_child, spec}, state) do
+    spec = Supervisor.child_spec(spec, [])
+    cond do
+      state.dynamic and state.max_children != :infinity and length(state.children) >= state.max_children ->
+        {{:error, :max_children}, state}
+      not state.dynamic and Enum.any?(state.children, fn c -> c.id == spec.id end) ->
+        existing = Enum.find(state.children, fn c -> c.id == spec.id end)
+        if is_pid(existing.pid), do: {{:error, {:already_started, existing.pid}}, state}, else: {{:error, :already_present}, state}
+      true ->
+        case start_child_spec(spec) do
+          {:ok, :undefined} -> {{:ok, :undefined}, state}
+          {:ok, pid} ->
+            :vigil.emit(:child_started, pid, nil, spec.id, state.flags.strategy, 0)
+            {{:ok, pid}, %{state | children: state.children ++ [Map.put(spec, :pid, pid)]}}
+          {:error, reason} -> {{:error, reason}, state}
+        end
+    end
+  end
+  defp handle_sup_call(other, state), do: {{:error, {:unknown_call, other}}, state}
+
+  def which_children(sup), do: GenServer.call(sup, :which_children, :infinity)
+  def count_children(sup), do: GenServer.call(sup, :count_children, :infinity)
+  def terminate_child(sup, id), do: GenServer.call(sup, {:terminate_child, id}, :infinity)
+  def restart_child(sup, id), do: GenServer.call(sup, {:restart_child, id}, :infinity)
+  def delete_child(sup, id), do: GenServer.call(sup, {:delete_child, id}, :infinity)
+  def start_child(sup, spec), do: GenServer.call(sup, {:start_child, spec}, :infinity)
+  def stop(sup, reason \\ :normal, timeout \\ :infinity), do: GenServer.stop(sup, reason, timeout)
+end
+
+defmodule Supervisor.Default do
+  def init({children, opts}), do: Supervisor.init(children, opts)
+end
+
+defmodule DynamicSupervisor do
+  def start_link(opts) when is_list(opts) do
+    Supervisor.start_sup(DynamicSupervisor.Default, opts, Keyword.get(opts, :name), true)
+  end
+  def start_link(mod, arg, opts \\ []), do: Supervisor.start_sup(DynamicSupervisor.Default, {:module, mod, arg}, Keyword.get(opts, :name), true)
+
+  def init(opts) do
+    {:ok, %{strategy: Keyword.get(opts, :strategy, :one_for_one), intensity: Keyword.get(opts, :max_restarts, 3),
+            period: Keyword.get(opts, :max_seconds, 5), max_children: Keyword.get(opts, :max_children, :infinity)}}
+  end
+
+  def child_spec(opts) do
+    %{id: Keyword.get(opts, :name, DynamicSupervisor), start: {DynamicSupervisor, :start_link, [opts]}, type: :supervisor}
+  end
+
+  def start_child(sup, spec), do: GenServer.call(sup, {:start_child, spec}, :infinity)
+  def terminate_child(sup, pid), do: GenServer.call(sup, {:terminate_child, pid}, :infinity)
+  def which_children(sup), do: GenServer.call(sup, :which_children, :infinity)
+  def count_children(sup) do
+    c = GenServer.call(sup, :count_children, :infinity)
+    %{c | specs: c.active}
+  end
+  def stop(sup, reason \\ :normal, timeout \\ :infinity), do: GenServer.stop(sup, reason, timeout)
+end
+
+defmodule DynamicSupervisor.Default do
+  def init({:module, mod, arg}) do
+    case mod.init(arg) do
+      {:ok, flags} -> {:ok, {:dynamic, flags}}
+      other -> other
+    end
+  end
+  def init(opts) do
+    {:ok, flags} = DynamicSupervisor.init(opts)
+    {:ok, {:dynamic, flags}}
+  end
+end
+
+defmodule Task do
+  def async(fun) do
+    owner = self()
+    {pid, ref} = :vigil.spawn_task(fn ->
+      receive do
+        {:"$vigil_task", ref} -> send(owner, {ref, Task.run(fun, owner)})
+      end
+    end, true, true)
+    send(pid, {:"$vigil_task", ref})
+    %Task{pid: pid, ref: ref, owner: owner, mfa: {:erlang, :apply, 2}}
+  end
+
+  def async(mod, fun, args), do: async(fn -> apply(mod, fun, args) end)
+
+  def run(fun, owner) do
+    case GenServer.safe_apply(:erlang, :apply, [fun, []]) do
+      {:ok, v} -> v
+      {:raised, reason} ->
+        if not normal?(reason) do
+          :vigil.log_error("Task #{inspect(self())} started from #{inspect(owner)} terminating\n" <> :vigil.format_exit(reason) <> "Function: #{inspect(fun)}\n    Args: []")
+        end
+        :vigil.raise_exit(reason)
+    end
+  end
+
+  defp normal?(:normal), do: true
+  defp normal?(:shutdown), do: true
+  defp normal?({:shutdown, _}), do: true
+  defp normal?(_), do: false
+
+  def await(task, timeout \\ 5000) do
+    ref = task.ref
+    receive do
+      {^ref, reply} ->
+        Process.demonitor(ref, [:flush])
+        reply
+      {:DOWN, ^ref, _, _, reason} ->
+        exit({reason, {Task, :await, [task, timeout]}})
+    after
+      timeout ->
+        Process.demonitor(ref, [:flush])
+        exit({:timeout, {Task, :await, [task, timeout]}})
+    end
+  end
+
+  def await_many(tasks, timeout \\ 5000), do: Enum.map(tasks, fn t -> await(t, timeout) end)
+
+  def yield(task, timeout \\ 5000) do
+    ref = task.ref
+    receive do
+      {^ref, reply} ->
+        Process.demonitor(ref, [:flush])
+        {:ok, reply}
+      {:DOWN, ^ref, _, _, reason} -> {:exit, reason}
+    after
+      timeout -> nil
+    end
+  end
+
+  def shutdown(task, _how \\ 5000) do
+    Process.unlink(task.pid)
+    Process.exit(task.pid, :kill)
+    ref = task.ref
+    receive do
+      {^ref, reply} ->
+        Process.demonitor(ref, [:flush])
+        {:ok, reply}
+      {:DOWN, ^ref, _, _, _} -> nil
+    end
+  end
+
+  def start_link(fun) do
+    owner = self()
+    {pid, _} = :vigil.spawn_task(fn -> Task.run(fun, owner) end, true, false)
+    {:ok, pid}
+  end
+  def start_link(mod, fun, args), do: start_link(fn -> apply(mod, fun, args) end)
+
+  def start(fun) do
+    owner = self()
+    {pid, _} = :vigil.spawn_task(fn -> Task.run(fun, owner) end, false, false)
+    {:ok, pid}
+  end
+  def start(mod, fun, args), do: start(fn -> apply(mod, fun, args) end)
+
+  def child_spec(fun) do
+    %{id: Task, start: {Task, :start_link, [fun]}, restart: :temporary}
+  end
+end
+
+defmodule Agent do
+  def start_link(fun, opts \\ []), do: GenServer.start_link(Agent.Server, fun, opts)
+  def start(fun, opts \\ []), do: GenServer.start(Agent.Server, fun, opts)
+  def get(agent, fun, timeout \\ 5000), do: GenServer.call(agent, {:get, fun}, timeout)
+  def update(agent, fun, timeout \\ 5000), do: GenServer.call(agent, {:update, fun}, timeout)
+  def get_and_update(agent, fun, timeout \\ 5000), do: GenServer.call(agent, {:get_and_update, fun}, timeout)
+  def cast(agent, fun), do: GenServer.cast(agent, {:cast, fun})
+  def stop(agent, reason \\ :normal, timeout \\ :infinity), do: GenServer.stop(agent, reason, timeout)
+  def child_spec(arg), do: %{id: Agent, start: {Agent, :start_link, [arg]}}
+end
+
+defmodule Agent.Server do
+  def init(fun), do: {:ok, fun.()}
+  def handle_call({:get, fun}, _from, state), do: {:reply, fun.(state), state}
+  def handle_call({:update, fun}, _from, state), do: {:reply, :ok, fun.(state)}
+  def handle_call({:get_and_update, fun}, _from, state) do
+    {reply, new_state} = fun.(state)
+    {:reply, reply, new_state}
+  end
+  def handle_cast({:cast, fun}, state), do: {:noreply, fun.(state)}
+end
+)ELIXIR";
+
+} // namespace vigil::script

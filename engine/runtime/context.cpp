@@ -91,8 +91,7 @@ void ProcessContext::setReceive(ReceiveMatcher matcher, int64_t timeoutMs)
 {
     Process* p = m_process;
     p->matcher = matcher;
-    p->receiveTimeoutMs = timeoutMs;
-    p->scanPos = nullptr;
+        p->scanPos = nullptr;
     p->timedOut = false;
     p->hasReceived = false;
     ++p->receiveGen;
@@ -174,7 +173,7 @@ Expected<bool, Term> ProcessContext::link(const Term& pid)
         return unexpected(Term::atom(atoms::badarg));
     if (pid.pidSerial() == p->serial)
         return true;
-    if (std::find(p->links.begin(), p->links.end(), pid) != p->links.end())
+    if (std::find(p->rel().links.begin(), p->rel().links.end(), pid) != p->rel().links.end())
         return true;
     Process* t = asProcess(pid);
     auto noproc = [&]() -> Expected<bool, Term> {
@@ -194,7 +193,7 @@ Expected<bool, Term> ProcessContext::link(const Term& pid)
         return noproc();
     {
         std::lock_guard g(p->lock);
-        p->links.push_back(pid);
+        p->rel().links.push_back(pid);
     }
     if (rt->tracing())
         rt->emit(TraceKind::Linked, p->serial, t->serial);
@@ -205,7 +204,7 @@ Expected<bool, Term> ProcessContext::link(const Term& pid)
         delete s;
         {
             std::lock_guard g(p->lock);
-            std::erase(p->links, pid);
+            std::erase(p->rel().links, pid);
         }
         if (rt->tracing())
             rt->emit(TraceKind::Unlinked, p->serial, t->serial);
@@ -223,9 +222,9 @@ void ProcessContext::unlink(const Term& pid)
     bool had = false;
     {
         std::lock_guard g(p->lock);
-        auto it = std::find(p->links.begin(), p->links.end(), pid);
-        if (it != p->links.end()) {
-            p->links.erase(it);
+        auto it = std::find(p->rel().links.begin(), p->rel().links.end(), pid);
+        if (it != p->rel().links.end()) {
+            p->rel().links.erase(it);
             had = true;
         }
     }
@@ -235,7 +234,7 @@ void ProcessContext::unlink(const Term& pid)
     p->rt->sendSignal(p, asProcess(pid), Signal::Kind::Unlink, Term());
 }
 
-std::vector<Term> ProcessContext::links() const { return m_process->links; }
+std::vector<Term> ProcessContext::links() const { return m_process->rel().links; }
 
 bool ProcessContext::trapExit(bool on)
 {
@@ -275,7 +274,7 @@ Expected<Term, Term> ProcessContext::monitorWithRef(const Term& pidOrName, Term 
     }
     {
         std::lock_guard g(p->lock);
-        p->monitors.push_back({ ref, target, name });
+        p->rel().monitors.push_back({ ref, target, name });
     }
     if (rt->tracing())
         rt->emit(TraceKind::Monitored, p->serial, target.isPid() ? target.pidSerial() : 0, ref);
@@ -315,10 +314,10 @@ bool ProcessContext::demonitor(const Term& ref, bool flush, bool info)
     Term target;
     {
         std::lock_guard g(p->lock);
-        auto it = std::find_if(p->monitors.begin(), p->monitors.end(), [&](const MonitorEntry& m) { return m.ref == ref; });
-        if (it != p->monitors.end()) {
+        auto it = std::find_if(p->rel().monitors.begin(), p->rel().monitors.end(), [&](const MonitorEntry& m) { return m.ref == ref; });
+        if (it != p->rel().monitors.end()) {
             target = it->pid;
-            p->monitors.erase(it);
+            p->rel().monitors.erase(it);
             removed = true;
         }
     }

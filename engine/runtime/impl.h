@@ -22,31 +22,47 @@ struct Worker {
     alignas(64) std::atomic<bool> inSlice { false };
 };
 
+// Live processes by serial number. Serials are never reused, so a flat, segmented array indexed by serial needs no
+// hashing; writers take one of a few striped locks, which also keep a reader's reference valid.
 class ProcessTable {
 public:
-    static constexpr size_t kShards = 64;
+    static constexpr uint64_t kSegmentBits = 16;
+    static constexpr uint64_t kSegmentSize = uint64_t(1) << kSegmentBits;
+    static constexpr uint64_t kSegments = uint64_t(1) << 16;
+    static constexpr size_t kLocks = 64;
+    ~ProcessTable();
     void insert(Process* p);
     void erase(uint64_t serial);
-    Process* find(uint64_t serial) const; // not retained: caller must hold the shard lock or tolerate races
+    Process* find(uint64_t serial) const; // not retained
     Term pidFor(uint64_t serial) const; // retained pid, or a non-pid term if unknown
     template <typename F>
     void forEach(F&& f) const
     {
-        for (const auto& s : m_shards) {
-            std::lock_guard g(s.mutex);
-            for (const auto& [serial, p] : s.map)
-                f(p);
+        const uint64_t hi = m_highest.load(std::memory_order_acquire);
+        for (uint64_t seg = 0; seg <= (hi >> kSegmentBits); ++seg) {
+            std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
+            if (!s)
+                continue;
+            for (uint64_t i = 0; i < kSegmentSize; ++i) {
+                if (!s[i].load(std::memory_order_relaxed))
+                    continue;
+                const uint64_t serial = (seg << kSegmentBits) | i;
+                std::lock_guard g(m_locks[serial % kLocks]);
+                if (Process* p = s[i].load(std::memory_order_acquire))
+                    f(p);
+            }
         }
     }
     size_t size() const { return m_count.load(std::memory_order_relaxed); }
 
 private:
-    struct Shard {
-        mutable std::mutex mutex;
-        std::unordered_map<uint64_t, Process*> map;
-    };
-    std::array<Shard, kShards> m_shards;
+    std::atomic<Process*>& slot(uint64_t serial);
+    std::atomic<Process*>* slotIfAny(uint64_t serial) const;
+    mutable std::array<std::mutex, kLocks> m_locks;
+    std::unique_ptr<std::atomic<std::atomic<Process*>*>[]> m_segmentsStorage { new std::atomic<std::atomic<Process*>*>[kSegments]() };
+    std::atomic<std::atomic<Process*>*>* m_segments = m_segmentsStorage.get();
     std::atomic<size_t> m_count { 0 };
+    std::atomic<uint64_t> m_highest { 0 };
 };
 
 struct TimerEntry {

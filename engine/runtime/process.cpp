@@ -96,15 +96,15 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
     const uint64_t fromSerial = from.isPid() ? from.pidSerial() : 0;
     SignalOutcome outcome = SignalOutcome::Ignored;
     if (s->viaLink) {
-        auto it = std::find(p->links.begin(), p->links.end(), from);
-        if (it == p->links.end()) {
+        auto it = std::find(p->rel().links.begin(), p->rel().links.end(), from);
+        if (it == p->rel().links.end()) {
             // Rule 1: the link is gone; the signal is stale.
             if (tracing())
                 emit(TraceKind::ExitSignal, fromSerial, p->serial, reason, Term(), SignalOutcome::Ignored);
             delete s;
             return;
         }
-        p->links.erase(it);
+        p->rel().links.erase(it);
         if (tracing())
             emit(TraceKind::Unlinked, p->serial, fromSerial);
     }
@@ -156,17 +156,17 @@ bool Runtime::Impl::processSignals(Process* p)
             handleExitSignal(p, s);
             break;
         case Signal::Kind::Link:
-            if (std::find(p->links.begin(), p->links.end(), s->from) == p->links.end()) {
-                p->links.push_back(s->from);
+            if (std::find(p->rel().links.begin(), p->rel().links.end(), s->from) == p->rel().links.end()) {
+                p->rel().links.push_back(s->from);
                 if (tracing())
                     emit(TraceKind::Linked, p->serial, fromSerial);
             }
             delete s;
             break;
         case Signal::Kind::Unlink: {
-            auto it = std::find(p->links.begin(), p->links.end(), s->from);
-            if (it != p->links.end()) {
-                p->links.erase(it);
+            auto it = std::find(p->rel().links.begin(), p->rel().links.end(), s->from);
+            if (it != p->rel().links.end()) {
+                p->rel().links.erase(it);
                 if (tracing())
                     emit(TraceKind::Unlinked, p->serial, fromSerial);
             }
@@ -174,26 +174,26 @@ bool Runtime::Impl::processSignals(Process* p)
             break;
         }
         case Signal::Kind::Monitor:
-            p->monitoredBy.push_back({ s->ref, s->from, s->aux });
+            p->rel().monitoredBy.push_back({ s->ref, s->from, s->aux });
             delete s;
             break;
         case Signal::Kind::Demonitor: {
             auto it = std::find_if(
-                p->monitoredBy.begin(), p->monitoredBy.end(), [&](const MonitorEntry& m) { return m.ref == s->ref; });
-            if (it != p->monitoredBy.end())
-                p->monitoredBy.erase(it);
+                p->rel().monitoredBy.begin(), p->rel().monitoredBy.end(), [&](const MonitorEntry& m) { return m.ref == s->ref; });
+            if (it != p->rel().monitoredBy.end())
+                p->rel().monitoredBy.erase(it);
             delete s;
             break;
         }
         case Signal::Kind::Down: {
             auto it = std::find_if(
-                p->monitors.begin(), p->monitors.end(), [&](const MonitorEntry& m) { return m.ref == s->ref; });
-            if (it == p->monitors.end()) {
+                p->rel().monitors.begin(), p->rel().monitors.end(), [&](const MonitorEntry& m) { return m.ref == s->ref; });
+            if (it == p->rel().monitors.end()) {
                 delete s; // demonitored meanwhile
                 break;
             }
             Term object = downObject(s->from, it->name);
-            p->monitors.erase(it);
+            p->rel().monitors.erase(it);
             Term reason = s->payload;
             if (tracing())
                 emit(TraceKind::DownDelivered, fromSerial, p->serial, reason, s->ref);
@@ -316,9 +316,11 @@ void Runtime::Impl::die(Process* p)
         mail = p->mailHead;
         p->mailHead = p->mailTail = nullptr;
         p->mailLen = 0;
-        links.swap(p->links);
-        monitors.swap(p->monitors);
-        monitoredBy.swap(p->monitoredBy);
+        if (auto rel = p->takeRel()) {
+            links.swap(rel->links);
+            monitors.swap(rel->monitors);
+            monitoredBy.swap(rel->monitoredBy);
+        }
         p->state.store(Process::Dead, std::memory_order_release);
     }
 

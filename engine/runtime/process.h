@@ -2,6 +2,7 @@
 
 // Internal process representation. Not part of the public API.
 
+#include "runtime/pool.h"
 #include "runtime/runtime.h"
 
 #include <atomic>
@@ -14,7 +15,7 @@ namespace vigil {
 
 // One entry of a process inbox: a message or a signal. Signals from one sender to one receiver keep their order
 // because they travel through the same FIFO.
-struct Signal {
+struct Signal : pool::Pooled {
     enum class Kind : uint8_t {
         Message,
         Exit, // payload = reason, viaLink says whether it comes from a link
@@ -67,6 +68,13 @@ struct ProcessExtras {
     Term initialCall;
     std::function<Term()> stateReader;
     std::unique_ptr<ProcessBody> body; // for non-coroutine bodies
+};
+
+// Links and monitors, allocated when a process first has any.
+struct Relations {
+    std::vector<Term> links;
+    std::vector<MonitorEntry> monitors;
+    std::vector<MonitorEntry> monitoredBy;
 };
 
 struct HostWait {
@@ -132,18 +140,23 @@ public:
     size_t mailLen = 0;
 
     ReceiveMatcher matcher;
-    int64_t receiveTimeoutMs = kInfinity;
     uint64_t receiveGen = 0;
     uint64_t receiveTimer = 0;
     Term received;
 
-    std::vector<Term> links;
-    std::vector<MonitorEntry> monitors;
-    std::vector<MonitorEntry> monitoredBy;
+    Relations& rel()
+    {
+        if (!m_rel)
+            m_rel = std::make_unique<Relations>();
+        return *m_rel;
+    }
+    bool hasRel() const { return m_rel != nullptr; }
+    std::unique_ptr<Relations> takeRel() { return std::move(m_rel); }
 
     Term exitReason;
     bool exitPending = false;
 
+    NativeBody body;
     std::coroutine_handle<> root;
     std::coroutine_handle<> resumePoint;
 
@@ -155,8 +168,12 @@ public:
     ProcessContext ctx;
     std::unique_ptr<HostWait> hostWait;
 
+    static void* operator new(std::size_t size) { return pool::allocate(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { pool::deallocate(p, size); }
+
 private:
     std::unique_ptr<ProcessExtras> m_extras;
+    std::unique_ptr<Relations> m_rel;
 };
 
 // Sentinel marking a closed inbox.

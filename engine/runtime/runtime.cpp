@@ -50,8 +50,10 @@ void collectMessages(Process* p, std::vector<Term>* out, size_t limit, size_t& c
 // (and still in its queue) are handled. Caller holds p->lock and has moved the inbox into pending.
 void effectiveTables(Process* p, std::vector<Term>& links, std::vector<MonitorEntry>& monitoredBy)
 {
-    links = p->links;
-    monitoredBy = p->monitoredBy;
+    if (p->hasRel()) {
+        links = p->rel().links;
+        monitoredBy = p->rel().monitoredBy;
+    }
     for (Signal* s = p->pendingHead; s; s = s->next) {
         switch (s->kind) {
         case Signal::Kind::Link:
@@ -96,11 +98,13 @@ ProcessSnapshot Runtime::Impl::describe(Process* p, bool self)
     s.reductions = p->reductions;
     s.messagesIn = p->messagesIn;
     s.messagesOut = p->messagesOut;
-    for (const Term& l : p->links)
+    if (!p->hasRel())
+        return s;
+    for (const Term& l : p->rel().links)
         s.links.push_back(l.pidSerial());
-    for (const auto& m : p->monitors)
+    for (const auto& m : p->rel().monitors)
         s.monitors.emplace_back(m.ref, m.pid.isPid() ? m.pid.pidSerial() : 0);
-    for (const auto& m : p->monitoredBy)
+    for (const auto& m : p->rel().monitoredBy)
         s.monitoredBy.emplace_back(m.ref, m.pid.isPid() ? m.pid.pidSerial() : 0);
     return s;
 }
@@ -140,7 +144,8 @@ Term Runtime::Impl::infoItem(Process* p, Atom key, bool self, bool& ok)
         value = pidList(links);
     } else if (k == atoms::monitors_index) {
         std::vector<Term> items;
-        for (const auto& m : p->monitors)
+        static const std::vector<MonitorEntry> none;
+        for (const auto& m : p->hasRel() ? p->rel().monitors : none)
             items.push_back(Term::tuple({ Term::atom(atoms::process),
                 m.name.isAtom() && !m.name.isNilAtom() ? Term::tuple({ m.name, Term::atom(atoms::nonode) }) : m.pid }));
         value = Term::list(std::move(items));

@@ -10,53 +10,67 @@ namespace vigil {
 thread_local Worker* tlsWorker = nullptr;
 thread_local Runtime::Impl* tlsRuntime = nullptr;
 
-namespace {
-
-struct RootTask {
-    static Task<void> run(NativeBody body, ProcessContext& ctx) { co_await body(ctx); }
-};
-
-} // namespace
-
-void* detail::allocateFrame(std::size_t size) { return ::operator new(size); }
-
-void detail::freeFrame(void* p, std::size_t size) noexcept { ::operator delete(p, size); }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Process table
 
+ProcessTable::~ProcessTable()
+{
+    for (uint64_t i = 0; i < kSegments; ++i)
+        delete[] m_segments[i].load(std::memory_order_relaxed);
+}
+
+std::atomic<Process*>& ProcessTable::slot(uint64_t serial)
+{
+    const uint64_t seg = serial >> kSegmentBits;
+    std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
+    if (!s) {
+        auto* fresh = new std::atomic<Process*>[kSegmentSize]();
+        if (m_segments[seg].compare_exchange_strong(s, fresh, std::memory_order_acq_rel))
+            s = fresh;
+        else
+            delete[] fresh;
+    }
+    return s[serial & (kSegmentSize - 1)];
+}
+
+std::atomic<Process*>* ProcessTable::slotIfAny(uint64_t serial) const
+{
+    const uint64_t seg = serial >> kSegmentBits;
+    if (seg >= kSegments)
+        return nullptr;
+    std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
+    return s ? &s[serial & (kSegmentSize - 1)] : nullptr;
+}
+
 void ProcessTable::insert(Process* p)
 {
-    auto& s = m_shards[p->serial % kShards];
-    std::lock_guard g(s.mutex);
-    s.map.emplace(p->serial, p);
+    std::lock_guard g(m_locks[p->serial % kLocks]);
+    slot(p->serial).store(p, std::memory_order_release);
     m_count.fetch_add(1, std::memory_order_relaxed);
+    uint64_t hi = m_highest.load(std::memory_order_relaxed);
+    while (hi < p->serial && !m_highest.compare_exchange_weak(hi, p->serial, std::memory_order_relaxed)) { }
 }
 
 void ProcessTable::erase(uint64_t serial)
 {
-    auto& s = m_shards[serial % kShards];
-    std::lock_guard g(s.mutex);
-    if (s.map.erase(serial))
+    std::lock_guard g(m_locks[serial % kLocks]);
+    if (auto* s = slotIfAny(serial); s && s->exchange(nullptr, std::memory_order_acq_rel))
         m_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
 Process* ProcessTable::find(uint64_t serial) const
 {
-    auto& s = m_shards[serial % kShards];
-    std::lock_guard g(s.mutex);
-    auto it = s.map.find(serial);
-    return it == s.map.end() ? nullptr : it->second;
+    auto* s = slotIfAny(serial);
+    return s ? s->load(std::memory_order_acquire) : nullptr;
 }
 
 Term ProcessTable::pidFor(uint64_t serial) const
 {
-    auto& s = m_shards[serial % kShards];
-    std::lock_guard g(s.mutex);
-    auto it = s.map.find(serial);
-    if (it == s.map.end())
-        return Term();
-    return it->second->pidTerm();
+    // The stripe lock keeps the process from being erased and released while we take our reference.
+    std::lock_guard g(m_locks[serial % kLocks]);
+    Process* p = find(serial);
+    return p ? p->pidTerm() : Term();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -119,9 +133,7 @@ Runtime::Impl::~Impl()
     for (Process* p : all) {
         destroyBody(p);
         std::lock_guard g(p->lock);
-        p->links.clear();
-        p->monitors.clear();
-        p->monitoredBy.clear();
+        p->takeRel();
         p->received = Term();
         if (auto* x = p->extrasIfAny())
             x->stateReader = nullptr;
@@ -182,9 +194,23 @@ SpawnResult Runtime::Impl::spawn(
     if (pbody) {
         c->extras().body = std::move(pbody);
     } else {
-        auto task = RootTask::run(std::move(body), c->ctx);
-        c->root = task.release();
-        c->resumePoint = c->root;
+        // The body object lives in the process, so the coroutine's captures outlive every suspension.
+        c->body = std::move(body);
+        try {
+            auto task = c->body(c->ctx);
+            c->root = task.release();
+            c->resumePoint = c->root;
+        } catch (const ProcessException& e) {
+            // A body that is a plain function (not a coroutine) ran up to its throw right here: the process
+            // exists and dies with that reason the first time it runs.
+            c->exitReason = e.exitReason();
+            c->exitPending = true;
+            c->started = true;
+        } catch (const std::exception& e) {
+            c->exitReason = Term::tuple({ Term::atom("error"), Term::binary(e.what()) });
+            c->exitPending = true;
+            c->started = true;
+        }
     }
     c->trapExit = options.trapExit;
     if (!options.label.isNilAtom() || !(options.behaviour == atoms::nil) || !options.initialCall.isNilAtom()) {
@@ -197,15 +223,15 @@ SpawnResult Runtime::Impl::spawn(
     result.pid = c->pidTerm();
     Term spawnerPid = spawner ? spawner->pidTerm() : Term();
     if (options.link && spawner) {
-        c->links.push_back(spawnerPid);
+        c->rel().links.push_back(spawnerPid);
         std::lock_guard g(spawner->lock);
-        spawner->links.push_back(result.pid);
+        spawner->rel().links.push_back(result.pid);
     }
     if (options.monitor && spawner) {
         result.monitorRef = Term::makeRef();
-        c->monitoredBy.push_back({ result.monitorRef, spawnerPid, Term() });
+        c->rel().monitoredBy.push_back({ result.monitorRef, spawnerPid, Term() });
         std::lock_guard g(spawner->lock);
-        spawner->monitors.push_back({ result.monitorRef, result.pid, Term() });
+        spawner->rel().monitors.push_back({ result.monitorRef, result.pid, Term() });
     }
     if (options.registerAs) {
         std::unique_lock g(registryMutex);

@@ -3,6 +3,7 @@
 // the subset itself, so that callbacks may receive messages without a native stack.
 
 #include "script/machine.h"
+#include "script/pretty.h"
 #include "script/process.h"
 #include "term/print.h"
 
@@ -37,6 +38,7 @@ std::unordered_map<uint32_t, bool>& modules()
 
 using Args = std::span<Term>;
 
+[[noreturn]] void throwExitUncatchable(Machine& m, Term reason);
 [[noreturn]] void badarg(const Term&) { throwError(Term::atom(atoms::badarg)); }
 
 int64_t toInt(const Term& t)
@@ -162,8 +164,10 @@ Term exceptionFor(const Term& mod, const Term& arg)
 
 Term k_raise1(Machine&, Args a)
 {
-    if (a[0].isBinary())
+    if (a[0].isBinary()) {
+        setRaiseErrorInfo();
         throwError(exceptionStruct("RuntimeError", { { "message", a[0] } }));
+    }
     if (a[0].isMap() && a[0].mapGet(Term::atom(atoms::exception_)))
         throwError(a[0]);
     if (a[0].isAtom())
@@ -401,9 +405,28 @@ Term p_exit(Machine& m, Args a)
 {
     if (!a[0].isPid())
         throwError(Term::atom(atoms::badarg));
+    if (a[0] == m.ctx().self()) {
+        // a signal to oneself takes effect before the next expression, as on the BEAM
+        bool kill = a[1].isAtom(atoms::kill);
+        if (kill || !m.ctx().trapsExits()) {
+            if (!kill && a[1].isAtom(atoms::normal))
+                throwExitUncatchable(m, Term::atom(atoms::normal));
+            throwExitUncatchable(m, kill ? Term::atom(atoms::killed) : a[1]);
+        }
+    }
     m.ctx().exit(a[0], a[1]);
     return Term::boolean(true);
 }
+[[noreturn]] void throwExitUncatchable(Machine& m, Term reason)
+{
+    m.ctx().exit(m.ctx().self(), reason.isAtom(atoms::killed) ? Term::atom(atoms::kill) : reason);
+    ProcessException e;
+    e.kind = ProcessException::Kind::Exit;
+    e.reason = std::move(reason);
+    e.stacktrace = Term::atom(Atom::intern("$vigil_uncatchable"));
+    throw e;
+}
+
 Term p_link(Machine& m, Args a)
 {
     if (!a[0].isPid())
@@ -582,7 +605,7 @@ Term io_write(Machine& m, Args a)
 }
 Term io_inspect1(Machine& m, Args a)
 {
-    m.engine().write(inspect(a[0]) + "\n");
+    m.engine().write(prettyInspect(a[0]) + "\n");
     return a[0];
 }
 Term io_inspect2(Machine& m, Args a)
@@ -591,7 +614,8 @@ Term io_inspect2(Machine& m, Args a)
         throwError(Term::atom(atoms::badarg));
     Term label = kwGet(a[1], "label");
     std::string prefix = label.isNilAtom() ? "" : toStringChars(label) + ": ";
-    m.engine().write(prefix + inspect(a[0], inspectOptions(a[1])) + "\n");
+    Term width = kwGet(a[1], "width");
+    m.engine().write(prefix + prettyInspect(a[0], width.isInteger() ? int(width.asInteger()) : 80, inspectOptions(a[1]), int(prefix.size())) + "\n");
     return a[0];
 }
 
@@ -1286,14 +1310,7 @@ Term sys_system_time(Machine&, Args a)
 }
 Term logger(Machine& m, const char* level, const Term& msg)
 {
-    auto now = std::chrono::system_clock::now();
-    auto t = std::chrono::system_clock::to_time_t(now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm {};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms));
-    m.engine().write("\n" + std::string(buf) + " [" + level + "] " + toStringChars(msg) + "\n");
+    m.engine().log(level, toStringChars(msg));
     return Term::atom(atoms::ok);
 }
 Term log_info(Machine& m, Args a) { return logger(m, "info", a[0]); }

@@ -10,6 +10,8 @@
 namespace vigil::script {
 
 Atom atomOf(std::string_view s) { return Atom::intern(s); }
+void setErrorTopFrame(Term frame);
+void setRaiseErrorInfo();
 Term mkAtom(std::string_view s) { return Term::atom(Atom::intern(s)); }
 
 // ---------------------------------------------------------------------------------------------- errors
@@ -672,7 +674,7 @@ ScriptEngine::ScriptEngine(std::function<void(const std::string&)> output)
     compileProgram(*this, *m_prelude, false, nullptr);
 }
 
-ScriptEngine::~ScriptEngine() = default;
+ScriptEngine::~ScriptEngine() { stopLogger(); }
 
 std::shared_ptr<Program> ScriptEngine::load(const std::string& text, const std::string& file, bool consoleMode)
 {
@@ -705,7 +707,9 @@ void ScriptEngine::write(const std::string& text)
         m_output(text);
 }
 
-void ScriptEngine::logError(const std::string& text)
+void ScriptEngine::logError(const std::string& text) { log("error", text); }
+
+void ScriptEngine::log(const char* level, const std::string& text)
 {
     auto now = std::chrono::system_clock::now();
     auto t = std::chrono::system_clock::to_time_t(now);
@@ -714,7 +718,58 @@ void ScriptEngine::logError(const std::string& text)
     localtime_r(&t, &tm);
     char buf[32];
     std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms));
-    write("\n" + std::string(buf) + " [error] " + text + "\n");
+    std::string line = "\n" + std::string(buf) + " [" + level + "] " + text + "\n";
+    std::lock_guard lock(m_logMutex);
+    if (m_logStop)
+        return;
+    if (!m_logThread.joinable())
+        m_logThread = std::thread([this] { logLoop(); });
+    m_log.push_back({ std::chrono::steady_clock::now() + std::chrono::milliseconds(loggerDelayMs), std::move(line) });
+    m_logCv.notify_all();
+}
+
+void ScriptEngine::logLoop()
+{
+    std::unique_lock lock(m_logMutex);
+    for (;;) {
+        if (m_logStop)
+            return;
+        if (m_log.empty()) {
+            m_logCv.wait(lock);
+            continue;
+        }
+        auto due = m_log.front().due;
+        if (std::chrono::steady_clock::now() < due) {
+            m_logCv.wait_until(lock, due);
+            continue;
+        }
+        std::string text = std::move(m_log.front().text);
+        m_log.pop_front();
+        lock.unlock();
+        write(text);
+        lock.lock();
+    }
+}
+
+void ScriptEngine::stopLogger()
+{
+    std::thread t;
+    {
+        std::lock_guard lock(m_logMutex);
+        // what is already due has been handed to the console; the rest is lost as in a halting VM
+        auto now = std::chrono::steady_clock::now();
+        while (!m_log.empty() && m_log.front().due <= now) {
+            std::string text = std::move(m_log.front().text);
+            m_log.pop_front();
+            write(text);
+        }
+        m_logStop = true;
+        m_log.clear();
+        t = std::move(m_logThread);
+        m_logCv.notify_all();
+    }
+    if (t.joinable())
+        t.join();
 }
 
 // ---------------------------------------------------------------------------------------------- machine
@@ -951,11 +1006,13 @@ struct Exec {
                 return;
             }
         }
-        undefinedFunction(mod, name, int(argv.size()), md != nullptr);
+        undefinedFunction(mod, name, int(argv.size()), md != nullptr, &argv);
     }
 
-    [[noreturn]] void undefinedFunction(Atom mod, Atom name, int arity, bool moduleExists)
+    [[noreturn]] void undefinedFunction(Atom mod, Atom name, int arity, bool moduleExists, const std::vector<Term>* args = nullptr)
     {
+        if (args)
+            setErrorTopFrame(Term::tuple({ Term::atom(mod), Term::atom(name), Term::list(*args), Term::emptyList() }));
         std::string mn = moduleName(mod);
         std::string msg = "function " + mn + "." + std::string(name.name()) + "/" + std::to_string(arity) + " is undefined";
         if (!moduleExists && !nativeModuleKnown(mod))
@@ -1681,6 +1738,10 @@ RunStatus Machine::run()
             m_vals.clear();
             return RunStatus::Done;
         } catch (ProcessException& e) {
+            if (e.stacktrace.isAtom()) {
+                e.stacktrace = Term::emptyList();
+                throw; // the process is already dying of a signal to itself
+            }
             if (e.kind != ProcessException::Kind::Exit && e.stacktrace.isEmptyList())
                 e.stacktrace = stacktrace();
             if (!ex.handle(e))
@@ -1763,10 +1824,24 @@ void Machine::requestReceiveAny(int64_t timeoutMs)
     m_pendMs = timeoutMs;
 }
 
+thread_local Term t_topFrame; // an extra innermost frame for the error being thrown (e.g. an undefined call)
+thread_local bool t_errorInfo = false; // raise/1 with a message: the innermost frame carries error_info
+
+void setErrorTopFrame(Term frame) { t_topFrame = std::move(frame); }
+void setRaiseErrorInfo() { t_errorInfo = true; }
+
 Term Machine::stacktrace(const Node*)
 {
     std::vector<Term> frames;
     Term fileKey = mkAtom("file"), lineKey = mkAtom("line");
+    bool errorInfo = t_errorInfo;
+    t_errorInfo = false;
+    if (!t_topFrame.isNilAtom()) {
+        frames.push_back(t_topFrame);
+        t_topFrame = Term::nil();
+        if (frames.back().isTuple(4) && frames.back().element(3).isEmptyList())
+            return Term::list(std::move(frames)); // an undefined function: BEAM shows only the failed call
+    }
     for (size_t i = m_acts.size(); i-- > 0;) {
         const Activation& a = m_acts[i];
         const Program* prog = a.program;
@@ -1781,7 +1856,11 @@ Term Machine::stacktrace(const Node*)
         std::vector<Term> cps;
         for (char c : file)
             cps.push_back(Term::integer(static_cast<unsigned char>(c)));
-        Term loc = Term::list({ Term::tuple({ fileKey, Term::list(std::move(cps)) }), Term::tuple({ lineKey, Term::integer(a.line) }) });
+        std::vector<Term> locItems { Term::tuple({ fileKey, Term::list(std::move(cps)) }), Term::tuple({ lineKey, Term::integer(a.line) }) };
+        if (errorInfo && frames.empty())
+            locItems.push_back(Term::tuple({ mkAtom("error_info"), Term::map({ { mkAtom("module"), mkAtom("Elixir.Exception") } }) }));
+        errorInfo = false;
+        Term loc = Term::list(std::move(locItems));
         frames.push_back(Term::tuple({ Term::atom(a.module), Term::atom(a.name), Term::integer(a.arity), loc }));
     }
     return Term::list(std::move(frames));

@@ -7,7 +7,11 @@
 #include "runtime/runtime.h"
 #include "script/ast.h"
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <thread>
 #include <functional>
 #include <map>
 #include <memory>
@@ -94,6 +98,11 @@ public:
     void registerModule(ModuleDef* m);
     void write(const std::string& text);
     void logError(const std::string& text); // Logger-style report: "\nHH:MM:SS.mmm [error] text\n"
+    void log(const char* level, const std::string& text);
+    // Logger output is asynchronous, as Elixir's is: reports appear a little after the event. Stopping drops what
+    // is not written yet, like a halting VM.
+    void stopLogger();
+    int64_t loggerDelayMs = 15;
     const std::shared_ptr<Program>& prelude() const { return m_prelude; }
     bool console = false; // shell helpers (flush, pid/3, i/1) allowed
 
@@ -104,6 +113,16 @@ private:
     std::shared_ptr<Program> m_prelude;
     std::function<void(const std::string&)> m_output;
     std::mutex m_outMutex;
+    struct LogEntry {
+        std::chrono::steady_clock::time_point due;
+        std::string text;
+    };
+    std::mutex m_logMutex;
+    std::condition_variable m_logCv;
+    std::deque<LogEntry> m_log;
+    std::thread m_logThread;
+    bool m_logStop = false;
+    void logLoop();
 };
 
 struct CompileError : std::runtime_error {
@@ -125,6 +144,10 @@ Term exceptionStruct(std::string_view module, std::vector<std::pair<std::string,
 [[noreturn]] void raiseRuntime(const std::string& msg);
 // Error for a construct outside the subset.
 [[noreturn]] void raiseUnsupported(const std::string& what);
+
+// Decorations of the stack trace of the error about to be thrown (consumed when the machine records it).
+void setErrorTopFrame(Term frame);
+void setRaiseErrorInfo();
 
 // Elixir exception normalisation (Exception.normalize/3): erlang error reasons to exception structs.
 Term normalizeError(const Term& reason);

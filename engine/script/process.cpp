@@ -261,6 +261,7 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
         SpawnResult r = rt.spawn([eng, prog, outcome](ProcessContext& ctx) { return mainBody(ctx, eng, prog, outcome); }, opts);
         prog.reset();
         std::optional<Term> reason = rt.waitExit(r.pid, int64_t(1) << 40);
+        engine->stopLogger();
         out.flush();
         if (!reason) {
             err << "** (vigil) the script did not finish\n";

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Runs every workload on Vigil's engine (native processes, with and without a trace subscriber), on the BEAM
+# (erl +S 2:2) and on CAF 0.17 (2 scheduler threads), alternating the systems run by run, and writes the medians
+# and ratios to docs/BENCHMARKS.md.
+#
+#   bench/run.sh                 full run (about 10-15 minutes on 2 cores), rewrites docs/BENCHMARKS.md
+#   bench/run.sh --quick         small sizes, one run each: checks that every workload runs and that all systems
+#                                agree on the results (sums, counts); exits non-zero otherwise. Writes nothing
+#                                under docs/.
+#   options: --reps N (default 5)  --only w1,w2  --no-install  --out FILE
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+QUICK=0
+REPS=5
+ONLY=""
+INSTALL=1
+OUT=""
+ARGS="$*"
+while (($#)); do
+    case "$1" in
+    --quick) QUICK=1 ;;
+    --reps) REPS=$2; shift ;;
+    --only) ONLY=$2; shift ;;
+    --no-install) INSTALL=0 ;;
+    --out) OUT=$2; shift ;;
+    *) echo "unknown option $1" >&2; exit 1 ;;
+    esac
+    shift
+done
+((QUICK)) && REPS=1
+[ -n "$OUT" ] || { ((QUICK)) && OUT=build/bench/quick.md || OUT=docs/BENCHMARKS.md; }
+
+BUILD=${VIGIL_BENCH_BUILD:-build/bench}
+JOBS=${VIGIL_JOBS:-2}
+
+# --- what the suite needs (Debian 12) ------------------------------------------------------------------------------
+PACKAGES=(build-essential cmake ninja-build erlang-base libcaf-dev python3)
+if ((INSTALL)); then
+    missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "Installing: ${missing[*]}"
+        sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+fi
+
+# --- build ---------------------------------------------------------------------------------------------------------
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_BUILD_GUI=OFF -DVIGIL_BUILD_TESTS=OFF \
+    -DVIGIL_BUILD_BENCH=ON >/dev/null
+targets=(engine_bench)
+grep -q '^caf_bench:' <(ninja -C "$BUILD" -t targets all 2>/dev/null | sed 's/^bench\///') && targets+=(caf_bench)
+cmake --build "$BUILD" -j "$JOBS" --target "${targets[@]}"
+mkdir -p "$BUILD/beam"
+erlc -o "$BUILD/beam" bench/beam/vigil_bench.erl
+
+VIGIL="$BUILD/bench/engine_bench"
+CAF="$BUILD/bench/caf_bench"
+[ -x "$CAF" ] || CAF=""
+
+# --- workloads and sizes -------------------------------------------------------------------------------------------
+#            name          full n    quick n
+WORKLOADS=(
+    "skynet        1111111   11111"
+    "pingpong      1000000   10000"
+    "counting      1000000   10000"
+    "threadring    1000000   10000"
+    "fjthroughput  10000     100"
+    "fjcreate      200000    1000"
+    "big           10000     100"
+    "fib           25        15"
+    "fanin         10000     100"
+    "selective     2000      100"
+    "exitstorm     100000    1000"
+    "idlememory    1000000   10000"
+    "spawnexit     1000000   10000"
+)
+
+SYSTEMS=(vigil vigil-trace beam)
+[ -n "$CAF" ] && SYSTEMS+=(caf)
+
+RESULTS="$BUILD/results.txt"
+LOG="$BUILD/run.log"
+: >"$RESULTS"
+: >"$LOG"
+
+run_one() { # system workload n rep
+    local sys=$1 w=$2 n=$3 rep=$4 line
+    local cmd=()
+    case "$sys" in
+    vigil) cmd=("$VIGIL" "$w" --n "$n") ;;
+    vigil-trace) cmd=("$VIGIL" "$w" --n "$n" --trace) ;;
+    beam) cmd=(erl +S 2:2 +P 4000000 -noshell -pa "$BUILD/beam" -run vigil_bench main "$w" "$n") ;;
+    caf) cmd=("$CAF" "$w" --n "$n" --caf.scheduler.max-threads=2) ;;
+    esac
+    echo "# rep=$rep ${cmd[*]}" >>"$LOG"
+    if line=$(timeout 300 "${cmd[@]}" 2>>"$LOG" | grep '^RESULT'); then
+        echo "$line rep=$rep" >>"$RESULTS"
+        echo "  $sys: $(sed 's/^RESULT //' <<<"$line")"
+    else
+        echo "RESULT system=${sys%-trace} workload=$w n=$n trace=$([[ $sys == *-trace ]] && echo 1 || echo 0) failed=1 rep=$rep" \
+            >>"$RESULTS"
+        echo "  $sys: FAILED (see $LOG)"
+    fi
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+start=$(date +%s)
+for ((rep = 1; rep <= REPS; rep++)); do
+    for spec in "${WORKLOADS[@]}"; do
+        read -r w nfull nquick <<<"$spec"
+        if [ -n "$ONLY" ] && [[ ",$ONLY," != *",$w,"* ]]; then continue; fi
+        n=$nfull
+        ((QUICK)) && n=$nquick
+        echo "[$rep/$REPS] $w (n=$n)"
+        # Rotate the order of the systems from run to run so no system always runs first or last.
+        k=${#SYSTEMS[@]}
+        for ((i = 0; i < k; i++)); do
+            run_one "${SYSTEMS[$(((i + rep) % k))]}" "$w" "$n" "$rep"
+        done
+    done
+done
+end=$(date +%s)
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+META="$BUILD/meta.txt"
+{
+    echo "command=bench/run.sh${ARGS:+ $ARGS}"
+    echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "nproc=$(nproc)"
+    echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+    echo "kernel=$(uname -sr)"
+    echo "compiler=$(c++ --version | head -1)"
+    echo "otp=$(erl -noshell -eval 'io:format("~s (erts ~s)", [erlang:system_info(otp_release), erlang:system_info(version)]), halt().')"
+    echo "caf=$(dpkg-query -W -f='${Version}' libcaf-dev 2>/dev/null || echo 'not installed')"
+    echo "reps=$REPS"
+    echo "quick=$QUICK"
+    echo "load_before=$load_before"
+    echo "load_after=$load_after"
+    echo "wall_seconds=$((end - start))"
+} >"$META"
+
+python3 bench/report.py --results "$RESULTS" --meta "$META" --notes bench/notes.md --out "$OUT" $( ((QUICK)) && echo --check)
+echo "wrote $OUT"

@@ -139,8 +139,15 @@ Task<void> GenServer::serve(ProcessContext& ctx, std::shared_ptr<GenServer> serv
 {
     GenServer& self = *server;
     const Term me = ctx.self();
-    self.m_parent = linked ? starter : me;
-    ctx.setStateReader([server] { return server->readState(); });
+    // No strong references from the process to itself: the reader holds the server weakly, and an unlinked server
+    // (its own parent) does not keep its own pid.
+    if (linked)
+        self.m_parent = starter;
+    std::weak_ptr<GenServer> weak = server;
+    ctx.setStateReader([weak] {
+        auto s = weak.lock();
+        return s ? s->readState() : Term::tuple({ Term::atom(atom::stateUnavailable()), Term::binary("exited") });
+    });
 
     if (options.name) {
         if (!ctx.registerName(*options.name, me)) {
@@ -210,7 +217,7 @@ Task<void> GenServer::loop(ProcessContext& ctx, Term timeout)
                 out = co_await guarded(handleCall(ctx, msg->element(2), from, m_state));
             } else if (isTupleTagged(*msg, 2, atoms::cast)) {
                 out = co_await guarded(handleCast(ctx, msg->element(1), m_state));
-            } else if (isTupleTagged(*msg, 3, atoms::EXIT) && msg->element(1) == m_parent) {
+            } else if (isTupleTagged(*msg, 3, atoms::EXIT) && isParent(ctx, msg->element(1))) {
                 co_await terminateAndExit(ctx, msg->element(2), std::nullopt);
                 co_return;
             } else if (isTupleTagged(*msg, 3, atom::system())) {

@@ -82,8 +82,11 @@ public:
     const Term& currentState() const { return m_state; }
 
 protected:
-    // The parent process (the starter for linked starts, the server itself otherwise).
-    const Term& parent() const { return m_parent; }
+    // Whether pid is the parent process (the starter for linked starts, the server itself otherwise).
+    bool isParent(ProcessContext& ctx, const Term& pid) const
+    {
+        return m_parent.isPid() ? pid == m_parent : pid == ctx.self();
+    }
 
 private:
     static Task<void> serve(ProcessContext& ctx, std::shared_ptr<GenServer> server, Term starter, Term arg,
@@ -94,7 +97,7 @@ private:
 
     Term m_state;
     bool m_hasState = false;
-    Term m_parent;
+    Term m_parent; // nil when the server is its own parent
 };
 
 // Builds {reason, {Module, fun, args}} the way Elixir wraps call/await failures.

@@ -176,7 +176,7 @@ private:
         case '-':
         case '+':
             if (isDigit(peek(1)))
-                return parseNumber(out);
+                return parseNumber(out) && parseRangeRest(out);
             return unexpectedHere();
         case '.':
             if (lookingAt("..."))
@@ -186,7 +186,7 @@ private:
             break;
         }
         if (isDigit(c))
-            return parseNumber(out);
+            return parseNumber(out) && parseRangeRest(out);
         if (isUpper(c))
             return parseAlias(out);
         const size_t n = syntax::scanIdentifier(m_text, m_pos);
@@ -793,6 +793,35 @@ private:
         if (peek() != '>')
             return fail(m_pos, std::string("malformed ") + what);
         ++m_pos;
+        return true;
+    }
+
+    // `first..last` or `first..last//step` after an integer: a Range struct, as Elixir prints ranges.
+    NOINLINE bool parseRangeRest(Term& first)
+    {
+        if (!lookingAt("..") || lookingAt("...") || !first.isInteger())
+            return true;
+        const size_t start = m_pos;
+        m_pos += 2;
+        Term last;
+        if (!(isDigit(peek()) || ((peek() == '-' || peek() == '+') && isDigit(peek(1)))))
+            return fail(m_pos, "expected an integer after '..'");
+        if (!parseNumber(last))
+            return false;
+        if (!last.isInteger())
+            return fail(start, "ranges must have integer bounds");
+        Term step = Term::integer(first.asInteger() <= last.asInteger() ? 1 : -1);
+        if (lookingAt("//")) {
+            m_pos += 2;
+            if (!(isDigit(peek()) || ((peek() == '-' || peek() == '+') && isDigit(peek(1)))))
+                return fail(m_pos, "expected an integer after '//'");
+            if (!parseNumber(step))
+                return false;
+            if (!step.isInteger() || step.asInteger() == 0)
+                return fail(start, "a range step must be a non-zero integer");
+        }
+        first = Term::map({ { Term::atom(atoms::struct_), Term::atom("Elixir.Range") }, { Term::atom("first"), first },
+            { Term::atom("last"), std::move(last) }, { Term::atom("step"), std::move(step) } });
         return true;
     }
 

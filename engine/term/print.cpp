@@ -350,6 +350,8 @@ private:
             const Term* e = t.mapGet(Term::atom(atoms::exception_));
             exception = structName && e && e->isAtom(atoms::true_);
         }
+        if (structName && structName->asAtom().name() == "Elixir.Range" && range(t, limit))
+            return;
         if (structName) {
             m_out += '%';
             appendAtom(m_out, structName->asAtom());
@@ -379,6 +381,26 @@ private:
             term(entries[i].second, limit);
         }
         m_out += '}';
+    }
+
+    // Elixir prints Range structs as `1..3` or `1..10//2`.
+    NOINLINE bool range(const Term& t, size_t limit)
+    {
+        const Term* first = t.mapGet(Term::atom("first"));
+        const Term* last = t.mapGet(Term::atom("last"));
+        const Term* step = t.mapGet(Term::atom("step"));
+        if (!first || !last || !step)
+            return false;
+        term(*first, limit);
+        m_out += "..";
+        term(*last, limit);
+        const bool plain = step->isInteger() && step->asInteger() == 1 && first->isInteger() && last->isInteger()
+            && last->asInteger() >= first->asInteger();
+        if (!plain) {
+            m_out += "//";
+            term(*step, limit);
+        }
+        return true;
     }
 
     NOINLINE bool isPrintableString(std::string_view s) const

@@ -280,6 +280,30 @@ TEST(TermPrint, Structs)
         R"(%{__struct__: "x", a: 1})");
 }
 
+TEST(TermPrint, Ranges)
+{
+    auto rangeT = [](Term first, Term last, Term step) {
+        return Term::map({ { atomT("__struct__"), atomT("Elixir.Range") }, { atomT("first"), std::move(first) },
+            { atomT("last"), std::move(last) }, { atomT("step"), std::move(step) } });
+    };
+    // Expected texts from Elixir 1.14.
+    EXPECT_EQ(rangeT(intT(1), intT(3), intT(1)).inspect(), "1..3");
+    EXPECT_EQ(rangeT(intT(1), intT(10), intT(2)).inspect(), "1..10//2");
+    EXPECT_EQ(rangeT(intT(3), intT(1), intT(-1)).inspect(), "3..1//-1");
+    EXPECT_EQ(rangeT(intT(-3), intT(-1), intT(1)).inspect(), "-3..-1");
+    EXPECT_EQ(rangeT(atomT("a"), intT(3), intT(1)).inspect(), ":a..3//1");
+    EXPECT_EQ(
+        Term::list({ rangeT(intT(1), intT(2), intT(1)), Term::tuple({ rangeT(intT(1), intT(2), intT(1)) }) }).inspect(),
+        "[1..2, {1..2}]");
+    for (const char* text : { "1..3", "1..10//2", "3..1//-1", "-3..-1", "[1..2, {1..2}]", "0..0" }) {
+        auto parsed = parseTerm(text);
+        ASSERT_TRUE(parsed.hasValue()) << text;
+        EXPECT_EQ(parsed->inspect(), text);
+    }
+    EXPECT_EQ(parseTerm("3..1")->inspect(), "3..1//-1");
+    EXPECT_EQ(parseTerm("1..5//0").error().message, "a range step must be a non-zero integer");
+}
+
 TEST(TermPrint, PidsReferencesFunctions)
 {
     auto* pidObj = new PidObject(85);

@@ -106,6 +106,14 @@ public:
         }
         default: {
             std::vector<std::pair<Term, Term>> entries;
+            if (pick(4) == 0) {
+                const int64_t step = int64_t(pick(5)) - 2;
+                entries.emplace_back(Term::atom(atoms::struct_), Term::atom("Elixir.Range"));
+                entries.emplace_back(Term::atom("first"), integer());
+                entries.emplace_back(Term::atom("last"), integer());
+                entries.emplace_back(Term::atom("step"), intT(step ? step : 1));
+                return Term::map(std::move(entries));
+            }
             entries.emplace_back(Term::atom(atoms::struct_), Term::atom(pick(2) ? "Elixir.Foo" : "Elixir.Foo.Bar"));
             const size_t n = pick(3);
             for (size_t i = 0; i < n; ++i)

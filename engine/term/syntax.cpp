@@ -1,6 +1,7 @@
 #include "term/syntax.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <iterator>
 
 namespace vigil::syntax {
@@ -17,15 +18,25 @@ constexpr std::string_view kDeprecatedOperators[] = { "^^^", "~~~", "<|>" };
 bool isAsciiLetter(uint32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool isAsciiDigit(uint32_t c) { return c >= '0' && c <= '9'; }
 
-// Rough Unicode letter test: everything outside the main punctuation, symbol, control and emoji blocks.
+// Decimal digits of other scripts: identifier characters, but never the first one.
+bool isUnicodeDigit(uint32_t cp)
+{
+    static constexpr uint32_t zeros[] = { 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6,
+        0xD66, 0xE50, 0xED0, 0xF20, 0x1040, 0xFF10 };
+    for (uint32_t z : zeros)
+        if (cp >= z && cp <= z + 9)
+            return true;
+    return false;
+}
+
+// Rough Unicode letter test: everything outside the main punctuation, symbol, mark, control and emoji blocks.
+// Latin-1 ordinal and micro signs are excluded because Elixir rejects identifiers that are not NFKC-stable.
 bool isUnicodeLetter(uint32_t cp)
 {
-    if (cp < 0xC0)
-        return cp == 0xAA || cp == 0xB5 || cp == 0xBA;
-    if (cp == 0xD7 || cp == 0xF7)
+    if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7)
         return false;
     if (cp >= 0x300 && cp <= 0x36F)
-        return false; // combining marks continue but never start an identifier
+        return false; // combining marks: Elixir wants NFC, where these rarely survive
     if ((cp >= 0x2000 && cp <= 0x2BFF) || (cp >= 0x2E00 && cp <= 0x2E7F) || (cp >= 0x3000 && cp <= 0x303F))
         return false;
     if ((cp >= 0xD800 && cp <= 0xF8FF) || (cp >= 0xFE00 && cp <= 0xFE6F) || (cp >= 0xFF00 && cp <= 0xFF20))
@@ -34,7 +45,71 @@ bool isUnicodeLetter(uint32_t cp)
         return false;
     if (cp >= 0x1F000)
         return false;
-    return true;
+    return !isUnicodeDigit(cp);
+}
+
+// Coarse script of a letter, for Elixir's rule that an identifier may not mix scripts (UTS #39, highly
+// restrictive). 0 = common (ASCII digits, '_', '@', '?', '!').
+enum Script : uint32_t { Common = 0, Latin, Greek, Cyrillic, Han, Hiragana, Katakana, Hangul, Bopomofo, Other };
+
+uint32_t scriptOf(uint32_t cp)
+{
+    if (cp < 0x80)
+        return isAsciiLetter(cp) ? Latin : Common;
+    if (cp == 0xB7)
+        return Common;
+    if ((cp >= 0xC0 && cp <= 0x24F) || (cp >= 0x1E00 && cp <= 0x1EFF))
+        return Latin;
+    if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x1F00 && cp <= 0x1FFF))
+        return Greek;
+    if (cp >= 0x400 && cp <= 0x52F)
+        return Cyrillic;
+    if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x3FFFF))
+        return Han;
+    if (cp >= 0x3040 && cp <= 0x309F)
+        return Hiragana;
+    if (cp >= 0x30A0 && cp <= 0x30FF)
+        return Katakana;
+    if ((cp >= 0xAC00 && cp <= 0xD7AF) || (cp >= 0x1100 && cp <= 0x11FF))
+        return Hangul;
+    if (cp >= 0x3100 && cp <= 0x312F)
+        return Bopomofo;
+    return Other + (cp >> 7); // one pseudo-script per 128-code-point block
+}
+
+bool hasAllowedScripts(std::string_view name)
+{
+    uint64_t seen = 0; // bit per named script
+    uint32_t other = 0;
+    for (size_t i = 0; i < name.size();) {
+        uint32_t cp = 0;
+        const size_t n = decodeUtf8(name, i, cp);
+        if (!n)
+            return false;
+        i += n;
+        const uint32_t script = scriptOf(cp);
+        if (script == Common)
+            continue;
+        if (script >= Other) {
+            if (other && other != script)
+                return false;
+            other = script;
+            seen |= uint64_t(1) << Other;
+        } else {
+            seen |= uint64_t(1) << script;
+        }
+    }
+    auto bits = [](std::initializer_list<uint32_t> scripts) {
+        uint64_t b = 0;
+        for (uint32_t s : scripts)
+            b |= uint64_t(1) << s;
+        return b;
+    };
+    if ((seen & (seen - 1)) == 0)
+        return true; // a single script
+    // The combinations UTS #39 allows: Japanese, Chinese with Bopomofo, Korean, each possibly with Latin.
+    return (seen & ~bits({ Latin, Han, Hiragana, Katakana })) == 0 || (seen & ~bits({ Latin, Han, Bopomofo })) == 0
+        || (seen & ~bits({ Latin, Han, Hangul })) == 0;
 }
 
 void appendHexEscape(std::string& out, uint32_t value)
@@ -120,8 +195,8 @@ bool isIdentifierStart(uint32_t cp) { return isAsciiLetter(cp) || cp == '_' || i
 
 bool isIdentifierContinue(uint32_t cp)
 {
-    return isAsciiLetter(cp) || isAsciiDigit(cp) || cp == '_' || cp == '@' || isUnicodeLetter(cp)
-        || (cp >= 0x300 && cp <= 0x36F);
+    return isAsciiLetter(cp) || isAsciiDigit(cp) || cp == '_' || cp == '@' || cp == 0xB7 || isUnicodeLetter(cp)
+        || isUnicodeDigit(cp);
 }
 
 size_t scanIdentifier(std::string_view text, size_t pos)
@@ -159,7 +234,10 @@ size_t scanOperator(std::string_view text, size_t pos, bool acceptDeprecated)
     return best;
 }
 
-bool isIdentifier(std::string_view name) { return !name.empty() && scanIdentifier(name, 0) == name.size(); }
+bool isIdentifier(std::string_view name)
+{
+    return !name.empty() && scanIdentifier(name, 0) == name.size() && hasAllowedScripts(name);
+}
 
 bool isUnquotedOperator(std::string_view name)
 {

@@ -1,5 +1,8 @@
 #include "builtinprocesses.h"
 
+#include "otp/genserver.h"
+#include "otp/supervisor.h"
+
 namespace vigil {
 
 namespace {
@@ -127,7 +130,84 @@ Task<void> demoRootBody(ProcessContext& ctx)
     }
 }
 
+// A key-value GenServer: {:put, k, v} / {:get, k} / {:delete, k} as calls, casts or plain messages.
+class KvServer : public otp::GenServer {
+public:
+    Task<Term> init(ProcessContext&, Term) override { co_return okTuple(Term::map({})); }
+    Task<Term> handleCall(ProcessContext&, Term req, Term, Term state) override
+    {
+        if (req.isTuple(2) && req.element(0).isAtom() && req.element(0).asAtom().name() == "get") {
+            const Term* v = state.mapGet(req.element(1));
+            co_return Term::tuple({ Term::atom(atoms::reply), v ? *v : Term::nil(), state });
+        }
+        co_return Term::tuple({ Term::atom(atoms::reply), Term::atom(atoms::ok), apply(req, state) });
+    }
+    Task<Term> handleCast(ProcessContext&, Term req, Term state) override
+    {
+        co_return Term::tuple({ Term::atom(atoms::noreply), apply(req, state) });
+    }
+    Task<Term> handleInfo(ProcessContext&, Term msg, Term state) override
+    {
+        co_return Term::tuple({ Term::atom(atoms::noreply), apply(msg, state) });
+    }
+
+private:
+    static Term apply(const Term& req, const Term& state)
+    {
+        if (req.isTuple(3) && req.element(0).isAtom() && req.element(0).asAtom().name() == "put")
+            return state.mapPut(req.element(1), req.element(2));
+        if (req.isTuple(2) && req.element(0).isAtom() && req.element(0).asAtom().name() == "delete")
+            return state.mapRemove(req.element(1));
+        return state;
+    }
+};
+
+// Starts builtin `id` linked to the calling process (a supervisor): {:ok, pid} | {:error, reason}.
+Task<Term> startLinkedBuiltin(ProcessContext& ctx, std::string id)
+{
+    if (id == "kv_server") {
+        otp::GenServerOptions o;
+        o.module = a("Vigil.KV");
+        co_return co_await otp::GenServer::startLink(ctx, std::make_shared<KvServer>(), Term::nil(), o);
+    }
+    SpawnOptions o = labelled(id, id, id == "keeper");
+    o.link = true;
+    NativeBody body;
+    if (id == "idle")
+        body = [](ProcessContext& c) { return idleBody(c); };
+    else if (id == "keeper")
+        body = [](ProcessContext& c) { return keeperBody(c); };
+    else if (id == "echo")
+        body = [](ProcessContext& c) { return echoBody(c); };
+    else if (id == "counter")
+        body = [](ProcessContext& c) { return counterBody(c); };
+    else if (id == "crasher")
+        body = [](ProcessContext& c) { return crasherBody(c, 5000); };
+    else if (id == "slow_consumer")
+        body = [](ProcessContext& c) { return slowConsumerBody(c, 400); };
+    else
+        co_return errorTuple(a("unknown_builtin"));
+    co_return okTuple(ctx.spawn(std::move(body), o).pid);
+}
+
+otp::ChildSpec specFor(const std::string& id, Term childId)
+{
+    otp::ChildSpec spec;
+    spec.id = std::move(childId);
+    spec.start = [id](ProcessContext& c) { return startLinkedBuiltin(c, id); };
+    return spec;
+}
+
 } // namespace
+
+std::optional<otp::ChildSpec> builtinChildSpec(const std::string& id, Term childId)
+{
+    for (const BuiltinProcess& b : builtinProcesses()) {
+        if (b.id == id && b.id.rfind("sup_", 0) != 0 && b.id != "task")
+            return specFor(id, std::move(childId));
+    }
+    return std::nullopt;
+}
 
 const std::vector<BuiltinProcess>& builtinProcesses()
 {
@@ -139,6 +219,12 @@ const std::vector<BuiltinProcess>& builtinProcesses()
         { "counter", "Counter", "Counts :inc messages, replies {:count, n} to {:get, from}" },
         { "crasher", "Crasher (5 s)", "Exits with :boom five seconds after it starts" },
         { "slow_consumer", "Slow consumer", "Takes one message every 400 ms" },
+        { "kv_server", "GenServer: key-value store",
+            "Handles {:put, k, v}, {:delete, k} (call, cast or plain message) and {:get, k} calls" },
+        { "sup_one_for_one", "Supervisor one_for_one (3 workers)", "Restarts only the child that died" },
+        { "sup_one_for_all", "Supervisor one_for_all (3 workers)", "Restarts every child when one dies" },
+        { "sup_rest_for_one", "Supervisor rest_for_one (3 workers)",
+            "Restarts the child that died and the ones started after it" },
     };
     return list;
 }
@@ -155,6 +241,28 @@ std::optional<SpawnResult> spawnBuiltin(Runtime& rt, const std::string& id)
         return rt.spawn([](ProcessContext& c) { return counterBody(c); }, labelled("counter", "counter"));
     if (id == "crasher")
         return rt.spawn([](ProcessContext& c) { return crasherBody(c, 5000); }, labelled("crasher", "crasher"));
+    if (id == "kv_server") {
+        otp::GenServerOptions o;
+        o.module = a("Vigil.KV");
+        auto r = otp::GenServer::start(rt, std::make_shared<KvServer>(), Term::nil(), o);
+        if (!r)
+            return std::nullopt;
+        return SpawnResult { *r, Term() };
+    }
+    if (id.rfind("sup_", 0) == 0) {
+        otp::SupervisorFlags flags;
+        flags.strategy = Atom::intern(id.substr(4));
+        std::vector<otp::ChildSpec> children;
+        children.push_back(specFor("kv_server", a("kv")));
+        children.push_back(specFor("counter", a("counter")));
+        children.push_back(specFor("echo", a("echo")));
+        otp::SupervisorOptions o;
+        o.label = Term::binary("Supervisor " + id.substr(4));
+        auto r = otp::Supervisor::start(rt, std::move(children), flags, o);
+        if (!r)
+            return std::nullopt;
+        return SpawnResult { *r, Term() };
+    }
     if (id == "slow_consumer")
         return rt.spawn(
             [](ProcessContext& c) { return slowConsumerBody(c, 400); }, labelled("slow consumer", "slow_consumer"));

@@ -3,6 +3,7 @@
 // Ready-made process bodies the window can spawn from its palette, and a small demo of plain processes used when
 // the OTP demo is not available. Engine code only (no Qt).
 
+#include "otp/childspec.h"
 #include "runtime/runtime.h"
 
 #include <string>
@@ -20,6 +21,9 @@ const std::vector<BuiltinProcess>& builtinProcesses();
 
 // Spawns one from the host (unlinked). Returns nullopt for an unknown id.
 std::optional<SpawnResult> spawnBuiltin(Runtime& rt, const std::string& id);
+
+// A child spec that starts builtin `id` as a linked worker (Start child on a supervisor). nullopt if unknown.
+std::optional<otp::ChildSpec> builtinChildSpec(const std::string& id, Term childId);
 
 // A few plain processes with traffic, links, a monitor and a growing mailbox. Returns the root's pid.
 Term startPlainDemo(Runtime& rt);

@@ -505,6 +505,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         if (c) {
             c->supervisor = e.pid;
             c->childId = labelText(e.data);
+            c->childIdTerm = e.data;
             if (c->inTree && n && n->inTree && c->treeParent != e.pid) {
                 detach(*c);
                 attach(*c, e.pid);
@@ -520,6 +521,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         if (c) {
             c->supervisor = e.pid;
             c->childId = labelText(e.data);
+            c->childIdTerm = e.data;
             c->restarts = e.count;
             c->restartedFrom = e.old;
             // The new pid takes the old one's place among its siblings.

@@ -1,7 +1,5 @@
 #include "processtablemodel.h"
 
-#include <QBrush>
-#include <QColor>
 #include <QThread>
 
 #include <algorithm>
@@ -82,12 +80,6 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
     case Qt::TextAlignmentRole:
         if (index.column() >= Mailbox)
             return int(Qt::AlignRight | Qt::AlignVCenter);
-        return {};
-    case Qt::ForegroundRole:
-        if (!n->alive)
-            return QBrush(QColor(128, 128, 128));
-        if (index.column() == Mailbox && n->mailbox > 1000)
-            return QBrush(QColor(220, 50, 47));
         return {};
     case Qt::ToolTipRole:
         if (!n->alive)

@@ -159,6 +159,13 @@ void TraceBridge::resync()
     publish();
 }
 
+void TraceBridge::clearDead()
+{
+    assertGuiThread();
+    m_state.clearDead();
+    publish();
+}
+
 void TraceBridge::onTick()
 {
     m_state.tick(wallNs());

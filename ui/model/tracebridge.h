@@ -49,6 +49,8 @@ public:
 
     // Reductions and similar counters have no events; refresh them from a snapshot this often (0 = never).
     void setCounterRefreshMs(int ms);
+    // Forgets dead processes now and tells the views.
+    void clearDead();
     // Rebuild from a snapshot now.
     void resync();
 

@@ -1,0 +1,283 @@
+#include "nodeitem.h"
+
+#include "theme.h"
+
+#include <QLocale>
+#include <QPainter>
+#include <QStyleOptionGraphicsItem>
+
+namespace vigil {
+
+namespace {
+constexpr double kMargin = 12; // room for the badge and the flash glow
+constexpr qint64 kFlashMs = 1600;
+
+QString countText(int64_t n)
+{
+    if (n >= 1'000'000)
+        return QString::number(double(n) / 1e6, 'f', 1) + QLatin1Char('M');
+    if (n >= 10'000)
+        return QString::number(n / 1000) + QLatin1Char('k');
+    return QString::number(n);
+}
+} // namespace
+
+NodeItem::NodeItem(uint64_t id, double width, double height)
+    : m_id(id)
+    , m_w(width)
+    , m_h(height)
+{
+    setFlag(ItemIsSelectable, !isAggregateId(id));
+    setAcceptHoverEvents(true);
+    setZValue(1);
+    if (!isAggregateId(id))
+        m_pidText = QString::fromStdString(pidText(id));
+}
+
+QRectF NodeItem::boundingRect() const { return QRectF(-kMargin, -kMargin, m_w + 2 * kMargin, m_h + 2 * kMargin); }
+
+QPainterPath NodeItem::shape() const
+{
+    QPainterPath p;
+    p.addRect(body());
+    return p;
+}
+
+QPainterPath NodeItem::bodyPath() const
+{
+    QPainterPath p;
+    const QRectF r = body();
+    if (isAggregate()) {
+        p.addRoundedRect(r, 8, 8);
+        return p;
+    }
+    switch (m_kind) {
+    case NodeKind::Supervisor: {
+        const double c = 12; // chamfered corners: an octagon
+        p.moveTo(r.left() + c, r.top());
+        p.lineTo(r.right() - c, r.top());
+        p.lineTo(r.right(), r.top() + c);
+        p.lineTo(r.right(), r.bottom() - c);
+        p.lineTo(r.right() - c, r.bottom());
+        p.lineTo(r.left() + c, r.bottom());
+        p.lineTo(r.left(), r.bottom() - c);
+        p.lineTo(r.left(), r.top() + c);
+        p.closeSubpath();
+        break;
+    }
+    case NodeKind::GenServer:
+        p.addRoundedRect(r, 10, 10);
+        break;
+    case NodeKind::Task:
+        p.addRoundedRect(r, r.height() / 2, r.height() / 2);
+        break;
+    case NodeKind::Process:
+        p.addRect(r);
+        break;
+    }
+    return p;
+}
+
+void NodeItem::updateFrom(const GraphNode& n)
+{
+    QString title = QString::fromStdString(n.displayName());
+    if (title.isEmpty())
+        title = QString::fromLatin1(nodeKindName(n.kind));
+    QString reason = n.alive ? QString() : QString::fromStdString(n.exitReason);
+    const bool same = title == m_title && n.kind == m_kind && n.status == m_status && n.mailbox == m_mailbox
+        && n.restarts == m_restarts && n.trapExit == m_trap && n.supervisorGaveUp == m_gaveUp && reason == m_reason;
+    if (same)
+        return;
+    if (n.kind != m_kind)
+        prepareGeometryChange();
+    m_title = std::move(title);
+    m_kind = n.kind;
+    m_status = n.status;
+    m_mailbox = n.mailbox;
+    m_restarts = n.restarts;
+    m_trap = n.trapExit;
+    m_gaveUp = n.supervisorGaveUp;
+    m_reason = std::move(reason);
+    setToolTip(m_pidText + QStringLiteral("  ") + m_title + QStringLiteral("\n")
+        + QString::fromLatin1(nodeKindName(m_kind)) + QStringLiteral(", ") + QString::fromLatin1(nodeStatusName(m_status))
+        + (m_trap ? QStringLiteral(", traps exits") : QString()) + QStringLiteral("\nmailbox: ")
+        + QString::number(m_mailbox) + QStringLiteral(", restarts: ") + QString::number(m_restarts)
+        + (m_reason.isEmpty() ? QString() : QStringLiteral("\nexited: ") + m_reason));
+    update();
+}
+
+void NodeItem::updateLayout(const LayoutItem& item)
+{
+    const QPointF p(item.x, item.y);
+    if (pos() != p)
+        setPos(p);
+    if (item.collapsed != m_collapsed || item.hidden != m_hidden || item.mailboxSum != m_mailboxSum) {
+        m_collapsed = item.collapsed;
+        m_hidden = item.hidden;
+        m_mailboxSum = item.mailboxSum;
+        if (isAggregate())
+            setToolTip(QStringLiteral("%1 more processes (total mailbox %2).\nExpand the parent or search by pid to "
+                                      "see one.")
+                           .arg(QLocale().toString(qulonglong(m_hidden)))
+                           .arg(m_mailboxSum));
+        update();
+    }
+}
+
+void NodeItem::flash(qint64 nowMs, const QColor& color)
+{
+    m_flashStart = nowMs;
+    m_flashColor = color;
+    m_flashLevel = 1;
+    update();
+}
+
+bool NodeItem::animate(qint64 nowMs)
+{
+    if (m_flashStart < 0)
+        return false;
+    const double t = double(nowMs - m_flashStart) / kFlashMs;
+    if (t >= 1) {
+        m_flashStart = -1;
+        m_flashLevel = 0;
+        update();
+        return false;
+    }
+    // Three pulses that fade out.
+    m_flashLevel = (1 - t) * (0.55 + 0.45 * std::cos(t * 3 * 2 * M_PI));
+    update();
+    return true;
+}
+
+void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*)
+{
+    const Theme& th = Theme::current();
+    const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    painter->setRenderHint(QPainter::Antialiasing, lod > 0.35);
+    const QRectF r = body();
+    const QPainterPath path = bodyPath();
+    const bool dead = m_status == NodeStatus::Dead;
+
+    if (m_flashLevel > 0.01) {
+        QColor glow = m_flashColor;
+        glow.setAlphaF(0.55 * m_flashLevel);
+        painter->setPen(QPen(glow, 10, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawPath(path);
+    }
+
+    if (isAggregate()) {
+        painter->setBrush(th.groupFill);
+        painter->setPen(QPen(th.nodeBorder, 1.2, Qt::DashLine));
+        painter->drawPath(path);
+        painter->setPen(th.text);
+        QFont f = painter->font();
+        f.setBold(true);
+        painter->setFont(f);
+        painter->drawText(r.adjusted(6, 4, -6, -r.height() / 2), Qt::AlignCenter,
+            QStringLiteral("+ %1 more").arg(QLocale().toString(qulonglong(m_hidden))));
+        f.setBold(false);
+        f.setPointSizeF(f.pointSizeF() * 0.85);
+        painter->setFont(f);
+        painter->setPen(th.subtleText);
+        painter->drawText(r.adjusted(6, r.height() / 2, -6, -4), Qt::AlignCenter,
+            QStringLiteral("mailboxes Σ %1").arg(countText(m_mailboxSum)));
+        return;
+    }
+
+    QColor fill = dead ? th.deadFill : th.nodeFill[int(m_kind)];
+    const bool selected = isSelected();
+    painter->setBrush(fill);
+    QPen border(selected ? th.selection : (m_gaveUp ? th.signalKill : th.nodeBorder), selected ? 2.6 : 1.1);
+    if (dead)
+        border.setStyle(Qt::DashLine);
+    painter->setPen(border);
+    painter->drawPath(path);
+
+    if (lod < 0.3) {
+        // Far away: a coloured block is all that can be read.
+        painter->fillRect(QRectF(r.left() + 4, r.top() + 6, 6, r.height() - 12), th.status[int(m_status)]);
+        return;
+    }
+
+    // Status stripe, clipped to the shape.
+    painter->save();
+    painter->setClipPath(path);
+    painter->fillRect(QRectF(r.left(), r.top(), 6, r.height()), th.status[int(m_status)]);
+    painter->restore();
+
+    // Kind glyph.
+    const QRectF glyph(r.left() + 12, r.top() + (r.height() - 20) / 2, 20, 20);
+    painter->setPen(Qt::NoPen);
+    QColor glyphFill = th.status[int(m_status)];
+    glyphFill.setAlpha(dead ? 60 : 40);
+    painter->setBrush(glyphFill);
+    painter->drawEllipse(glyph);
+    QFont f = painter->font();
+    const double basePt = f.pointSizeF() > 0 ? f.pointSizeF() : 9;
+    f.setPointSizeF(basePt * 0.9);
+    f.setBold(true);
+    painter->setFont(f);
+    painter->setPen(dead ? th.subtleText : th.text);
+    static const char* const letters[] = { "P", "G", "T", "S" };
+    painter->drawText(glyph, Qt::AlignCenter, QString::fromLatin1(letters[int(m_kind)]));
+
+    // Name and pid.
+    const QRectF textRect(glyph.right() + 6, r.top() + 4, r.right() - glyph.right() - 14, r.height() - 8);
+    f.setPointSizeF(basePt);
+    f.setBold(true);
+    f.setStrikeOut(false);
+    painter->setFont(f);
+    const QFontMetricsF fm(f);
+    painter->setPen(dead ? th.subtleText : th.text);
+    painter->drawText(QRectF(textRect.left(), textRect.top(), textRect.width(), textRect.height() / 2),
+        Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(m_title, Qt::ElideRight, textRect.width()));
+    f.setBold(false);
+    f.setPointSizeF(basePt * 0.85);
+    painter->setFont(f);
+    const QFontMetricsF fm2(f);
+    QString second = m_pidText;
+    if (dead && !m_reason.isEmpty())
+        second += QStringLiteral("  ✝ ") + m_reason;
+    else if (m_restarts > 0)
+        second += QStringLiteral("  ↻%1").arg(m_restarts);
+    if (m_trap && !dead)
+        second += QStringLiteral("  ⛨");
+    painter->setPen(dead ? th.signalKill : th.subtleText);
+    painter->drawText(
+        QRectF(textRect.left(), textRect.top() + textRect.height() / 2, textRect.width(), textRect.height() / 2),
+        Qt::AlignLeft | Qt::AlignVCenter, fm2.elidedText(second, Qt::ElideRight, textRect.width()));
+
+    // Mailbox badge, top right.
+    if (!dead) {
+        f.setBold(true);
+        f.setPointSizeF(basePt * 0.8);
+        painter->setFont(f);
+        const QFontMetricsF fb(f);
+        const QString badge = countText(m_mailbox);
+        const double bw = std::max(20.0, fb.horizontalAdvance(badge) + 10);
+        const QRectF br(r.right() - bw + 8, r.top() - 9, bw, 18);
+        painter->setPen(QPen(th.canvas, 1.5));
+        painter->setBrush(th.badgeColor(m_mailbox));
+        painter->drawRoundedRect(br, 9, 9);
+        painter->setPen(m_mailbox > 0 ? th.badgeText : th.subtleText);
+        painter->drawText(br, Qt::AlignCenter, badge);
+    }
+
+    // Collapsed subtree marker, bottom centre.
+    if (m_collapsed && m_hidden > 0) {
+        f.setBold(true);
+        f.setPointSizeF(basePt * 0.8);
+        painter->setFont(f);
+        const QString t = QStringLiteral("▸ %1").arg(QLocale().toString(qulonglong(m_hidden)));
+        const double w = QFontMetricsF(f).horizontalAdvance(t) + 12;
+        const QRectF cr(r.center().x() - w / 2, r.bottom() - 8, w, 16);
+        painter->setPen(QPen(th.nodeBorder, 1));
+        painter->setBrush(th.groupFill);
+        painter->drawRoundedRect(cr, 8, 8);
+        painter->setPen(th.text);
+        painter->drawText(cr, Qt::AlignCenter, t);
+    }
+}
+
+} // namespace vigil

@@ -1,0 +1,67 @@
+#pragma once
+
+// One process in the graph (or the aggregate "N more" stand-in): shape by kind, status stripe, mailbox badge,
+// restart count, collapse marker, restart flash. Holds a copy of what it draws, so painting never reads shared
+// state. GUI thread only.
+
+#include "graphlayout.h"
+#include "graphstate.h"
+
+#include <QGraphicsItem>
+
+namespace vigil {
+
+class NodeItem : public QGraphicsItem {
+public:
+    enum { Type = UserType + 1 };
+    NodeItem(uint64_t id, double width, double height);
+
+    int type() const override { return Type; }
+    QRectF boundingRect() const override;
+    QPainterPath shape() const override;
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+    uint64_t id() const { return m_id; }
+    uint64_t pid() const { return isAggregateId(m_id) ? 0 : m_id; }
+    bool isAggregate() const { return isAggregateId(m_id); }
+    QRectF body() const { return QRectF(0, 0, m_w, m_h); }
+    QPointF center() const { return pos() + QPointF(m_w / 2, m_h / 2); }
+
+    // Copies what is drawn; repaints only when something visible changed.
+    void updateFrom(const GraphNode& n);
+    void updateLayout(const LayoutItem& item);
+    // Starts the restart flash (ms is the animation clock).
+    void flash(qint64 nowMs, const QColor& color);
+    // Advances animations; false when nothing is animating any more.
+    bool animate(qint64 nowMs);
+
+    NodeKind kind() const { return m_kind; }
+    NodeStatus status() const { return m_status; }
+    int64_t mailbox() const { return m_mailbox; }
+    uint32_t restarts() const { return m_restarts; }
+    const QString& title() const { return m_title; }
+
+private:
+    QPainterPath bodyPath() const;
+
+    uint64_t m_id;
+    double m_w;
+    double m_h;
+    QString m_title;
+    QString m_pidText;
+    NodeKind m_kind = NodeKind::Process;
+    NodeStatus m_status = NodeStatus::Waiting;
+    int64_t m_mailbox = 0;
+    uint32_t m_restarts = 0;
+    bool m_trap = false;
+    bool m_gaveUp = false;
+    bool m_collapsed = false;
+    size_t m_hidden = 0;
+    int64_t m_mailboxSum = 0;
+    QString m_reason;
+    qint64 m_flashStart = -1;
+    QColor m_flashColor;
+    double m_flashLevel = 0;
+};
+
+} // namespace vigil

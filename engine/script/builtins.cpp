@@ -615,7 +615,7 @@ Term io_inspect2(Machine& m, Args a)
     Term label = kwGet(a[1], "label");
     std::string prefix = label.isNilAtom() ? "" : toStringChars(label) + ": ";
     Term width = kwGet(a[1], "width");
-    m.engine().write(prefix + prettyInspect(a[0], width.isInteger() ? int(width.asInteger()) : 80, inspectOptions(a[1]), int(prefix.size())) + "\n");
+    m.engine().write(prefix + prettyInspect(a[0], width.isInteger() ? int(width.asInteger()) : 80, inspectOptions(a[1])) + "\n");
     return a[0];
 }
 
@@ -1342,6 +1342,44 @@ Term v_format_exit(Machine&, Args a)
     return Term::binary("** (stop) " + inspect(r) + "\n");
 }
 Term v_raise_exit(Machine&, Args a) { throwExit(a[0]); }
+Term otpFrame(const char* mod, const char* fun, int arity, const char* file, int line)
+{
+    std::vector<Term> cps;
+    for (const char* c = file; *c; ++c)
+        cps.push_back(Term::integer(*c));
+    return Term::tuple({ mkAtom(mod), mkAtom(fun), Term::integer(arity),
+        Term::list({ Term::tuple({ mkAtom("file"), Term::list(std::move(cps)) }), Term::tuple({ mkAtom("line"), Term::integer(line) }) }) });
+}
+// The frames of OTP's own code that Elixir 1.14 / OTP 25 show below a callback in crash reports.
+Term v_otp_frames(Machine&, Args a)
+{
+    std::string_view k = a[0].asAtom().name();
+    Term procLib = otpFrame("proc_lib", "init_p_do_apply", 3, "proc_lib.erl", 240);
+    if (k == "call")
+        return Term::list({ otpFrame("gen_server", "try_handle_call", 4, "gen_server.erl", 1149), otpFrame("gen_server", "handle_msg", 6, "gen_server.erl", 1178), procLib });
+    if (k == "dispatch")
+        return Term::list({ otpFrame("gen_server", "try_dispatch", 4, "gen_server.erl", 1123), otpFrame("gen_server", "handle_msg", 6, "gen_server.erl", 1200), procLib });
+    if (k == "init")
+        return Term::list({ otpFrame("gen_server", "init_it", 2, "gen_server.erl", 851), otpFrame("gen_server", "init_it", 6, "gen_server.erl", 814), procLib });
+    if (k == "task_async")
+        return Term::list({ otpFrame("Elixir.Task.Supervised", "invoke_mfa", 2, "lib/task/supervised.ex", 89), otpFrame("Elixir.Task.Supervised", "reply", 4, "lib/task/supervised.ex", 34), procLib });
+    if (k == "task")
+        return Term::list({ otpFrame("Elixir.Task.Supervised", "invoke_mfa", 2, "lib/task/supervised.ex", 89), procLib });
+    return Term::emptyList();
+}
+Term v_format_report(Machine&, Args a)
+{
+    std::string_view kind = a[0].asAtom().name();
+    const Term& r = a[1];
+    const Term& stack = a[2];
+    if (kind == "error")
+        return Term::binary(formatBanner(ProcessException::Kind::Error, r, stack) + "\n" + formatStacktrace(stack));
+    if (kind == "throw")
+        return Term::binary(formatBanner(ProcessException::Kind::Error, Term::tuple({ mkAtom("nocatch"), r }), stack) + "\n" + formatStacktrace(stack));
+    if (r.isTuple(2) && r.element(1).isList() && r.element(0).isMap() && r.element(0).mapGet(Term::atom(atoms::exception_)))
+        return Term::binary(formatBanner(ProcessException::Kind::Error, r.element(0), r.element(1)) + "\n" + formatStacktrace(r.element(1)));
+    return Term::binary("** (stop) " + inspect(r) + "\n" + formatStacktrace(stack));
+}
 Term v_now_ms(Machine& m, Args) { return Term::integer(m.hasContext() ? m.ctx().nowMs() : 0); }
 Term v_fun_arity(Machine&, Args a) { return Term::integer(a[0].isFun() ? a[0].asFun()->arity() : -1); }
 Term v_receive_any(Machine& m, Args a)
@@ -1647,6 +1685,8 @@ void registerBuiltins()
         r("vigil", "log_error", 1, v_log_error);
         r("vigil", "format_exit", 1, v_format_exit);
         r("vigil", "raise_exit", 1, v_raise_exit);
+        r("vigil", "otp_frames", 1, v_otp_frames);
+        r("vigil", "format_report", 3, v_format_report);
         r("vigil", "now_ms", 0, v_now_ms);
         r("vigil", "fun_arity", 1, v_fun_arity);
         r("vigil", "receive_any", 1, v_receive_any);

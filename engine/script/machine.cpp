@@ -93,10 +93,14 @@ bool isException(const Term& t)
 
 } // namespace
 
-Term normalizeError(const Term& reason)
+Term normalizeError(const Term& reason, const Term& stack)
 {
     if (isException(reason))
         return reason;
+    if (reason.isAtom(atoms::function_clause) && stack.isCons() && stack.head().isTuple(4) && stack.head().element(2).isList()) {
+        const Term& top = stack.head();
+        return exceptionStruct("FunctionClauseError", { { "module", top.element(0) }, { "function", top.element(1) }, { "arity", Term::integer(int64_t(top.element(2).listLength())) }, { "kind", Term::nil() }, { "args", Term::nil() }, { "clauses", Term::nil() } });
+    }
     auto ex = [](const char* mod, std::vector<std::pair<std::string, Term>> f) { return exceptionStruct(mod, std::move(f)); };
     if (reason.isAtom()) {
         std::string_view n = reason.asAtom().name();
@@ -186,11 +190,11 @@ std::string exceptionMessage(const Term& e)
     return inspect(e);
 }
 
-std::string formatBanner(ProcessException::Kind kind, const Term& reason)
+std::string formatBanner(ProcessException::Kind kind, const Term& reason, const Term& stack)
 {
     switch (kind) {
     case ProcessException::Kind::Error: {
-        Term e = normalizeError(reason);
+        Term e = normalizeError(reason, stack);
         return "** (" + moduleName(field(e, "__struct__").asAtom()) + ") " + exceptionMessage(e);
     }
     case ProcessException::Kind::Throw: return "** (throw) " + inspect(reason);
@@ -231,6 +235,11 @@ static std::string formatEntry(const Term& entry)
     }
     if (!file.empty())
         loc = file + ":" + std::to_string(line) + ": ";
+    std::string_view mn = mod.name();
+    if (mn == "gen_server" || mn == "proc_lib" || mn == "gen" || mn == "gen_event" || mn == "supervisor")
+        loc = "(stdlib 4.2) " + loc;
+    else if (mn.substr(0, 7) == "Elixir." && file.rfind("lib/", 0) == 0)
+        loc = "(elixir 1.14.0) " + loc;
     std::string modText = moduleName(mod);
     if (fun.size() > 1 && fun[0] == '-' && fun.find("-fun-") != std::string::npos) {
         // -name/arity-fun-N-
@@ -707,9 +716,9 @@ void ScriptEngine::write(const std::string& text)
         m_output(text);
 }
 
-void ScriptEngine::logError(const std::string& text) { log("error", text); }
+void ScriptEngine::logError(const std::string& text, bool durable) { log("error", text, durable); }
 
-void ScriptEngine::log(const char* level, const std::string& text)
+void ScriptEngine::log(const char* level, const std::string& text, bool durable)
 {
     auto now = std::chrono::system_clock::now();
     auto t = std::chrono::system_clock::to_time_t(now);
@@ -724,7 +733,7 @@ void ScriptEngine::log(const char* level, const std::string& text)
         return;
     if (!m_logThread.joinable())
         m_logThread = std::thread([this] { logLoop(); });
-    m_log.push_back({ std::chrono::steady_clock::now() + std::chrono::milliseconds(loggerDelayMs), std::move(line) });
+    m_log.push_back({ std::chrono::steady_clock::now() + std::chrono::milliseconds(loggerDelayMs), std::move(line), durable });
     m_logCv.notify_all();
 }
 
@@ -758,10 +767,10 @@ void ScriptEngine::stopLogger()
         std::lock_guard lock(m_logMutex);
         // what is already due has been handed to the console; the rest is lost as in a halting VM
         auto now = std::chrono::steady_clock::now();
-        while (!m_log.empty() && m_log.front().due <= now) {
-            std::string text = std::move(m_log.front().text);
+        while (!m_log.empty()) {
+            if (m_log.front().due <= now || m_log.front().durable)
+                write(m_log.front().text);
             m_log.pop_front();
-            write(text);
         }
         m_logStop = true;
         m_log.clear();
@@ -819,6 +828,8 @@ void Machine::startProgram(std::shared_ptr<Program> program, std::vector<Term>* 
     act.slotBase = uint32_t(m_slots.size());
     act.frameBase = uint32_t(m_frames.size());
     act.line = 1;
+    act.program = program.get();
+    act.isProgram = true;
     m_slots.resize(act.slotBase + std::max(program->topSlots, 1));
     if (persistentSlots)
         for (size_t i = 0; i < persistentSlots->size() && i < size_t(program->topSlots); ++i)
@@ -928,7 +939,7 @@ struct Exec {
     void enter(const std::vector<Clause*>& clauses, int numSlots, std::vector<Term>& argv, bool tail, Atom mod, Atom name,
         int arity, bool anon, int anonIndex, const ScriptFun* closure, const Program* prog, FunctionDef* fd)
     {
-        if (m.m_acts.size() > 1 && tail) {
+        if (tail && !m.m_acts.empty() && !m.m_acts.back().isProgram) {
             // reuse the activation: frames above its return mark are pass-through
             Machine::Activation& act = m.m_acts.back();
             m.m_frames.resize(act.frameBase + 1);
@@ -954,11 +965,21 @@ struct Exec {
                 base[i] = closure->captured[i];
         size_t chosen = 0;
         if (!selectClause(clauses, argv.data(), argv.size(), base, chosen)) {
-            act.line = clauses.empty() ? 0 : clauses[0]->line;
-            if (anon)
-                throwError(Term::atom(atoms::function_clause));
+            // BEAM reports the failed call with its arguments as the innermost frame
+            int line = clauses.empty() ? 0 : clauses[0]->line;
+            std::string file = prog ? prog->file : m.m_file;
+            std::vector<Term> cps;
+            for (char c : file)
+                cps.push_back(Term::integer(static_cast<unsigned char>(c)));
+            Term loc = Term::list({ Term::tuple({ mkAtom("file"), Term::list(std::move(cps)) }), Term::tuple({ mkAtom("line"), Term::integer(line) }) });
+            bool hidden = prog && prog->prelude;
+            m.m_slots.resize(act.slotBase);
+            m.m_frames.resize(act.frameBase);
+            m.m_acts.pop_back();
             (void)fd;
-            throwError(exceptionStruct("FunctionClauseError", { { "module", Term::atom(mod) }, { "function", Term::atom(name) }, { "arity", Term::integer(arity) }, { "kind", mkAtom("def") }, { "args", Term::nil() }, { "clauses", Term::nil() } }));
+            if (!hidden)
+                setErrorTopFrame(Term::tuple({ Term::atom(mod), Term::atom(name), Term::list(argv), loc }));
+            throwError(Term::atom(atoms::function_clause));
         }
         act.line = clauses[chosen]->line;
         const Node* body = clauses[chosen]->body;
@@ -1619,7 +1640,7 @@ struct Exec {
         t_guardMachine = &m;
         // rescue
         if (e.kind == ProcessException::Kind::Error) {
-            Term ex = normalizeError(e.reason);
+            Term ex = normalizeError(e.reason, e.stacktrace);
             const Term* mod = ex.mapGet(Term::atom(atoms::struct_));
             for (Clause* c : n->clauses) {
                 const Node* mods = c->pats[1];
@@ -1742,7 +1763,7 @@ RunStatus Machine::run()
                 e.stacktrace = Term::emptyList();
                 throw; // the process is already dying of a signal to itself
             }
-            if (e.kind != ProcessException::Kind::Exit && e.stacktrace.isEmptyList())
+            if (e.stacktrace.isEmptyList())
                 e.stacktrace = stacktrace();
             if (!ex.handle(e))
                 throw;

@@ -97,8 +97,11 @@ public:
     ModuleDef* module(Atom name) const;
     void registerModule(ModuleDef* m);
     void write(const std::string& text);
-    void logError(const std::string& text); // Logger-style report: "\nHH:MM:SS.mmm [error] text\n"
-    void log(const char* level, const std::string& text);
+    // Logger-style report: "\nHH:MM:SS.mmm [error] text\n". A report a process makes itself (GenServer, Task,
+    // Logger calls) is durable: it is written even if the VM halts right after; the runtime's report about a
+    // crashed plain process is not, as on the BEAM where it is produced after the death.
+    void logError(const std::string& text, bool durable = true);
+    void log(const char* level, const std::string& text, bool durable = true);
     // Logger output is asynchronous, as Elixir's is: reports appear a little after the event. Stopping drops what
     // is not written yet, like a halting VM.
     void stopLogger();
@@ -116,6 +119,7 @@ private:
     struct LogEntry {
         std::chrono::steady_clock::time_point due;
         std::string text;
+        bool durable;
     };
     std::mutex m_logMutex;
     std::condition_variable m_logCv;
@@ -150,11 +154,11 @@ void setErrorTopFrame(Term frame);
 void setRaiseErrorInfo();
 
 // Elixir exception normalisation (Exception.normalize/3): erlang error reasons to exception structs.
-Term normalizeError(const Term& reason);
+Term normalizeError(const Term& reason, const Term& stack = Term());
 // Exception.message/1
 std::string exceptionMessage(const Term& exception);
 // Exception.format_banner + stacktrace lines as Elixir prints them for an error/exit/throw.
-std::string formatBanner(ProcessException::Kind kind, const Term& reason);
+std::string formatBanner(ProcessException::Kind kind, const Term& reason, const Term& stack = Term());
 std::string formatStacktrace(const Term& stacktrace, const std::string& indent = "    ");
 // String.Chars.to_string
 std::string toStringChars(const Term& t);
@@ -227,6 +231,7 @@ public:
         uint32_t slotBase;
         uint32_t frameBase; // index of the Return marker frame
         int line;
+        bool isProgram = false; // a program's top level (never replaced by a tail call: its variables are kept)
     };
     struct Handler {
         uint32_t frame; // index of the Try frame

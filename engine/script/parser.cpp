@@ -388,24 +388,24 @@ private:
             int saved = m_noDo;
             m_noDo = 0;
             skipEol();
-            Node* block = node(NodeKind::Block, o);
-            block->flags |= kParens;
-            while (!at(Tok::RParen)) {
-                block->kids.push_back(expr(0));
-                skipEol();
-                if (at(Tok::Eof))
-                    unexpected();
-                if (!at(Tok::RParen) && !block->kids.empty() && m_t[m_p - 1].kind != Tok::Eol)
-                    unexpected();
+            if (at(Tok::RParen)) {
+                take();
+                close();
+                m_noDo = saved;
+                return lit(Term::nil(), o);
             }
+            Node* body = stabOrBlock(true);
+            if (!at(Tok::RParen))
+                unexpected();
             take();
             close();
             m_noDo = saved;
-            if (block->kids.size() == 1)
-                return block->kids[0];
-            if (block->kids.empty())
-                return lit(Term::nil(), o);
-            return block;
+            if (body->kind == NodeKind::Stab)
+                return body;
+            body->flags |= kParens;
+            if (body->kids.size() == 1)
+                return body->kids[0];
+            return body;
         }
         case Tok::LBracket: return listLiteral();
         case Tok::LBrace: return tupleLiteral();
@@ -673,7 +673,7 @@ private:
     }
 
     // Either a sequence of expressions (Block) or clauses "head -> body" (Stab).
-    Node* stabOrBlock()
+    Node* stabOrBlock(bool parens = false)
     {
         skipEol();
         const Token& start = cur();
@@ -682,11 +682,10 @@ private:
         Clause* clause = nullptr;
         for (;;) {
             skipEol();
-            if (isBlockKeyword(cur()) || at(Tok::Eof) || at(Tok::RParen)) {
-                if (at(Tok::Eof) || at(Tok::RParen))
-                    unexpected();
+            if (parens ? at(Tok::RParen) : isBlockKeyword(cur())) 
                 break;
-            }
+            if (at(Tok::Eof) || at(Tok::RParen) || (parens && isBlockKeyword(cur())))
+                unexpected();
             const Token& headTok = cur();
             std::vector<Node*> items;
             if (at(Tok::Arrow)) {

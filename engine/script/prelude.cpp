@@ -276,22 +276,25 @@ defmodule GenServer do
         reason = {:bad_return_value, other}
         send(starter, {:ack, self(), {:error, reason}})
         exit(reason)
-      {:raised, reason} ->
+      {:raised, kind, r, stack} ->
+        reason = exit_reason(kind, r, stack ++ :vigil.otp_frames(:init))
         send(starter, {:ack, self(), {:error, reason}})
         :vigil.raise_exit(reason)
     end
   end
 
-  # {:ok, value} or {:raised, exit_reason}
+  # {:ok, value} or {:raised, kind, reason, stacktrace}
   def safe_apply(mod, fun, args) do
     try do
       {:ok, apply(mod, fun, args)}
     catch
-      :exit, reason -> {:raised, reason}
-      :throw, value -> {:raised, {{:nocatch, value}, :vigil.stacktrace()}}
-      :error, reason -> {:raised, {reason, :vigil.stacktrace()}}
+      kind, reason -> {:raised, kind, reason, :vigil.stacktrace()}
     end
   end
+
+  def exit_reason(:exit, reason, _stack), do: reason
+  def exit_reason(:error, reason, stack), do: {reason, stack}
+  def exit_reason(:throw, value, stack), do: {{:nocatch, value}, stack}
 
   defp continue_or_loop(parent, mod, state, name, {:continue, arg}) do
     handle_result(parent, mod, state, name, safe_apply(mod, :handle_continue, [arg, state]), {:continue, arg}, nil)
@@ -325,9 +328,9 @@ defmodule GenServer do
             {:raised, {  :vigil.runtime_error("attempted to cast GenServer #{inspect(self())} but no handle_cast/2 clause was provided"), []}}
           end
         handle_result(parent, mod, state, name, r, msg, nil)
-      {:system, from, {:terminate, reason}} ->
+      {:system, _from, {:terminate, reason}} ->
         terminate(mod, reason, state, msg, false)
-        GenServer.reply(from, :ok)
+        if not normal_reason?(reason), do: log_crash(:exit, reason, [], state, [], name)
         exit(reason)
       {:EXIT, ^parent, reason} ->
         terminate(mod, reason, state, msg, false)
@@ -361,31 +364,36 @@ defmodule GenServer do
         continue_or_loop(parent, mod, new_state, name, timeout)
       {:ok, {:stop, reason, reply, new_state}} ->
         GenServer.reply(from, reply)
-        terminate(mod, reason, new_state, msg, true)
-        exit(reason)
+        stop_server(mod, :exit, reason, [], new_state, msg, name)
       {:ok, {:stop, reason, new_state}} ->
-        terminate(mod, reason, new_state, msg, true)
-        exit(reason)
+        stop_server(mod, :exit, reason, [], new_state, msg, name)
       {:ok, other} ->
-        reason = {:bad_return_value, other}
-        terminate(mod, reason, state, msg, true)
-        exit(reason)
-      {:raised, reason} ->
-        terminate(mod, reason, state, msg, true)
-        :vigil.raise_exit(reason)
+        stop_server(mod, :exit, {:bad_return_value, other}, [], state, msg, name)
+      {:raised, kind, reason, stack} ->
+        frames = case msg do
+          {:"$gen_call", _, _} -> :vigil.otp_frames(:call)
+          _ -> :vigil.otp_frames(:dispatch)
+        end
+        stop_server(mod, kind, reason, stack ++ frames, state, msg, name)
     end
   end
 
-  defp terminate(mod, reason, state, msg, report) do
+  defp stop_server(mod, kind, r, stack, state, msg, name) do
+    reason = exit_reason(kind, r, stack)
+    terminate(mod, reason, state, msg, false)
+    if kind != :exit or not normal_reason?(r), do: log_crash(kind, r, stack, state, msg, name)
+    :vigil.raise_exit(reason)
+  end
+
+  defp terminate(mod, reason, state, msg, _report) do
     if function_exported?(mod, :terminate, 2) do
       case safe_apply(mod, :terminate, [reason, state]) do
-        {:raised, r} ->
-          log_crash(r, state, msg)
-          :vigil.raise_exit(r)
+        {:raised, kind, r, stack} ->
+          log_crash(kind, r, stack, state, msg, nil)
+          :vigil.raise_exit(exit_reason(kind, r, stack))
         _ -> :ok
       end
     end
-    if report and not normal_reason?(reason), do: log_crash(reason, state, msg)
     :ok
   end
 
@@ -394,20 +402,27 @@ defmodule GenServer do
   defp normal_reason?({:shutdown, _}), do: true
   defp normal_reason?(_), do: false
 
-  defp log_crash(reason, state, msg) do
+  defp client_name(pid) do
+    case Process.info(pid, :registered_name) do
+      {:registered_name, name} when is_atom(name) -> inspect(name)
+      _ -> inspect(pid)
+    end
+  end
+
+  defp log_crash(kind, reason, stack, state, msg, name) do
     last =
       case msg do
-        {:"$gen_call", {from, _}, req} -> "Last message (from #{inspect(from)}): #{inspect(req)}"
-        {:"$gen_cast", req} -> "Last message: {:\"$gen_cast\", #{inspect(req)}}"
+        {:"$gen_call", {from, _}, req} -> "Last message (from #{client_name(from)}): #{inspect(req)}"
         other -> "Last message: #{inspect(other)}"
       end
     client =
       case msg do
         {:"$gen_call", {from, _}, _} ->
-          if Process.alive?(from), do: "\nClient #{inspect(from)} is alive\n", else: "\nClient #{inspect(from)} is dead"
+          if Process.alive?(from), do: "\nClient #{client_name(from)} is alive\n", else: "\nClient #{client_name(from)} is dead"
         _ -> ""
       end
-    :vigil.log_error("GenServer #{inspect(self())} terminating\n" <> :vigil.format_exit(reason) <> last <> "\nState: #{inspect(state)}" <> client)
+    proc = if name == nil, do: inspect(self()), else: inspect(name)
+    :vigil.log_error("GenServer #{proc} terminating\n" <> :vigil.format_report(kind, reason, stack) <> last <> "\nState: #{inspect(state)}" <> client)
   end
 
   def call(server, request, timeout \\ 5000) do
@@ -580,7 +595,8 @@ defmodule Supervisor do
         reason = {:bad_return, {mod, :init, other}}
         send(starter, {:ack, self(), {:error, reason}})
         exit(reason)
-      {:raised, reason} ->
+      {:raised, kind, r, stack} ->
+        reason = GenServer.exit_reason(kind, r, stack)
         send(starter, {:ack, self(), {:error, reason}})
         :vigil.raise_exit(reason)
     end
@@ -615,7 +631,7 @@ defmodule Supervisor do
       {:ok, :ignore} -> {:ok, :undefined}
       {:ok, {:error, reason}} -> {:error, reason}
       {:ok, other} -> {:error, {:bad_return_value, other}}
-      {:raised, reason} -> {:error, reason}
+      {:raised, kind, r, stack} -> {:error, GenServer.exit_reason(kind, r, stack)}
     end
   end
 
@@ -674,9 +690,8 @@ defmodule Supervisor do
         {reply, state} = handle_sup_call(request, state)
         GenServer.reply(from, reply)
         sup_loop(state)
-      {:system, from, {:terminate, reason}} ->
+      {:system, _from, {:terminate, reason}} ->
         terminate_all(state)
-        GenServer.reply(from, :ok)
         exit(reason)
       {:"$vigil_restart", id} ->
         case Enum.find(state.children, fn c -> c.id == id end) do
@@ -925,7 +940,7 @@ defmodule Task do
     owner = self()
     {pid, ref} = :vigil.spawn_task(fn ->
       receive do
-        {:"$vigil_task", ref} -> send(owner, {ref, Task.run(fun, owner)})
+        {:"$vigil_task", ref} -> send(owner, {ref, Task.run(fun, owner, :task_async)})
       end
     end, true, true)
     send(pid, {:"$vigil_task", ref})
@@ -934,14 +949,15 @@ defmodule Task do
 
   def async(mod, fun, args), do: async(fn -> apply(mod, fun, args) end)
 
-  def run(fun, owner) do
+  def run(fun, owner, frames) do
     case GenServer.safe_apply(:erlang, :apply, [fun, []]) do
       {:ok, v} -> v
-      {:raised, reason} ->
-        if not normal?(reason) do
-          :vigil.log_error("Task #{inspect(self())} started from #{inspect(owner)} terminating\n" <> :vigil.format_exit(reason) <> "Function: #{inspect(fun)}\n    Args: []")
+      {:raised, kind, r, stack} ->
+        stack = stack ++ :vigil.otp_frames(frames)
+        if kind != :exit or not normal?(r) do
+          :vigil.log_error("Task #{inspect(self())} started from #{inspect(owner)} terminating\n" <> :vigil.format_report(kind, r, stack) <> "Function: #{inspect(fun)}\n    Args: []")
         end
-        :vigil.raise_exit(reason)
+        :vigil.raise_exit(GenServer.exit_reason(kind, r, stack))
     end
   end
 
@@ -993,14 +1009,14 @@ defmodule Task do
 
   def start_link(fun) do
     owner = self()
-    {pid, _} = :vigil.spawn_task(fn -> Task.run(fun, owner) end, true, false)
+    {pid, _} = :vigil.spawn_task(fn -> Task.run(fun, owner, :task) end, true, false)
     {:ok, pid}
   end
   def start_link(mod, fun, args), do: start_link(fn -> apply(mod, fun, args) end)
 
   def start(fun) do
     owner = self()
-    {pid, _} = :vigil.spawn_task(fn -> Task.run(fun, owner) end, false, false)
+    {pid, _} = :vigil.spawn_task(fn -> Task.run(fun, owner, :task) end, false, false)
     {:ok, pid}
   end
   def start(mod, fun, args), do: start(fn -> apply(mod, fun, args) end)

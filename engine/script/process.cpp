@@ -44,7 +44,7 @@ std::string crashReport(const Term& pid, const ProcessException& e)
     Term reason = e.reason;
     if (e.kind == ProcessException::Kind::Throw)
         reason = Term::tuple({ mkAtom("nocatch"), e.reason });
-    text += formatBanner(ProcessException::Kind::Error, reason) + "\n";
+    text += formatBanner(ProcessException::Kind::Error, reason, e.stacktrace) + "\n";
     text += formatStacktrace(e.stacktrace);
     while (!text.empty() && text.back() == '\n')
         text.pop_back();
@@ -77,7 +77,7 @@ Task<void> scriptBody(ProcessContext& ctx, std::shared_ptr<SpawnSpec> spec)
     }
     if (failure) {
         if (failure->kind != ProcessException::Kind::Exit)
-            m->engine().logError(crashReport(ctx.self(), *failure));
+            m->engine().logError(crashReport(ctx.self(), *failure), false);
         throw *failure;
     }
 }
@@ -282,7 +282,7 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
                 else if (failure->kind == ProcessException::Kind::Exit)
                     err << "** (exit) " << formatExit(reasonTerm, "") << "\n";
                 else
-                    err << formatBanner(failure->kind, reasonTerm) << "\n";
+                    err << formatBanner(failure->kind, reasonTerm, failure->stacktrace) << "\n";
                 err << formatStacktrace(failure->stacktrace);
                 code = 1;
             }
@@ -444,7 +444,7 @@ struct ScriptSession::Impl {
                     else if (failure->kind == ProcessException::Kind::Throw)
                         outText = "** (throw) " + inspect(failure->reason) + "\n";
                     else
-                        outText = formatBanner(failure->kind, failure->reason) + "\n" + formatStacktrace(failure->stacktrace);
+                        outText = formatBanner(failure->kind, failure->reason, failure->stacktrace) + "\n" + formatStacktrace(failure->stacktrace);
                 } else {
                     outText = inspect(result) + "\n";
                     std::vector<std::string> newNames;

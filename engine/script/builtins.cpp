@@ -1414,6 +1414,13 @@ Term v_spawn_task(Machine& m, Args a)
 }
 Term v_runtime_error(Machine&, Args a) { return exceptionStruct("RuntimeError", { { "message", a[0] } }); }
 Term erl_error(Machine&, Args a) { throwError(a[0]); }
+Term ex_message(Machine&, Args a) { return Term::binary(exceptionMessage(normalizeError(a[0]))); }
+Term ex_format_banner(Machine&, Args a)
+{
+    std::string_view k = a[0].asAtom().name();
+    ProcessException::Kind kind = k == "error" ? ProcessException::Kind::Error : k == "throw" ? ProcessException::Kind::Throw : ProcessException::Kind::Exit;
+    return Term::binary(formatBanner(kind, a[1], a.size() > 2 ? a[2] : Term()));
+}
 Term v_trap(Machine& m, Args) { return Term::boolean(m.ctx().trapsExits()); }
 Term v_exception_banner(Machine&, Args a) { return Term::binary(formatBanner(ProcessException::Kind::Error, a[0])); }
 Term v_exception_message(Machine&, Args a) { return Term::binary(exceptionMessage(normalizeError(a[0]))); }
@@ -1686,6 +1693,9 @@ void registerBuiltins()
         r("vigil", "format_exit", 1, v_format_exit);
         r("vigil", "raise_exit", 1, v_raise_exit);
         r("vigil", "otp_frames", 1, v_otp_frames);
+        r("Exception", "message", 1, ex_message);
+        r("Exception", "format_banner", 2, ex_format_banner);
+        r("Exception", "format_banner", 3, ex_format_banner);
         r("vigil", "format_report", 3, v_format_report);
         r("vigil", "now_ms", 0, v_now_ms);
         r("vigil", "fun_arity", 1, v_fun_arity);

@@ -298,12 +298,21 @@ private:
             return;
         Node* blk = mk(NodeKind::DoBlock, call);
         blk->kids.assign(5, nullptr);
+        std::vector<Node*> others;
         for (size_t i = 0; i < last->kids.size(); i += 2) {
             std::string_view k = last->kids[i]->lit.asAtom().name();
             int idx = k == "do" ? 0 : k == "else" ? 1 : k == "after" ? 2 : k == "rescue" ? 3 : k == "catch" ? 4 : -1;
-            if (idx < 0)
-                fail(last->kids[i], "unexpected keyword " + std::string(k) + ": in " + call->name);
+            if (idx < 0) {
+                others.push_back(last->kids[i]);
+                others.push_back(last->kids[i + 1]);
+                continue;
+            }
             blk->kids[idx] = last->kids[i + 1];
+        }
+        if (!others.empty()) {
+            last->kids = others;
+            call->a = blk;
+            return;
         }
         call->kids.pop_back();
         call->a = blk;

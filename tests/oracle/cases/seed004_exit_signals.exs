@@ -28,8 +28,13 @@ receive do
   {:DOWN, ^ref, :process, _, reason} -> IO.inspect reason, label: "killed trapper"
 end
 
-s = spawn(fn -> Process.exit(self(), :normal); IO.puts "not printed" end)
+s = spawn(fn ->
+  receive do :go -> :ok end
+  Process.exit(self(), :normal)
+  IO.puts "not printed"
+end)
 ref = Process.monitor(s)
+send(s, :go)
 receive do
   {:DOWN, ^ref, :process, _, reason} -> IO.inspect reason, label: "self normal"
 end

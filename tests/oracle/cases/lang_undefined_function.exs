@@ -1,0 +1,2 @@
+IO.puts "never printed"
+undefined_thing(1)

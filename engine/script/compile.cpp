@@ -1225,6 +1225,10 @@ private:
             }
             DefInfo d;
             if (!parseDef(st, d)) {
+                static const char* const unsupportedDefs[] = { "defstruct", "defmacro", "defmacrop", "defexception", "defprotocol", "defimpl", "defdelegate", "defguard", "defguardp" };
+                for (const char* u : unsupportedDefs)
+                    if (st->kind == NodeKind::LocalCall && st->name == u)
+                        fail(st, st->name + " is not supported by Vigil's Elixir subset");
                 if (st->kind == NodeKind::LocalCall)
                     fail(st, st->name + " is not supported in a module body by Vigil's Elixir subset");
                 fail(st, "only definitions, attributes and directives are supported in a module body");

@@ -696,6 +696,12 @@ std::shared_ptr<Program> ScriptEngine::load(const std::string& text, const std::
     return prog;
 }
 
+void ScriptEngine::adopt(std::shared_ptr<Program> program)
+{
+    std::unique_lock lock(m_mutex);
+    m_programs.push_back(std::move(program));
+}
+
 ModuleDef* ScriptEngine::module(Atom name) const
 {
     std::shared_lock lock(m_mutex);

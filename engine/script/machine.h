@@ -94,6 +94,8 @@ public:
     // Parses and compiles text; registers its modules. Throws SyntaxError or CompileError.
     std::shared_ptr<Program> load(const std::string& text, const std::string& file, bool console = false);
 
+    // Keeps a program alive as long as the engine (closures and modules point into it).
+    void adopt(std::shared_ptr<Program> program);
     ModuleDef* module(Atom name) const;
     void registerModule(ModuleDef* m);
     void write(const std::string& text);

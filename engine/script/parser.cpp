@@ -73,9 +73,10 @@ bool isBlockKeyword(const Token& t)
 
 class Parser {
 public:
-    Parser(Arena& arena, std::vector<Token> toks)
+    Parser(Arena& arena, std::vector<Token> toks, int depth = 0)
         : m_arena(arena)
         , m_t(std::move(toks))
+        , m_depth(depth)
     {
     }
 
@@ -192,8 +193,22 @@ private:
 
     // ---------------------------------------------------------------- expressions
 
+    // Bounds the parser's (and so the compiler's) recursion on deeply nested input.
+    struct DepthGuard {
+        Parser& p;
+        explicit DepthGuard(Parser& parser)
+            : p(parser)
+        {
+            if (++p.m_depth > kMaxDepth)
+                throw SyntaxError(p.cur().line, p.cur().col, "expression nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
+        }
+        ~DepthGuard() { --p.m_depth; }
+    };
+    static constexpr int kMaxDepth = 400;
+
     Node* expr(int minPrec)
     {
+        DepthGuard guard(*this);
         Node* lhs = unary();
         for (;;) {
             const Token& t = cur();
@@ -452,7 +467,7 @@ private:
                 continue;
             }
             std::vector<Token> toks = tokenize(part.text, part.line, part.col);
-            Parser sub(m_arena, std::move(toks));
+            Parser sub(m_arena, std::move(toks), m_depth + 1);
             Node* block = sub.program();
             if (block->kids.size() == 1)
                 n->kids.push_back(block->kids[0]);
@@ -988,6 +1003,7 @@ private:
     std::vector<Token> m_t;
     size_t m_p = 0;
     int m_noDo = 0;
+    int m_depth = 0;
     std::vector<Open> m_open;
 };
 

@@ -425,6 +425,7 @@ struct ScriptSession::Impl {
                 prog->file = "iex";
                 prog->top = parseProgram(prog->arena, text);
                 std::vector<std::string> scopeNames = names;
+                self->engine->adopt(prog);
                 compileProgram(*self->engine, *prog, true, &scopeNames);
                 auto m = std::make_unique<Machine>(*self->engine, &ctx);
                 m->setFile("iex");

@@ -1,0 +1,207 @@
+// Evaluation through the public entry points: scripts, deep recursion on the explicit stack, the console
+// session with a real shell process, and the memory of many suspended scripted processes.
+
+#include "runtime/runtime.h"
+#include "script/script.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+using namespace vigil;
+
+namespace {
+
+struct ScriptRun {
+    std::string out;
+    std::string err;
+    int code;
+};
+
+ScriptRun run(const std::string& text)
+{
+    std::ostringstream out, err;
+    int code = runScriptText(text, "t.exs", out, err);
+    return { out.str(), err.str(), code };
+}
+
+size_t residentBytes()
+{
+    std::ifstream statm("/proc/self/statm");
+    size_t pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * size_t(sysconf(_SC_PAGESIZE));
+}
+
+class Collector {
+public:
+    void add(const std::string& s)
+    {
+        std::lock_guard lock(m_mutex);
+        m_text += s;
+    }
+    std::string take()
+    {
+        std::lock_guard lock(m_mutex);
+        return std::exchange(m_text, {});
+    }
+
+private:
+    std::mutex m_mutex;
+    std::string m_text;
+};
+
+} // namespace
+
+TEST(ScriptEval, PrintsLikeElixir)
+{
+    ScriptRun r = run("IO.puts \"sum: #{Enum.sum([1, 2, 3])}\"\nIO.inspect {:ok, [a: 1]}, label: \"t\"\n");
+    EXPECT_EQ(r.out, "sum: 6\nt: {:ok, [a: 1]}\n");
+    EXPECT_EQ(r.code, 0);
+}
+
+TEST(ScriptEval, UncaughtErrorExitsNonZero)
+{
+    ScriptRun r = run("IO.puts \"a\"\nraise \"boom\"\n");
+    EXPECT_EQ(r.out, "a\n");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("** (RuntimeError) boom"), std::string::npos);
+    EXPECT_NE(r.err.find("t.exs:2: (file)"), std::string::npos);
+}
+
+TEST(ScriptEval, SyntaxErrorReportsPosition)
+{
+    ScriptRun r = run("x = [1,\n2");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("t.exs:2:2: missing terminator: ]"), std::string::npos) << r.err;
+}
+
+TEST(ScriptEval, DeepNonTailRecursionUsesNoNativeStack)
+{
+    ScriptRun r = run(R"(
+defmodule R do
+  def sum([]), do: 0
+  def sum([h | t]), do: h + sum(t)
+  def loop(0), do: :done
+  def loop(n), do: loop(n - 1)
+end
+IO.inspect R.sum(Enum.to_list(1..1_000_000))
+IO.inspect R.loop(3_000_000)
+)");
+    EXPECT_EQ(r.out, "500000500000\n:done\n") << r.err;
+}
+
+TEST(ScriptEval, ReceiveWithGuardsAndTimeout)
+{
+    ScriptRun r = run(R"(
+send(self(), {:n, 1})
+send(self(), {:n, 7})
+x = receive do
+  {:n, v} when v > 5 -> v
+end
+y = receive do
+  {:n, v} -> v
+end
+z = receive do
+  _ -> :unexpected
+after
+  20 -> :timeout
+end
+IO.inspect {x, y, z}
+)");
+    EXPECT_EQ(r.out, "{7, 1, :timeout}\n");
+}
+
+TEST(ScriptEval, ProcessesLinksAndTrapExit)
+{
+    ScriptRun r = run(R"(
+Process.flag(:trap_exit, true)
+pid = spawn_link(fn -> exit(:kaboom) end)
+receive do
+  {:EXIT, ^pid, reason} -> IO.inspect reason
+end
+)");
+    EXPECT_EQ(r.out, ":kaboom\n");
+}
+
+TEST(ScriptEval, BusyProcessesDoNotStarveOthers)
+{
+    ScriptRun r = run(R"(
+defmodule Busy do
+  def spin, do: spin()
+end
+for _ <- 1..8, do: spawn(&Busy.spin/0)
+parent = self()
+spawn(fn -> send(parent, :still_scheduled) end)
+receive do
+  :still_scheduled -> IO.puts "ok"
+after
+  5_000 -> IO.puts "starved"
+end
+)");
+    EXPECT_EQ(r.out, "ok\n");
+}
+
+TEST(ScriptSession, EvaluatesWithBindingsAndPrompt)
+{
+    Runtime rt;
+    Collector out;
+    ScriptSession session(rt, [&](const std::string& s) { out.add(s); });
+    EXPECT_EQ(session.prompt(), "iex(1)> ");
+    ASSERT_TRUE(session.evaluate("x = 20 + 1"));
+    EXPECT_EQ(out.take(), "21\n");
+    ASSERT_TRUE(session.evaluate("x * 2"));
+    EXPECT_EQ(out.take(), "42\n");
+    EXPECT_EQ(session.prompt(), "iex(3)> ");
+    ASSERT_TRUE(session.evaluate("send(self(), :hello)\nsend(self(), {:two, 2})"));
+    EXPECT_EQ(out.take(), "{:two, 2}\n");
+    ASSERT_TRUE(session.evaluate("flush()"));
+    EXPECT_EQ(out.take(), ":hello\n{:two, 2}\n:ok\n");
+    ASSERT_TRUE(session.evaluate("raise \"oops\""));
+    EXPECT_EQ(out.take().rfind("** (RuntimeError) oops", 0), 0u);
+    ASSERT_TRUE(session.evaluate("x"));
+    EXPECT_EQ(out.take(), "21\n");
+    EXPECT_TRUE(ScriptSession::needsMoreInput("defmodule M do"));
+}
+
+TEST(ScriptSession, LinkedCrashKillsTheShellAndANewOneStarts)
+{
+    Runtime rt;
+    Collector out;
+    ScriptSession session(rt, [&](const std::string& s) { out.add(s); });
+    Term first = session.shellPid();
+    ASSERT_TRUE(session.evaluate("pid = spawn_link(fn -> receive do :crash -> raise \"boom\" end end)"));
+    out.take();
+    ASSERT_TRUE(session.evaluate("send pid, :crash"));
+    for (int i = 0; i < 200 && session.shellPid() == first; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_NE(session.shellPid(), first);
+    std::string text = out.take();
+    EXPECT_NE(text.find("shell process exited with reason: an exception was raised:"), std::string::npos) << text;
+    EXPECT_NE(text.find("** (RuntimeError) boom"), std::string::npos) << text;
+    ASSERT_TRUE(session.evaluate("1 + 1"));
+    EXPECT_NE(out.take().find("2\n"), std::string::npos);
+}
+
+TEST(ScriptSession, HundredThousandSuspendedProcessesAreSmall)
+{
+    Runtime rt;
+    Collector out;
+    ScriptSession session(rt, [&](const std::string& s) { out.add(s); });
+    ASSERT_TRUE(session.evaluate("defmodule Idle do\n  def wait, do: receive(do: (:stop -> :ok))\nend"));
+    size_t before = residentBytes();
+    ASSERT_TRUE(session.evaluate("pids = for _ <- 1..100_000, do: spawn(&Idle.wait/0)\nlength(pids)", 120'000));
+    EXPECT_NE(out.take().find("100000"), std::string::npos);
+    for (int i = 0; i < 100 && rt.processCount() < 100'000; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    size_t after = residentBytes();
+    double perProcess = double(after - before) / 100'000.0;
+    RecordProperty("bytes_per_process", std::to_string(perProcess));
+    std::cout << "resident bytes per suspended scripted process: " << perProcess << "\n";
+    EXPECT_LT(perProcess, 2700.0);
+    ASSERT_TRUE(session.evaluate("Enum.each(pids, &send(&1, :stop))\n:ok", 120'000));
+}

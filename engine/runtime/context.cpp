@@ -342,7 +342,7 @@ bool ProcessContext::demonitor(const Term& ref, bool flush, bool info)
                 if (p->mailTail == cur)
                     p->mailTail = prev;
                 --p->mailLen;
-                if (rt->tracing())
+                if (rt->tracing() && rt->messageDetail(p))
                     rt->emit(TraceKind::MessageReceived, p->serial, 0, m);
                 delete cur;
             } else {
@@ -504,7 +504,7 @@ std::vector<Term> ProcessContext::takeAllMessages()
     std::lock_guard g(p->lock);
     for (Signal* s = p->mailHead; s;) {
         Signal* n = s->next;
-        if (p->rt->tracing())
+        if (p->rt->tracing() && p->rt->messageDetail(p))
             p->rt->emit(TraceKind::MessageReceived, p->serial, 0, s->payload);
         out.push_back(std::move(s->payload));
         delete s;

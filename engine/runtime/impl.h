@@ -66,7 +66,7 @@ private:
 };
 
 struct TimerEntry {
-    enum class Kind : uint8_t { ReceiveTimeout, SendAfter };
+    enum class Kind : uint8_t { ReceiveTimeout, SendAfter, Stats };
     Kind kind = Kind::SendAfter;
     Process* process = nullptr; // retained, for ReceiveTimeout
     uint64_t generation = 0;
@@ -164,6 +164,14 @@ struct Runtime::Impl {
 
     // Tracing helpers
     bool tracing() const { return trace.enabled(); }
+    // Whether a message event for p should be emitted now; otherwise marks p's counters for a MailboxStats event.
+    bool messageDetail(Process* p);
+    void emitStats(Process* p);
+    void afterSlice(Process* p, bool idle); // MailboxStats bookkeeping when a slice ends
+    std::atomic<bool> allMessages { false };
+    std::atomic<uint32_t> messageEventsPerWindow { 20 };
+    std::atomic<uint32_t> statsIntervalMs { 50 };
+
     void emit(TraceKind kind, uint64_t pid, uint64_t other = 0, Term data = Term(), Term extra = Term(),
         SignalOutcome outcome = SignalOutcome::None, uint32_t count = 0);
 

@@ -85,7 +85,7 @@ void Runtime::Impl::enqueueMessage(Process* p, Signal* s)
     p->mailTail = s;
     ++p->mailLen;
     ++p->messagesIn;
-    if (tracing())
+    if (tracing() && messageDetail(p))
         emit(TraceKind::MessageQueued, p->serial, s->from.isPid() ? s->from.pidSerial() : 0, s->payload);
 }
 
@@ -139,6 +139,9 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
 
 bool Runtime::Impl::processSignals(Process* p)
 {
+    // Only the owner takes the inbox and handles pending signals, so this check needs no lock.
+    if (!p->pendingHead && !p->inbox.load(std::memory_order_acquire))
+        return p->exitPending;
     p->lock.lock();
     p->takeInbox();
     while (p->pendingHead && !p->exitPending) {
@@ -242,7 +245,7 @@ bool Runtime::Impl::tryMatch(Process* p)
             p->received = std::move(cur->payload);
             p->hasReceived = true;
             p->scanPos = nullptr;
-            if (tracing())
+            if (tracing() && messageDetail(p))
                 emit(TraceKind::MessageReceived, p->serial, 0, p->received);
             delete cur;
             return true;

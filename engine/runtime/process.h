@@ -160,6 +160,13 @@ public:
     std::coroutine_handle<> root;
     std::coroutine_handle<> resumePoint;
 
+    // Trace sampling state (see TraceOptions)
+    uint32_t traceWindowMs = 0;
+    uint32_t lastStatsMs = 0;
+    uint32_t traceTokens = 0;
+    bool statsDirty = false;
+    bool statsTimerArmed = false;
+
     uint64_t parent = 0;
     uint64_t reductions = 0;
     uint64_t messagesIn = 0;

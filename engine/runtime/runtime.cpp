@@ -29,15 +29,30 @@ Atom statusOf(Process* p, bool self)
     }
 }
 
-// Messages queued or still in the inbox, oldest first. Caller holds p->lock.
+// Signals sent to p but not handled yet, oldest first. Caller holds p->lock, which keeps the owner from taking the
+// inbox meanwhile; senders only ever prepend, so walking it is safe and changes nothing.
+std::vector<const Signal*> unhandledSignals(Process* p)
+{
+    std::vector<const Signal*> out;
+    for (const Signal* s = p->pendingHead; s; s = s->next)
+        out.push_back(s);
+    const size_t pending = out.size();
+    const Signal* head = p->inbox.load(std::memory_order_acquire);
+    if (head != closedInbox())
+        for (const Signal* s = head; s; s = s->next)
+            out.push_back(s);
+    std::reverse(out.begin() + long(pending), out.end());
+    return out;
+}
+
+// Messages queued or still on their way in, oldest first. Caller holds p->lock.
 void collectMessages(Process* p, std::vector<Term>* out, size_t limit, size_t& count)
 {
-    p->takeInbox();
     count = p->mailLen;
     if (out)
         for (Signal* s = p->mailHead; s && out->size() < limit; s = s->next)
             out->push_back(s->payload);
-    for (Signal* s = p->pendingHead; s; s = s->next) {
+    for (const Signal* s : unhandledSignals(p)) {
         if (s->kind != Signal::Kind::Message)
             continue;
         ++count;
@@ -54,7 +69,7 @@ void effectiveTables(Process* p, std::vector<Term>& links, std::vector<MonitorEn
         links = p->rel().links;
         monitoredBy = p->rel().monitoredBy;
     }
-    for (Signal* s = p->pendingHead; s; s = s->next) {
+    for (const Signal* s : unhandledSignals(p)) {
         switch (s->kind) {
         case Signal::Kind::Link:
             if (std::find(links.begin(), links.end(), s->from) == links.end())
@@ -137,8 +152,6 @@ Term Runtime::Impl::infoItem(Process* p, Atom key, bool self, bool& ok)
     const uint32_t k = key.index();
     std::vector<Term> links;
     std::vector<MonitorEntry> monitoredBy;
-    if (!self)
-        p->takeInbox();
     effectiveTables(p, links, monitoredBy);
     if (k == atoms::links_index) {
         value = pidList(links);
@@ -379,8 +392,13 @@ Expected<Term, Term> Runtime::info(const Term& pid, Atom key)
 
 Snapshot Runtime::snapshot() { return m_impl->snapshot(); }
 
-std::shared_ptr<TraceSubscription> Runtime::subscribe()
+std::shared_ptr<TraceSubscription> Runtime::subscribe(TraceOptions options)
 {
+    // Sampling settings are shared by all subscribers; any subscriber asking for every message gets it for all.
+    if (options.allMessages)
+        m_impl->allMessages.store(true);
+    m_impl->messageEventsPerWindow.store(options.messageEventsPerWindow);
+    m_impl->statsIntervalMs.store(std::max<uint32_t>(1, options.statsIntervalMs));
     return m_impl->trace.subscribe(m_impl->workers.size(), m_impl->config.traceBufferEvents);
 }
 
@@ -566,7 +584,7 @@ std::optional<Term> HostProcess::receive(int64_t timeoutMs, std::function<bool(c
                         p->mailTail = prev;
                     --p->mailLen;
                     Term m = std::move(cur->payload);
-                    if (impl->tracing())
+                    if (impl->tracing() && impl->messageDetail(p))
                         impl->emit(TraceKind::MessageReceived, p->serial, 0, m);
                     delete cur;
                     return m;

@@ -326,7 +326,7 @@ public:
     Snapshot snapshot();
 
     // Trace stream
-    std::shared_ptr<TraceSubscription> subscribe();
+    std::shared_ptr<TraceSubscription> subscribe(TraceOptions options = {});
     void unsubscribe(const std::shared_ptr<TraceSubscription>& sub);
     // Emits an event on behalf of a library layer (supervisors); fields other than seq/timeNs as given.
     void emit(TraceEvent event);

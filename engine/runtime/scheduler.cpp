@@ -4,6 +4,7 @@
 #include "runtime/impl.h"
 
 #include <algorithm>
+#include <ctime>
 
 namespace vigil {
 
@@ -162,11 +163,13 @@ int64_t Runtime::Impl::nowNs() const
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
 }
 
+thread_local int64_t t_sliceNs = -1; // time taken once per slice; events of one slice share it
+
 void Runtime::Impl::emit(
     TraceKind kind, uint64_t pid, uint64_t other, Term data, Term extra, SignalOutcome outcome, uint32_t count)
 {
     TraceEvent e;
-    e.timeNs = nowNs();
+    e.timeNs = t_sliceNs >= 0 && tlsRuntime == this ? t_sliceNs : nowNs();
     e.kind = kind;
     e.outcome = outcome;
     e.count = count;
@@ -175,6 +178,66 @@ void Runtime::Impl::emit(
     e.data = std::move(data);
     e.extra = std::move(extra);
     trace.publish(tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1, std::move(e));
+}
+
+namespace {
+uint32_t coarseMs()
+{
+    timespec ts {};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return uint32_t(int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000);
+}
+} // namespace
+
+bool Runtime::Impl::messageDetail(Process* p)
+{
+    if (deterministic || allMessages.load(std::memory_order_relaxed))
+        return true;
+    const uint32_t now = coarseMs();
+    if (now - p->traceWindowMs >= 100) {
+        p->traceWindowMs = now;
+        p->traceTokens = messageEventsPerWindow.load(std::memory_order_relaxed);
+    }
+    if (p->traceTokens > 0) {
+        --p->traceTokens;
+        return true;
+    }
+    p->statsDirty = true;
+    return false;
+}
+
+void Runtime::Impl::emitStats(Process* p)
+{
+    p->statsDirty = false;
+    p->lastStatsMs = coarseMs();
+    TraceEvent e;
+    e.timeNs = nowNs();
+    e.kind = TraceKind::MailboxStats;
+    e.count = uint32_t(std::min<size_t>(p->mailLen, UINT32_MAX));
+    e.pid = p->serial;
+    e.other = p->messagesIn;
+    e.old = p->messagesOut;
+    e.data = Term::integer(int64_t(p->reductions));
+    trace.publish(tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1, std::move(e));
+}
+
+void Runtime::Impl::afterSlice(Process* p, bool idle)
+{
+    const uint32_t now = coarseMs();
+    const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);
+    if (now - p->lastStatsMs >= interval) {
+        emitStats(p);
+        return;
+    }
+    if (!idle || p->statsTimerArmed)
+        return;
+    // The process goes idle with counters nobody has seen: it reports them itself when the interval is over.
+    p->statsTimerArmed = true;
+    p->retain();
+    TimerEntry e;
+    e.kind = TimerEntry::Kind::Stats;
+    e.process = p;
+    addTimer(int64_t(interval - (now - p->lastStatsMs)), std::move(e));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -300,13 +363,16 @@ void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)
 {
     Signal* s = new Signal;
     s->kind = Signal::Kind::Message;
-    if (from)
-        s->from = from->pidTerm();
     s->payload = std::move(msg);
     if (from)
         ++from->messagesOut;
-    if (tracing())
-        emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
+    if (tracing()) {
+        // The sender only matters to observers (it names the edge a message travels along).
+        if (from)
+            s->from = from->pidTerm();
+        if (!from || from == system || messageDetail(from))
+            emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
+    }
     deliver(to, s);
 }
 
@@ -392,6 +458,10 @@ void Runtime::Impl::runSlice(Process* p)
     tlsRuntime = this;
     p->state.store(Process::Running, std::memory_order_release);
     p->budget = config.sliceReductions;
+    t_sliceNs = tracing() ? nowNs() : -1;
+    struct SliceEnd {
+        ~SliceEnd() { t_sliceNs = -1; }
+    } sliceEnd;
     for (;;) {
         if (!p->started) {
             p->started = true;
@@ -401,6 +471,8 @@ void Runtime::Impl::runSlice(Process* p)
             return;
         } else if (p->receiving) {
             if (!p->hasReceived && !p->timedOut && !tryMatch(p) && !p->timedOut) {
+                if (p->statsDirty && tracing())
+                    afterSlice(p, true);
                 uint32_t s = Process::Running;
                 if (p->state.compare_exchange_strong(s, Process::Waiting, std::memory_order_acq_rel))
                     return; // another thread may own it from here on
@@ -418,6 +490,8 @@ void Runtime::Impl::runSlice(Process* p)
             return;
         }
         if (p->yieldRequested || p->budget == 0) {
+            if (p->statsDirty && tracing())
+                afterSlice(p, false);
             p->state.store(Process::Runnable, std::memory_order_release);
             enqueue(p, false);
             return;
@@ -661,6 +735,19 @@ int64_t Runtime::Impl::cancelTimer(uint64_t id)
 
 void Runtime::Impl::fireTimer(TimerEntry& e)
 {
+    if (e.kind == TimerEntry::Kind::Stats) {
+        Signal* s = new Signal;
+        s->kind = Signal::Kind::Control;
+        s->control = new std::function<void(Process&)>([](Process& p) {
+            p.statsTimerArmed = false;
+            if (p.statsDirty)
+                p.rt->emitStats(&p);
+        });
+        deliver(e.process, s);
+        e.process->releaseRef();
+        e.process = nullptr;
+        return;
+    }
     if (e.kind == TimerEntry::Kind::ReceiveTimeout) {
         Signal* s = new Signal;
         s->kind = Signal::Kind::Timeout;

@@ -51,9 +51,9 @@ TraceSubscriptionImpl::TraceSubscriptionImpl(size_t workers, size_t capacity, ui
         m_rings.push_back(std::make_unique<TraceRing>(capacity));
 }
 
-void TraceSubscriptionImpl::push(int worker, const TraceEvent& e)
+void TraceSubscriptionImpl::push(int worker, TraceEvent&& e)
 {
-    TraceEvent copy = e;
+    TraceEvent& copy = e;
     bool dropped = false;
     bool wasEmpty = false;
     if (worker >= 0 && size_t(worker) + 1 < m_rings.size()) {
@@ -86,14 +86,32 @@ void TraceSubscriptionImpl::skipUpTo(uint64_t seq)
 uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
 {
     std::lock_guard g(m_drainMutex);
-    std::vector<TraceEvent> got = std::move(m_held);
-    m_held.clear();
+    // Each worker ring is already in sequence order (one producer); merge them instead of sorting everything.
+    std::vector<std::vector<TraceEvent>> runs(m_rings.size() + 1);
     uint64_t dropped = 0;
-    for (auto& ring : m_rings) {
-        ring->popAll(got);
-        dropped += ring->takeDropped();
+    size_t total = m_held.size();
+    for (size_t i = 0; i < m_rings.size(); ++i) {
+        m_rings[i]->popAll(runs[i]);
+        dropped += m_rings[i]->takeDropped();
+        total += runs[i].size();
     }
-    std::sort(got.begin(), got.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; });
+    auto bySeq = [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; };
+    // Threads sharing the last ring take their sequence numbers before its lock, so that run may be out of order.
+    std::sort(runs[m_rings.size() - 1].begin(), runs[m_rings.size() - 1].end(), bySeq);
+    runs.back() = std::move(m_held);
+    m_held.clear();
+    std::vector<TraceEvent> got;
+    got.reserve(total);
+    std::vector<size_t> pos(runs.size(), 0);
+    for (;;) {
+        size_t best = runs.size();
+        for (size_t r = 0; r < runs.size(); ++r)
+            if (pos[r] < runs[r].size() && (best == runs.size() || runs[r][pos[r]].seq < runs[best][pos[best]].seq))
+                best = r;
+        if (best == runs.size())
+            break;
+        got.push_back(std::move(runs[best][pos[best]++]));
+    }
     size_t i = 0;
     // Deliver the contiguous run; an event written a moment late by another thread fills its gap next time.
     for (; i < got.size(); ++i) {
@@ -156,10 +174,16 @@ void TraceHub::unsubscribe(const std::shared_ptr<TraceSubscription>& sub)
 void TraceHub::publish(int worker, TraceEvent&& e)
 {
     e.seq = m_seq.fetch_add(1, std::memory_order_acq_rel) + 1;
+    TraceSubscriptionImpl* last = nullptr;
     for (auto& slot : m_slots) {
-        if (auto* sub = slot.load(std::memory_order_acquire))
-            sub->push(worker, e);
+        if (auto* sub = slot.load(std::memory_order_acquire)) {
+            if (last)
+                last->push(worker, TraceEvent(e));
+            last = sub;
+        }
     }
+    if (last)
+        last->push(worker, std::move(e));
 }
 
 } // namespace vigil

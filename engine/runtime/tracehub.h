@@ -34,7 +34,7 @@ public:
     uint64_t drain(std::vector<TraceEvent>& out) override;
     void setNotify(std::function<void()> notify) override;
 
-    void push(int worker, const TraceEvent& e); // worker < 0: any other thread
+    void push(int worker, TraceEvent&& e); // worker < 0: any other thread
     void skipUpTo(uint64_t seq); // events up to seq are already known (after a snapshot)
 
 private:

@@ -24,6 +24,7 @@ const char* traceKindName(TraceKind kind)
     case TraceKind::ChildTerminated: return "child_terminated";
     case TraceKind::SupervisorGaveUp: return "supervisor_gave_up";
     case TraceKind::Label: return "label";
+    case TraceKind::MailboxStats: return "mailbox";
     }
     return "unknown";
 }

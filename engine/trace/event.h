@@ -30,6 +30,8 @@ enum class TraceKind : uint8_t {
     ChildTerminated, // pid = supervisor, other = child, data = child id, extra = reason
     SupervisorGaveUp, // pid = supervisor, data = child id that exceeded the intensity, count = max_restarts
     Label, // pid changed its label (behaviour/name shown in the UI): data = label term, extra = behaviour atom
+    MailboxStats, // pid's counters: count = mailbox depth, other = messages in, old = messages out,
+                  // data = reductions. Sent when message events were sampled (see TraceOptions).
 };
 
 enum class SignalOutcome : uint8_t {
@@ -37,6 +39,17 @@ enum class SignalOutcome : uint8_t {
     Trapped, // converted to an {:EXIT, from, reason} message
     Killed, // the receiver died of it
     Ignored, // dropped (normal reason, or stale link)
+};
+
+// How much message traffic a subscriber sees. Structural events (spawn, exit, links, monitors, signals, names,
+// supervisors) are never sampled.
+struct TraceOptions {
+    // Every message sent, queued and received is an event. Costly under heavy traffic; tests and recordings use it.
+    bool allMessages = false;
+    // Otherwise each process reports up to this many message events per 100 ms window, and its exact counters in
+    // MailboxStats events: at most every statsIntervalMs while busy, and once more when it goes idle.
+    uint32_t messageEventsPerWindow = 20;
+    uint32_t statsIntervalMs = 50;
 };
 
 struct TraceEvent {

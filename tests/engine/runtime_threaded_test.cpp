@@ -3,7 +3,10 @@
 
 #include "testutil.h"
 
+#include <algorithm>
+#include <chrono>
 #include <map>
+#include <thread>
 #include <random>
 #include <set>
 
@@ -300,7 +303,7 @@ TEST(RuntimeThreaded, SnapshotPlusEventsEqualsFinalSnapshot)
 TEST(RuntimeThreaded, TraceOverflowIsReportedNotBlocking)
 {
     Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 64 });
-    auto sub = rt.subscribe();
+    auto sub = rt.subscribe(TraceOptions { .allMessages = true });
     auto host = rt.hostProcess();
     Term hostPid = host->pid();
     rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
@@ -332,4 +335,52 @@ TEST(RuntimeThreaded, PauseAndStep)
     EXPECT_EQ(host->receive(1000), A("ran"));
     rt.resume();
     EXPECT_TRUE(rt.waitExit(p, 5000).has_value());
+}
+
+TEST(RuntimeThreaded, SampledMessageEventsEndWithExactMailboxStats)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 5, .statsIntervalMs = 20 });
+    auto host = rt.hostProcess();
+    Term hostPid = host->pid();
+    // A consumer takes 9,500 of 10,000 messages and then sits idle with 500 in its mailbox.
+    Term consumer = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                          for (int i = 0; i < 9'500; ++i)
+                              co_await ctx.receive();
+                          ctx.send(hostPid, A("drained"));
+                          co_await ctx.receive([](const Term&) { return false; });
+                      }).pid;
+    rt.spawn([consumer](ProcessContext& ctx) -> Task<void> {
+        for (int i = 0; i < 10'000; ++i) {
+            ctx.send(consumer, I(i));
+            if (i % 100 == 0)
+                co_await ctx.yield();
+        }
+    });
+    ASSERT_EQ(host->receive(30'000), A("drained"));
+    ASSERT_TRUE(rt.waitIdle());
+    std::vector<TraceEvent> events;
+    // The idle consumer reports its counters once the stats interval has passed.
+    for (int i = 0; i < 100; ++i) {
+        sub->drain(events);
+        auto it = std::find_if(events.rbegin(), events.rend(), [&](const TraceEvent& e) {
+            return e.kind == TraceKind::MailboxStats && e.pid == consumer.pidSerial();
+        });
+        if (it != events.rend() && it->count == 500u)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    size_t messageEvents = 0;
+    const TraceEvent* last = nullptr;
+    for (const auto& e : events) {
+        if (e.kind == TraceKind::MessageQueued || e.kind == TraceKind::MessageReceived || e.kind == TraceKind::MessageSent)
+            ++messageEvents;
+        if (e.kind == TraceKind::MailboxStats && e.pid == consumer.pidSerial())
+            last = &e;
+    }
+    EXPECT_LT(messageEvents, 2'000u) << "message events must be sampled under load";
+    ASSERT_NE(last, nullptr);
+    EXPECT_EQ(last->count, 500u);
+    EXPECT_EQ(last->other, 10'000u);
+    EXPECT_EQ(*rt.info(consumer, atoms::message_queue_len), T({ A("message_queue_len"), I(500) }));
 }

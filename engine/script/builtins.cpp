@@ -41,6 +41,13 @@ using Args = std::span<Term>;
 [[noreturn]] void throwExitUncatchable(Machine& m, Term reason);
 [[noreturn]] void badarg(const Term&) { throwError(Term::atom(atoms::badarg)); }
 
+Atom atomArg(const Term& t)
+{
+    if (!t.isAtom())
+        throwError(Term::atom(atoms::badarg));
+    return t.asAtom();
+}
+
 int64_t toInt(const Term& t)
 {
     if (!t.isInteger())
@@ -489,7 +496,7 @@ Term p_info2(Machine& m, Args a)
     if (a[1].isList()) {
         std::vector<Term> out;
         for (const Term& k : toList(a[1])) {
-            auto r = m.ctx().info(a[0], k.asAtom());
+            auto r = m.ctx().info(a[0], atomArg(k));
             if (!r)
                 throwError(r.error());
             if (r->isNilAtom())
@@ -945,11 +952,18 @@ Term l_last(Machine&, Args a)
 }
 void flattenInto(const Term& t, std::vector<Term>& out)
 {
-    for (const Term& x : toList(t)) {
-        if (x.isList())
-            flattenInto(x, out);
-        else
-            out.push_back(x);
+    // iterative: nesting depth is the user's, not bounded by the native stack
+    std::vector<Term> stack { t };
+    while (!stack.empty()) {
+        Term cur = std::move(stack.back());
+        stack.pop_back();
+        if (!cur.isList()) {
+            out.push_back(std::move(cur));
+            continue;
+        }
+        std::vector<Term> items = toList(cur);
+        for (size_t i = items.size(); i-- > 0;)
+            stack.push_back(std::move(items[i]));
     }
 }
 Term l_flatten(Machine&, Args a)
@@ -1005,7 +1019,7 @@ Term l_delete_at(Machine&, Args a)
     return Term::list(std::move(v));
 }
 
-Term kw_get(Machine&, Args a) { return kwGet(a[0], a[1].asAtom().name(), a.size() > 2 ? a[2] : Term::nil()); }
+Term kw_get(Machine&, Args a) { return kwGet(a[0], atomArg(a[1]).name(), a.size() > 2 ? a[2] : Term::nil()); }
 Term kw_put(Machine&, Args a)
 {
     std::vector<Term> out { Term::tuple({ a[1], a[2] }) };
@@ -1353,7 +1367,7 @@ Term otpFrame(const char* mod, const char* fun, int arity, const char* file, int
 // The frames of OTP's own code that Elixir 1.14 / OTP 25 show below a callback in crash reports.
 Term v_otp_frames(Machine&, Args a)
 {
-    std::string_view k = a[0].asAtom().name();
+    std::string_view k = atomArg(a[0]).name();
     Term procLib = otpFrame("proc_lib", "init_p_do_apply", 3, "proc_lib.erl", 240);
     if (k == "call")
         return Term::list({ otpFrame("gen_server", "try_handle_call", 4, "gen_server.erl", 1149), otpFrame("gen_server", "handle_msg", 6, "gen_server.erl", 1178), procLib });
@@ -1369,7 +1383,7 @@ Term v_otp_frames(Machine&, Args a)
 }
 Term v_format_report(Machine&, Args a)
 {
-    std::string_view kind = a[0].asAtom().name();
+    std::string_view kind = atomArg(a[0]).name();
     const Term& r = a[1];
     const Term& stack = a[2];
     if (kind == "error")
@@ -1417,7 +1431,7 @@ Term erl_error(Machine&, Args a) { throwError(a[0]); }
 Term ex_message(Machine&, Args a) { return Term::binary(exceptionMessage(normalizeError(a[0]))); }
 Term ex_format_banner(Machine&, Args a)
 {
-    std::string_view k = a[0].asAtom().name();
+    std::string_view k = atomArg(a[0]).name();
     ProcessException::Kind kind = k == "error" ? ProcessException::Kind::Error : k == "throw" ? ProcessException::Kind::Throw : ProcessException::Kind::Exit;
     return Term::binary(formatBanner(kind, a[1], a.size() > 2 ? a[2] : Term()));
 }
@@ -1431,7 +1445,7 @@ Term v_emit(Machine& m, Args a)
     if (!m.hasContext())
         return Term::atom(atoms::ok);
     TraceEvent ev;
-    std::string_view k = a[0].asAtom().name();
+    std::string_view k = atomArg(a[0]).name();
     ev.kind = k == "child_started" ? TraceKind::ChildStarted
         : k == "child_restarted"  ? TraceKind::ChildRestarted
         : k == "child_terminated" ? TraceKind::ChildTerminated

@@ -275,13 +275,16 @@ std::string toStringChars(const Term& t)
     case Term::Type::Float: return formatFloat(t.asFloat());
     case Term::Type::Nil:
     case Term::Type::Cons: {
-        // chardata: code points, binaries and nested lists
+        // chardata: code points, binaries and nested lists (walked iteratively)
         std::string out;
-        std::vector<const Term*> stack { &t };
-        std::vector<Term> items;
-        std::function<void(const Term&)> add = [&](const Term& x) {
+        std::vector<Term> stack { t };
+        while (!stack.empty()) {
+            Term x = std::move(stack.back());
+            stack.pop_back();
             if (x.isInteger()) {
                 int64_t cp = x.asInteger();
+                if (cp < 0 || cp > 0x10FFFF)
+                    throwError(Term::atom(atoms::badarg));
                 if (cp < 0x80) {
                     out += char(cp);
                 } else if (cp < 0x800) {
@@ -299,19 +302,21 @@ std::string toStringChars(const Term& t)
                 }
             } else if (x.isBinary()) {
                 out += x.asBinary();
-            } else if (x.isList()) {
+            } else if (x.isCons()) {
+                std::vector<Term> items;
                 Term cur = x;
                 while (cur.isCons()) {
-                    add(cur.head());
-                    cur = cur.tail();
+                    items.push_back(cur.head());
+                    cur = Term(cur.tail());
                 }
                 if (!cur.isEmptyList())
-                    add(cur);
-            } else {
+                    stack.push_back(cur);
+                for (size_t i = items.size(); i-- > 0;)
+                    stack.push_back(std::move(items[i]));
+            } else if (!x.isEmptyList()) {
                 throwError(exceptionStruct("ArgumentError", { { "message", Term::binary("cannot convert the given list to a string.\n\nTo be converted to a string, a list must either be empty or only contain the following elements:\n\n  * strings\n  * integers representing Unicode code points\n  * a list containing one of these three elements\n\nPlease check the given list or call inspect/1 to get the list representation, got:\n\n" + inspect(t) + "\n") } }));
             }
-        };
-        add(t);
+        }
         return out;
     }
     default:
@@ -851,6 +856,9 @@ void Machine::startProgram(std::shared_ptr<Program> program, std::vector<Term>* 
     m_programs.push_back(std::move(program));
 }
 
+// Non-tail recursion lives on the machine's own stacks; this bounds one process's depth (about 400 MB).
+constexpr size_t kMaxActivations = 4'000'000;
+
 struct Exec {
     Machine& m;
 
@@ -951,6 +959,8 @@ struct Exec {
             m.m_frames.resize(act.frameBase + 1);
             m.m_slots.resize(act.slotBase);
         } else {
+            if (m.m_acts.size() >= kMaxActivations)
+                throwError(exceptionStruct("SystemLimitError", { { "message", Term::binary("a system limit has been reached: more than " + std::to_string(kMaxActivations) + " nested (non-tail) calls") } }));
             Machine::Activation act {};
             act.slotBase = uint32_t(m.m_slots.size());
             act.frameBase = uint32_t(m.m_frames.size());

@@ -204,12 +204,13 @@ private:
         }
         ~DepthGuard() { --p.m_depth; }
     };
-    static constexpr int kMaxDepth = 400;
+    static constexpr int kMaxDepth = 1000;
 
     Node* expr(int minPrec)
     {
         DepthGuard guard(*this);
         Node* lhs = unary();
+        int chain = 0; // a left-associative chain deepens the tree like nesting does
         for (;;) {
             const Token& t = cur();
             // a pipe at the start of the next line continues the expression
@@ -244,6 +245,8 @@ private:
             Token opTok = take();
             if (notIn)
                 take();
+            if (++chain + m_depth > kMaxDepth)
+                throw SyntaxError(opTok.line, opTok.col, "expression nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
             skipEol();
             Node* rhs = expr(info.right ? info.prec : info.prec + 1);
             if (info.op == OpMatch) {

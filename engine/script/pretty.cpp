@@ -118,6 +118,17 @@ public:
 
     const Doc* build(const Term& t, size_t& limit)
     {
+        // very deep terms are printed on one line rather than laid out recursively
+        struct Depth {
+            int& d;
+            explicit Depth(int& x)
+                : d(++x)
+            {
+            }
+            ~Depth() { --d; }
+        } depth(m_depth);
+        if (m_depth > 200)
+            return text(inspect(t, m_opts));
         switch (t.type()) {
         case Term::Type::Tuple: {
             std::vector<const Doc*> items;
@@ -202,6 +213,7 @@ private:
         return m_docs.back().get();
     }
     InspectOptions m_opts;
+    int m_depth = 0;
     std::vector<std::unique_ptr<Doc>> m_docs;
 };
 

@@ -334,6 +334,7 @@ defmodule GenServer do
         exit(reason)
       {:EXIT, ^parent, reason} ->
         terminate(mod, reason, state, msg, false)
+        if not normal_reason?(reason), do: log_crash(:exit, reason, [], state, msg, name)
         exit(reason)
       _ ->
         if function_exported?(mod, :handle_info, 2) do
@@ -502,12 +503,17 @@ defmodule Supervisor do
     flags = %{
       strategy: strategy,
       intensity: Keyword.get(opts, :max_restarts, 3),
-      period: Keyword.get(opts, :max_seconds, 5),
-      auto_shutdown: Keyword.get(opts, :auto_shutdown, :never)
+      period: Keyword.get(opts, :max_seconds, 5)
     }
+    flags =
+      case Keyword.fetch(opts, :auto_shutdown) do
+        {:ok, v} -> Map.put(flags, :auto_shutdown, v)
+        :error -> flags
+      end
     {:ok, {flags, Enum.map(children, &Supervisor.child_spec(&1, []))}}
   end
 
+  # Supervisor.child_spec/2: the module's spec with the overrides applied
   def child_spec(spec, overrides) do
     base =
       case spec do
@@ -520,6 +526,12 @@ defmodule Supervisor do
     unless Map.has_key?(base, :id) and Map.has_key?(base, :start) do
       raise ArgumentError, "missing :id or :start in child specification: #{inspect(spec)}"
     end
+    base
+  end
+
+  # the spec with every default filled in, as the supervisor keeps it
+  def normalize_spec(spec) do
+    base = child_spec(spec, [])
     type = Map.get(base, :type, :worker)
     default_shutdown = if type == :supervisor, do: :infinity, else: 5000
     %{
@@ -580,7 +592,7 @@ defmodule Supervisor do
         sup_loop(state)
       {:ok, {:ok, {flags, specs}}} ->
         state = %{parent: starter, flags: flags, children: [], restarts: [], name: name, mod: mod, dynamic: false, max_children: :infinity}
-        case start_children(state, Enum.map(specs, &Supervisor.child_spec(&1, []))) do
+        case start_children(state, Enum.map(specs, &Supervisor.normalize_spec/1)) do
           {:ok, state} ->
             send(starter, {:ack, self(), {:ok, self()}})
             sup_loop(state)
@@ -865,7 +877,7 @@ defmodule Supervisor do
     end
   end
   defp handle_sup_call({:start_child, spec}, state) do
-    spec = Supervisor.child_spec(spec, [])
+    spec = Supervisor.normalize_spec(spec)
     cond do
       state.dynamic and state.max_children != :infinity and length(state.children) >= state.max_children ->
         {{:error, :max_children}, state}

@@ -324,7 +324,15 @@ InspectOptions inspectOptions(const Term& opts)
 }
 
 Term k_inspect1(Machine&, Args a) { return Term::binary(inspect(a[0])); }
-Term k_inspect2(Machine&, Args a) { return Term::binary(inspect(a[0], inspectOptions(a[1]))); }
+Term k_inspect2(Machine&, Args a)
+{
+    Term pretty = kwGet(a[1], "pretty");
+    if (pretty.isAtom(atoms::true_)) {
+        Term width = kwGet(a[1], "width");
+        return Term::binary(prettyInspect(a[0], width.isInteger() ? int(width.asInteger()) : 80, inspectOptions(a[1])));
+    }
+    return Term::binary(inspect(a[0], inspectOptions(a[1])));
+}
 Term k_make_ref(Machine&, Args) { return Term::makeRef(); }
 Term k_node0(Machine&, Args) { return Term::atom(atoms::nonode); }
 Term k_node1(Machine&, Args) { return Term::atom(atoms::nonode); }
@@ -1313,6 +1321,12 @@ Term sys_monotonic(Machine& m, Args a)
         return Term::integer(ms);
     return Term::integer(ms * 1000000);
 }
+Term sys_halt(Machine& m, Args a)
+{
+    int code = a.empty() ? 0 : a[0].isInteger() ? int(a[0].asInteger()) : 1;
+    m.engine().requestHalt(code);
+    throwExitUncatchable(m, Term::atom(atoms::kill));
+}
 Term sys_system_time(Machine&, Args a)
 {
     auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -1695,6 +1709,8 @@ void registerBuiltins()
         r("System", "monotonic_time", 0, sys_monotonic);
         r("System", "monotonic_time", 1, sys_monotonic);
         r("System", "system_time", 0, sys_system_time);
+        r("System", "halt", 0, sys_halt);
+        r("System", "halt", 1, sys_halt);
         r("System", "system_time", 1, sys_system_time);
         r("Logger", "info", 1, log_info);
         r("Logger", "debug", 1, log_debug);

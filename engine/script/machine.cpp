@@ -701,6 +701,25 @@ std::shared_ptr<Program> ScriptEngine::load(const std::string& text, const std::
     return prog;
 }
 
+void ScriptEngine::requestHalt(int code)
+{
+    std::function<void()> cb;
+    {
+        std::lock_guard lock(m_haltMutex);
+        if (!m_haltCode)
+            m_haltCode = code;
+        cb = onHalt;
+    }
+    if (cb)
+        cb();
+}
+
+std::optional<int> ScriptEngine::haltCode() const
+{
+    std::lock_guard lock(m_haltMutex);
+    return m_haltCode;
+}
+
 void ScriptEngine::adopt(std::shared_ptr<Program> program)
 {
     std::unique_lock lock(m_mutex);

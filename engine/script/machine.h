@@ -110,6 +110,10 @@ public:
     int64_t loggerDelayMs = 15;
     const std::shared_ptr<Program>& prelude() const { return m_prelude; }
     bool console = false; // shell helpers (flush, pid/3, i/1) allowed
+    // System.halt/1: the script's exit code, and the process whose end stops the run.
+    void requestHalt(int code);
+    std::optional<int> haltCode() const;
+    std::function<void()> onHalt;
 
 private:
     mutable std::shared_mutex m_mutex;
@@ -123,6 +127,8 @@ private:
         std::string text;
         bool durable;
     };
+    mutable std::mutex m_haltMutex;
+    std::optional<int> m_haltCode;
     std::mutex m_logMutex;
     std::condition_variable m_logCv;
     std::deque<LogEntry> m_log;

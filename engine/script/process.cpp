@@ -2,6 +2,7 @@
 
 #include "script/lexer.h"
 #include "script/parser.h"
+#include "script/pretty.h"
 #include "script/script.h"
 #include "term/print.h"
 
@@ -260,9 +261,17 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
         opts.label = Term::tuple({ mkAtom("elixir_compiler_0"), mkAtom("__FILE__"), Term::integer(1) });
         SpawnResult r = rt.spawn([eng, prog, outcome](ProcessContext& ctx) { return mainBody(ctx, eng, prog, outcome); }, opts);
         prog.reset();
+        Term mainPid = r.pid;
+        Runtime* rtp = &rt;
+        engine->onHalt = [rtp, mainPid] { rtp->exit(mainPid, Term::atom(atoms::kill)); };
+        if (engine->haltCode())
+            rt.exit(mainPid, Term::atom(atoms::kill));
         std::optional<Term> reason = rt.waitExit(r.pid, int64_t(1) << 40);
+        engine->onHalt = nullptr;
         engine->stopLogger();
         out.flush();
+        if (auto halt = engine->haltCode())
+            return *halt;
         if (!reason) {
             err << "** (vigil) the script did not finish\n";
             return 1;
@@ -447,7 +456,7 @@ struct ScriptSession::Impl {
                     else
                         outText = formatBanner(failure->kind, failure->reason, failure->stacktrace) + "\n" + formatStacktrace(failure->stacktrace);
                 } else {
-                    outText = inspect(result) + "\n";
+                    outText = prettyInspect(result) + "\n";
                     std::vector<std::string> newNames;
                     std::vector<Term> newValues;
                     for (const std::string& enc : scopeNames) {

@@ -8,6 +8,7 @@
 #include "term/print.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -39,7 +40,6 @@ std::unordered_map<uint32_t, bool>& modules()
 using Args = std::span<Term>;
 
 [[noreturn]] void throwExitUncatchable(Machine& m, Term reason);
-[[noreturn]] void badarg(const Term&) { throwError(Term::atom(atoms::badarg)); }
 
 Atom atomArg(const Term& t)
 {
@@ -182,6 +182,32 @@ Term k_raise1(Machine&, Args a)
     throwError(exceptionStruct("ArgumentError", { { "message", Term::binary("raise/1 and reraise/2 expect a module name, string or exception as the first argument, got: " + inspect(a[0])) } }));
 }
 Term k_raise2(Machine&, Args a) { throwError(exceptionFor(a[0], a[1])); }
+Term k_reraise2(Machine&, Args a)
+{
+    ProcessException e;
+    e.kind = ProcessException::Kind::Error;
+    e.reason = a[0].isBinary() ? exceptionStruct("RuntimeError", { { "message", a[0] } }) : a[0];
+    e.stacktrace = a[1].isList() ? a[1] : Term::emptyList();
+    throw e;
+}
+Term rand_uniform(Machine&, Args a)
+{
+    static thread_local uint64_t state = 0x9E3779B97F4A7C15ull ^ uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    if (a.empty())
+        return Term::floating(double(state >> 11) / double(1ull << 53));
+    int64_t n = toInt(a[0]);
+    if (n < 1)
+        throwError(Term::atom(atoms::badarg));
+    return Term::integer(int64_t(state % uint64_t(n)) + 1);
+}
+Term sys_unique_integer(Machine&, Args)
+{
+    static std::atomic<int64_t> counter { 1 };
+    return Term::integer(counter.fetch_add(1));
+}
 
 Term k_elem(Machine&, Args a)
 {
@@ -1510,6 +1536,11 @@ void registerBuiltins()
         r("Kernel", "throw", 1, k_throw);
         r("Kernel", "raise", 1, k_raise1);
         r("Kernel", "raise", 2, k_raise2);
+        r("Kernel", "reraise", 2, k_reraise2);
+        r("rand", "uniform", 0, rand_uniform);
+        r("rand", "uniform", 1, rand_uniform);
+        r("System", "unique_integer", 0, sys_unique_integer);
+        r("System", "unique_integer", 1, sys_unique_integer);
         r("Kernel", "elem", 2, k_elem);
         r("Kernel", "put_elem", 3, k_put_elem);
         r("Kernel", "tuple_size", 1, k_tuple_size);

@@ -358,6 +358,15 @@ private:
                 n->slot = it->second;
                 return;
             }
+            if (n->name == "__STACKTRACE__") {
+                n->kind = NodeKind::RemoteCall;
+                n->name = "stacktrace";
+                Node* m = mk(NodeKind::Lit, n);
+                m->lit = mkAtom("vigil");
+                n->a = m;
+                expr(n, s, tail);
+                return;
+            }
             if (n->name[0] == '_')
                 fail(n, "invalid use of _. \"" + n->name + "\" represents a value to be ignored in a pattern and cannot be used in expressions");
             // a zero-arity call written without parentheses

@@ -90,7 +90,7 @@ private:
     }
     [[noreturn]] void fail(int line, int col, const std::string& msg) { throw SyntaxError(line, col, msg); }
 
-    void lexToken(Token& t, std::vector<Token>& out)
+    void lexToken(Token& t, std::vector<Token>& /*out*/)
     {
         char c = peek();
         if (isDigit(c)) {

@@ -1647,8 +1647,6 @@ struct Exec {
         }
     }
 
-    std::vector<std::pair<size_t, ProcessException>> m_pendingStore;
-
     ProcessException takePendingException()
     {
         auto& store = m.m_tryExceptions;

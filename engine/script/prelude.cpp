@@ -163,6 +163,14 @@ defmodule Enum do
   def sum_by(enum, fun), do: Enum.sum(map(enum, fun))
 end
 
+defmodule Kernel do
+  def then(value, fun), do: fun.(value)
+  def tap(value, fun) do
+    fun.(value)
+    value
+  end
+end
+
 defmodule Map do
   def update(map, key, default, fun) do
     case Map.fetch(map, key) do

@@ -235,7 +235,6 @@ std::string formatExit(const Term& reason, const std::string& indent)
 
 int runScriptText(const std::string& text, const std::string& file, std::ostream& out, std::ostream& err, RuntimeConfig config)
 {
-    std::mutex outMutex;
     auto engine = std::make_unique<ScriptEngine>([&out](const std::string& s) {
         out << s;
         out.flush();

@@ -8,6 +8,7 @@
 //    own body may use it, on whatever worker thread currently runs it.
 //  - Runtime (and HostProcess): thread-safe API for threads that are not processes (the GUI, a test, main()).
 
+#include "runtime/bodyfn.h"
 #include "runtime/task.h"
 #include "term/result.h"
 #include "term/term.h"
@@ -58,7 +59,7 @@ public:
     virtual Term currentFunction() const { return Term::nil(); }
 };
 
-using NativeBody = std::function<Task<void>(ProcessContext&)>;
+using NativeBody = BodyFn;
 
 struct SpawnOptions {
     bool link = false; // link to the spawner atomically (spawn_link)

@@ -33,7 +33,8 @@ TARGETS = {
     "spawnexit": ("spawn+exit/s", lambda sec, rate, mem: rate >= 1.5e6, "≥ 1.5 M/s"),
 }
 
-SYSTEMS = [("vigil", 0, "Vigil native"), ("vigil", 1, "Vigil native + trace"), ("script", 0, "Vigil scripted"),
+SYSTEMS = [("vigil", 0, "Vigil native"), ("vigil", 1, "Vigil native + trace"),
+           ("vigil-bridge", 1, "Vigil native + GUI bridge"), ("script", 0, "Vigil scripted"),
            ("beam", 0, "BEAM"), ("caf", 0, "CAF")]
 
 
@@ -154,12 +155,13 @@ def render(cells, meta, notes):
     # Engine targets
     w_("## Engine targets (native processes, 2 workers)")
     w_("")
-    w_("| target | BEAM | Vigil | Vigil + trace | trace cost | goal | met? |")
-    w_("|---|---|---|---|---|---|---|")
+    w_("| target | BEAM | Vigil | Vigil + trace | trace cost | Vigil + GUI bridge | bridge cost | goal | met? |")
+    w_("|---|---|---|---|---|---|---|---|---|")
     for w, (what, pred, goal) in TARGETS.items():
         v = cells.get((w, "vigil", 0))
         t = cells.get((w, "vigil", 1))
         b = cells.get((w, "beam", 0))
+        g = cells.get((w, "vigil-bridge", 1))
         if not v or v.seconds is None:
             continue
 
@@ -175,7 +177,8 @@ def render(cells, meta, notes):
         cost = overhead(w, v, t)
         met = pred(v.seconds, v.rate, v.mem)
         trace_met = cost is not None and cost <= 10
-        w_(f"| {WORKLOADS[w][0]} ({what}) | {show(b)} | {show(v)} | {show(t)} | {fmt_pct(cost)} | {goal}, trace ≤ 10% | "
+        w_(f"| {WORKLOADS[w][0]} ({what}) | {show(b)} | {show(v)} | {show(t)} | {fmt_pct(cost)} | {show(g)} "
+           f"| {fmt_pct(overhead(w, v, g))} | {goal}, trace ≤ 10% | "
            f"{'yes' if met else '**no**'}; trace {'yes' if trace_met else '**no**'} |")
     w_("")
 
@@ -185,7 +188,10 @@ def render(cells, meta, notes):
     w_("")
     w_("Medians. Ratios are *other system ÷ Vigil native* (time, or bytes for memory): above 1× means Vigil is ahead.")
     w_("")
+    has_bridge = any(s[0] == "vigil-bridge" for s in present_systems)
     header = ["workload", "n"] + [s[2] for s in present_systems] + ["trace cost"]
+    if has_bridge:
+        header += ["bridge cost"]
     others = [s for s in present_systems if s[0] in ("beam", "caf")]
     header += [f"{s[2]} ÷ Vigil" for s in others]
     if any(s[0] == "script" for s in present_systems):
@@ -203,6 +209,8 @@ def render(cells, meta, notes):
             c = cells.get((w, s[0], s[1]))
             row.append(show_cell(w, c))
         row.append(fmt_pct(overhead(w, v, cells.get((w, "vigil", 1)))))
+        if has_bridge:
+            row.append(fmt_pct(overhead(w, v, cells.get((w, "vigil-bridge", 1)))))
         verdict = []
         for s in others:
             c = cells.get((w, s[0], 0))
@@ -239,15 +247,20 @@ def render(cells, meta, notes):
        "Events are what the subscriber received (median per run); lost are events dropped because a ring was "
        "full (the engine never waits for a subscriber).")
     w_("")
-    w_("| workload | without | with trace | cost | events received | events lost (all runs) |")
-    w_("|---|---|---|---|---|---|")
+    w_("| workload | without | with subscriber | cost | events received | events lost (all runs) "
+       "| with GUI bridge | cost | events applied | events lost (all runs) |")
+    w_("|---|---|---|---|---|---|---|---|---|---|")
     for w in ORDER:
         v = cells.get((w, "vigil", 0))
         t = cells.get((w, "vigil", 1))
+        g = cells.get((w, "vigil-bridge", 1))
         if not v or not t:
             continue
         ev = f"{t.events:,.0f}" if t.events is not None else "—"
-        w_(f"| {WORKLOADS[w][0]} | {show_cell(w, v)} | {show_cell(w, t)} | {fmt_pct(overhead(w, v, t))} | {ev} | {t.lost:,} |")
+        gev = f"{g.events:,.0f}" if g and g.events is not None else "—"
+        glost = f"{g.lost:,}" if g else "—"
+        w_(f"| {WORKLOADS[w][0]} | {show_cell(w, v)} | {show_cell(w, t)} | {fmt_pct(overhead(w, v, t))} | {ev} | {t.lost:,} "
+           f"| {show_cell(w, g)} | {fmt_pct(overhead(w, v, g))} | {gev} | {glost} |")
     w_("")
 
     if notes:

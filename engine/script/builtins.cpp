@@ -1523,6 +1523,7 @@ void registerBuiltins()
 {
     static std::once_flag once;
     std::call_once(once, [] {
+        registerOtpBridge();
         auto r = registerNative;
         r("Kernel", "self", 0, k_self);
         r("Kernel", "send", 2, k_send);

@@ -684,7 +684,8 @@ ScriptEngine::ScriptEngine(std::function<void(const std::string&)> output)
     m_prelude = std::make_shared<Program>();
     m_prelude->file = "prelude";
     m_prelude->prelude = true;
-    m_prelude->top = parseProgram(m_prelude->arena, kPreludeSource);
+    m_prelude->text = preludeText();
+    m_prelude->top = parseProgram(m_prelude->arena, m_prelude->text);
     compileProgram(*this, *m_prelude, false, nullptr);
 }
 
@@ -739,10 +740,16 @@ void ScriptEngine::registerModule(ModuleDef* m)
     m_modules[m->name.index()] = m;
 }
 
+void ScriptEngine::silence()
+{
+    std::lock_guard lock(m_outMutex);
+    m_silent = true;
+}
+
 void ScriptEngine::write(const std::string& text)
 {
     std::lock_guard lock(m_outMutex);
-    if (m_output)
+    if (m_output && !m_silent)
         m_output(text);
 }
 
@@ -1110,6 +1117,13 @@ struct Exec {
             m.m_recv.any = m.m_pending == Machine::Pending::ReceiveAny;
             m.m_pending = Machine::Pending::None;
             return;
+        case Machine::Pending::Await:
+            m.m_vals.push_back(std::move(r));
+            m.m_frames.push_back({ sleepNode(), 0, 2u });
+            m.m_recv = {};
+            m.m_recv.await = true;
+            m.m_pending = Machine::Pending::None;
+            return;
         }
     }
 
@@ -1405,12 +1419,21 @@ struct Exec {
                 f.pc = 1;
                 return false; // wait
             }
+            uint32_t kind = f.aux;
             std::optional<Term> msg = std::move(m.m_delivered);
             m.m_delivered.reset();
             m.m_frames.pop_back();
-            if (f.aux == 1) {
+            if (kind == 1) {
                 // receive-any: the result is {:ok, msg} or :timeout
                 m.m_vals.back() = msg ? Term::tuple({ Term::atom(atoms::ok), *msg }) : Term::atom(atoms::timeout);
+            } else if (kind == 2) {
+                if (m.m_awaitError) {
+                    ProcessException e = std::move(*m.m_awaitError);
+                    m.m_awaitError.reset();
+                    m.m_vals.pop_back();
+                    throw e;
+                }
+                m.m_vals.back() = msg ? *msg : Term::nil();
             }
             return true;
         }
@@ -1871,6 +1894,21 @@ void Machine::requestSleep(int64_t ms)
     m_pending = Pending::Sleep;
     m_pendMs = ms;
 }
+
+void Machine::requestAwait(Task<Term> task)
+{
+    m_pending = Pending::Await;
+    m_awaitTask.emplace(std::move(task));
+}
+
+Task<Term> Machine::takeAwait()
+{
+    Task<Term> t = std::move(*m_awaitTask);
+    m_awaitTask.reset();
+    return t;
+}
+
+void Machine::deliverError(ProcessException e) { m_awaitError = std::move(e); }
 
 void Machine::requestReceiveAny(int64_t timeoutMs)
 {

@@ -62,6 +62,7 @@ struct Program {
     std::vector<std::unique_ptr<FunctionDef>> functions;
     std::vector<std::unique_ptr<ModuleDef>> modules;
     bool prelude = false;
+    std::string text; // the source, when the program owns it
 };
 
 // Closure created by fn or &capture.
@@ -99,6 +100,8 @@ public:
     ModuleDef* module(Atom name) const;
     void registerModule(ModuleDef* m);
     void write(const std::string& text);
+    // Drops all further output (the run is over).
+    void silence();
     // Logger-style report: "\nHH:MM:SS.mmm [error] text\n". A report a process makes itself (GenServer, Task,
     // Logger calls) is durable: it is written even if the VM halts right after; the runtime's report about a
     // crashed plain process is not, as on the BEAM where it is produced after the death.
@@ -122,6 +125,7 @@ private:
     std::shared_ptr<Program> m_prelude;
     std::function<void(const std::string&)> m_output;
     std::mutex m_outMutex;
+    bool m_silent = false;
     struct LogEntry {
         std::chrono::steady_clock::time_point due;
         std::string text;
@@ -183,6 +187,7 @@ struct ReceiveRequest {
     int64_t timeoutMs = kInfinity;
     bool any = false; // flush-style: accept every message (no clauses)
     bool sleepOnly = false; // no clauses: just wait the timeout
+    bool await = false; // a native operation that suspends (takeAwait()); no message involved
 };
 
 class Machine {
@@ -218,6 +223,11 @@ public:
     void requestApplyMfa(Atom module, Atom name, std::vector<Term> args);
     void requestSleep(int64_t ms);
     void requestReceiveAny(int64_t timeoutMs); // next message (flush helpers)
+    // A native that needs to suspend (e.g. start a native supervisor and wait for its ack) hands over a task; the
+    // driver awaits it and delivers the value (deliver) or the exception (deliverError) to the machine.
+    void requestAwait(Task<Term> task);
+    Task<Term> takeAwait();
+    void deliverError(ProcessException e);
     std::vector<Term>* consoleSlots = nullptr; // receives the top-level variables when the program finishes
     Term dict = Term::map({}); // process dictionary
     std::shared_ptr<Term> stateBox; // behaviour state for the inspector
@@ -262,7 +272,9 @@ private:
     const Node* m_recvNode = nullptr;
     Term m_result;
     // pending native requests
-    enum class Pending : uint8_t { None, Apply, ApplyMfa, Sleep, ReceiveAny } m_pending = Pending::None;
+    enum class Pending : uint8_t { None, Apply, ApplyMfa, Sleep, ReceiveAny, Await } m_pending = Pending::None;
+    std::optional<Task<Term>> m_awaitTask;
+    std::optional<ProcessException> m_awaitError;
     Term m_pendFun;
     Atom m_pendMod, m_pendName;
     std::vector<Term> m_pendArgs;
@@ -287,6 +299,7 @@ NativeFn findNative(Atom module, Atom name, int arity);
 bool nativeModuleKnown(Atom module);
 void registerNative(std::string_view module, std::string_view name, int arity, NativeFn fn);
 void registerBuiltins(); // idempotent
+void registerOtpBridge(); // natives delegating to engine/otp
 
 // Pattern matching (patterns are compiled nodes); binds into slots. Pure.
 bool matchPattern(const Node* pat, const Term& value, Term* slots);
@@ -303,6 +316,11 @@ Term unaryOp(int op, const Term& a);
 void compileProgram(ScriptEngine& engine, Program& program, bool console, std::vector<std::string>* consoleVars);
 
 extern const char* const kPreludeSource;
+extern const char* const kPreludeScriptSupervisors;
+extern const char* const kPreludeNativeSupervisors;
+extern const char* const kPreludeTail;
+// The prelude's text: supervisors are the subset's own unless VIGIL_NATIVE_SUPERVISORS=1 selects engine/otp's.
+std::string preludeText();
 
 Atom atomOf(std::string_view s);
 Term mkAtom(std::string_view s);

@@ -6,6 +6,9 @@
 
 #include "script/machine.h"
 
+#include <cstdlib>
+#include <string_view>
+
 namespace vigil::script {
 
 const char* const kPreludeSource = R"ELIXIR(
@@ -493,6 +496,10 @@ defmodule GenServer do
   def whereis({name, _node}) when is_atom(name), do: Process.whereis(name)
 end
 
+)ELIXIR";
+
+// Supervisors implemented in the subset (the default; see kPreludeNativeSupervisors).
+const char* const kPreludeScriptSupervisors = R"ELIXIR(
 defmodule Supervisor do
   def start_link(children, opts) when is_list(children) do
     case Keyword.get(opts, :strategy) do
@@ -955,6 +962,136 @@ defmodule DynamicSupervisor.Default do
   end
 end
 
+)ELIXIR";
+
+// Supervisors delegating to the engine's native ones (engine/otp), enabled with VIGIL_NATIVE_SUPERVISORS=1.
+const char* const kPreludeNativeSupervisors = R"ELIXIR(
+defmodule Supervisor do
+  # Supervisors are the engine's native ones (engine/otp); this module builds their child specs.
+  def start_link(children, opts) when is_list(children) do
+    {:ok, {flags, specs}} = Supervisor.init(children, opts)
+    :vigil.sup_start_link(Enum.map(specs, &Supervisor.normalize_spec/1), flags, Keyword.get(opts, :name))
+  end
+
+  def start_link(mod, arg) when is_atom(mod), do: :vigil.sup_start_link_module(mod, arg, nil)
+  def start_link(mod, arg, opts), do: :vigil.sup_start_link_module(mod, arg, Keyword.get(opts, :name))
+
+  # runs inside the new supervisor for module-based supervisors
+  def module_init_spec(mod, arg) do
+    case mod.init(arg) do
+      {:ok, {flags, specs}} -> {:ok, flags, Enum.map(specs, &Supervisor.normalize_spec/1)}
+      :ignore -> :ignore
+      other -> exit({:bad_return, {mod, :init, other}})
+    end
+  end
+
+  def init(children, opts) do
+    strategy = Keyword.get(opts, :strategy)
+    if strategy == nil, do: raise(ArgumentError, "expected :strategy option to be given")
+    flags = %{
+      strategy: strategy,
+      intensity: Keyword.get(opts, :max_restarts, 3),
+      period: Keyword.get(opts, :max_seconds, 5)
+    }
+    flags =
+      case Keyword.fetch(opts, :auto_shutdown) do
+        {:ok, v} -> Map.put(flags, :auto_shutdown, v)
+        :error -> flags
+      end
+    {:ok, {flags, Enum.map(children, &Supervisor.child_spec(&1, []))}}
+  end
+
+  # Supervisor.child_spec/2: the module's spec with the overrides applied
+  def child_spec(spec, overrides) do
+    base =
+      case spec do
+        %{} -> spec
+        {mod, arg} when is_atom(mod) -> mod_child_spec(mod, arg)
+        mod when is_atom(mod) -> mod_child_spec(mod, [])
+        other -> raise ArgumentError, "invalid child specification: #{inspect(other)}"
+      end
+    base = Enum.into(overrides, base)
+    unless Map.has_key?(base, :id) and Map.has_key?(base, :start) do
+      raise ArgumentError, "missing :id or :start in child specification: #{inspect(spec)}"
+    end
+    base
+  end
+
+  # the spec with every default filled in
+  def normalize_spec(spec) do
+    base = child_spec(spec, [])
+    type = Map.get(base, :type, :worker)
+    default_shutdown = if type == :supervisor, do: :infinity, else: 5000
+    %{
+      id: base.id,
+      start: base.start,
+      restart: Map.get(base, :restart, :permanent),
+      shutdown: Map.get(base, :shutdown, default_shutdown),
+      type: type,
+      significant: Map.get(base, :significant, false)
+    }
+  end
+
+  defp mod_child_spec(mod, arg) do
+    if function_exported?(mod, :child_spec, 1) do
+      mod.child_spec(arg)
+    else
+      case :vigil.behaviours(mod) do
+        [] -> raise ArgumentError, "The module #{inspect(mod)} was given as a child to a supervisor but it does not implement child_spec/1."
+        behaviours ->
+          spec = %{id: mod, start: {mod, :start_link, [arg]}}
+          cond do
+            Enum.member?(behaviours, :supervisor) -> Map.put(spec, :type, :supervisor)
+            Enum.member?(behaviours, :dynamic_supervisor) -> Map.put(spec, :type, :supervisor)
+            Enum.member?(behaviours, :task) -> Map.put(spec, :restart, :temporary)
+            true -> spec
+          end
+      end
+    end
+  end
+
+  def which_children(sup), do: :vigil.sup_op(:which_children, sup, nil)
+  def count_children(sup), do: :vigil.sup_op(:count_children, sup, nil)
+  def terminate_child(sup, id), do: :vigil.sup_op(:terminate_child, sup, id)
+  def restart_child(sup, id), do: :vigil.sup_op(:restart_child, sup, id)
+  def delete_child(sup, id), do: :vigil.sup_op(:delete_child, sup, id)
+  def start_child(sup, spec), do: :vigil.sup_op(:start_child, sup, Supervisor.normalize_spec(spec))
+  def stop(sup, reason \\ :normal, timeout \\ :infinity), do: GenServer.stop(sup, reason, timeout)
+end
+
+defmodule DynamicSupervisor do
+  def start_link(opts) when is_list(opts) do
+    {:ok, flags} = DynamicSupervisor.init(opts)
+    :vigil.dynsup_start_link(flags, Keyword.get(opts, :name), nil)
+  end
+  def start_link(mod, arg, opts \\ []) do
+    case mod.init(arg) do
+      {:ok, flags} -> :vigil.dynsup_start_link(flags, Keyword.get(opts, :name), mod)
+      :ignore -> :ignore
+      other -> {:error, {:bad_return, {mod, :init, other}}}
+    end
+  end
+
+  def init(opts) do
+    {:ok, %{strategy: Keyword.get(opts, :strategy, :one_for_one), intensity: Keyword.get(opts, :max_restarts, 3),
+            period: Keyword.get(opts, :max_seconds, 5), max_children: Keyword.get(opts, :max_children, :infinity),
+            extra_arguments: Keyword.get(opts, :extra_arguments, [])}}
+  end
+
+  def child_spec(opts) do
+    %{id: Keyword.get(opts, :name, DynamicSupervisor), start: {DynamicSupervisor, :start_link, [opts]}, type: :supervisor}
+  end
+
+  def start_child(sup, spec), do: :vigil.sup_op(:dyn_start_child, sup, Supervisor.normalize_spec(spec))
+  def terminate_child(sup, pid), do: :vigil.sup_op(:dyn_terminate_child, sup, pid)
+  def which_children(sup), do: :vigil.sup_op(:dyn_which_children, sup, nil)
+  def count_children(sup), do: :vigil.sup_op(:dyn_count_children, sup, nil)
+  def stop(sup, reason \\ :normal, timeout \\ :infinity), do: GenServer.stop(sup, reason, timeout)
+end
+
+)ELIXIR";
+
+const char* const kPreludeTail = R"ELIXIR(
 defmodule Task do
   def async(fun) do
     owner = self()
@@ -1068,5 +1205,12 @@ defmodule Agent.Server do
   def handle_cast({:cast, fun}, state), do: {:noreply, fun.(state)}
 end
 )ELIXIR";
+
+std::string preludeText()
+{
+    const char* env = std::getenv("VIGIL_NATIVE_SUPERVISORS");
+    bool native = env && std::string_view(env) == "1";
+    return std::string(kPreludeSource) + (native ? kPreludeNativeSupervisors : kPreludeScriptSupervisors) + kPreludeTail;
+}
 
 } // namespace vigil::script

@@ -25,6 +25,21 @@ Task<Term> runMachine(ProcessContext& ctx, Machine& m)
             continue;
         }
         const ReceiveRequest rq = m.receiveRequest();
+        if (rq.await) {
+            Task<Term> task = m.takeAwait();
+            std::optional<ProcessException> error;
+            Term value;
+            try {
+                value = co_await task;
+            } catch (ProcessException& e) {
+                error = std::move(e);
+            }
+            if (error)
+                m.deliverError(std::move(*error));
+            else
+                m.deliver(std::move(value));
+            continue;
+        }
         if (rq.sleepOnly) {
             co_await ctx.sleep(rq.timeoutMs);
             m.deliver(std::nullopt);
@@ -269,6 +284,8 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
         engine->onHalt = nullptr;
         engine->stopLogger();
         out.flush();
+        // The VM halts: nothing that is still running prints anything any more.
+        engine->silence();
         if (auto halt = engine->haltCode())
             return *halt;
         if (!reason) {

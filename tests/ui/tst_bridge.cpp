@@ -6,6 +6,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "waitfor.h"
+
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -76,7 +78,7 @@ TEST(TraceBridge, WakesOnNotifyAndAppliesBatches)
     });
     sub->push(s.events);
     producer.join();
-    QTRY_COMPARE_WITH_TIMEOUT(bridge.state().aliveCount(), size_t(2001), 5000);
+    ASSERT_TRUE(vigil::test::waitFor([&] { return bridge.state().aliveCount() == size_t(2001); })) << "bridge.state().aliveCount()";
     EXPECT_LT(sub->drains - drainsAfterStart, 200) << "drains are rate-limited, not one per event";
     EXPECT_GE(updated.count(), 1);
     EXPECT_EQ(bridge.state().checkConsistency(), "");
@@ -113,7 +115,7 @@ TEST(TraceBridge, LostEventsResyncFromSnapshot)
     EventScript s;
     s.spawn(1, 0);
     sub->push(s.events, 17);
-    QTRY_COMPARE_WITH_TIMEOUT(lost.count(), 1, 5000);
+    ASSERT_TRUE(vigil::test::waitFor([&] { return lost.count() == 1; })) << "lost.count()";
     EXPECT_EQ(bridge.eventsDropped(), 17u);
     EXPECT_EQ(bridge.state().aliveCount(), 3u);
     EXPECT_EQ(bridge.state().node(2)->treeParent, 1u);

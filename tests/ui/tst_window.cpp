@@ -1,1 +1,336 @@
-// Window tests come with the runtime.
+// Drives the real window on a real runtime (offscreen): actions, dialogs, graph, inspector.
+
+#include "builtinprocesses.h"
+#include "eventformat.h"
+#include "eventlogmodel.h"
+#include "eventlogwidget.h"
+#include "graphview.h"
+#include "inspectorwidget.h"
+#include "mainwindow.h"
+#include "messagedialog.h"
+#include "nodeitem.h"
+#include "processtablemodel.h"
+#include "tracebridge.h"
+
+#include "otp/supervisor.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QDir>
+#include <QPushButton>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "waitfor.h"
+
+#include <gtest/gtest.h>
+
+#include <QElapsedTimer>
+
+#include <iostream>
+#include <set>
+
+using namespace vigil;
+
+namespace {
+
+constexpr int kWait = 10000;
+
+uint64_t serial(const Term& pid) { return pid.pidSerial(); }
+
+// Everything the engine did has reached the window.
+void settle(MainWindow& w)
+{
+    w.runtime().waitIdle(5000);
+    QTest::qWait(50);
+    w.bridge()->drainNow();
+    w.graphView()->flushLayout();
+}
+
+const GraphNode* node(MainWindow& w, uint64_t pid) { return w.bridge()->state().node(pid); }
+
+class WindowTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        RuntimeConfig cfg;
+        cfg.workers = 2;
+        runtime = std::make_unique<Runtime>(cfg);
+        window = std::make_unique<MainWindow>(*runtime);
+        window->show();
+        // Models are checked while the window drives them.
+        tableTester = std::make_unique<QAbstractItemModelTester>(window->processModel(),
+            QAbstractItemModelTester::FailureReportingMode::Fatal);
+        logTester = std::make_unique<QAbstractItemModelTester>(window->eventLogModel(),
+            QAbstractItemModelTester::FailureReportingMode::Fatal);
+        inspectorTester = std::make_unique<QAbstractItemModelTester>(window->inspector()->model(),
+            QAbstractItemModelTester::FailureReportingMode::Fatal);
+    }
+    void TearDown() override
+    {
+        tableTester.reset();
+        logTester.reset();
+        inspectorTester.reset();
+        window.reset();
+        runtime.reset();
+    }
+    Term spawn(const char* id)
+    {
+        auto r = spawnBuiltin(*runtime, id);
+        EXPECT_TRUE(r.has_value());
+        return r ? r->pid : Term();
+    }
+    std::unique_ptr<Runtime> runtime;
+    std::unique_ptr<MainWindow> window;
+    std::unique_ptr<QAbstractItemModelTester> tableTester;
+    std::unique_ptr<QAbstractItemModelTester> logTester;
+    std::unique_ptr<QAbstractItemModelTester> inspectorTester;
+};
+
+} // namespace
+
+TEST_F(WindowTest, KillActionShowsRestartAndNewPid)
+{
+    std::vector<otp::ChildSpec> children;
+    for (const char* id : { "a", "b", "c" })
+        children.push_back(*builtinChildSpec("idle", Term::atom(id)));
+    auto sup = otp::Supervisor::start(*runtime, std::move(children));
+    ASSERT_TRUE(sup.hasValue());
+    const uint64_t supPid = serial(*sup);
+    QElapsedTimer t0; t0.start();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return bool(node(*window, supPid) && node(*window, supPid)->children.size() == 3); }));
+    std::cerr << "children after " << t0.elapsed() << " ms\n";
+    settle(*window);
+    std::cerr << "settled after " << t0.elapsed() << " ms\n";
+    const uint64_t oldPid = node(*window, supPid)->children[1];
+    NodeItem* oldItem = window->graphView()->itemFor(oldPid);
+    ASSERT_NE(oldItem, nullptr);
+    const QPointF slot = oldItem->pos();
+
+    window->setSelection({ oldPid });
+    QAction* kill = window->action(QStringLiteral("actionKill"));
+    ASSERT_TRUE(kill->isEnabled());
+    kill->trigger();
+
+    QElapsedTimer tm; tm.start();
+    const bool restarted
+        = vigil::test::waitFor([&] { return bool(node(*window, oldPid) && node(*window, oldPid)->replacedBy != 0); });
+    if (!restarted) {
+        for (int r = 0; r < window->eventLogModel()->rowCount(); ++r)
+            std::cerr << describeEvent(window->eventLogModel()->event(r)) << "\n";
+    }
+    ASSERT_TRUE(restarted);
+    std::cerr << "restart seen after " << tm.elapsed() << " ms\n";
+    const uint64_t newPid = node(*window, oldPid)->replacedBy;
+    EXPECT_NE(newPid, oldPid);
+    EXPECT_EQ(node(*window, oldPid)->exitReason, ":killed");
+    window->graphView()->flushLayout();
+    NodeItem* newItem = window->graphView()->itemFor(newPid);
+    ASSERT_NE(newItem, nullptr) << "the new pid is drawn";
+    EXPECT_EQ(window->graphView()->itemFor(oldPid), nullptr) << "the old pid gave up its place";
+    EXPECT_EQ(newItem->pos(), slot) << "the restarted child sits where the old one was";
+    EXPECT_EQ(newItem->restarts(), 1u);
+    EXPECT_EQ(node(*window, supPid)->children[1], newPid);
+    bool restartShown = false;
+    for (const QString& t : window->graphView()->activeEffectTexts())
+        restartShown |= t.contains(QString::fromStdString(pidText(newPid))) && t.contains(QStringLiteral("restarted"));
+    EXPECT_TRUE(restartShown) << window->graphView()->activeEffectTexts().join(QStringLiteral(" | ")).toStdString();
+    const int row = window->processModel()->rowOf(newPid);
+    ASSERT_GE(row, 0);
+    EXPECT_EQ(window->processModel()->index(row, ProcessTableModel::Restarts).data().toInt(), 1);
+}
+
+TEST_F(WindowTest, SendHelloShowsInBadgeAndInspector)
+{
+    const uint64_t pid = serial(spawn("keeper"));
+    ASSERT_TRUE(vigil::test::waitFor([&] { return bool(window->graphView()->itemFor(pid) || (window->graphView()->flushLayout(), false)); }));
+    window->setSelection({ pid });
+    MessageDialog* dlg = window->openSendDialog();
+    ASSERT_NE(dlg, nullptr);
+    dlg->termEditor()->setText(QStringLiteral("{:hello, 1}"));
+    ASSERT_TRUE(dlg->actionButton()->isEnabled());
+    QTest::mouseClick(dlg->actionButton(), Qt::LeftButton);
+
+    ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, pid)->mailbox == int64_t(1); })) << "node(*window, pid)->mailbox";
+    settle(*window);
+    EXPECT_EQ(window->graphView()->itemFor(pid)->mailbox(), 1);
+    window->inspector()->refresh();
+    const QStringList mail = window->inspector()->model()->sectionRows(InspectorModel::Mailbox);
+    ASSERT_EQ(mail.size(), 1);
+    EXPECT_EQ(mail.front(), QStringLiteral("1: {:hello, 1}"));
+    EXPECT_EQ(window->inspector()->model()->sectionTitle(InspectorModel::Mailbox), QStringLiteral("Mailbox (1)"));
+}
+
+TEST_F(WindowTest, MalformedTermShowsErrorAndSendsNothing)
+{
+    const uint64_t pid = serial(spawn("keeper"));
+    ASSERT_TRUE(vigil::test::waitFor([&] { return bool(node(*window, pid) != nullptr); }));
+    window->setSelection({ pid });
+    MessageDialog* dlg = window->openSendDialog();
+    ASSERT_NE(dlg, nullptr);
+    dlg->termEditor()->setText(QStringLiteral("{:put, :answer"));
+    EXPECT_FALSE(dlg->actionButton()->isEnabled());
+    EXPECT_FALSE(dlg->termEditor()->isValid());
+    EXPECT_TRUE(dlg->termEditor()->errorText().contains(QStringLiteral("line 1, column")))
+        << dlg->termEditor()->errorText().toStdString();
+    EXPECT_FALSE(dlg->submit()) << "nothing is sent on error";
+    EXPECT_TRUE(dlg->isVisible());
+    settle(*window);
+    EXPECT_EQ(node(*window, pid)->mailbox, 0);
+    EXPECT_EQ(node(*window, pid)->messagesIn, 0u);
+    auto detail = runtime->detail(*runtime->pidFor(pid));
+    ASSERT_TRUE(detail.has_value());
+    EXPECT_TRUE(detail->messages.empty());
+    dlg->reject();
+}
+
+TEST_F(WindowTest, LinkTwoAndKillOne)
+{
+    // Two plain processes: both die.
+    const uint64_t a = serial(spawn("idle"));
+    const uint64_t b = serial(spawn("idle"));
+    // A trapping one linked to a plain one: it gets the {:EXIT, ...} message and lives.
+    const uint64_t trapper = serial(spawn("keeper"));
+    const uint64_t victim = serial(spawn("idle"));
+    settle(*window);
+
+    window->setSelection({ a, b });
+    ASSERT_TRUE(window->action(QStringLiteral("actionLink"))->isEnabled());
+    window->action(QStringLiteral("actionLink"))->trigger();
+    window->setSelection({ trapper, victim });
+    window->action(QStringLiteral("actionLink"))->trigger();
+    settle(*window);
+    EXPECT_TRUE(window->bridge()->state().linked(a, b));
+    EXPECT_TRUE(window->bridge()->state().linked(trapper, victim));
+    EXPECT_GE(window->graphView()->linkEdgeCount(), 2);
+
+    window->setSelection({ a });
+    window->action(QStringLiteral("actionKill"))->trigger();
+    window->setSelection({ victim });
+    window->action(QStringLiteral("actionKill"))->trigger();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return bool(!node(*window, b)->alive); }));
+    ASSERT_TRUE(vigil::test::waitFor([&] { return bool(!node(*window, victim)->alive); }));
+    settle(*window);
+    EXPECT_FALSE(node(*window, a)->alive);
+    EXPECT_EQ(node(*window, a)->exitReason, ":killed");
+    EXPECT_EQ(node(*window, b)->exitReason, ":killed") << "died with the same reason through the link";
+    EXPECT_TRUE(node(*window, trapper)->alive);
+    EXPECT_EQ(node(*window, trapper)->mailbox, 1);
+    EXPECT_FALSE(window->bridge()->state().linked(a, b));
+
+    window->setSelection({ trapper });
+    window->inspector()->refresh();
+    const QStringList mail = window->inspector()->model()->sectionRows(InspectorModel::Mailbox);
+    ASSERT_EQ(mail.size(), 1);
+    EXPECT_EQ(mail.front(), QStringLiteral("1: {:EXIT, %1, :killed}").arg(QString::fromStdString(pidText(victim))));
+
+    // The event log tells the story, and exports it.
+    bool trappedLogged = false;
+    for (int r = 0; r < window->eventLogModel()->rowCount(); ++r) {
+        const TraceEvent& e = window->eventLogModel()->event(r);
+        trappedLogged |= e.kind == TraceKind::ExitSignal && e.other == trapper && e.outcome == SignalOutcome::Trapped;
+    }
+    EXPECT_TRUE(trappedLogged);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("events.jsonl"));
+    EXPECT_GT(window->eventLog()->exportJsonLines(path), 0);
+    QFile f(path);
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(f.readAll().contains("\"outcome\":\"trapped\""));
+}
+
+TEST_F(WindowTest, MonitorActionDrawsDashedEdgeUntilDown)
+{
+    const uint64_t watcher = serial(spawn("keeper"));
+    const uint64_t target = serial(spawn("idle"));
+    settle(*window);
+    window->setSelection({ watcher, target });
+    window->action(QStringLiteral("actionMonitor"))->trigger();
+    settle(*window);
+    EXPECT_EQ(window->graphView()->monitorEdgeCount(), 1);
+    window->setSelection({ target });
+    window->action(QStringLiteral("actionKill"))->trigger();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, watcher)->mailbox == int64_t(1); })) << "node(*window, watcher)->mailbox";
+    settle(*window);
+    EXPECT_EQ(window->graphView()->monitorEdgeCount(), 0);
+    EXPECT_TRUE(node(*window, watcher)->alive) << "a monitor never kills";
+}
+
+TEST_F(WindowTest, StressTenThousandProcessesStayConsistent)
+{
+    constexpr int kProcs = 10000;
+    std::vector<Term> pids;
+    pids.reserve(kProcs);
+    for (int i = 0; i < kProcs; ++i)
+        pids.push_back(spawnBuiltin(*runtime, i % 10 == 0 ? "keeper" : "idle")->pid);
+    for (int i = 0; i + 1 < kProcs; i += 2)
+        (void)runtime->link(pids[size_t(i)], pids[size_t(i) + 1]);
+    for (int i = 0; i < kProcs; i += 7)
+        (void)runtime->monitor(pids[size_t(i)], pids[size_t((i + 3) % kProcs)]);
+    for (int round = 0; round < 10; ++round)
+        for (int i = 0; i < kProcs; i += 10)
+            runtime->send(pids[size_t(i)], Term::tuple({ Term::atom("flood"), Term::integer(round) }));
+    // Let the window work while the flood is applied, then kill a third.
+    QTest::qWait(100);
+    for (int i = 0; i < kProcs; i += 3)
+        runtime->exit(pids[size_t(i)], Term::atom(i % 2 ? "kill" : "boom"));
+    runtime->waitIdle(20000);
+    QTest::qWait(200);
+    window->bridge()->drainNow();
+    window->graphView()->flushLayout();
+
+    const GraphState& g = window->bridge()->state();
+    EXPECT_EQ(g.checkConsistency(), "");
+    const Snapshot snap = runtime->snapshot();
+    std::set<uint64_t> engineAlive;
+    for (const ProcessSnapshot& p : snap.processes) {
+        engineAlive.insert(p.pid);
+        const GraphNode* n = g.node(p.pid);
+        ASSERT_NE(n, nullptr) << pidText(p.pid);
+        ASSERT_TRUE(n->alive) << pidText(p.pid);
+        EXPECT_EQ(n->mailbox, int64_t(p.messageQueueLen)) << pidText(p.pid);
+        std::vector<uint64_t> links = p.links;
+        std::sort(links.begin(), links.end());
+        EXPECT_EQ(n->links, links) << pidText(p.pid);
+        EXPECT_EQ(n->monitors.size(), p.monitors.size()) << pidText(p.pid);
+        EXPECT_EQ(n->monitoredBy.size(), p.monitoredBy.size()) << pidText(p.pid);
+    }
+    std::set<uint64_t> stateAlive;
+    for (const auto& [pid, n] : g.nodes())
+        if (n.alive)
+            stateAlive.insert(pid);
+    EXPECT_EQ(stateAlive, engineAlive);
+    EXPECT_EQ(g.aliveCount(), snap.processes.size());
+
+    // The graph draws every process it shows exactly once.
+    const LayoutResult& layout = window->graphView()->currentLayout();
+    std::set<uint64_t> drawn;
+    for (const LayoutItem& li : layout.items) {
+        EXPECT_TRUE(drawn.insert(li.id).second);
+        EXPECT_NE(window->graphView()->itemFor(li.id), nullptr);
+    }
+    size_t inTree = 0;
+    for (const auto& [pid, n] : g.nodes())
+        inTree += n.inTree ? 1 : 0;
+    EXPECT_EQ(layout.totalNodes, inTree);
+}
+
+TEST_F(WindowTest, ExportsAndThemes)
+{
+    spawn("echo");
+    spawn("counter");
+    settle(*window);
+    QTemporaryDir dir;
+    const QString png = dir.filePath(QStringLiteral("graph.png"));
+    const QString svg = dir.filePath(QStringLiteral("graph.svg"));
+    window->setDarkTheme(true);
+    EXPECT_TRUE(window->exportGraph(png));
+    EXPECT_FALSE(QImage(png).isNull());
+    EXPECT_TRUE(window->exportGraph(svg));
+    QSvgRenderer svgCheck(svg);
+    EXPECT_TRUE(svgCheck.isValid());
+    window->setDarkTheme(false);
+    EXPECT_FALSE(window->exportGraph(QStringLiteral("/nonexistent-dir/x.png")));
+    window->saveSettings();
+}

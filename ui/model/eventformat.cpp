@@ -192,8 +192,8 @@ std::string describeEvent(const TraceEvent& e)
     case TraceKind::ChildStarted:
         return p + " started child " + text(e.data) + " as " + o;
     case TraceKind::ChildRestarted:
-        return p + " restarted child " + text(e.data) + ": " + pidOrHost(e.old) + " → " + o + " (restart "
-            + std::to_string(e.count) + ")";
+        return p + " restarted child " + text(e.data) + ": " + (e.old ? pidText(e.old) + " → " : std::string("now "))
+            + o + " (restart " + std::to_string(e.count) + ")";
     case TraceKind::ChildTerminated:
         return p + " terminated child " + text(e.data) + " " + o + " (" + text(e.extra) + ")";
     case TraceKind::SupervisorGaveUp:

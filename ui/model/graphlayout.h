@@ -19,10 +19,10 @@ inline bool isAggregateId(uint64_t id) { return (id & kAggregateBit) != 0; }
 inline uint64_t aggregateIdFor(uint64_t parentPid) { return kAggregateBit | parentPid; }
 
 struct LayoutOptions {
-    double nodeWidth = 164;
-    double nodeHeight = 48;
-    double hGap = 20;
-    double vGap = 64;
+    double nodeWidth = 158;
+    double nodeHeight = 44;
+    double hGap = 18;
+    double vGap = 56;
     double gridGap = 14;
     size_t gridMinRun = 5; // this many childless siblings in a row go into a grid
     size_t gridMinColumns = 6;

@@ -55,9 +55,10 @@ std::string labelText(const Term& t, size_t limit)
     if (t.isBinary())
         return std::string(t.asBinary().substr(0, limit));
     if (t.isAtom()) {
-        std::string s = inspectAtom(t.asAtom());
-        if (!s.empty() && s[0] == ':')
-            s.erase(0, 1);
+        // Names read better bare: Demo.Worker.1 rather than :"Elixir.Demo.Worker.1".
+        std::string s(t.asAtom().name());
+        if (s.rfind("Elixir.", 0) == 0)
+            s.erase(0, 7);
         return s;
     }
     InspectOptions o;
@@ -517,18 +518,29 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
     }
     case TraceKind::ChildRestarted: {
         GraphNode* c = find(e.other);
-        GraphNode* old = find(e.old);
+        GraphNode* old = e.old ? find(e.old) : nullptr;
+        if (!old && n) {
+            // Without the old pid in the event, the previous holder of the child id is the one replaced: the
+            // latest sibling with that id that is not the new pid (a dead one if there is one).
+            for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) {
+                GraphNode* s = find(*it);
+                if (s && s->pid != e.other && s->childIdTerm == e.data && !s->childIdTerm.isNilAtom()
+                    && (!old || (!s->alive && old->alive)))
+                    old = s;
+            }
+        }
+        const uint64_t oldPid = old ? old->pid : e.old;
         if (c) {
             c->supervisor = e.pid;
             c->childId = labelText(e.data);
             c->childIdTerm = e.data;
             c->restarts = e.count;
-            c->restartedFrom = e.old;
+            c->restartedFrom = oldPid;
             // The new pid takes the old one's place among its siblings.
             if (old && old->inTree && n && old->treeParent == e.pid && c->inTree) {
                 detach(*c);
                 auto& sib = n->children;
-                const size_t at = size_t(std::find(sib.begin(), sib.end(), e.old) - sib.begin());
+                const size_t at = size_t(std::find(sib.begin(), sib.end(), oldPid) - sib.begin());
                 attach(*c, e.pid, at);
             } else if (c->inTree && n && c->treeParent != e.pid) {
                 detach(*c);
@@ -546,7 +558,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         }
         if (n)
             remember(*n, e);
-        m_delta.restarts.push_back({ e.pid, e.old, e.other, e.count });
+        m_delta.restarts.push_back({ e.pid, oldPid, e.other, e.count });
         break;
     }
     case TraceKind::ChildTerminated:

@@ -145,8 +145,12 @@ void TraceBridge::drainNow()
             m_state.resync(m_snapshot(), now);
     }
     m_state.tick(now);
-    if (!m_buffer.empty())
+    if (!m_buffer.empty()) {
         Q_EMIT eventsDrained(m_buffer);
+        // The subscription may hold back events that arrived out of order until the next drain, and no notify
+        // comes for those: after any activity, look once more one interval later. An idle stream stays idle.
+        m_drainTimer.start(1000 / m_maxRate);
+    }
     publish();
 }
 

@@ -35,7 +35,7 @@ EventLogWidget::EventLogWidget(EventLogModel* model, QWidget* parent)
     m_filter->setClearButtonEnabled(true);
     bar->addWidget(m_filter, 1);
     for (int c = 0; c < int(EventCategory::Count); ++c) {
-        auto* box = new QCheckBox(QString::fromLatin1(eventCategoryName(EventCategory(c))), this);
+        auto* box = new QCheckBox(QString::fromLatin1(eventCategoryName(EventCategory(c))).replace(QLatin1Char('&'), QStringLiteral("&&")), this);
         const bool captured = model->captured(EventCategory(c));
         box->setChecked(captured);
         box->setToolTip(c == int(EventCategory::Messages)

@@ -83,7 +83,17 @@ GraphView::GraphView(const GraphState* state, QWidget* parent)
     scheduleLayout();
 }
 
-GraphView::~GraphView() = default;
+GraphView::~GraphView()
+{
+    // The scene deletes its items, which may change the selection: nothing of this view may react any more.
+    disconnect(m_scene, nullptr, this, nullptr);
+    m_animTimer.stop();
+    m_layoutTimer.stop();
+    m_items.clear();
+    m_effects.clear();
+    m_flashing.clear();
+    delete m_scene;
+}
 
 void GraphView::assertGuiThread() const
 {

@@ -40,6 +40,9 @@
 #include <QToolBar>
 #include <QToolButton>
 
+// Resources of a static library are registered by hand.
+static void initVigilResources() { Q_INIT_RESOURCE(vigil); }
+
 namespace vigil {
 
 namespace {
@@ -73,6 +76,7 @@ MainWindow::MainWindow(Runtime& runtime, QWidget* parent)
     , m_statusDropped(new QLabel(this))
     , m_statusMode(new QLabel(this))
 {
+    initVigilResources();
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Vigil — process observer"));
     setWindowIcon(QIcon(QStringLiteral(":/vigil/vigil.svg")));
@@ -140,6 +144,9 @@ MainWindow::MainWindow(Runtime& runtime, QWidget* parent)
     m_tableModel->applyDelta(m_bridge->state().takeDelta());
     m_graph->applyDelta({});
     resize(1500, 940);
+    resizeDocks({ findChild<QDockWidget*>(QStringLiteral("processDock")), findChild<QDockWidget*>(QStringLiteral("inspectorDock")) },
+        { 400, 330 }, Qt::Horizontal);
+    resizeDocks({ findChild<QDockWidget*>(QStringLiteral("bottomDock")) }, { 230 }, Qt::Vertical);
     updateActions();
     updateStatusBar();
 }
@@ -434,8 +441,6 @@ void MainWindow::buildDocks()
     bottom->setObjectName(QStringLiteral("bottomDock"));
     bottom->setWidget(m_bottomTabs);
     addDockWidget(Qt::BottomDockWidgetArea, bottom);
-    resizeDocks({ left, right }, { 470, 380 }, Qt::Horizontal);
-    resizeDocks({ bottom }, { 250 }, Qt::Vertical);
 
     QMenu* view = nullptr;
     for (QAction* a : menuBar()->actions())

@@ -643,6 +643,7 @@ private:
                 ref->fname = Atom::intern(name);
                 if (m_module && m_module->locals.count({ name, arity })) {
                     ref->mod = m_module->def->name;
+                    ref->flags |= kCheck; // a local capture may name a private function
                 } else if (findNative(Atom::intern("Elixir.Kernel"), Atom::intern(name), arity)) {
                     ref->mod = Atom::intern("Elixir.Kernel");
                 } else {

@@ -4,6 +4,7 @@
 #include "term/print.h"
 
 #include <algorithm>
+#include <unordered_set>
 #include <cmath>
 #include <cstring>
 
@@ -93,6 +94,8 @@ bool isException(const Term& t)
 
 } // namespace
 
+bool moduleEverDefined(Atom mod);
+
 Term normalizeError(const Term& reason, const Term& stack)
 {
     if (isException(reason))
@@ -110,8 +113,23 @@ Term normalizeError(const Term& reason, const Term& stack)
             return ex("ArgumentError", { { "message", Term::binary("argument error") } });
         if (n == "function_clause")
             return ex("FunctionClauseError", { { "module", Term::nil() }, { "function", Term::nil() }, { "arity", Term::nil() }, { "kind", Term::nil() }, { "args", Term::nil() }, { "clauses", Term::nil() } });
-        if (n == "undef")
+        if (n == "undef") {
+            if (stack.isCons() && stack.head().isTuple(4) && stack.head().element(0).isAtom() && stack.head().element(1).isAtom()) {
+                const Term& top = stack.head();
+                Atom mod = top.element(0).asAtom();
+                int64_t arity = top.element(2).isList() ? int64_t(top.element(2).listLength()) : top.element(2).isInteger() ? top.element(2).asInteger() : 0;
+                std::string mn = moduleName(mod);
+                std::string msg = "function " + mn + "." + std::string(top.element(1).asAtom().name()) + "/" + std::to_string(arity) + " is undefined";
+                if (moduleEverDefined(mod))
+                    msg += " or private";
+                else if (nativeModuleKnown(mod))
+                    msg += " or private (or not supported by Vigil's Elixir subset)";
+                else
+                    msg += " (module " + mn + " is not available)";
+                return ex("UndefinedFunctionError", { { "module", top.element(0) }, { "function", top.element(1) }, { "arity", Term::integer(arity) }, { "reason", Term::nil() }, { "message", Term::binary(msg) } });
+            }
             return ex("UndefinedFunctionError", { { "module", Term::nil() }, { "function", Term::nil() }, { "arity", Term::nil() }, { "reason", Term::nil() }, { "message", Term::nil() } });
+        }
         if (n == "system_limit")
             return ex("SystemLimitError", { { "message", Term::binary("a system limit has been reached") } });
     }
@@ -734,8 +752,23 @@ ModuleDef* ScriptEngine::module(Atom name) const
     return it == m_modules.end() ? nullptr : it->second;
 }
 
+namespace {
+std::mutex g_everMutex;
+std::unordered_set<uint32_t> g_everDefined;
+}
+
+bool moduleEverDefined(Atom mod)
+{
+    std::lock_guard lock(g_everMutex);
+    return g_everDefined.count(mod.index()) > 0;
+}
+
 void ScriptEngine::registerModule(ModuleDef* m)
 {
+    {
+        std::lock_guard lock(g_everMutex);
+        g_everDefined.insert(m->name.index());
+    }
     std::unique_lock lock(m_mutex);
     m_modules[m->name.index()] = m;
 }
@@ -1050,13 +1083,13 @@ struct Exec {
         if (auto* ef = dynamic_cast<ExternalFun*>(fo)) {
             if (int(argv.size()) != ef->ar)
                 throwError(Term::tuple({ mkAtom("badarity"), Term::tuple({ fun, Term::list(argv) }) }));
-            applyMfa(ef->module, ef->name, argv, tail);
+            applyMfa(ef->module, ef->name, argv, tail, ef->local);
             return;
         }
         raiseUnsupported("calling this kind of function");
     }
 
-    void applyMfa(Atom mod, Atom name, std::vector<Term>& argv, bool tail)
+    void applyMfa(Atom mod, Atom name, std::vector<Term>& argv, bool tail, bool allowPrivate = false)
     {
         if (NativeFn nat = findNative(mod, name, int(argv.size()))) {
             callNative(nat, argv, tail);
@@ -1064,7 +1097,8 @@ struct Exec {
         }
         ModuleDef* md = m.m_engine.module(mod);
         if (md) {
-            if (FunctionDef* fd = md->find(name, int(argv.size()))) {
+            FunctionDef* fd = md->find(name, int(argv.size()));
+            if (fd && (!fd->priv || allowPrivate)) {
                 enter(fd->clauses, fd->numSlots, argv, tail, fd->module, fd->name, fd->arity, false, 0, nullptr, fd->program, fd);
                 return;
             }
@@ -1072,19 +1106,12 @@ struct Exec {
         undefinedFunction(mod, name, int(argv.size()), md != nullptr, &argv);
     }
 
-    [[noreturn]] void undefinedFunction(Atom mod, Atom name, int arity, bool moduleExists, const std::vector<Term>* args = nullptr)
+    [[noreturn]] void undefinedFunction(Atom mod, Atom name, int arity, bool /*moduleExists*/, const std::vector<Term>* args = nullptr)
     {
-        if (args)
-            setErrorTopFrame(Term::tuple({ Term::atom(mod), Term::atom(name), Term::list(*args), Term::emptyList() }));
-        std::string mn = moduleName(mod);
-        std::string msg = "function " + mn + "." + std::string(name.name()) + "/" + std::to_string(arity) + " is undefined";
-        if (!moduleExists && !nativeModuleKnown(mod))
-            msg += " (module " + mn + " is not available)";
-        else if (nativeModuleKnown(mod) && !moduleExists)
-            msg += " or is not supported by Vigil's Elixir subset";
-        else
-            msg += " or private";
-        throwError(exceptionStruct("UndefinedFunctionError", { { "module", Term::atom(mod) }, { "function", Term::atom(name) }, { "arity", Term::integer(arity) }, { "reason", Term::nil() }, { "message", Term::binary(msg) } }));
+        // as on the BEAM: the reason is :undef and the failed call (with its arguments) is the innermost frame
+        std::vector<Term> argv = args ? *args : std::vector<Term>(size_t(arity), Term::nil());
+        setErrorTopFrame(Term::tuple({ Term::atom(mod), Term::atom(name), Term::list(argv), Term::emptyList() }));
+        throwError(Term::atom(atoms::undef));
     }
 
     void callNative(NativeFn nat, std::vector<Term>& argv, bool tail)
@@ -1456,6 +1483,7 @@ struct Exec {
             ef->module = n->mod;
             ef->name = n->fname;
             ef->ar = n->slot;
+            ef->local = n->flags & kCheck;
             ret(Term::fun(ef));
             return true;
         }

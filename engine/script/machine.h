@@ -82,6 +82,7 @@ struct ExternalFun : FunObject {
     Atom module;
     Atom name;
     int ar = 0;
+    bool local = false; // &name/arity inside the module: private functions allowed
     int arity() const override { return ar; }
     std::string describe() const override;
 };

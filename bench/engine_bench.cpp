@@ -7,8 +7,11 @@
 // the three implementations must agree on `check` for the same n.
 //
 //   engine_bench WORKLOAD [--n N] [--trace] [--workers W]
+//   bridge_bench WORKLOAD [--n N]          (the same source built with the Qt-Core UI model library)
 //
 // --trace attaches a trace subscriber and drains it from a separate thread while the workload runs.
+// bridge_bench instead attaches the GUI's TraceBridge (ui/model) on a QCoreApplication main thread, offscreen, with
+// no widgets: the cost of the bridge draining at its 30 Hz limit and applying events to the graph state.
 
 #include "runtime/runtime.h"
 
@@ -25,6 +28,13 @@
 #include <thread>
 #include <unistd.h>
 #include <vector>
+
+#ifdef VIGIL_BENCH_BRIDGE
+#include "tracebridge.h"
+
+#include <QCoreApplication>
+#include <QMetaObject>
+#endif
 
 using namespace vigil;
 
@@ -609,12 +619,35 @@ int main(int argc, char** argv)
 
     Runtime rt(RuntimeConfig { .workers = workers });
     auto host = rt.hostProcess();
+    Env env { rt, *host, n };
+    Outcome o;
+#ifdef VIGIL_BENCH_BRIDGE
+    // The bridge lives on the main (GUI) thread; the host side of the workload runs on another thread.
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    int qargc = 1;
+    QCoreApplication app(qargc, argv);
+    TraceBridge bridge(rt.subscribe(), [&rt] { return rt.snapshot(); });
+    bridge.start();
+    std::thread runner([&] {
+        const auto t0 = Clock::now();
+        o = workload->run(env);
+        if (!o.selfTimed)
+            o.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        QMetaObject::invokeMethod(&app, &QCoreApplication::quit, Qt::QueuedConnection);
+    });
+    app.exec();
+    runner.join();
+    trace = true;
+    o.extra["bridge"] = "1";
+    o.extra["events"] = std::to_string(bridge.eventsApplied());
+    o.extra["lost"] = std::to_string(bridge.eventsDropped());
+    o.extra["drains"] = std::to_string(bridge.drains());
+#else
     std::unique_ptr<TraceDrainer> drainer;
     if (trace)
         drainer = std::make_unique<TraceDrainer>(rt);
-    Env env { rt, *host, n };
     const auto t0 = Clock::now();
-    Outcome o = workload->run(env);
+    o = workload->run(env);
     const auto t1 = Clock::now();
     if (!o.selfTimed)
         o.seconds = std::chrono::duration<double>(t1 - t0).count();
@@ -623,7 +656,14 @@ int main(int argc, char** argv)
         o.extra["events"] = std::to_string(drainer->events());
         o.extra["lost"] = std::to_string(drainer->lost());
     }
-    std::printf("RESULT system=vigil workload=%s n=%lld trace=%d seconds=%.6f ops=%lld check=%lld", workload->name,
+#endif
+    std::printf("RESULT system=%s workload=%s n=%lld trace=%d seconds=%.6f ops=%lld check=%lld",
+#ifdef VIGIL_BENCH_BRIDGE
+        "vigil-bridge",
+#else
+        "vigil",
+#endif
+        workload->name,
         static_cast<long long>(n), trace ? 1 : 0, o.seconds, static_cast<long long>(o.ops),
         static_cast<long long>(o.check));
     for (const auto& [k, v] : o.extra)

@@ -221,7 +221,9 @@ Task<Term> shutdownChild(ProcessContext& ctx, Term pid, Shutdown shutdown)
         }
         break;
     }
-    co_return down ? down->element(4) : atomTerm(atoms::noproc);
+    if (!down)
+        co_return atomTerm(atoms::noproc);
+    co_return down->element(4);
 }
 
 Task<std::vector<std::pair<Term, Term>>> shutdownChildrenConcurrently(

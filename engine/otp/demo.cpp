@@ -72,7 +72,9 @@ public:
         }
         if (request.isTuple(2) && request.element(0).isAtom(atom::get())) {
             const Term* entry = state.mapGet(request.element(1));
-            co_return replyWith(entry ? entry->element(1) : Term::nil(), state);
+            if (!entry)
+                co_return replyWith(Term::nil(), state);
+            co_return replyWith(entry->element(1), state);
         }
         if (request.isAtom(Atom::intern("current")))
             co_return replyWith(state, state);

@@ -172,7 +172,11 @@ Task<void> GenServer::serve(ProcessContext& ctx, std::shared_ptr<GenServer> serv
         self.m_state = r.element(1);
         self.m_hasState = true;
         ctx.send(starter, ackMessage(me, okTuple(me)));
-        co_await self.loop(ctx, r.isTuple(3) ? r.element(2) : atomTerm(atoms::infinity));
+        // (Computed outside the co_await: GCC 12 evaluates both arms of a ?: inside one.)
+        Term first = atomTerm(atoms::infinity);
+        if (r.isTuple(3))
+            first = r.element(2);
+        co_await self.loop(ctx, std::move(first));
         co_return;
     }
     if (r.isAtom(atoms::ignore)) {

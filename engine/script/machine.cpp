@@ -13,6 +13,7 @@ namespace vigil::script {
 Atom atomOf(std::string_view s) { return Atom::intern(s); }
 void setErrorTopFrame(Term frame);
 void setRaiseErrorInfo();
+void clearRaiseErrorInfo();
 Term mkAtom(std::string_view s) { return Term::atom(Atom::intern(s)); }
 
 // ---------------------------------------------------------------------------------------------- errors
@@ -654,6 +655,9 @@ bool evalGuard(const Node* guard, Term* slots)
     try {
         return evalPure(guard, slots).isAtom(atoms::true_);
     } catch (...) {
+        // an error in a guard only makes it fail: forget any stack decoration it set
+        setErrorTopFrame(Term::nil());
+        clearRaiseErrorInfo();
         return false;
     }
 }
@@ -1949,6 +1953,7 @@ thread_local bool t_errorInfo = false; // raise/1 with a message: the innermost 
 
 void setErrorTopFrame(Term frame) { t_topFrame = std::move(frame); }
 void setRaiseErrorInfo() { t_errorInfo = true; }
+void clearRaiseErrorInfo() { t_errorInfo = false; }
 
 Term Machine::stacktrace(const Node*)
 {

@@ -38,7 +38,7 @@ JOBS=${VIGIL_JOBS:-2}
 
 # --- what the suite needs (Debian 12) ------------------------------------------------------------------------------
 PACKAGES=(build-essential cmake ninja-build erlang-base libcaf-dev python3
-          qt6-base-dev libqt6charts6-dev libqt6svg6-dev libgl1-mesa-dev libxkbcommon-dev)
+          qt6-base-dev qt6-charts-dev qt6-svg-dev libgl1-mesa-dev)
 if ((INSTALL)); then
     missing=()
     for p in "${PACKAGES[@]}"; do

@@ -520,11 +520,7 @@ defmodule Supervisor do
       intensity: Keyword.get(opts, :max_restarts, 3),
       period: Keyword.get(opts, :max_seconds, 5)
     }
-    flags =
-      case Keyword.fetch(opts, :auto_shutdown) do
-        {:ok, v} -> Map.put(flags, :auto_shutdown, v)
-        :error -> flags
-      end
+    # Elixir 1.14's Supervisor.init/2 does not pass :auto_shutdown on (it stays :never)
     {:ok, {flags, Enum.map(children, &Supervisor.child_spec(&1, []))}}
   end
 
@@ -606,8 +602,15 @@ defmodule Supervisor do
         send(starter, {:ack, self(), {:ok, self()}})
         sup_loop(state)
       {:ok, {:ok, {flags, specs}}} ->
+        specs = Enum.map(specs, &Supervisor.normalize_spec/1)
+        mode = Map.get(flags, :auto_shutdown, :never)
+        if mode == :never and Enum.any?(specs, fn s -> s.significant end) do
+          reason = {:start_spec, {:bad_combination, [auto_shutdown: :never, significant: true]}}
+          send(starter, {:ack, self(), {:error, reason}})
+          exit(reason)
+        end
         state = %{parent: starter, flags: flags, children: [], restarts: [], name: name, mod: mod, dynamic: false, max_children: :infinity}
-        case start_children(state, Enum.map(specs, &Supervisor.normalize_spec/1)) do
+        case start_children(state, specs) do
           {:ok, state} ->
             send(starter, {:ack, self(), {:ok, self()}})
             sup_loop(state)

@@ -106,6 +106,11 @@ TEST_P(Oracle, MatchesRecordedElixirOutput)
     RunResult r = run("cd '" VIGIL_ORACLE_DIR "' && timeout 60 '" VIGIL_SCRIPT_RUNNER "' '" + name + ".exs' 2>/dev/null");
     EXPECT_EQ(normalise(readFile(expected)), normalise(r.out)) << name;
     EXPECT_EQ(expectedCode(name), r.code) << name;
+#ifdef VIGIL_APP_RUNNER
+    RunResult app = run("cd '" VIGIL_ORACLE_DIR "' && QT_QPA_PLATFORM=offscreen timeout 60 '" VIGIL_APP_RUNNER "' --script '" + name + ".exs' 2>/dev/null");
+    EXPECT_EQ(normalise(readFile(expected)), normalise(app.out)) << "vigil --script " << name;
+    EXPECT_EQ(expectedCode(name), app.code) << "vigil --script " << name;
+#endif
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, Oracle, ::testing::ValuesIn(caseNames()),

@@ -138,7 +138,7 @@ def render(cells, meta, notes):
     w_("")
     w_("## How this was measured")
     w_("")
-    w_(f"- Command: `{meta.get('command', 'bench/run.sh')}` at commit `{meta.get('commit', '?')}`, {meta.get('date', '')}.")
+    w_(f"- Command: `{meta.get('command', 'bench/run.sh')}` built from `{meta.get('commit', '?')}`, {meta.get('date', '')}.")
     w_(f"- Machine: {meta.get('nproc', '?')} CPUs ({meta.get('cpu', '?')}), {meta.get('memory', '?')} RAM, {meta.get('kernel', '?')}.")
     w_(f"- Load average (1/5/15 min) before: {meta.get('load_before', '?')}, after: {meta.get('load_after', '?')}. "
        "The machine is shared; a load well above 2 means other work competed for the two cores.")

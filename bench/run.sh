@@ -55,6 +55,11 @@ fi
 
 # --- build ---------------------------------------------------------------------------------------------------------
 mkdir -p "$BUILD"
+# What is being measured: the working tree as built now (it may hold uncommitted engine changes).
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain -- engine ui 2>/dev/null)" ]; then
+    commit="$commit + uncommitted changes in engine/ or ui/"
+fi
 # The GUI bridge measurement needs the Qt-Core model library from ui/; without Qt (or if ui/ does not configure)
 # the suite runs without it.
 if ! cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_BUILD_GUI=ON -DVIGIL_BUILD_TESTS=OFF \
@@ -161,7 +166,7 @@ META="$BUILD/meta.txt"
 {
     echo "command=bench/run.sh${ARGS:+ $ARGS}"
     echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "commit=$commit"
     echo "nproc=$(nproc)"
     echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
     echo "memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"

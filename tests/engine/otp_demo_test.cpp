@@ -6,6 +6,8 @@
 
 #include "testutil.h"
 
+#include <thread>
+
 using namespace vigil;
 using namespace vigil::otp;
 using namespace vigil::test;
@@ -74,4 +76,31 @@ TEST_F(OtpDemo, RunsALongWhileWithoutGivingUp)
     EXPECT_TRUE(rt.isAlive(*root));
     EXPECT_TRUE(pidOf(rt, "Demo.Flaky").isPid());
     EXPECT_TRUE(pidOf(rt, "Demo.Sessions").isPid());
+}
+
+// The demo on the threaded scheduler (what the GUI runs): kill the cache from another thread, see it come back,
+// and shut the whole tree down cleanly.
+TEST(OtpThreaded, DemoRestartsAndShutsDown)
+{
+    Runtime rt(RuntimeConfig { .mode = RuntimeConfig::Mode::Threaded, .workers = 2 });
+    DemoOptions o;
+    o.speed = 4.0;
+    auto root = startDemo(rt, o);
+    ASSERT_TRUE(root.hasValue());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const Term cache = pidOf(rt, "Demo.Cache");
+    ASSERT_TRUE(cache.isPid());
+    rt.exit(cache, A("kill"));
+    Term again;
+    for (int i = 0; i < 200; ++i) {
+        again = pidOf(rt, "Demo.Cache");
+        if (again.isPid() && again != cache)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(again.isPid());
+    EXPECT_NE(again, cache);
+    EXPECT_TRUE(GenServer::call(rt, A("Elixir.Demo.Cache"), A("current")).hasValue());
+    EXPECT_EQ(*GenServer::stop(rt, *root, A("shutdown")), A("ok"));
+    EXPECT_FALSE(rt.whereis(Atom::intern("Elixir.Demo.Cache")).isPid());
 }

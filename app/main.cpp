@@ -167,6 +167,17 @@ int main(int argc, char** argv)
             QTimer::singleShot(afterMs, &window, [&window, out, &rc] {
                 window.bridge()->drainNow();
                 window.graphView()->flushLayout();
+                // Inspect the busiest process, so the picture shows every panel at work.
+                uint64_t busiest = 0;
+                int64_t depth = -1;
+                for (const auto& [pid, n] : window.bridge()->state().nodes()) {
+                    if (n.alive && n.inTree && n.mailbox > depth) {
+                        depth = n.mailbox;
+                        busiest = pid;
+                    }
+                }
+                if (busiest)
+                    window.setSelection({ busiest });
                 window.graphView()->fitAll();
                 QCoreApplication::processEvents();
                 if (!window.grab().save(out, "PNG")) {

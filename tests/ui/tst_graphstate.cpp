@@ -140,6 +140,27 @@ TEST(GraphState, MailboxDepthAndCounters)
     EXPECT_EQ(g.takeDelta().messagesSent, 3u);
 }
 
+TEST(GraphState, MailboxStatsOverrideSampledMessageEvents)
+{
+    GraphState g;
+    EventScript s;
+    s.spawn(310, 0);
+    s.spawn(311, 0);
+    s.queue(311, 310, atom("sampled"));
+    auto& st = s.add(TraceKind::MailboxStats, 311, 40, Term::integer(1234));
+    st.count = 25;
+    st.old = 3;
+    s.queue(311, 310, atom("sampled again")); // already counted in the next stats
+    g.apply(s.events, 0);
+    const GraphNode* n = g.node(311);
+    EXPECT_EQ(n->mailbox, 25);
+    EXPECT_EQ(n->messagesIn, 40u);
+    EXPECT_EQ(n->messagesOut, 3u);
+    EXPECT_EQ(n->reductions, 1234u);
+    EXPECT_TRUE(n->statsDriven);
+    EXPECT_EQ(g.takeDelta().messagesSent, 2u + 3u) << "sampled sends from 310 plus 311's exact count";
+}
+
 TEST(GraphState, MonitorsAppearAndGoWithDown)
 {
     GraphState g;

@@ -39,6 +39,7 @@ EventCategory eventCategory(TraceKind kind)
     case TraceKind::MessageSent:
     case TraceKind::MessageQueued:
     case TraceKind::MessageReceived:
+    case TraceKind::MailboxStats:
         return EventCategory::Messages;
     case TraceKind::ChildStarted:
     case TraceKind::ChildRestarted:
@@ -109,6 +110,8 @@ const char* eventTitle(TraceKind kind)
         return "supervisor gave up";
     case TraceKind::Label:
         return "label";
+    case TraceKind::MailboxStats:
+        return "mailbox stats";
     }
     return "";
 }
@@ -127,6 +130,13 @@ uint64_t eventSubject(const TraceEvent& e)
 uint64_t eventObject(const TraceEvent& e)
 {
     switch (e.kind) {
+    case TraceKind::MailboxStats:
+    case TraceKind::TrapExit:
+    case TraceKind::Registered:
+    case TraceKind::Unregistered:
+    case TraceKind::Label:
+    case TraceKind::Exited:
+        return 0; // other/old are not pids here
     case TraceKind::ExitSignal:
     case TraceKind::MessageSent:
         return e.pid;
@@ -201,6 +211,9 @@ std::string describeEvent(const TraceEvent& e)
             + " restarts, supervisor shuts down";
     case TraceKind::Label:
         return p + " is " + labelText(e.data) + (e.extra.isNilAtom() ? "" : " (" + text(e.extra) + ")");
+    case TraceKind::MailboxStats:
+        return p + " mailbox " + std::to_string(e.count) + ", " + std::to_string(e.other) + " in, "
+            + std::to_string(e.old) + " out";
     }
     return p;
 }
@@ -248,8 +261,12 @@ std::string eventJsonLine(const TraceEvent& e)
             s += std::string(",\"") + key + "\":\"" + pidText(pid) + "\"";
     };
     pidField("pid", e.pid);
-    pidField("other", e.other);
-    pidField("old", e.old);
+    if (e.kind == TraceKind::MailboxStats) {
+        s += ",\"messages_in\":" + std::to_string(e.other) + ",\"messages_out\":" + std::to_string(e.old);
+    } else {
+        pidField("other", e.other);
+        pidField("old", e.old);
+    }
     if (e.outcome != SignalOutcome::None)
         s += std::string(",\"outcome\":\"") + signalOutcomeName(e.outcome) + "\"";
     if (e.count)

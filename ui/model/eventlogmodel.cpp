@@ -160,7 +160,7 @@ bool EventFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& source
     const TraceEvent& e = log->event(sourceRow);
     if (!shown(eventCategory(e.kind)))
         return false;
-    if (m_pid && e.pid != m_pid && e.other != m_pid && e.old != m_pid)
+    if (m_pid && e.pid != m_pid && eventObject(e) != m_pid && !(e.kind == TraceKind::ChildRestarted && e.old == m_pid))
         return false;
     if (m_text.isEmpty())
         return true;

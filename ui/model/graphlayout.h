@@ -24,8 +24,8 @@ struct LayoutOptions {
     double hGap = 18;
     double vGap = 56;
     double gridGap = 14;
-    size_t gridMinRun = 5; // this many childless siblings in a row go into a grid
-    size_t gridMinColumns = 6;
+    size_t gridMinRun = 4; // this many childless siblings in a row go into a grid
+    size_t gridMinColumns = 3;
     size_t maxChildrenShown = 96; // more children than this: the rest become one aggregate node
     size_t autoCollapseAbove = 1500; // subtrees bigger than this start collapsed unless expanded
     size_t maxDepth = 64; // deeper nodes are shown collapsed

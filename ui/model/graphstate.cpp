@@ -70,7 +70,10 @@ std::string mfaText(const Term& t)
 {
     if (t.isTuple(3) && t.element(0).isAtom() && t.element(1).isAtom() && t.element(2).isInteger()) {
         std::string f(t.element(1).asAtom().name());
-        return inspectAtom(t.element(0).asAtom()) + "." + f + "/" + std::to_string(t.element(2).asInteger());
+        std::string m(t.element(0).asAtom().name());
+        // Elixir modules read as Demo.Worker.1, Erlang ones as :gen_server.
+        m = m.rfind("Elixir.", 0) == 0 ? m.substr(7) : inspectAtom(t.element(0).asAtom());
+        return m + "." + f + "/" + std::to_string(t.element(2).asInteger());
     }
     if (t.isNilAtom())
         return {};
@@ -348,6 +351,11 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         GraphNode& c = create(e.pid, e.other, wallNs);
         if (!e.data.isNilAtom())
             c.label = labelText(e.data);
+        // Host pseudo-processes (threads that are not processes) are listed but not drawn.
+        if (e.other == 0 && e.data.isAtom() && e.data.asAtom().name() == "host") {
+            c.hostPseudo = true;
+            leaveTree(c);
+        }
         c.initialCall = mfaText(e.extra);
         c.spawnedNs = e.timeNs;
         remember(c, e);
@@ -449,27 +457,50 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
             remember(*w, e);
         break;
     }
+    // When message events are sampled, MailboxStats carries the exact counters; sampled events then only show
+    // activity and must not be counted again.
     case TraceKind::MessageSent:
-        ++m_delta.messagesSent;
-        if (n) {
-            ++n->messagesOut;
-            touch(*n);
+        if (!n || !n->statsDriven) {
+            ++m_delta.messagesSent;
+            if (n) {
+                ++n->messagesOut;
+                touch(*n);
+            }
         }
         break;
     case TraceKind::MessageQueued:
         if (n && n->alive) {
-            ++n->mailbox;
-            ++n->messagesIn;
+            if (!n->statsDriven) {
+                ++n->mailbox;
+                ++n->messagesIn;
+            }
             touch(*n);
             updateStatus(*n, wallNs);
         }
         break;
     case TraceKind::MessageReceived:
         if (n && n->alive) {
-            if (n->mailbox > 0)
+            if (!n->statsDriven && n->mailbox > 0)
                 --n->mailbox;
             touch(*n);
             updateStatus(*n, wallNs);
+        }
+        break;
+    case TraceKind::MailboxStats:
+        if (n && n->alive) {
+            const uint64_t out = e.old;
+            if (out > n->messagesOut)
+                m_delta.messagesSent += out - n->messagesOut;
+            const bool busy = int64_t(e.count) != n->mailbox || e.other != n->messagesIn || out != n->messagesOut;
+            n->statsDriven = true;
+            n->mailbox = int64_t(e.count);
+            n->messagesIn = e.other;
+            n->messagesOut = out;
+            if (e.data.isInteger())
+                n->reductions = uint64_t(e.data.asInteger());
+            touch(*n);
+            if (busy || n->mailbox > 0)
+                updateStatus(*n, wallNs);
         }
         break;
     case TraceKind::TrapExit:
@@ -629,6 +660,10 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
         if (!n)
             n = &create(p->pid, p->parent, wallNs);
         n->label = p->label.isNilAtom() ? n->label : labelText(p->label);
+        if (p->parent == 0 && p->label.isAtom() && p->label.asAtom().name() == "host" && !n->hostPseudo) {
+            n->hostPseudo = true;
+            leaveTree(*n);
+        }
         if (p->behaviour != atoms::nil) {
             n->behaviour = std::string(p->behaviour.name());
             n->kind = nodeKindFor(n->behaviour);

@@ -52,6 +52,8 @@ struct GraphNode {
     bool inTree = true; // drawn in the graph (dead nodes linger a little, then leave the tree)
     bool trapExit = false;
     bool supervisorGaveUp = false;
+    bool statsDriven = false; // counters come from MailboxStats (message events are sampled)
+    bool hostPseudo = false; // a host thread's pseudo-process: listed, not drawn
 
     int64_t mailbox = 0;
     uint64_t messagesIn = 0;
@@ -119,7 +121,7 @@ struct GraphDelta {
 class GraphState {
 public:
     struct Options {
-        int64_t lingerNs = 4'000'000'000; // a dead process stays in the graph this long
+        int64_t lingerNs = 2'500'000'000; // a dead process stays in the graph this long
         size_t keepDead = 500; // dead processes kept for the table (oldest forgotten first)
         int64_t activeNs = 400'000'000; // "running" this long after its last message activity
         size_t recentPerNode = 24;

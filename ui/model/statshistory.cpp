@@ -39,9 +39,6 @@ void StatsHistory::addEvents(const std::vector<TraceEvent>& events)
 {
     for (const TraceEvent& e : events) {
         switch (e.kind) {
-        case TraceKind::MessageSent:
-            ++m_bucketMessages;
-            break;
         case TraceKind::ChildRestarted:
             ++m_bucketRestarts;
             ++m_totalRestarts;

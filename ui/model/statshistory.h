@@ -28,7 +28,9 @@ class StatsHistory {
 public:
     explicit StatsHistory(size_t capacity = 600);
 
+    // Counts restarts and exits (message counts come from addMessages: events may be sampled).
     void addEvents(const std::vector<TraceEvent>& events);
+    void addMessages(uint64_t n) { m_bucketMessages += n; }
     // Closes the current bucket at timeSec.
     const StatsSample& sample(double timeSec, size_t alive, int64_t watchedMailbox);
 

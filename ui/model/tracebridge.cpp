@@ -125,7 +125,9 @@ void TraceBridge::drainNow()
     if (m_subscription)
         lost = m_subscription->drain(m_buffer);
     const int64_t now = wallNs();
+    const uint64_t sentBefore = m_state.pendingDelta().messagesSent;
     m_state.apply(m_buffer, now);
+    m_stats.addMessages(m_state.pendingDelta().messagesSent - sentBefore);
     m_applied += m_buffer.size();
     m_stats.addEvents(m_buffer);
     if (m_watched) {

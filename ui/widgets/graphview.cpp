@@ -21,6 +21,7 @@ namespace vigil {
 namespace {
 constexpr int kLayoutIntervalMs = 100;
 constexpr size_t kMaxEffects = 48;
+constexpr double kMinFitZoom = 0.72;
 
 QPointF boundaryPoint(const QRectF& r, const QPointF& toward)
 {
@@ -512,8 +513,19 @@ void GraphView::fitAll()
         return;
     r.adjust(-40, -50, 40, 40);
     fitInView(r, Qt::KeepAspectRatio);
+    if (m_showLegend && zoom() > 0) {
+        // Leave room for the legend in the bottom-left corner.
+        r.adjust(0, 0, 0, (m_legendHeight + 16) / zoom());
+        fitInView(r, Qt::KeepAspectRatio);
+    }
     if (zoom() > 1.25)
         setTransform(QTransform::fromScale(1.25, 1.25));
+    if (zoom() < kMinFitZoom) {
+        // Too small to read: keep labels legible and show the top of the tree; the rest is a pan away.
+        setTransform(QTransform::fromScale(kMinFitZoom, kMinFitZoom));
+        centerOn(r.center().x(), r.top() + viewport()->height() / 2.0 / kMinFitZoom);
+        return;
+    }
     centerOn(r.center());
 }
 
@@ -684,6 +696,7 @@ void GraphView::drawForeground(QPainter* painter, const QRectF&)
     const double w = 430;
     const double h = line * 5 + 16;
     const QRectF box(10, viewport()->height() - h - 10, w, h);
+    m_legendHeight = h;
     painter->setPen(QPen(th.groupBorder, 1));
     painter->setBrush(th.legendFill);
     painter->drawRoundedRect(box, 8, 8);

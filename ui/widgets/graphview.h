@@ -113,6 +113,7 @@ private:
     bool m_showLinks = true;
     bool m_showMonitors = true;
     bool m_showLegend = true;
+    double m_legendHeight = 130;
     bool m_animations = true;
     bool m_fitPending = true;
     bool m_syncingSelection = false;

@@ -106,7 +106,7 @@ void InspectorWidget::refresh()
     }
     m_header->setText(QStringLiteral("<b style='font-size:larger'>%1</b> &nbsp;%2<br><span style='color:%3'>● %4</span> "
                                      "&nbsp; %5")
-                          .arg(QString::fromStdString(pidText(m_pid)), name.toHtmlEscaped(), color.name(), status, kind));
+                          .arg(QString::fromStdString(pidText(m_pid)).toHtmlEscaped(), name.toHtmlEscaped(), color.name(), status, kind));
 }
 
 } // namespace vigil

@@ -214,7 +214,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->setBrush(glyphFill);
     painter->drawEllipse(glyph);
     QFont f = painter->font();
-    const double basePt = f.pointSizeF() > 0 ? f.pointSizeF() : 9;
+    // A little larger than the UI font: the graph is usually seen zoomed out.
+    const double basePt = (f.pointSizeF() > 0 ? f.pointSizeF() : 9) * 1.15;
     f.setPointSizeF(basePt * 0.9);
     f.setBold(true);
     painter->setFont(f);

@@ -751,7 +751,7 @@ void GraphView::drawForeground(QPainter* painter, const QRectF&)
         painter->fillRect(QRectF(x, y + 4, 6, line - 8), th.status[int(s)]);
         x = label(x + 10, QString::fromLatin1(nodeStatusName(s)));
     }
-    label(x, tr("⛨ traps exits  ↻ restarts"));
+    label(x, tr("·trap traps exits  ↻N restarts"));
 
     y += line;
     x = box.left() + 10;

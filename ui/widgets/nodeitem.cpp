@@ -243,7 +243,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     else if (m_restarts > 0)
         second += QStringLiteral("  ↻%1").arg(m_restarts);
     if (m_trap && !dead)
-        second += QStringLiteral("  ⛨");
+        second += QStringLiteral("  ·trap");
     painter->setPen(dead ? th.signalKill : th.subtleText);
     painter->drawText(
         QRectF(textRect.left(), textRect.top() + textRect.height() / 2, textRect.width(), textRect.height() / 2),

@@ -25,8 +25,9 @@ QRectF EffectItem::bubbleRect() const
 {
     QFont f = QApplication::font();
     f.setPointSizeF((f.pointSizeF() > 0 ? f.pointSizeF() : 9) * 0.9);
+    f.setBold(true); // measured as painted
     const QFontMetricsF fm(f);
-    const double w = std::min(340.0, fm.horizontalAdvance(m_text) + 16);
+    const double w = std::min(380.0, fm.horizontalAdvance(m_text) + 24);
     return QRectF(m_anchor.x() - w / 2, m_anchor.y() - 30, w, 22);
 }
 

@@ -1,6 +1,8 @@
 // Drives the real window on a real runtime (offscreen): actions, dialogs, graph, inspector.
 
 #include "builtinprocesses.h"
+#include "chartswidget.h"
+#include "consolewidget.h"
 #include "eventformat.h"
 #include "eventlogmodel.h"
 #include "eventlogwidget.h"
@@ -21,6 +23,7 @@
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
 
 #include "waitfor.h"
 
@@ -30,6 +33,7 @@
 
 #include <iostream>
 #include <set>
+#include <thread>
 
 using namespace vigil;
 
@@ -333,4 +337,28 @@ TEST_F(WindowTest, ExportsAndThemes)
     window->setDarkTheme(false);
     EXPECT_FALSE(window->exportGraph(QStringLiteral("/nonexistent-dir/x.png")));
     window->saveSettings();
+}
+
+TEST_F(WindowTest, ConsoleSeamPrintsFromAnyThreadWithClickablePids)
+{
+    ConsoleWidget console;
+    console.evaluate(QStringLiteral("self()"));
+    EXPECT_TRUE(console.plainText().contains(QStringLiteral("not part of this build"))) << "no evaluator: says so";
+    std::thread worker;
+    console.setEvaluator([&worker](const QString& code, ConsoleWidget::Printer print) {
+        worker = std::thread([code, print] { print(QStringLiteral("#PID<0.123.0> from ") + code, ConsoleWidget::OutputKind::Result); });
+    });
+    console.evaluate(QStringLiteral("spawn(fn -> :ok end)"));
+    worker.join();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return console.plainText().contains(QStringLiteral("#PID<0.123.0> from spawn")); }));
+    EXPECT_TRUE(console.findChild<QTextBrowser*>()->toHtml().contains(QStringLiteral("pid:123")));
+}
+
+TEST_F(WindowTest, ChartsSampleOncePerSecond)
+{
+    spawn("counter");
+    ASSERT_TRUE(vigil::test::waitFor([&] { return window->bridge()->stats().samples().size() >= 2; }, 4000));
+    window->charts()->refresh();
+    EXPECT_GE(window->charts()->pointCount(), 2);
+    EXPECT_GE(window->bridge()->stats().samples().back().alive, 1u);
 }

@@ -362,3 +362,21 @@ TEST_F(WindowTest, ChartsSampleOncePerSecond)
     EXPECT_GE(window->charts()->pointCount(), 2);
     EXPECT_GE(window->bridge()->stats().samples().back().alive, 1u);
 }
+
+TEST_F(WindowTest, PauseStepAndSlowMotion)
+{
+    const uint64_t pid = serial(spawn("keeper"));
+    settle(*window);
+    window->setPaused(true);
+    EXPECT_TRUE(runtime->paused());
+    EXPECT_TRUE(window->action(QStringLiteral("actionStep"))->isEnabled());
+    runtime->send(*runtime->pidFor(pid), Term::atom("while_paused"));
+    window->stepOnce();
+    window->setSpeed(10);
+    EXPECT_TRUE(runtime->paused()) << "slow motion steps the paused engine";
+    QTest::qWait(250);
+    window->setSpeed(0);
+    EXPECT_FALSE(runtime->paused());
+    EXPECT_FALSE(window->action(QStringLiteral("actionStep"))->isEnabled());
+    ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, pid)->mailbox == 1; }));
+}

@@ -14,6 +14,7 @@
 #include "theme.h"
 #include "tracebridge.h"
 
+#include "otp/dynamicsupervisor.h"
 #include "otp/supervisor.h"
 
 #include <QAction>
@@ -762,8 +763,8 @@ void MainWindow::startChildInSelected(const QString& builtinId)
     const Term sup = pidTerm(n->pid);
     const bool dynamic = n->behaviour.find("dynamic") != std::string::npos;
     runInBackground([this, sup, spec = *spec, dynamic]() -> QString {
-        Expected<Term, Term> r = otp::Supervisor::startChild(m_runtime, sup, spec);
-        (void)dynamic;
+        Expected<Term, Term> r = dynamic ? otp::DynamicSupervisor::startChild(m_runtime, sup, spec)
+                                         : otp::Supervisor::startChild(m_runtime, sup, spec);
         return r ? tr("start_child: %1").arg(termText(*r)) : tr("start_child failed: %1").arg(termText(r.error()));
     },
         [this](const QString& m) { report(m, m.contains(QLatin1String("error")) || m.contains(QLatin1String("failed"))); });

@@ -723,8 +723,13 @@ void MainWindow::terminateSelectedChild()
         return;
     const Term sup = pidTerm(n->supervisor);
     const Term id = n->childIdTerm;
-    runInBackground([this, sup, id]() -> QString {
-        auto r = otp::Supervisor::terminateChild(m_runtime, sup, id);
+    const GraphNode* supNode = m_bridge->state().node(n->supervisor);
+    const bool dynamic = supNode && supNode->behaviour.find("dynamic") != std::string::npos;
+    const Term child = pidTerm(n->pid);
+    runInBackground([this, sup, id, dynamic, child]() -> QString {
+        // A DynamicSupervisor knows its children by pid, a Supervisor by id.
+        auto r = dynamic ? otp::DynamicSupervisor::terminateChild(m_runtime, sup, child)
+                         : otp::Supervisor::terminateChild(m_runtime, sup, id);
         return r ? tr("terminate_child(%1): %2").arg(termText(id), termText(*r))
                  : tr("terminate_child(%1) failed: %2").arg(termText(id), termText(r.error()));
     },

@@ -263,12 +263,10 @@ Expected<Term, Term> ProcessContext::monitorWithRef(const Term& pidOrName, Term 
         target = pidOrName;
     } else if (pidOrName.isAtom() || (pidOrName.isTuple(2) && pidOrName.element(0).isAtom())) {
         name = pidOrName.isAtom() ? pidOrName : pidOrName.element(0);
-        if (Process* t = rt->whereisProcess(name.asAtom())) {
-            std::shared_lock g(rt->registryMutex);
-            if (Process* again = rt->whereisProcess(name.asAtom()))
-                target = again->pidTerm();
-            (void)t;
-        }
+        std::shared_lock g(rt->registryMutex);
+        auto it = rt->registry.find(name.asAtom().index());
+        if (it != rt->registry.end())
+            target = it->second->pidTerm(); // taken under the lock: the process cannot be freed meanwhile
     } else {
         return unexpected(Term::atom(atoms::badarg));
     }

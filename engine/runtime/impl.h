@@ -99,6 +99,7 @@ struct Runtime::Impl {
     std::mutex parkMutex;
     std::condition_variable parkCv;
     std::atomic<int> sleepers { 0 };
+    std::atomic<int> spinning { 0 }; // workers looking for work before they park
     std::atomic<bool> stopping { false };
     std::atomic<bool> worldStopped { false };
     std::atomic<bool> pausedFlag { false };
@@ -164,6 +165,7 @@ struct Runtime::Impl {
 
     // Tracing helpers
     bool tracing() const { return trace.enabled(); }
+    void emitFull(TraceEvent e); // an event built by a library layer: every field kept, seq and time assigned
     // Whether a message event for p should be emitted now; otherwise marks p's counters for a MailboxStats event.
     bool messageDetail(Process* p);
     void emitStats(Process* p);

@@ -327,17 +327,22 @@ void Runtime::Impl::die(Process* p)
         p->state.store(Process::Dead, std::memory_order_release);
     }
 
-    // Link and monitor requests that arrived while the process was alive count as established: they are answered
-    // with the real exit reason below. Later ones find the inbox closed and get :noproc from the sender's side.
+    // Signals not handled before the process began to exit find it exiting, as on the BEAM: a link request is
+    // answered with an exit signal :noproc, a monitor request with DOWN :noproc.
     for (Signal* s = leftovers; s;) {
         Signal* n = s->next;
         if (s->kind == Signal::Kind::Link && s->from.isPid()) {
             if (std::find(links.begin(), links.end(), s->from) == links.end())
-                links.push_back(s->from);
+                sendSignal(p, asProcess(s->from), Signal::Kind::Exit, Term::atom(atoms::noproc), Term(), true);
         } else if (s->kind == Signal::Kind::Unlink && s->from.isPid()) {
             std::erase(links, s->from);
         } else if (s->kind == Signal::Kind::Monitor && s->from.isPid()) {
-            monitoredBy.push_back({ s->ref, s->from, s->aux });
+            Signal* d = new Signal;
+            d->kind = Signal::Kind::Down;
+            d->from = self;
+            d->payload = Term::atom(atoms::noproc);
+            d->ref = s->ref;
+            deliver(asProcess(s->from), d);
         } else if (s->kind == Signal::Kind::Demonitor) {
             std::erase_if(monitoredBy, [&](const MonitorEntry& m) { return m.ref == s->ref; });
         }

@@ -408,8 +408,7 @@ void Runtime::emit(TraceEvent event)
 {
     if (!m_impl->tracing())
         return;
-    m_impl->emit(event.kind, event.pid, event.other, std::move(event.data), std::move(event.extra), event.outcome,
-        event.count);
+    m_impl->emitFull(std::move(event));
 }
 
 bool Runtime::tracing() const { return m_impl->tracing(); }

@@ -189,6 +189,12 @@ uint32_t coarseMs()
 }
 } // namespace
 
+void Runtime::Impl::emitFull(TraceEvent e)
+{
+    e.timeNs = t_sliceNs >= 0 && tlsRuntime == this ? t_sliceNs : nowNs();
+    trace.publish(tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1, std::move(e));
+}
+
 bool Runtime::Impl::messageDetail(Process* p)
 {
     if (deterministic || allMessages.load(std::memory_order_relaxed))
@@ -463,12 +469,14 @@ void Runtime::Impl::runSlice(Process* p)
         ~SliceEnd() { t_sliceNs = -1; }
     } sliceEnd;
     for (;;) {
+        // Signals are handled whenever a process is scheduled in, before its body runs (also the first time).
+        if (processSignals(p) || p->exitPending) {
+            die(p);
+            return;
+        }
         if (!p->started) {
             p->started = true;
             resumeBody(p);
-        } else if (processSignals(p) || p->exitPending) {
-            die(p);
-            return;
         } else if (p->receiving) {
             if (!p->hasReceived && !p->timedOut && !tryMatch(p) && !p->timedOut) {
                 if (p->statsDirty && tracing())
@@ -530,6 +538,8 @@ void Runtime::Impl::enqueue(Process* p, bool wokenBySender)
 void Runtime::Impl::notifyWorkers()
 {
     std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (spinning.load(std::memory_order_seq_cst) > 0)
+        return; // a spinning worker will find the work
     if (sleepers.load(std::memory_order_seq_cst) > 0) {
         std::lock_guard g(parkMutex);
         parkCv.notify_one();
@@ -605,6 +615,10 @@ void Runtime::Impl::workerLoop(Worker* w)
     int idleSpins = 0;
     while (!stopping.load(std::memory_order_acquire)) {
         if (worldStopped.load(std::memory_order_acquire) || pausedFlag.load(std::memory_order_acquire)) {
+            if (idleSpins > 0) {
+                idleSpins = 0;
+                spinning.fetch_sub(1, std::memory_order_seq_cst);
+            }
             w->inSlice.store(false, std::memory_order_seq_cst);
             std::unique_lock g(parkMutex);
             sleepers.fetch_add(1);
@@ -637,11 +651,15 @@ void Runtime::Impl::workerLoop(Worker* w)
         }
         Process* p = findWork(w);
         if (!p) {
+            // Spin a little before parking; while a worker spins, senders need not wake anyone (no syscall).
+            if (idleSpins == 0)
+                spinning.fetch_add(1, std::memory_order_seq_cst);
             if (++idleSpins < 64) {
                 std::this_thread::yield();
                 continue;
             }
             idleSpins = 0;
+            spinning.fetch_sub(1, std::memory_order_seq_cst);
             w->inSlice.store(false, std::memory_order_seq_cst);
             std::unique_lock g(parkMutex);
             sleepers.fetch_add(1, std::memory_order_seq_cst);
@@ -653,7 +671,12 @@ void Runtime::Impl::workerLoop(Worker* w)
             sleepers.fetch_sub(1, std::memory_order_seq_cst);
             continue;
         }
-        idleSpins = 0;
+        if (idleSpins > 0) {
+            idleSpins = 0;
+            // The last spinner found work: if there is more, someone else should look for it.
+            if (spinning.fetch_sub(1, std::memory_order_seq_cst) == 1 && hasAnyWork())
+                notifyWorkers();
+        }
         if (!w->inSlice.load(std::memory_order_relaxed)) {
             w->inSlice.store(true, std::memory_order_seq_cst);
             if (worldStopped.load(std::memory_order_seq_cst) || pausedFlag.load(std::memory_order_seq_cst)) {

@@ -193,15 +193,19 @@ Task<Term> shutdownChild(ProcessContext& ctx, Term pid, Shutdown shutdown)
     const Term ref = mref ? *mref : Term();
     ctx.unlink(pid);
     // It may have died already: its exit signal is then queued and says why.
-    std::optional<Term> queued = co_await ctx.receive([pid](const Term& m) { return isExitFrom(m, pid); }, 0);
+    auto receivePred1 = [pid](const Term& m) { return isExitFrom(m, pid); };
+    std::optional<Term> queued = co_await ctx.receive(receivePred1, 0);
     if (queued) {
-        if (mref)
-            co_await ctx.receive([ref](const Term& m) { return isDownFor(m, ref); });
+        if (mref) {
+            auto receivePred2 = [ref](const Term& m) { return isDownFor(m, ref); };
+            co_await ctx.receive(receivePred2);
+        }
         co_return queued->element(2);
     }
     if (!mref)
         co_return atomTerm(atoms::noproc);
-    auto waitDown = [&](int64_t ms) { return ctx.receive([ref](const Term& m) { return isDownFor(m, ref); }, ms); };
+    auto isDown = [ref](const Term& m) { return isDownFor(m, ref); };
+    auto waitDown = [&](int64_t ms) { return ctx.receive(isDown, ms); };
     std::optional<Term> down;
     switch (shutdown.kind) {
     case Shutdown::Kind::BrutalKill:
@@ -242,11 +246,13 @@ Task<std::vector<std::pair<Term, Term>>> shutdownChildrenConcurrently(
         if (!mref)
             continue;
         const Term p = pid;
-        std::optional<Term> queued = co_await ctx.receive([p](const Term& m) { return isExitFrom(m, p); }, 0);
+        auto receivePred3 = [p](const Term& m) { return isExitFrom(m, p); };
+        std::optional<Term> queued = co_await ctx.receive(receivePred3, 0);
         int64_t deadline = kInfinity;
         if (queued) {
             const Term ref = *mref;
-            co_await ctx.receive([ref](const Term& m) { return isDownFor(m, ref); });
+            auto receivePred4 = [ref](const Term& m) { return isDownFor(m, ref); };
+            co_await ctx.receive(receivePred4);
             done.emplace_back(pid, queued->element(2));
             continue;
         }
@@ -270,15 +276,16 @@ Task<std::vector<std::pair<Term, Term>>> shutdownChildrenConcurrently(
         std::vector<Term> refs;
         for (const auto& p : pending)
             refs.push_back(p.ref);
-        std::optional<Term> down = co_await ctx.receive(
-            [refs](const Term& m) {
+        auto receivePred5 = [refs](const Term& m) {
                 if (!(m.isTuple(5) && m.element(0).isAtom(atoms::DOWN)))
                     return false;
                 for (const auto& r : refs)
                     if (m.element(1) == r)
                         return true;
                 return false;
-            },
+            };
+        std::optional<Term> down = co_await ctx.receive(
+            receivePred5,
             wait);
         if (down) {
             std::erase_if(pending, [&](const Pending& p) { return p.ref == down->element(1); });

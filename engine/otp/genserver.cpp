@@ -278,12 +278,14 @@ Task<Term> GenServer::startLink(ProcessContext& ctx, std::shared_ptr<GenServer> 
 {
     const int64_t timeout = options.startTimeoutMs;
     const Term pid = spawnServer(ctx, std::move(server), std::move(arg), std::move(options), true, false).pid;
+    auto receivePred1 = [pid](const Term& msg) { return isAckFrom(msg, pid) || isExitFrom(msg, pid); };
     std::optional<Term> m = co_await ctx.receive(
-        [pid](const Term& msg) { return isAckFrom(msg, pid) || isExitFrom(msg, pid); }, timeout);
+        receivePred1, timeout);
     if (!m) {
         ctx.unlink(pid);
         ctx.exit(pid, atomTerm(atoms::kill));
-        co_await ctx.receive([pid](const Term& msg) { return isExitFrom(msg, pid); }, 0);
+        auto receivePred2 = [pid](const Term& msg) { return isExitFrom(msg, pid); };
+        co_await ctx.receive(receivePred2, 0);
         co_return errorTuple(atomTerm(atoms::timeout));
     }
     if (isAckFrom(*m, pid))
@@ -298,8 +300,9 @@ Task<Term> GenServer::start(ProcessContext& ctx, std::shared_ptr<GenServer> serv
     SpawnResult sr = spawnServer(ctx, std::move(server), std::move(arg), std::move(options), false, true);
     const Term pid = sr.pid;
     const Term ref = sr.monitorRef;
+    auto receivePred3 = [pid, ref](const Term& msg) { return isAckFrom(msg, pid) || isDownFor(msg, ref); };
     std::optional<Term> m = co_await ctx.receive(
-        [pid, ref](const Term& msg) { return isAckFrom(msg, pid) || isDownFor(msg, ref); }, timeout);
+        receivePred3, timeout);
     if (!m) {
         ctx.demonitor(ref, true);
         ctx.exit(pid, atomTerm(atoms::kill));
@@ -373,8 +376,9 @@ Task<Term> GenServer::call(ProcessContext& ctx, Term server, Term request, int64
         fail(atomTerm(atoms::noproc));
     const Term ref = *mref;
     ctx.send(pid, Term::tuple({ atomTerm(atoms::call), Term::tuple({ ctx.self(), ref }), request }));
+    auto receivePred4 = [ref](const Term& msg) { return isReplyFor(msg, ref) || isDownFor(msg, ref); };
     std::optional<Term> m = co_await ctx.receive(
-        [ref](const Term& msg) { return isReplyFor(msg, ref) || isDownFor(msg, ref); }, timeoutMs);
+        receivePred4, timeoutMs);
     if (!m) {
         ctx.demonitor(ref, true);
         fail(atomTerm(atoms::timeout));
@@ -416,7 +420,8 @@ Task<Term> GenServer::stop(ProcessContext& ctx, Term server, Term reason, int64_
     ctx.send(pid,
         Term::tuple({ atomTerm(atom::system()), Term::tuple({ ctx.self(), ref }),
             Term::tuple({ atomTerm(atom::terminate()), reason }) }));
-    std::optional<Term> m = co_await ctx.receive([ref](const Term& msg) { return isDownFor(msg, ref); }, timeoutMs);
+    auto receivePred5 = [ref](const Term& msg) { return isDownFor(msg, ref); };
+    std::optional<Term> m = co_await ctx.receive(receivePred5, timeoutMs);
     if (!m) {
         ctx.demonitor(ref, true);
         fail(atomTerm(atoms::timeout));

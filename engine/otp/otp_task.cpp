@@ -32,8 +32,9 @@ SpawnOptions taskOptions(const Term& label)
 // The body of an async task: learn the reply reference from the owner, run, reply, exit :normal.
 Task<void> asyncBody(ProcessContext& ctx, TaskFun fn, Term owner)
 {
+    auto receivePred1 = [owner](const Term& m) { return m.isTuple(3) && m.element(0) == owner && m.element(1).isReference(); };
     std::optional<Term> hello = co_await ctx.receive(
-        [owner](const Term& m) { return m.isTuple(3) && m.element(0) == owner && m.element(1).isReference(); });
+        receivePred1);
     const Term ref = hello->element(1);
     Term result = co_await fn(ctx);
     ctx.send(owner, Term::tuple({ ref, std::move(result) }));
@@ -87,8 +88,9 @@ AsyncTask async(ProcessContext& ctx, TaskFun fn, Term label)
 Task<Term> await(ProcessContext& ctx, AsyncTask task, int64_t timeoutMs)
 {
     const Term ref = task.ref;
+    auto receivePred2 = [ref](const Term& msg) { return isReplyFor(msg, ref) || isDownFor(msg, ref); };
     std::optional<Term> m = co_await ctx.receive(
-        [ref](const Term& msg) { return isReplyFor(msg, ref) || isDownFor(msg, ref); }, timeoutMs);
+        receivePred2, timeoutMs);
     auto fail = [&](Term reason) {
         raiseExit(wrapExitReason(std::move(reason), atom::taskModule(), atom::await(),
             { task.toTerm(), timeoutTerm(timeoutMs) }));
@@ -104,8 +106,9 @@ Task<Term> await(ProcessContext& ctx, AsyncTask task, int64_t timeoutMs)
 Task<Term> yield(ProcessContext& ctx, AsyncTask task, int64_t timeoutMs)
 {
     const Term ref = task.ref;
+    auto receivePred3 = [ref](const Term& msg) { return isReplyFor(msg, ref) || isDownFor(msg, ref); };
     std::optional<Term> m = co_await ctx.receive(
-        [ref](const Term& msg) { return isReplyFor(msg, ref) || isDownFor(msg, ref); }, timeoutMs);
+        receivePred3, timeoutMs);
     if (!m)
         co_return Term::nil();
     if (isDownFor(*m, ref))

@@ -327,12 +327,12 @@ Term Runtime::whereis(Atom name) const
     return it == m_impl->registry.end() ? Term::nil() : it->second->pidTerm();
 }
 
-std::optional<Term> Runtime::pidFor(uint64_t serial) const
+std::optional<Term> Runtime::pidFor(uint64_t serial, bool anySerial) const
 {
     Term t = m_impl->table.pidFor(serial);
     if (t.isPid())
         return t;
-    if (serial >= m_impl->config.firstPidSerial && serial < m_impl->nextSerial.load()) {
+    if (anySerial || (serial >= m_impl->config.firstPidSerial && serial < m_impl->nextSerial.load())) {
         // Issued but dead: a detached, dead process object stands for it.
         auto* ghost = new Process(m_impl.get(), serial);
         ghost->inbox.store(closedInbox());

@@ -146,9 +146,11 @@ public:
     struct ReceiveAwaiter;
     // co_await ctx.receive(): the oldest message. With a timeout (ms, kInfinity), an empty optional on timeout.
     ReceiveAwaiter receive(int64_t timeoutMs = kInfinity);
+    // A predicate that owns resources (captures a Term, a std::function, ...) must be a named variable: GCC 12
+    // destroys such temporaries twice when they appear inside a co_await expression.
     template <typename Pred>
-        requires std::is_invocable_r_v<bool, Pred&, const Term&>
-    auto receive(Pred pred, int64_t timeoutMs = kInfinity);
+        requires std::is_invocable_r_v<bool, std::remove_reference_t<Pred>&, const Term&>
+    auto receive(Pred&& pred, int64_t timeoutMs = kInfinity);
     ReceiveAwaiter sleep(int64_t ms);
     // Gives up the worker if the slice is used up.
     struct YieldAwaiter;
@@ -239,24 +241,39 @@ private:
 };
 
 template <typename Pred>
-    requires std::is_invocable_r_v<bool, Pred&, const Term&>
-auto ProcessContext::receive(Pred pred, int64_t timeoutMs)
+    requires std::is_invocable_r_v<bool, std::remove_reference_t<Pred>&, const Term&>
+auto ProcessContext::receive(Pred&& pred, int64_t timeoutMs)
 {
-    // The predicate lives in the awaiter (and so in the suspended coroutine frame) for the whole wait.
+    using P = std::remove_reference_t<Pred>;
+    static_assert(std::is_lvalue_reference_v<Pred> || std::is_trivially_destructible_v<P>,
+        "name this receive predicate in a local variable first (GCC 12 destroys capturing temporaries inside "
+        "co_await twice)");
+    // A named predicate is referred to (it lives in the coroutine frame across the wait); a trivial one is copied.
+    using Held = std::conditional_t<std::is_lvalue_reference_v<Pred>, P*, P>;
     struct PredAwaiter : ReceiveAwaiter {
-        Pred p;
-        PredAwaiter(ProcessContext* c, Pred&& pr, int64_t t)
+        Held p;
+        PredAwaiter(ProcessContext* c, Held pr, int64_t t)
             : ReceiveAwaiter { c, {}, t }
-            , p(std::move(pr))
+            , p(pr)
         {
         }
         bool await_ready()
         {
-            matcher = { [](void* self, const Term& m) { return bool(static_cast<PredAwaiter*>(self)->p(m)); }, this };
+            matcher = { [](void* self, const Term& m) {
+                           auto& held = static_cast<PredAwaiter*>(self)->p;
+                           if constexpr (std::is_pointer_v<Held>)
+                               return bool((*held)(m));
+                           else
+                               return bool(held(m));
+                       },
+                this };
             return ReceiveAwaiter::await_ready();
         }
     };
-    return PredAwaiter(this, std::move(pred), timeoutMs);
+    if constexpr (std::is_lvalue_reference_v<Pred>)
+        return PredAwaiter(this, &pred, timeoutMs);
+    else
+        return PredAwaiter(this, pred, timeoutMs);
 }
 
 // A pseudo-process driven by a non-process thread: it has a pid, a mailbox, can link and monitor (it always
@@ -317,7 +334,9 @@ public:
     std::unique_ptr<HostProcess> hostProcess();
 
     Term whereis(Atom name) const;
-    std::optional<Term> pidFor(uint64_t serial) const; // a live or dead pid that was issued; nullopt if never
+    // A live or dead pid that was issued; nullopt if never. With anySerial, a pid for any serial (like iex's
+    // pid(0, 999, 0)): one never issued behaves as a dead process.
+    std::optional<Term> pidFor(uint64_t serial, bool anySerial = false) const;
     bool isAlive(const Term& pid) const;
     size_t processCount() const;
     std::optional<ProcessDetail> detail(const Term& pid, size_t messageLimit = 100);

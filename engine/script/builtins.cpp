@@ -402,10 +402,10 @@ Term h_pid3(Machine& m, Args a)
 {
     if (!a[1].isInteger())
         throwError(Term::atom(atoms::badarg));
-    auto p = m.ctx().runtime().pidFor(uint64_t(a[1].asInteger()));
-    if (!p)
-        raiseUnsupported("a pid that was never issued in this run (" + std::to_string(a[1].asInteger()) + ")");
-    return *p;
+    if (a[1].asInteger() < 0)
+        throwError(Term::atom(atoms::badarg));
+    // Like iex: any number names a pid; one that was never issued behaves as a dead process.
+    return *m.ctx().runtime().pidFor(uint64_t(a[1].asInteger()), true);
 }
 Term h_pid1(Machine& m, Args a)
 {

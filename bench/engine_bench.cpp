@@ -195,7 +195,7 @@ Outcome threadRing(Env& e)
     std::vector<Term> ring;
     for (int64_t i = 0; i < kRingSize; ++i)
         ring.push_back(e.rt.spawn([host, i](ProcessContext& ctx) -> Task<void> {
-                                   const Term next = *co_await ctx.receive();
+                                   const Term next = *co_await ctx.receive([](const Term& m) { return m.isPid(); });
                                    for (;;) {
                                        const int64_t t = (co_await ctx.receive())->asInteger();
                                        if (t == 0) {
@@ -286,7 +286,9 @@ Outcome big(Env& e)
         std::vector<Term> peers;
         for (int64_t id = 0; id < kBigActors; ++id)
             peers.push_back(ctx.spawn([sink, id, n](ProcessContext& ctx) -> Task<void> {
-                                   const Term all = *co_await ctx.receive();
+                                   // A peer may ping before the peer list is here: wait for the list itself.
+                                   const Term all = *co_await ctx.receive(
+                                       [](const Term& m) { return m.isTuple(size_t(kBigActors)); });
                                    const Term me = I(id);
                                    int64_t seed = id;
                                    int64_t sent = 0;

@@ -83,7 +83,7 @@ run(counting, N) ->
 run(threadring, N) ->
     Self = self(),
     timed(fun() ->
-        Ring = [spawn(fun() -> receive Next -> ring_node(Self, I, Next) end end) || I <- lists:seq(0, ?RING_SIZE - 1)],
+        Ring = [spawn(fun() -> receive Next when is_pid(Next) -> ring_node(Self, I, Next) end end) || I <- lists:seq(0, ?RING_SIZE - 1)],
         [First | _] = Ring,
         lists:foreach(fun({P, Next}) -> P ! Next end, lists:zip(Ring, tl(Ring) ++ [First])),
         First ! N,
@@ -109,7 +109,8 @@ run(fjcreate, N) ->
 run(big, N) ->
     Self = self(),
     timed(fun() ->
-        Peers = [spawn(fun() -> receive All -> big_start(Self, Id, N, All) end end)
+        %% A peer may ping before the peer list is here: wait for the list itself.
+        Peers = [spawn(fun() -> receive All when tuple_size(All) =:= ?BIG_ACTORS -> big_start(Self, Id, N, All) end end)
                  || Id <- lists:seq(0, ?BIG_ACTORS - 1)],
         All = list_to_tuple(Peers),
         [P ! All || P <- Peers],

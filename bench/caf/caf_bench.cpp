@@ -199,6 +199,7 @@ Outcome counting(Env& e)
 
 behavior ringNode(event_based_actor* self, actor host, int64_t index)
 {
+    self->set_default_handler(skip); // the token may overtake the ring link
     return { [=](const actor& next) {
         self->become([=](int64_t t) {
             if (t == 0) {

@@ -63,7 +63,7 @@ defmodule VigilBench do
     me = self()
 
     timed(fn ->
-      ring = for i <- 0..99, do: spawn(fn -> receive do next -> ring_node(me, i, next) end end)
+      ring = for i <- 0..99, do: spawn(fn -> receive do next when is_pid(next) -> ring_node(me, i, next) end end)
       first = hd(ring)
       Enum.each(Enum.zip(ring, tl(ring) ++ [first]), fn {p, next} -> send(p, next) end)
       send(first, n)

@@ -265,6 +265,8 @@ void Runtime::Impl::destroyBody(Process* p)
         p->resumePoint = {};
         h.destroy();
     }
+    // The closure may hold pids (even its own process's): drop it with the frame, or it would keep them alive.
+    p->body.reset();
     if (auto* x = p->extrasIfAny())
         x->body.reset();
 }

@@ -328,7 +328,10 @@ int runScriptFile(const std::string& path, std::ostream& out, std::ostream& err)
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    return runScriptText(ss.str(), displayPath(path), out, err);
+    // One worker, as a script's output must not depend on which core picked up a new process first.
+    RuntimeConfig config;
+    config.workers = 1;
+    return runScriptText(ss.str(), displayPath(path), out, err, config);
 }
 
 // ---------------------------------------------------------------------------------------------- ScriptRuntime

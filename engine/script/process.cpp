@@ -273,14 +273,23 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
         ScriptEngine* eng = engine.get();
         SpawnOptions opts;
         opts.label = Term::tuple({ mkAtom("elixir_compiler_0"), mkAtom("__FILE__"), Term::integer(1) });
-        SpawnResult r = rt.spawn([eng, prog, outcome](ProcessContext& ctx) { return mainBody(ctx, eng, prog, outcome); }, opts);
+        // Monitored from the start (spawn_monitor is atomic), so even a script that ends at once reports its reason.
+        auto watcher = rt.hostProcess();
+        opts.monitor = true;
+        SpawnResult r = watcher->spawn([eng, prog, outcome](ProcessContext& ctx) { return mainBody(ctx, eng, prog, outcome); }, opts);
         prog.reset();
         Term mainPid = r.pid;
         Runtime* rtp = &rt;
         engine->onHalt = [rtp, mainPid] { rtp->exit(mainPid, Term::atom(atoms::kill)); };
         if (engine->haltCode())
             rt.exit(mainPid, Term::atom(atoms::kill));
-        std::optional<Term> reason = rt.waitExit(r.pid, int64_t(1) << 40);
+        const Term mainRef = r.monitorRef;
+        std::optional<Term> down = watcher->receive(int64_t(1) << 40, [&mainRef](const Term& m) {
+            return m.isTuple(5) && m.element(0).isAtom(atoms::DOWN) && m.element(1) == mainRef;
+        });
+        std::optional<Term> reason;
+        if (down)
+            reason = down->element(4);
         engine->onHalt = nullptr;
         engine->stopLogger();
         out.flush();

@@ -551,19 +551,24 @@ Process* Runtime::Impl::steal(Worker* self)
     for (auto& other : workers) {
         if (other.get() == self)
             continue;
-        std::lock_guard g(other->mutex);
-        if (other->queue.empty())
-            continue;
-        Process* p = other->queue.front();
-        other->queue.pop_front();
-        // Take up to half of the rest as well.
-        size_t extra = other->queue.size() / 2;
-        if (extra) {
-            std::lock_guard g2(self->mutex);
-            for (size_t i = 0; i < extra; ++i) {
-                self->queue.push_back(other->queue.front());
+        Process* p = nullptr;
+        std::vector<Process*> extra;
+        {
+            std::lock_guard g(other->mutex);
+            if (other->queue.empty())
+                continue;
+            p = other->queue.front();
+            other->queue.pop_front();
+            // Take up to half of the rest as well; never hold two queue locks at once (two thieves would deadlock).
+            const size_t n = other->queue.size() / 2;
+            for (size_t i = 0; i < n; ++i) {
+                extra.push_back(other->queue.front());
                 other->queue.pop_front();
             }
+        }
+        if (!extra.empty()) {
+            std::lock_guard g(self->mutex);
+            self->queue.insert(self->queue.end(), extra.begin(), extra.end());
         }
         return p;
     }

@@ -582,7 +582,7 @@ bool matchPattern(const Node* p, const Term& v, Term* slots)
 
 namespace {
 
-Machine* t_guardMachine = nullptr;
+thread_local Machine* t_guardMachine = nullptr; // the machine whose guard is being evaluated on this worker
 
 Term evalPure(const Node* n, Term* slots)
 {

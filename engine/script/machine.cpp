@@ -859,6 +859,7 @@ void ScriptEngine::stopLogger()
 
 Machine::Machine(ScriptEngine& engine, ProcessContext* ctx)
     : m_engine(engine)
+    , m_keepAlive(engine.weak_from_this().lock())
     , m_ctx(ctx)
 {
 }
@@ -1859,6 +1860,266 @@ RunStatus Machine::run()
     }
 }
 
+// ---------------------------------------------------------------------------------------------- receive matching
+//
+// A receive tests its clauses against every message it skips, so testing must be cheap: the matcher below runs
+// over the compiled patterns without binding anything (variables bound by the pattern are remembered as pointers
+// into the message), and evaluates the common guard forms (type tests, comparisons, boolean operators, not) on
+// those pointers. No term is copied, nothing is allocated. Anything it does not know answers Unknown, and that
+// clause is then tested the general way (matchPattern + evalGuard), so the outcome never differs.
+
+namespace {
+
+enum class Tri : uint8_t { False, True, Unknown };
+
+struct LocalBinds {
+    static constexpr int kMax = 16;
+    int n = 0;
+    int slot[kMax];
+    const Term* val[kMax];
+    const Term* find(int s) const
+    {
+        for (int i = n - 1; i >= 0; --i)
+            if (slot[i] == s)
+                return val[i];
+        return nullptr;
+    }
+};
+
+Tri testPattern(const Node* p, const Term& v, const Term* slots, LocalBinds& b)
+{
+    switch (p->kind) {
+    case NodeKind::Lit: {
+        if (p->lit.isAtom())
+            return v.isAtom() && v.asAtom() == p->lit.asAtom() ? Tri::True : Tri::False;
+        bool eq = looseEquals(p->lit, v) && p->lit.isFloat() == v.isFloat() ? true : p->lit == v;
+        return eq ? Tri::True : Tri::False;
+    }
+    case NodeKind::Var: {
+        if (p->slot < 0)
+            return Tri::True;
+        if (p->flags & kCheck) {
+            const Term* prev = b.find(p->slot);
+            if (!prev)
+                return Tri::Unknown;
+            return *prev == v ? Tri::True : Tri::False;
+        }
+        if (b.n == LocalBinds::kMax)
+            return Tri::Unknown;
+        b.slot[b.n] = p->slot;
+        b.val[b.n] = &v;
+        ++b.n;
+        return Tri::True;
+    }
+    case NodeKind::Pin: return slots[p->slot] == v ? Tri::True : Tri::False;
+    case NodeKind::Tuple: {
+        if (!v.isTuple() || v.tupleSize() != p->kids.size())
+            return Tri::False;
+        Tri r = Tri::True;
+        for (size_t i = 0; i < p->kids.size(); ++i) {
+            Tri k = testPattern(p->kids[i], v.element(i), slots, b);
+            if (k == Tri::False)
+                return k;
+            if (k == Tri::Unknown)
+                r = k;
+        }
+        return r;
+    }
+    case NodeKind::List: {
+        const Term* cur = &v;
+        Tri r = Tri::True;
+        for (const Node* k : p->kids) {
+            if (!cur->isCons())
+                return Tri::False;
+            Tri t = testPattern(k, cur->head(), slots, b);
+            if (t == Tri::False)
+                return t;
+            if (t == Tri::Unknown)
+                r = t;
+            cur = &cur->tail();
+        }
+        if (p->tail) {
+            Tri t = testPattern(p->tail, *cur, slots, b);
+            return t == Tri::True ? r : t;
+        }
+        return cur->isEmptyList() ? r : Tri::False;
+    }
+    case NodeKind::Map: {
+        if (!v.isMap())
+            return Tri::False;
+        Tri r = Tri::True;
+        for (size_t i = 0; i < p->kids.size(); i += 2) {
+            const Node* k = p->kids[i];
+            const Term& key = k->kind == NodeKind::Pin ? slots[k->slot] : k->lit;
+            const Term* got = v.mapGet(key);
+            if (!got)
+                return Tri::False;
+            Tri t = testPattern(p->kids[i + 1], *got, slots, b);
+            if (t == Tri::False)
+                return t;
+            if (t == Tri::Unknown)
+                r = t;
+        }
+        return r;
+    }
+    case NodeKind::Match: {
+        Tri x = testPattern(p->a, v, slots, b);
+        if (x == Tri::False)
+            return x;
+        Tri y = testPattern(p->b, v, slots, b);
+        if (y == Tri::False)
+            return y;
+        return x == Tri::True && y == Tri::True ? Tri::True : Tri::Unknown;
+    }
+    case NodeKind::BinOp: {
+        if (!v.isBinary())
+            return Tri::False;
+        std::string_view s = v.asBinary();
+        std::string_view pre = p->a->lit.asBinary();
+        if (s.substr(0, pre.size()) != pre)
+            return Tri::False;
+        return p->b->kind == NodeKind::Var && p->b->slot < 0 ? Tri::True : Tri::Unknown;
+    }
+    default: return Tri::Unknown;
+    }
+}
+
+enum class TypeTest : uint8_t { None, Atom, Integer, Float, Number, Binary, List, Tuple, Map, Pid, Reference, Function, Boolean, Nil };
+
+TypeTest typeTestOf(const Node* call)
+{
+    static const std::vector<std::pair<NativeFn, TypeTest>> table = [] {
+        std::vector<std::pair<NativeFn, TypeTest>> t;
+        const std::pair<const char*, TypeTest> names[] = { { "is_atom", TypeTest::Atom }, { "is_integer", TypeTest::Integer },
+            { "is_float", TypeTest::Float }, { "is_number", TypeTest::Number }, { "is_binary", TypeTest::Binary },
+            { "is_list", TypeTest::List }, { "is_tuple", TypeTest::Tuple }, { "is_map", TypeTest::Map },
+            { "is_pid", TypeTest::Pid }, { "is_reference", TypeTest::Reference }, { "is_function", TypeTest::Function },
+            { "is_boolean", TypeTest::Boolean }, { "is_nil", TypeTest::Nil } };
+        Atom kernel = Atom::intern("Elixir.Kernel");
+        for (auto& [name, tt] : names)
+            if (NativeFn f = findNative(kernel, Atom::intern(name), 1))
+                t.push_back({ f, tt });
+        return t;
+    }();
+    if (call->kids.size() != 1 || !call->native)
+        return TypeTest::None;
+    auto fn = reinterpret_cast<NativeFn>(call->native);
+    for (auto& [f, tt] : table)
+        if (f == fn)
+            return tt;
+    return TypeTest::None;
+}
+
+bool typeTest(TypeTest t, const Term& x)
+{
+    switch (t) {
+    case TypeTest::Atom: return x.isAtom();
+    case TypeTest::Integer: return x.isInteger();
+    case TypeTest::Float: return x.isFloat();
+    case TypeTest::Number: return x.isNumber();
+    case TypeTest::Binary: return x.isBinary();
+    case TypeTest::List: return x.isList();
+    case TypeTest::Tuple: return x.isTuple();
+    case TypeTest::Map: return x.isMap();
+    case TypeTest::Pid: return x.isPid();
+    case TypeTest::Reference: return x.isReference();
+    case TypeTest::Function: return x.isFun();
+    case TypeTest::Boolean: return x.isBool();
+    case TypeTest::Nil: return x.isNilAtom();
+    case TypeTest::None: break;
+    }
+    return false;
+}
+
+// A guard operand that is a term already in place: a literal or a variable.
+const Term* guardOperand(const Node* n, const Term* slots, const LocalBinds& b)
+{
+    if (n->kind == NodeKind::Lit)
+        return &n->lit;
+    if (n->kind == NodeKind::Var && n->slot >= 0) {
+        if (const Term* t = b.find(n->slot))
+            return t;
+        return &slots[n->slot];
+    }
+    return nullptr;
+}
+
+// The guard's value as true/false; Unknown when the form is not one of the simple ones, or when the general
+// evaluator would raise (which makes the guard fail there, but the fallback decides that).
+Tri fastGuard(const Node* g, const Term* slots, const LocalBinds& b)
+{
+    switch (g->kind) {
+    case NodeKind::Lit:
+        if (g->lit.isAtom(atoms::true_))
+            return Tri::True;
+        return g->lit.isAtom(atoms::false_) ? Tri::False : Tri::Unknown;
+    case NodeKind::RemoteCall: {
+        TypeTest t = typeTestOf(g);
+        if (t == TypeTest::None)
+            return Tri::Unknown;
+        const Term* x = guardOperand(g->kids[0], slots, b);
+        if (!x)
+            return Tri::Unknown;
+        return typeTest(t, *x) ? Tri::True : Tri::False;
+    }
+    case NodeKind::UnOp: {
+        if (g->op != OpNot)
+            return Tri::Unknown;
+        Tri a = fastGuard(g->a, slots, b);
+        if (a == Tri::Unknown)
+            return a;
+        return a == Tri::True ? Tri::False : Tri::True;
+    }
+    case NodeKind::BinOp: {
+        switch (g->op) {
+        case OpAnd:
+        case OpAndAlso: {
+            Tri a = fastGuard(g->a, slots, b);
+            if (a != Tri::True)
+                return a;
+            return fastGuard(g->b, slots, b);
+        }
+        case OpOr:
+        case OpOrElse: {
+            Tri a = fastGuard(g->a, slots, b);
+            if (a != Tri::False)
+                return a;
+            return fastGuard(g->b, slots, b);
+        }
+        case OpEq:
+        case OpNe:
+        case OpStrictEq:
+        case OpStrictNe:
+        case OpLt:
+        case OpGt:
+        case OpLe:
+        case OpGe: {
+            const Term* x = guardOperand(g->a, slots, b);
+            const Term* y = guardOperand(g->b, slots, b);
+            if (!x || !y)
+                return Tri::Unknown;
+            bool r = false;
+            switch (g->op) {
+            case OpEq: r = compareTerms(*x, *y) == 0; break;
+            case OpNe: r = compareTerms(*x, *y) != 0; break;
+            case OpStrictEq: r = *x == *y; break;
+            case OpStrictNe: r = !(*x == *y); break;
+            case OpLt: r = compareTerms(*x, *y) < 0; break;
+            case OpGt: r = compareTerms(*x, *y) > 0; break;
+            case OpLe: r = compareTerms(*x, *y) <= 0; break;
+            default: r = compareTerms(*x, *y) >= 0; break;
+            }
+            return r ? Tri::True : Tri::False;
+        }
+        default: return Tri::Unknown;
+        }
+    }
+    default: return Tri::Unknown;
+    }
+}
+
+} // namespace
+
 bool Machine::matches(const Term& msg)
 {
     if (m_recv.any)
@@ -1866,17 +2127,27 @@ bool Machine::matches(const Term& msg)
     if (m_recv.sleepOnly || !m_recvNode)
         return false;
     Term* s = m_slots.data() + m_acts.back().slotBase;
-    Machine* saved = t_guardMachine;
-    t_guardMachine = this;
-    bool ok = false;
     for (Clause* c : m_recvNode->clauses) {
-        if (matchPattern(c->pats[0], msg, s) && (!c->guard || evalGuard(c->guard, s))) {
-            ok = true;
-            break;
+        LocalBinds b;
+        Tri t = testPattern(c->pats[0], msg, s, b);
+        if (t == Tri::False)
+            continue;
+        if (t == Tri::True) {
+            Tri g = c->guard ? fastGuard(c->guard, s, b) : Tri::True;
+            if (g == Tri::True)
+                return true;
+            if (g == Tri::False)
+                continue;
         }
+        // the general way (binds into the slots; the clause is selected again when the message is delivered)
+        Machine* saved = t_guardMachine;
+        t_guardMachine = this;
+        bool ok = matchPattern(c->pats[0], msg, s) && (!c->guard || evalGuard(c->guard, s));
+        t_guardMachine = saved;
+        if (ok)
+            return true;
     }
-    t_guardMachine = saved;
-    return ok;
+    return false;
 }
 
 void Machine::deliver(std::optional<Term> msg) { m_delivered = std::move(msg); }

@@ -87,8 +87,10 @@ struct ExternalFun : FunObject {
     std::string describe() const override;
 };
 
-// Everything shared by the interpreted processes of one run: modules, output, the file name.
-class ScriptEngine {
+// Everything shared by the interpreted processes of one run: modules, output, the file name. Owned by a
+// shared_ptr: every machine and every spawned-but-not-started process keeps it alive, so processes that outlive
+// the console or runtime wrapper that created them never run code whose definitions are gone.
+class ScriptEngine : public std::enable_shared_from_this<ScriptEngine> {
 public:
     explicit ScriptEngine(std::function<void(const std::string&)> output);
     ~ScriptEngine();
@@ -262,6 +264,7 @@ public:
 private:
     friend struct Exec;
     ScriptEngine& m_engine;
+    std::shared_ptr<ScriptEngine> m_keepAlive; // empty for an engine not owned by a shared_ptr
     ProcessContext* m_ctx;
     std::vector<Term> m_vals;
     std::vector<Term> m_slots;
@@ -317,10 +320,9 @@ Term unaryOp(int op, const Term& a);
 void compileProgram(ScriptEngine& engine, Program& program, bool console, std::vector<std::string>* consoleVars);
 
 extern const char* const kPreludeSource;
-extern const char* const kPreludeScriptSupervisors;
-extern const char* const kPreludeNativeSupervisors;
+extern const char* const kPreludeSupervisors;
 extern const char* const kPreludeTail;
-// The prelude's text: supervisors are the subset's own unless VIGIL_NATIVE_SUPERVISORS=1 selects engine/otp's.
+// The prelude's text (its Supervisor and DynamicSupervisor delegate to engine/otp's native supervisors).
 std::string preludeText();
 
 Atom atomOf(std::string_view s);

@@ -19,7 +19,7 @@ Term field(const Term& map, const char* key, Term def = Term::nil())
     return v ? *v : def;
 }
 
-Task<Term> runMfa(ProcessContext& ctx, ScriptEngine* engine, Atom module, Atom function, std::vector<Term> args)
+Task<Term> runMfa(ProcessContext& ctx, std::shared_ptr<ScriptEngine> engine, Atom module, Atom function, std::vector<Term> args)
 {
     auto machine = std::make_unique<Machine>(*engine, &ctx);
     machine->startMfa(module, function, std::move(args));
@@ -32,7 +32,7 @@ Task<Term> runMfa(ProcessContext& ctx, ScriptEngine* engine, Atom module, Atom f
 }
 
 // A normalised script child spec (Supervisor.normalize_spec/1) as a native one.
-otp::ChildSpec toChildSpec(ScriptEngine* engine, const Term& spec)
+otp::ChildSpec toChildSpec(const std::shared_ptr<ScriptEngine>& engine, const Term& spec)
 {
     otp::ChildSpec c;
     c.id = field(spec, "id");
@@ -83,7 +83,7 @@ otp::SupervisorFlags toFlags(const Term& flags)
     return f;
 }
 
-std::vector<otp::ChildSpec> toChildSpecs(ScriptEngine* engine, const Term& specs)
+std::vector<otp::ChildSpec> toChildSpecs(const std::shared_ptr<ScriptEngine>& engine, const Term& specs)
 {
     std::vector<Term> items;
     if (!specs.toVector(items))
@@ -107,12 +107,12 @@ otp::SupervisorOptions supOptions(const Term& name, const Term& module)
 // :vigil.sup_start_link(normalised_specs, flags, name)
 Term supStartLink(Machine& m, Args a)
 {
-    ScriptEngine* engine = &m.engine();
+    std::shared_ptr<ScriptEngine> engine = m.engine().shared_from_this();
     m.requestAwait(otp::Supervisor::startLink(m.ctx(), toChildSpecs(engine, a[0]), toFlags(a[1]), supOptions(a[2], Term::nil())));
     return Term::nil();
 }
 
-Task<std::optional<otp::SupervisorSpec>> moduleInit(ProcessContext& ctx, ScriptEngine* engine, Term mod, Term arg)
+Task<std::optional<otp::SupervisorSpec>> moduleInit(ProcessContext& ctx, std::shared_ptr<ScriptEngine> engine, Term mod, Term arg)
 {
     std::vector<Term> args;
     args.push_back(mod);
@@ -129,7 +129,7 @@ Task<std::optional<otp::SupervisorSpec>> moduleInit(ProcessContext& ctx, ScriptE
 // :vigil.sup_start_link_module(mod, arg, name)
 Term supStartLinkModule(Machine& m, Args a)
 {
-    ScriptEngine* engine = &m.engine();
+    std::shared_ptr<ScriptEngine> engine = m.engine().shared_from_this();
     Term mod = a[0], arg = a[1];
     otp::SupervisorInit init = [engine, mod, arg](ProcessContext& ctx) { return moduleInit(ctx, engine, mod, arg); };
     m.requestAwait(otp::Supervisor::startLink(m.ctx(), std::move(init), supOptions(a[2], mod)));
@@ -160,9 +160,9 @@ Term supOp(Machine& m, Args a)
     else if (op == "delete_child")
         m.requestAwait(otp::Supervisor::deleteChild(ctx, a[1], a[2]));
     else if (op == "start_child")
-        m.requestAwait(startChildOwned(ctx, a[1], toChildSpec(&m.engine(), a[2]), false));
+        m.requestAwait(startChildOwned(ctx, a[1], toChildSpec(m.engine().shared_from_this(), a[2]), false));
     else if (op == "dyn_start_child")
-        m.requestAwait(startChildOwned(ctx, a[1], toChildSpec(&m.engine(), a[2]), true));
+        m.requestAwait(startChildOwned(ctx, a[1], toChildSpec(m.engine().shared_from_this(), a[2]), true));
     else if (op == "dyn_terminate_child")
         m.requestAwait(otp::DynamicSupervisor::terminateChild(ctx, a[1], a[2]));
     else if (op == "dyn_which_children")

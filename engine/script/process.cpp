@@ -70,7 +70,7 @@ std::string crashReport(const Term& pid, const ProcessException& e)
 namespace {
 
 struct SpawnSpec {
-    ScriptEngine* engine;
+    std::shared_ptr<ScriptEngine> engine;
     Term fun;
     Atom module, name;
     std::vector<Term> args;
@@ -114,7 +114,7 @@ Term labelFor(const Term& fun)
 SpawnResult spawnScriptFun(Machine& parent, const Term& fun, std::vector<Term> args, bool link, bool monitor, Term label, Atom behaviour)
 {
     auto spec = std::make_shared<SpawnSpec>();
-    spec->engine = &parent.engine();
+    spec->engine = parent.engine().shared_from_this();
     spec->fun = fun;
     spec->args = std::move(args);
     spec->mfa = false;
@@ -130,7 +130,7 @@ SpawnResult spawnScriptFun(Machine& parent, const Term& fun, std::vector<Term> a
 SpawnResult spawnScriptMfa(Machine& parent, Atom module, Atom name, std::vector<Term> args, bool link, bool monitor)
 {
     auto spec = std::make_shared<SpawnSpec>();
-    spec->engine = &parent.engine();
+    spec->engine = parent.engine().shared_from_this();
     spec->module = module;
     spec->name = name;
     int arity = int(args.size());
@@ -250,7 +250,7 @@ std::string formatExit(const Term& reason, const std::string& indent)
 
 int runScriptText(const std::string& text, const std::string& file, std::ostream& out, std::ostream& err, RuntimeConfig config)
 {
-    auto engine = std::make_unique<ScriptEngine>([&out](const std::string& s) {
+    auto engine = std::make_shared<ScriptEngine>([&out](const std::string& s) {
         out << s;
         out.flush();
     });
@@ -346,7 +346,7 @@ int runScriptFile(const std::string& path, std::ostream& out, std::ostream& err)
 // ---------------------------------------------------------------------------------------------- ScriptRuntime
 
 ScriptRuntime::ScriptRuntime(std::function<void(const std::string&)> output)
-    : m_engine(std::make_unique<ScriptEngine>(std::move(output)))
+    : m_engine(std::make_shared<ScriptEngine>(std::move(output)))
 {
 }
 
@@ -383,7 +383,7 @@ Task<Term> ScriptRuntime::applyMfa(ProcessContext& ctx, Atom module, Atom functi
 struct ScriptSession::Impl {
     Runtime& rt;
     Output output;
-    std::unique_ptr<ScriptEngine> engine;
+    std::shared_ptr<ScriptEngine> engine;
     std::unique_ptr<HostProcess> host;
     std::thread watcher;
     mutable std::mutex mutex;
@@ -402,7 +402,7 @@ struct ScriptSession::Impl {
         : rt(r)
         , output(std::move(o))
     {
-        engine = std::make_unique<ScriptEngine>([this](const std::string& s) {
+        engine = std::make_shared<ScriptEngine>([this](const std::string& s) {
             if (output)
                 output(s);
         });
@@ -427,6 +427,10 @@ struct ScriptSession::Impl {
         }
         host->demonitor(shellMonitor, true);
         rt.exit(s, Term::atom(atoms::kill));
+        // Processes the console started keep running in the runtime (they share the engine); they no longer
+        // have anywhere to print.
+        engine->stopLogger();
+        engine->silence();
     }
 
     void startShell()

@@ -41,7 +41,7 @@ public:
     script::ScriptEngine& engine() { return *m_engine; }
 
 private:
-    std::unique_ptr<script::ScriptEngine> m_engine;
+    std::shared_ptr<script::ScriptEngine> m_engine;
 };
 
 // An iex-like console. Output (results, flush(), IO.puts, error reports) arrives through the callback, from

@@ -94,8 +94,16 @@ std::optional<Term> SupervisorServer::validate(const ChildSpec& spec) const
         return bad("restart");
     if (!(spec.type == atoms::worker || spec.type == atoms::supervisor))
         return bad("type");
-    if (spec.significant && (spec.restart == atoms::permanent || m_flags.autoShutdown == atom::never()))
-        return bad("significant");
+    // OTP's supervisor:check_childspec: {bad_combination, [{auto_shutdown, never}, {significant, true}]} first,
+    // then {bad_combination, [{restart, permanent}, {significant, true}]}.
+    auto badCombination = [](Term first) {
+        return Term::tuple({ Term::atom("bad_combination"),
+            Term::list({ std::move(first), Term::tuple({ Term::atom("significant"), atomTerm(atoms::true_) }) }) });
+    };
+    if (spec.significant && m_flags.autoShutdown == atom::never())
+        return badCombination(Term::tuple({ Term::atom("auto_shutdown"), atomTerm(atom::never()) }));
+    if (spec.significant && spec.restart == atoms::permanent)
+        return badCombination(Term::tuple({ Term::atom("restart"), atomTerm(atoms::permanent) }));
     return std::nullopt;
 }
 

@@ -1479,27 +1479,6 @@ Term v_trap(Machine& m, Args) { return Term::boolean(m.ctx().trapsExits()); }
 Term v_exception_banner(Machine&, Args a) { return Term::binary(formatBanner(ProcessException::Kind::Error, a[0])); }
 Term v_exception_message(Machine&, Args a) { return Term::binary(exceptionMessage(normalizeError(a[0]))); }
 Term v_stacktrace(Machine& m, Args) { return m.lastStacktrace(); }
-Term v_emit(Machine& m, Args a)
-{
-    // :vigil.emit(kind, other_pid, old_pid, data, extra, count)
-    if (!m.hasContext())
-        return Term::atom(atoms::ok);
-    TraceEvent ev;
-    std::string_view k = atomArg(a[0]).name();
-    ev.kind = k == "child_started" ? TraceKind::ChildStarted
-        : k == "child_restarted"  ? TraceKind::ChildRestarted
-        : k == "child_terminated" ? TraceKind::ChildTerminated
-                                  : TraceKind::SupervisorGaveUp;
-    ev.pid = m.ctx().self().pidSerial();
-    ev.other = a[1].isPid() ? a[1].pidSerial() : 0;
-    ev.old = a[2].isPid() ? a[2].pidSerial() : 0;
-    ev.data = a[3];
-    ev.extra = a[4];
-    ev.count = a[5].isInteger() ? uint32_t(a[5].asInteger()) : 0;
-    m.ctx().runtime().emit(std::move(ev));
-    return Term::atom(atoms::ok);
-}
-
 } // namespace
 
 void registerNative(std::string_view module, std::string_view name, int arity, NativeFn fn)
@@ -1768,7 +1747,6 @@ void registerBuiltins()
         r("vigil", "exception_banner", 1, v_exception_banner);
         r("vigil", "exception_message", 1, v_exception_message);
         r("vigil", "stacktrace", 0, v_stacktrace);
-        r("vigil", "emit", 6, v_emit);
     });
 }
 

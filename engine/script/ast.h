@@ -67,6 +67,7 @@ enum NodeFlags : uint16_t {
 };
 
 struct Node;
+struct RecvCode; // a receive's compiled matcher (machine.cpp)
 
 struct Clause {
     std::vector<Node*> pats;
@@ -101,6 +102,7 @@ struct Node {
     Atom mod; // calls: the callee module (after compile)
     Atom fname; // calls: the callee function name
     void* native = nullptr; // calls: the native implementation, when there is one
+    std::shared_ptr<const RecvCode> recv; // Receive: the clauses compiled for testing skipped messages
 };
 
 // Owns every node of one parsed text.

@@ -916,6 +916,7 @@ private:
         }
         if (section(n, 1) || section(n, 3) || section(n, 4))
             fail(n, "unexpected else/rescue/catch in receive");
+        r->recv = compileReceive(r);
         n = r;
     }
 

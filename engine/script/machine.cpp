@@ -1862,127 +1862,14 @@ RunStatus Machine::run()
 
 // ---------------------------------------------------------------------------------------------- receive matching
 //
-// A receive tests its clauses against every message it skips, so testing must be cheap: the matcher below runs
-// over the compiled patterns without binding anything (variables bound by the pattern are remembered as pointers
-// into the message), and evaluates the common guard forms (type tests, comparisons, boolean operators, not) on
-// those pointers. No term is copied, nothing is allocated. Anything it does not know answers Unknown, and that
-// clause is then tested the general way (matchPattern + evalGuard), so the outcome never differs.
+// A receive tests its clauses against every message it skips, so that test must be cheap. When a receive is
+// compiled, each clause whose pattern and guard use only the common forms becomes a RecvCode clause: the pattern
+// as a flat preorder op list that binds nothing (variables it binds are remembered as pointers into the message),
+// the guard as a small tree of type tests, comparisons and boolean operators over those pointers, literals and
+// the receiving function's variables. Testing a message then copies no term, allocates nothing and never enters
+// the machine. Other clauses are tested the general way (matchPattern + evalGuard); the outcome is the same.
 
 namespace {
-
-enum class Tri : uint8_t { False, True, Unknown };
-
-struct LocalBinds {
-    static constexpr int kMax = 16;
-    int n = 0;
-    int slot[kMax];
-    const Term* val[kMax];
-    const Term* find(int s) const
-    {
-        for (int i = n - 1; i >= 0; --i)
-            if (slot[i] == s)
-                return val[i];
-        return nullptr;
-    }
-};
-
-Tri testPattern(const Node* p, const Term& v, const Term* slots, LocalBinds& b)
-{
-    switch (p->kind) {
-    case NodeKind::Lit: {
-        if (p->lit.isAtom())
-            return v.isAtom() && v.asAtom() == p->lit.asAtom() ? Tri::True : Tri::False;
-        bool eq = looseEquals(p->lit, v) && p->lit.isFloat() == v.isFloat() ? true : p->lit == v;
-        return eq ? Tri::True : Tri::False;
-    }
-    case NodeKind::Var: {
-        if (p->slot < 0)
-            return Tri::True;
-        if (p->flags & kCheck) {
-            const Term* prev = b.find(p->slot);
-            if (!prev)
-                return Tri::Unknown;
-            return *prev == v ? Tri::True : Tri::False;
-        }
-        if (b.n == LocalBinds::kMax)
-            return Tri::Unknown;
-        b.slot[b.n] = p->slot;
-        b.val[b.n] = &v;
-        ++b.n;
-        return Tri::True;
-    }
-    case NodeKind::Pin: return slots[p->slot] == v ? Tri::True : Tri::False;
-    case NodeKind::Tuple: {
-        if (!v.isTuple() || v.tupleSize() != p->kids.size())
-            return Tri::False;
-        Tri r = Tri::True;
-        for (size_t i = 0; i < p->kids.size(); ++i) {
-            Tri k = testPattern(p->kids[i], v.element(i), slots, b);
-            if (k == Tri::False)
-                return k;
-            if (k == Tri::Unknown)
-                r = k;
-        }
-        return r;
-    }
-    case NodeKind::List: {
-        const Term* cur = &v;
-        Tri r = Tri::True;
-        for (const Node* k : p->kids) {
-            if (!cur->isCons())
-                return Tri::False;
-            Tri t = testPattern(k, cur->head(), slots, b);
-            if (t == Tri::False)
-                return t;
-            if (t == Tri::Unknown)
-                r = t;
-            cur = &cur->tail();
-        }
-        if (p->tail) {
-            Tri t = testPattern(p->tail, *cur, slots, b);
-            return t == Tri::True ? r : t;
-        }
-        return cur->isEmptyList() ? r : Tri::False;
-    }
-    case NodeKind::Map: {
-        if (!v.isMap())
-            return Tri::False;
-        Tri r = Tri::True;
-        for (size_t i = 0; i < p->kids.size(); i += 2) {
-            const Node* k = p->kids[i];
-            const Term& key = k->kind == NodeKind::Pin ? slots[k->slot] : k->lit;
-            const Term* got = v.mapGet(key);
-            if (!got)
-                return Tri::False;
-            Tri t = testPattern(p->kids[i + 1], *got, slots, b);
-            if (t == Tri::False)
-                return t;
-            if (t == Tri::Unknown)
-                r = t;
-        }
-        return r;
-    }
-    case NodeKind::Match: {
-        Tri x = testPattern(p->a, v, slots, b);
-        if (x == Tri::False)
-            return x;
-        Tri y = testPattern(p->b, v, slots, b);
-        if (y == Tri::False)
-            return y;
-        return x == Tri::True && y == Tri::True ? Tri::True : Tri::Unknown;
-    }
-    case NodeKind::BinOp: {
-        if (!v.isBinary())
-            return Tri::False;
-        std::string_view s = v.asBinary();
-        std::string_view pre = p->a->lit.asBinary();
-        if (s.substr(0, pre.size()) != pre)
-            return Tri::False;
-        return p->b->kind == NodeKind::Var && p->b->slot < 0 ? Tri::True : Tri::Unknown;
-    }
-    default: return Tri::Unknown;
-    }
-}
 
 enum class TypeTest : uint8_t { None, Atom, Integer, Float, Number, Binary, List, Tuple, Map, Pid, Reference, Function, Boolean, Nil };
 
@@ -1995,6 +1882,7 @@ TypeTest typeTestOf(const Node* call)
             { "is_list", TypeTest::List }, { "is_tuple", TypeTest::Tuple }, { "is_map", TypeTest::Map },
             { "is_pid", TypeTest::Pid }, { "is_reference", TypeTest::Reference }, { "is_function", TypeTest::Function },
             { "is_boolean", TypeTest::Boolean }, { "is_nil", TypeTest::Nil } };
+        registerBuiltins();
         Atom kernel = Atom::intern("Elixir.Kernel");
         for (auto& [name, tt] : names)
             if (NativeFn f = findNative(kernel, Atom::intern(name), 1))
@@ -2031,94 +1919,326 @@ bool typeTest(TypeTest t, const Term& x)
     return false;
 }
 
-// A guard operand that is a term already in place: a literal or a variable.
-const Term* guardOperand(const Node* n, const Term* slots, const LocalBinds& b)
-{
-    if (n->kind == NodeKind::Lit)
-        return &n->lit;
-    if (n->kind == NodeKind::Var && n->slot >= 0) {
-        if (const Term* t = b.find(n->slot))
-            return t;
-        return &slots[n->slot];
+} // namespace
+
+struct RecvCode {
+    static constexpr int kMaxLocals = 32;
+    enum class P : uint8_t { Any, Bind, Check, Atom, Lit, Pin, Tuple, List, Map, MapKeyLit, MapKeyPin, Match, Prefix };
+    struct POp {
+        P k = P::Any;
+        bool tail = false; // List: a tail pattern follows the elements
+        uint16_t local = 0; // Bind/Check: the pointer slot
+        uint32_t n = 0; // Tuple/List/Map: element or pair count
+        int slot = -1; // Pin, MapKeyPin: the machine slot
+        Term lit; // Atom, Lit, MapKeyLit, Prefix
+    };
+    struct Operand {
+        enum Src : uint8_t { Local, Slot, Lit } src = Lit;
+        int idx = 0;
+        Term lit;
+    };
+    enum class G : uint8_t { True, False, Type, Cmp, And, Or, Not };
+    struct GOp {
+        G k = G::True;
+        TypeTest tt = TypeTest::None;
+        int16_t op = 0;
+        Operand x, y;
+        int a = -1, b = -1;
+    };
+    struct ClauseCode {
+        bool fast = false;
+        std::vector<POp> pat;
+        std::vector<GOp> guard;
+        int guardRoot = -1;
+    };
+    std::vector<ClauseCode> clauses;
+};
+
+namespace {
+
+struct RecvBuilder {
+    RecvCode::ClauseCode& cc;
+    std::vector<std::pair<int, int>> locals; // machine slot -> pointer slot
+
+    int localOf(int slot) const
+    {
+        for (auto& [s, l] : locals)
+            if (s == slot)
+                return l;
+        return -1;
     }
-    return nullptr;
+
+    bool pattern(const Node* p)
+    {
+        using P = RecvCode::P;
+        RecvCode::POp op;
+        switch (p->kind) {
+        case NodeKind::Lit:
+            op.k = p->lit.isAtom() ? P::Atom : P::Lit;
+            op.lit = p->lit;
+            cc.pat.push_back(op);
+            return true;
+        case NodeKind::Var:
+            if (p->slot < 0) {
+                op.k = P::Any;
+            } else if (p->flags & kCheck) {
+                int l = localOf(p->slot);
+                if (l < 0)
+                    return false;
+                op.k = P::Check;
+                op.local = uint16_t(l);
+            } else {
+                if (int(locals.size()) >= RecvCode::kMaxLocals)
+                    return false;
+                op.k = P::Bind;
+                op.local = uint16_t(locals.size());
+                locals.push_back({ p->slot, int(locals.size()) });
+            }
+            cc.pat.push_back(op);
+            return true;
+        case NodeKind::Pin:
+            op.k = P::Pin;
+            op.slot = p->slot;
+            cc.pat.push_back(op);
+            return true;
+        case NodeKind::Tuple:
+            op.k = P::Tuple;
+            op.n = uint32_t(p->kids.size());
+            cc.pat.push_back(op);
+            for (const Node* k : p->kids)
+                if (!pattern(k))
+                    return false;
+            return true;
+        case NodeKind::List:
+            op.k = P::List;
+            op.n = uint32_t(p->kids.size());
+            op.tail = p->tail != nullptr;
+            cc.pat.push_back(op);
+            for (const Node* k : p->kids)
+                if (!pattern(k))
+                    return false;
+            return !p->tail || pattern(p->tail);
+        case NodeKind::Map:
+            op.k = P::Map;
+            op.n = uint32_t(p->kids.size() / 2);
+            cc.pat.push_back(op);
+            for (size_t i = 0; i + 1 < p->kids.size(); i += 2) {
+                const Node* k = p->kids[i];
+                RecvCode::POp key;
+                if (k->kind == NodeKind::Pin) {
+                    key.k = P::MapKeyPin;
+                    key.slot = k->slot;
+                } else {
+                    key.k = P::MapKeyLit;
+                    key.lit = k->lit;
+                }
+                cc.pat.push_back(key);
+                if (!pattern(p->kids[i + 1]))
+                    return false;
+            }
+            return true;
+        case NodeKind::Match:
+            op.k = P::Match;
+            cc.pat.push_back(op);
+            return pattern(p->a) && pattern(p->b);
+        case NodeKind::BinOp:
+            // "prefix" <> _ (a bound rest would need a new term: the general way does that)
+            if (!p->a || p->a->kind != NodeKind::Lit || !p->a->lit.isBinary() || !p->b || p->b->kind != NodeKind::Var || p->b->slot >= 0)
+                return false;
+            op.k = P::Prefix;
+            op.lit = p->a->lit;
+            cc.pat.push_back(op);
+            return true;
+        default: return false;
+        }
+    }
+
+    bool operand(const Node* n, RecvCode::Operand& o)
+    {
+        if (n->kind == NodeKind::Lit) {
+            o.src = RecvCode::Operand::Lit;
+            o.lit = n->lit;
+            return true;
+        }
+        if (n->kind == NodeKind::Var && n->slot >= 0) {
+            int l = localOf(n->slot);
+            o.src = l >= 0 ? RecvCode::Operand::Local : RecvCode::Operand::Slot;
+            o.idx = l >= 0 ? l : n->slot;
+            return true;
+        }
+        return false;
+    }
+
+    // Index of the guard node, or -1 when the form is not one of the simple ones.
+    int guard(const Node* g)
+    {
+        using G = RecvCode::G;
+        RecvCode::GOp op;
+        switch (g->kind) {
+        case NodeKind::Lit:
+            if (g->lit.isAtom(atoms::true_))
+                op.k = G::True;
+            else if (g->lit.isAtom(atoms::false_))
+                op.k = G::False;
+            else
+                return -1;
+            break;
+        case NodeKind::RemoteCall:
+            op.k = G::Type;
+            op.tt = typeTestOf(g);
+            if (op.tt == TypeTest::None || !operand(g->kids[0], op.x))
+                return -1;
+            break;
+        case NodeKind::UnOp:
+            if (g->op != OpNot)
+                return -1;
+            op.k = G::Not;
+            if ((op.a = guard(g->a)) < 0)
+                return -1;
+            break;
+        case NodeKind::BinOp:
+            switch (g->op) {
+            case OpAnd:
+            case OpAndAlso:
+            case OpOr:
+            case OpOrElse:
+                op.k = g->op == OpAnd || g->op == OpAndAlso ? G::And : G::Or;
+                if ((op.a = guard(g->a)) < 0 || (op.b = guard(g->b)) < 0)
+                    return -1;
+                break;
+            case OpEq:
+            case OpNe:
+            case OpStrictEq:
+            case OpStrictNe:
+            case OpLt:
+            case OpGt:
+            case OpLe:
+            case OpGe:
+                op.k = G::Cmp;
+                op.op = g->op;
+                if (!operand(g->a, op.x) || !operand(g->b, op.y))
+                    return -1;
+                break;
+            default: return -1;
+            }
+            break;
+        default: return -1;
+        }
+        cc.guard.push_back(std::move(op));
+        return int(cc.guard.size()) - 1;
+    }
+};
+
+using Locals = const Term* [RecvCode::kMaxLocals];
+
+bool runPattern(const RecvCode::POp* ops, uint32_t& i, const Term& v, Locals& loc, const Term* slots)
+{
+    using P = RecvCode::P;
+    const RecvCode::POp& o = ops[i++];
+    switch (o.k) {
+    case P::Any: return true;
+    case P::Bind: loc[o.local] = &v; return true;
+    case P::Check: return *loc[o.local] == v;
+    case P::Atom: return v.isAtom() && v.asAtom() == o.lit.asAtom();
+    case P::Lit: return looseEquals(o.lit, v) && o.lit.isFloat() == v.isFloat() ? true : o.lit == v;
+    case P::Pin: return slots[o.slot] == v;
+    case P::Tuple:
+        if (!v.isTuple() || v.tupleSize() != o.n)
+            return false;
+        for (uint32_t k = 0; k < o.n; ++k)
+            if (!runPattern(ops, i, v.element(k), loc, slots))
+                return false;
+        return true;
+    case P::List: {
+        const Term* cur = &v;
+        for (uint32_t k = 0; k < o.n; ++k) {
+            if (!cur->isCons() || !runPattern(ops, i, cur->head(), loc, slots))
+                return false;
+            cur = &cur->tail();
+        }
+        return o.tail ? runPattern(ops, i, *cur, loc, slots) : cur->isEmptyList();
+    }
+    case P::Map:
+        if (!v.isMap())
+            return false;
+        for (uint32_t k = 0; k < o.n; ++k) {
+            const RecvCode::POp& key = ops[i++];
+            const Term* got = v.mapGet(key.k == P::MapKeyPin ? slots[key.slot] : key.lit);
+            if (!got || !runPattern(ops, i, *got, loc, slots))
+                return false;
+        }
+        return true;
+    case P::Match: return runPattern(ops, i, v, loc, slots) && runPattern(ops, i, v, loc, slots);
+    case P::Prefix: {
+        if (!v.isBinary())
+            return false;
+        std::string_view pre = o.lit.asBinary();
+        return v.asBinary().substr(0, pre.size()) == pre;
+    }
+    case P::MapKeyLit:
+    case P::MapKeyPin: break;
+    }
+    return false;
 }
 
-// The guard's value as true/false; Unknown when the form is not one of the simple ones, or when the general
-// evaluator would raise (which makes the guard fail there, but the fallback decides that).
-Tri fastGuard(const Node* g, const Term* slots, const LocalBinds& b)
+const Term& operandValue(const RecvCode::Operand& o, const Locals& loc, const Term* slots)
 {
-    switch (g->kind) {
-    case NodeKind::Lit:
-        if (g->lit.isAtom(atoms::true_))
-            return Tri::True;
-        return g->lit.isAtom(atoms::false_) ? Tri::False : Tri::Unknown;
-    case NodeKind::RemoteCall: {
-        TypeTest t = typeTestOf(g);
-        if (t == TypeTest::None)
-            return Tri::Unknown;
-        const Term* x = guardOperand(g->kids[0], slots, b);
-        if (!x)
-            return Tri::Unknown;
-        return typeTest(t, *x) ? Tri::True : Tri::False;
+    switch (o.src) {
+    case RecvCode::Operand::Local: return *loc[o.idx];
+    case RecvCode::Operand::Slot: return slots[o.idx];
+    case RecvCode::Operand::Lit: break;
     }
-    case NodeKind::UnOp: {
-        if (g->op != OpNot)
-            return Tri::Unknown;
-        Tri a = fastGuard(g->a, slots, b);
-        if (a == Tri::Unknown)
-            return a;
-        return a == Tri::True ? Tri::False : Tri::True;
-    }
-    case NodeKind::BinOp: {
-        switch (g->op) {
-        case OpAnd:
-        case OpAndAlso: {
-            Tri a = fastGuard(g->a, slots, b);
-            if (a != Tri::True)
-                return a;
-            return fastGuard(g->b, slots, b);
-        }
-        case OpOr:
-        case OpOrElse: {
-            Tri a = fastGuard(g->a, slots, b);
-            if (a != Tri::False)
-                return a;
-            return fastGuard(g->b, slots, b);
-        }
-        case OpEq:
-        case OpNe:
-        case OpStrictEq:
-        case OpStrictNe:
-        case OpLt:
-        case OpGt:
-        case OpLe:
-        case OpGe: {
-            const Term* x = guardOperand(g->a, slots, b);
-            const Term* y = guardOperand(g->b, slots, b);
-            if (!x || !y)
-                return Tri::Unknown;
-            bool r = false;
-            switch (g->op) {
-            case OpEq: r = compareTerms(*x, *y) == 0; break;
-            case OpNe: r = compareTerms(*x, *y) != 0; break;
-            case OpStrictEq: r = *x == *y; break;
-            case OpStrictNe: r = !(*x == *y); break;
-            case OpLt: r = compareTerms(*x, *y) < 0; break;
-            case OpGt: r = compareTerms(*x, *y) > 0; break;
-            case OpLe: r = compareTerms(*x, *y) <= 0; break;
-            default: r = compareTerms(*x, *y) >= 0; break;
-            }
-            return r ? Tri::True : Tri::False;
-        }
-        default: return Tri::Unknown;
+    return o.lit;
+}
+
+bool runGuard(const RecvCode::GOp* g, int idx, const Locals& loc, const Term* slots)
+{
+    using G = RecvCode::G;
+    const RecvCode::GOp& o = g[idx];
+    switch (o.k) {
+    case G::True: return true;
+    case G::False: return false;
+    case G::Type: return typeTest(o.tt, operandValue(o.x, loc, slots));
+    case G::Not: return !runGuard(g, o.a, loc, slots);
+    case G::And: return runGuard(g, o.a, loc, slots) && runGuard(g, o.b, loc, slots);
+    case G::Or: return runGuard(g, o.a, loc, slots) || runGuard(g, o.b, loc, slots);
+    case G::Cmp: {
+        const Term& x = operandValue(o.x, loc, slots);
+        const Term& y = operandValue(o.y, loc, slots);
+        switch (o.op) {
+        case OpEq: return compareTerms(x, y) == 0;
+        case OpNe: return compareTerms(x, y) != 0;
+        case OpStrictEq: return x == y;
+        case OpStrictNe: return !(x == y);
+        case OpLt: return compareTerms(x, y) < 0;
+        case OpGt: return compareTerms(x, y) > 0;
+        case OpLe: return compareTerms(x, y) <= 0;
+        default: return compareTerms(x, y) >= 0;
         }
     }
-    default: return Tri::Unknown;
     }
+    return false;
 }
 
 } // namespace
+
+std::shared_ptr<const RecvCode> compileReceive(const Node* receive)
+{
+    auto code = std::make_shared<RecvCode>();
+    for (const Clause* c : receive->clauses) {
+        RecvCode::ClauseCode& cc = code->clauses.emplace_back();
+        RecvBuilder b { cc, {} };
+        cc.fast = c->pats.size() == 1 && b.pattern(c->pats[0]);
+        if (cc.fast && c->guard)
+            cc.fast = (cc.guardRoot = b.guard(c->guard)) >= 0;
+        if (!cc.fast) {
+            cc.pat.clear();
+            cc.guard.clear();
+            cc.guardRoot = -1;
+        }
+    }
+    return code;
+}
 
 bool Machine::matches(const Term& msg)
 {
@@ -2127,19 +2247,19 @@ bool Machine::matches(const Term& msg)
     if (m_recv.sleepOnly || !m_recvNode)
         return false;
     Term* s = m_slots.data() + m_acts.back().slotBase;
-    for (Clause* c : m_recvNode->clauses) {
-        LocalBinds b;
-        Tri t = testPattern(c->pats[0], msg, s, b);
-        if (t == Tri::False)
-            continue;
-        if (t == Tri::True) {
-            Tri g = c->guard ? fastGuard(c->guard, s, b) : Tri::True;
-            if (g == Tri::True)
+    const RecvCode* code = m_recvNode->recv.get();
+    const std::vector<Clause*>& clauses = m_recvNode->clauses;
+    for (size_t ci = 0; ci < clauses.size(); ++ci) {
+        if (code && code->clauses[ci].fast) {
+            const RecvCode::ClauseCode& cc = code->clauses[ci];
+            Locals loc;
+            uint32_t i = 0;
+            if (runPattern(cc.pat.data(), i, msg, loc, s) && (cc.guardRoot < 0 || runGuard(cc.guard.data(), cc.guardRoot, loc, s)))
                 return true;
-            if (g == Tri::False)
-                continue;
+            continue;
         }
         // the general way (binds into the slots; the clause is selected again when the message is delivered)
+        const Clause* c = clauses[ci];
         Machine* saved = t_guardMachine;
         t_guardMachine = this;
         bool ok = matchPattern(c->pats[0], msg, s) && (!c->guard || evalGuard(c->guard, s));

@@ -309,6 +309,8 @@ void registerOtpBridge(); // natives delegating to engine/otp
 bool matchPattern(const Node* pat, const Term& value, Term* slots);
 // Pure evaluation of a guard expression; errors make it false.
 bool evalGuard(const Node* guard, Term* slots);
+// A receive's clauses compiled for testing messages without the machine (set on the Receive node by the compiler).
+std::shared_ptr<const RecvCode> compileReceive(const Node* receive);
 // Compile-time constant evaluation (module attributes).
 bool evalConst(const Node* n, Term& out);
 

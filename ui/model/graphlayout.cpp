@@ -107,7 +107,9 @@ private:
                 g.type = Slot::Type::Grid;
                 g.members.assign(children.begin() + ptrdiff_t(i), children.begin() + ptrdiff_t(j));
                 const size_t n = g.members.size();
-                g.columns = std::min(n, std::max(m_o.gridMinColumns, size_t(std::ceil(std::sqrt(double(n) * 1.6)))));
+                g.columns = n <= m_o.stackMaxRun
+                    ? 1
+                    : std::min(n, std::max(m_o.gridMinColumns, size_t(std::ceil(std::sqrt(double(n) * 1.6)))));
                 const size_t rows = (n + g.columns - 1) / g.columns;
                 g.width = double(g.columns) * slotWidth() + m_o.gridGap;
                 g.height = double(rows) * (m_o.nodeHeight + m_o.gridGap) + m_o.gridGap;

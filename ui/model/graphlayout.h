@@ -1,7 +1,8 @@
 #pragma once
 
 // Places the visible part of the process tree: supervisors above their children in start order, runs of
-// childless siblings packed into framed grids, big subtrees collapsed and long child lists cut off with one
+// childless siblings packed into framed grids (two or three of them stacked in one column, so that a typical
+// application tree stays about as wide as a window at a readable zoom), big subtrees collapsed and long child lists cut off with one
 // aggregate node that carries the count. Plain C++ so it can be tested without a window; positions are in scene
 // units (top-left corner of each node).
 
@@ -19,12 +20,13 @@ inline bool isAggregateId(uint64_t id) { return (id & kAggregateBit) != 0; }
 inline uint64_t aggregateIdFor(uint64_t parentPid) { return kAggregateBit | parentPid; }
 
 struct LayoutOptions {
-    double nodeWidth = 158;
+    double nodeWidth = 150;
     double nodeHeight = 44;
-    double hGap = 18;
+    double hGap = 14;
     double vGap = 56;
     double gridGap = 14;
-    size_t gridMinRun = 4; // this many childless siblings in a row go into a grid
+    size_t gridMinRun = 2; // this many childless siblings in a row go into a framed group
+    size_t stackMaxRun = 3; // groups this small are one column (a stack): the tree stays narrow
     size_t gridMinColumns = 3;
     size_t maxChildrenShown = 96; // more children than this: the rest become one aggregate node
     size_t autoCollapseAbove = 1500; // subtrees bigger than this start collapsed unless expanded

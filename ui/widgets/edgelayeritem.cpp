@@ -1,6 +1,7 @@
 #include "edgelayeritem.h"
 
 #include <QPainter>
+#include <QStyleOptionGraphicsItem>
 
 namespace vigil {
 
@@ -32,10 +33,19 @@ void EdgeLayerItem::setPath(QPainterPath path, QPainterPath arrows)
     update();
 }
 
-void EdgeLayerItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*)
+void EdgeLayerItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*)
 {
-    painter->setRenderHint(QPainter::Antialiasing, true);
-    painter->setPen(m_pen);
+    const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    painter->setRenderHint(QPainter::Antialiasing, lod > 0.35);
+    if (lod < 0.3) {
+        // Zoomed far out: thin cosmetic lines draw thousands of edges much faster than scaled wide ones.
+        QPen thin = m_pen;
+        thin.setCosmetic(true);
+        thin.setWidthF(1);
+        painter->setPen(thin);
+    } else {
+        painter->setPen(m_pen);
+    }
     painter->setBrush(m_fill);
     painter->drawPath(m_path);
     if (!m_arrows.isEmpty()) {

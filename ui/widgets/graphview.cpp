@@ -15,6 +15,7 @@
 #include <QWheelEvent>
 
 #include <cmath>
+#include <set>
 
 namespace vigil {
 
@@ -296,6 +297,29 @@ QPainterPath GraphView::curvePath(const QRectF& a, const QRectF& b, double bend)
     return p;
 }
 
+uint64_t GraphView::shownAs(uint64_t pid) const
+{
+    if (m_layout.find(pid))
+        return pid;
+    // Walk up to the nearest ancestor that is drawn. If it is drawn collapsed, it stands for pid; otherwise the
+    // branch towards pid was cut off by that ancestor's "+N more" aggregate.
+    const GraphNode* n = m_state->node(pid);
+    if (!n || !n->inTree)
+        return 0;
+    for (size_t guard = 0; n && guard < m_state->nodes().size() + 1; ++guard) {
+        const uint64_t parent = n->treeParent;
+        if (parent == 0)
+            return m_layout.find(aggregateIdFor(0)) ? aggregateIdFor(0) : 0;
+        if (const LayoutItem* li = m_layout.find(parent)) {
+            if (li->collapsed)
+                return parent;
+            return m_layout.find(aggregateIdFor(parent)) ? aggregateIdFor(parent) : parent;
+        }
+        n = m_state->node(parent);
+    }
+    return 0;
+}
+
 void GraphView::rebuildEdges()
 {
     m_edgesDirty = false;
@@ -324,8 +348,15 @@ void GraphView::rebuildEdges()
         if (g.allLinkedToParent)
             links.addPath(c);
     }
+    // Edges to processes hidden in a collapsed subtree or behind an aggregate are drawn to what stands for them,
+    // once per pair of drawn ends.
+    std::set<std::pair<uint64_t, uint64_t>> drawnLinks;
     int linkCount = 0;
-    for (const auto& [a, b] : m_state->linkPairs()) {
+    for (const auto& [pa, pb] : m_state->linkPairs()) {
+        const uint64_t a = shownAs(pa);
+        const uint64_t b = shownAs(pb);
+        if (!a || !b || a == b || !drawnLinks.emplace(std::min(a, b), std::max(a, b)).second)
+            continue;
         const LayoutItem* la = m_layout.find(a);
         const LayoutItem* lb = m_layout.find(b);
         if (!la || !lb)
@@ -341,8 +372,11 @@ void GraphView::rebuildEdges()
         links.addPath(curvePath(rectOf(a), rectOf(b), 0.18));
     }
     int monitorCount = 0;
-    for (const auto& [w, t] : m_state->monitorPairs()) {
-        if (w == t || !m_layout.find(w) || !m_layout.find(t))
+    std::set<std::pair<uint64_t, uint64_t>> drawnMonitors;
+    for (const auto& [pw, pt] : m_state->monitorPairs()) {
+        const uint64_t w = shownAs(pw);
+        const uint64_t t = shownAs(pt);
+        if (!w || !t || w == t || !drawnMonitors.emplace(w, t).second)
             continue;
         ++monitorCount;
         const QPainterPath c = curvePath(rectOf(w), rectOf(t), -0.22);
@@ -365,6 +399,10 @@ int GraphView::monitorEdgeCount() const { return m_monitors->edgeCount(); }
 
 QPainterPath GraphView::signalPath(uint64_t from, uint64_t to) const
 {
+    from = shownAs(from);
+    to = shownAs(to);
+    if (!from || !to || from == to)
+        return {};
     const LayoutItem* lf = m_layout.find(from);
     const LayoutItem* lt = m_layout.find(to);
     if (!lf || !lt || !itemFor(from) || !itemFor(to))
@@ -383,7 +421,8 @@ void GraphView::addEffects(const GraphDelta& delta)
     for (const SignalEffect& s : delta.signals) {
         if (m_effects.size() >= kMaxEffects)
             break;
-        NodeItem* target = itemFor(s.to);
+        const uint64_t shownTo = shownAs(s.to);
+        NodeItem* target = itemFor(shownTo);
         if (!target)
             continue;
         QString text;
@@ -402,7 +441,7 @@ void GraphView::addEffects(const GraphDelta& delta)
             text = QStringLiteral("exit signal %1").arg(QString::fromStdString(s.reason));
             break;
         }
-        const QRectF tr = rectOf(s.to);
+        const QRectF tr = rectOf(shownTo);
         auto* fx = new EffectItem(signalPath(s.from, s.to), QPointF(tr.center().x(), tr.top()), text,
             th.signalColor(s.outcome), now);
         m_scene->addItem(fx);

@@ -57,6 +57,9 @@ public:
     NodeItem* itemFor(uint64_t id) const;
     const LayoutResult& currentLayout() const { return m_layout; }
     QStringList activeEffectTexts() const;
+    // What is drawn for pid: itself, its nearest collapsed ancestor, or the aggregate node that stands for it
+    // (0 = nothing, e.g. it left the tree).
+    uint64_t shownAs(uint64_t pid) const;
     int linkEdgeCount() const;
     int monitorEdgeCount() const;
 

@@ -1,5 +1,7 @@
 #include "nodeitem.h"
 
+#include <QGraphicsScene>
+
 #include "theme.h"
 
 #include <QLocale>
@@ -149,6 +151,8 @@ bool NodeItem::animate(qint64 nowMs)
     return true;
 }
 
+QFont NodeItem::baseFont() const { return scene() ? scene()->font() : QFont(); }
+
 void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*)
 {
     const Theme& th = Theme::current();
@@ -171,7 +175,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
         painter->setPen(QPen(th.nodeBorder, 1.2, Qt::DashLine));
         painter->drawPath(path);
         painter->setPen(th.text);
-        QFont f = painter->font();
+        QFont f = baseFont();
         f.setBold(true);
         painter->setFont(f);
         painter->drawText(r.adjusted(6, 4, -6, -r.height() / 2), Qt::AlignCenter,
@@ -187,6 +191,14 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
 
     QColor fill = dead ? th.deadFill : th.nodeFill[int(m_kind)];
     const bool selected = isSelected();
+    if (lod < 0.3 && !selected) {
+        // Far away (a whole big tree in one frame): a coloured block with its status stripe is all that can be
+        // read, and plain rectangles keep such frames cheap.
+        painter->fillRect(r, m_gaveUp ? th.signalKill : th.nodeBorder);
+        painter->fillRect(r.adjusted(1.5, 1.5, -1.5, -1.5), fill);
+        painter->fillRect(QRectF(r.left() + 4, r.top() + 6, 6, r.height() - 12), th.status[int(m_status)]);
+        return;
+    }
     painter->setBrush(fill);
     QPen border(selected ? th.selection : (m_gaveUp ? th.signalKill : th.nodeBorder), selected ? 2.6 : 1.1);
     if (dead)
@@ -213,7 +225,9 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     glyphFill.setAlpha(dead ? 60 : 40);
     painter->setBrush(glyphFill);
     painter->drawEllipse(glyph);
-    QFont f = painter->font();
+    // Not painter->font(): the view does not save painter state between items (DontSavePainterState), so that
+    // would be whatever the previous item left behind.
+    QFont f = baseFont();
     // A little larger than the UI font: the graph is usually seen zoomed out.
     const double basePt = (f.pointSizeF() > 0 ? f.pointSizeF() : 9) * 1.15;
     f.setPointSizeF(basePt * 0.9);
@@ -228,6 +242,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     f.setPointSizeF(basePt);
     f.setBold(true);
     f.setStrikeOut(false);
+    if (QFontMetricsF(f).horizontalAdvance(m_title) > textRect.width())
+        f.setPointSizeF(basePt * 0.85); // a long name: a little smaller before it is cut off
     painter->setFont(f);
     const QFontMetricsF fm(f);
     painter->setPen(dead ? th.subtleText : th.text);

@@ -42,6 +42,7 @@ public:
     const QString& title() const { return m_title; }
 
 private:
+    QFont baseFont() const;
     QPainterPath bodyPath() const;
 
     uint64_t m_id;

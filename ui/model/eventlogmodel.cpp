@@ -51,6 +51,8 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const
         return int(eventCategory(e.kind));
     case SeqRole:
         return QVariant::fromValue<qulonglong>(e.seq);
+    case CallMonitorRole:
+        return isCallMonitor(index.row());
     case Qt::DisplayRole:
         switch (index.column()) {
         case Time:
@@ -72,15 +74,22 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const
     }
 }
 
+void EventLogModel::dropFront(size_t n)
+{
+    if (n == 0)
+        return;
+    beginRemoveRows({}, 0, int(n) - 1);
+    m_events.erase(m_events.begin(), m_events.begin() + ptrdiff_t(n));
+    m_callMonitor.erase(m_callMonitor.begin(), m_callMonitor.begin() + ptrdiff_t(n));
+    m_firstIndex += n;
+    endRemoveRows();
+}
+
 void EventLogModel::setCapacity(size_t capacity)
 {
     m_capacity = std::max<size_t>(capacity, 1);
-    if (m_events.size() > m_capacity) {
-        const int drop = int(m_events.size() - m_capacity);
-        beginRemoveRows({}, 0, drop - 1);
-        m_events.erase(m_events.begin(), m_events.begin() + drop);
-        endRemoveRows();
-    }
+    if (m_events.size() > m_capacity)
+        dropFront(m_events.size() - m_capacity);
 }
 
 void EventLogModel::setCaptured(EventCategory c, bool on)
@@ -94,7 +103,9 @@ void EventLogModel::setCaptured(EventCategory c, bool on)
 void EventLogModel::clear()
 {
     beginResetModel();
+    m_firstIndex += m_events.size();
     m_events.clear();
+    m_callMonitor.clear();
     endResetModel();
 }
 
@@ -111,19 +122,57 @@ void EventLogModel::append(const std::vector<TraceEvent>& events)
         return;
     if (m_originNs < 0)
         m_originNs = keep.front()->timeNs;
-    if (keep.size() > m_capacity)
-        keep.erase(keep.begin(), keep.end() - ptrdiff_t(m_capacity));
+    const size_t skipped = keep.size() > m_capacity ? keep.size() - m_capacity : 0;
+    if (skipped)
+        keep.erase(keep.begin(), keep.begin() + ptrdiff_t(skipped));
     const size_t overflow = m_events.size() + keep.size() > m_capacity ? m_events.size() + keep.size() - m_capacity : 0;
-    if (overflow) {
-        beginRemoveRows({}, 0, int(overflow) - 1);
-        m_events.erase(m_events.begin(), m_events.begin() + ptrdiff_t(overflow));
-        endRemoveRows();
-    }
+    dropFront(overflow);
     const int first = int(m_events.size());
+    // Rows of this batch get running indexes from here on (events cut off by the capacity never got one).
+    const uint64_t base = m_firstIndex + m_events.size();
+    std::vector<uint64_t> earlierRows; // call monitors whose Monitored row was appended before this batch
     beginInsertRows({}, first, first + int(keep.size()) - 1);
-    for (const TraceEvent* e : keep)
-        m_events.push_back(*e);
+    const uint64_t pairsBefore = m_callMonitorPairs;
+    for (size_t i = 0; i < keep.size(); ++i) {
+        const TraceEvent& e = *keep[i];
+        uint8_t flag = 0;
+        if (e.kind == TraceKind::Monitored && e.data.isReference()) {
+            m_openMonitors[e.data.asReference()] = { base + i, e.timeNs };
+        } else if (e.kind == TraceKind::Demonitored && e.data.isReference()) {
+            auto it = m_openMonitors.find(e.data.asReference());
+            if (it != m_openMonitors.end()) {
+                if (e.timeNs - it->second.timeNs <= kCallMonitorNs) {
+                    flag = 1;
+                    ++m_callMonitorPairs;
+                    const uint64_t idx = it->second.index;
+                    if (idx >= base)
+                        m_callMonitor[size_t(idx - m_firstIndex)] = 1;
+                    else if (idx >= m_firstIndex) // still in the ring
+                        earlierRows.push_back(idx);
+                }
+                m_openMonitors.erase(it);
+            }
+        } else if (e.kind == TraceKind::DownDelivered && e.extra.isReference()) {
+            m_openMonitors.erase(e.extra.asReference()); // a monitor that did its job stays in view
+        }
+        m_events.push_back(e);
+        m_callMonitor.push_back(flag);
+    }
     endInsertRows();
+    for (uint64_t idx : earlierRows) {
+        const int row = int(idx - m_firstIndex);
+        m_callMonitor[size_t(row)] = 1;
+        Q_EMIT dataChanged(index(row, 0), index(row, NUM_COLUMNS - 1));
+    }
+    // Monitors that never end (or whose demonitor we will not see) must not pile up.
+    if (m_openMonitors.size() > 4096) {
+        const int64_t now = m_events.back().timeNs;
+        std::erase_if(m_openMonitors, [&](const auto& kv) {
+            return kv.second.index < m_firstIndex || now - kv.second.timeNs > kCallMonitorNs;
+        });
+    }
+    if (m_callMonitorPairs != pairsBefore)
+        Q_EMIT callMonitorPairsChanged(m_callMonitorPairs);
 }
 
 EventFilterModel::EventFilterModel(QObject* parent)
@@ -143,6 +192,12 @@ void EventFilterModel::setPid(uint64_t pid)
     invalidateRowsFilter();
 }
 
+void EventFilterModel::setShowCallMonitors(bool on)
+{
+    m_callMonitors = on;
+    invalidateRowsFilter();
+}
+
 void EventFilterModel::setShown(EventCategory c, bool on)
 {
     if (on)
@@ -154,11 +209,20 @@ void EventFilterModel::setShown(EventCategory c, bool on)
 
 bool EventFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
 {
+    if (sourceParent.isValid())
+        return true;
+    return acceptsSourceRow(sourceRow, false);
+}
+
+bool EventFilterModel::acceptsSourceRow(int sourceRow, bool ignoreCallMonitors) const
+{
     auto* log = qobject_cast<EventLogModel*>(sourceModel());
-    if (!log || sourceParent.isValid())
+    if (!log)
         return true;
     const TraceEvent& e = log->event(sourceRow);
     if (!shown(eventCategory(e.kind)))
+        return false;
+    if (!ignoreCallMonitors && !m_callMonitors && log->isCallMonitor(sourceRow))
         return false;
     if (m_pid && e.pid != m_pid && eventObject(e) != m_pid && !(e.kind == TraceKind::ChildRestarted && e.old == m_pid))
         return false;

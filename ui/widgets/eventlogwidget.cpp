@@ -23,6 +23,7 @@ EventLogWidget::EventLogWidget(EventLogModel* model, QWidget* parent)
     , m_filter(new QLineEdit(this))
     , m_onlySelected(new QCheckBox(tr("Selected process only"), this))
     , m_follow(new QCheckBox(tr("Follow"), this))
+    , m_callMonitors(new QCheckBox(tr("Call monitors"), this))
     , m_view(new QTableView(this))
 {
     setObjectName(QStringLiteral("eventLog"));
@@ -47,6 +48,16 @@ EventLogWidget::EventLogWidget(EventLogModel* model, QWidget* parent)
         });
         bar->addWidget(box);
     }
+    m_callMonitors->setObjectName(QStringLiteral("showCallMonitors"));
+    m_callMonitors->setChecked(m_proxy->showCallMonitors());
+    m_callMonitors->setToolTip(tr("GenServer.call monitors the server for the length of each call and demonitors it "
+                                  "when the reply comes. These pairs are hidden unless this is on; they are still "
+                                  "recorded and exported."));
+    connect(m_callMonitors, &QCheckBox::toggled, m_proxy, &EventFilterModel::setShowCallMonitors);
+    connect(model, &EventLogModel::callMonitorPairsChanged, this, [this](quint64 n) {
+        m_callMonitors->setText(tr("Call monitors (%1)").arg(n));
+    });
+    bar->addWidget(m_callMonitors);
     bar->addWidget(m_onlySelected);
     m_follow->setChecked(true);
     bar->addWidget(m_follow);
@@ -106,9 +117,11 @@ qint64 EventLogWidget::exportJsonLines(const QString& path, QString* error) cons
             *error = f.errorString();
         return -1;
     }
+    // What the filter shows, plus the call monitor pairs it may hide: an export never loses those.
     qint64 n = 0;
-    for (int r = 0; r < m_proxy->rowCount(); ++r) {
-        const int src = m_proxy->mapToSource(m_proxy->index(r, 0)).row();
+    for (int src = 0; src < m_model->rowCount(); ++src) {
+        if (!m_proxy->acceptsSourceRow(src, true))
+            continue;
         const std::string line = eventJsonLine(m_model->event(src)) + "\n";
         if (f.write(line.data(), qint64(line.size())) < 0) {
             if (error)

@@ -20,10 +20,12 @@ public:
     explicit EventLogWidget(EventLogModel* model, QWidget* parent = nullptr);
 
     void setCurrentPid(uint64_t pid);
-    // Writes the rows that pass the filter; returns the number written or -1 (error in *error).
+    // Writes the rows that pass the filter (hidden call monitor pairs included); returns the number written or -1
+    // (error in *error).
     qint64 exportJsonLines(const QString& path, QString* error = nullptr) const;
     EventFilterModel* proxy() const { return m_proxy; }
     QTableView* view() const { return m_view; }
+    QCheckBox* callMonitorsToggle() const { return m_callMonitors; }
 
 Q_SIGNALS:
     void pidActivated(uint64_t pid);
@@ -36,6 +38,7 @@ private:
     QLineEdit* m_filter;
     QCheckBox* m_onlySelected;
     QCheckBox* m_follow;
+    QCheckBox* m_callMonitors;
     QTableView* m_view;
     uint64_t m_current = 0;
 };

@@ -5,6 +5,7 @@
 #include "eventformat.h"
 #include "graphview.h"
 #include "mainwindow.h"
+#include "scriptconsole.h"
 #include "tracebridge.h"
 
 #if __has_include("otp/demo.h")
@@ -113,22 +114,8 @@ int main(int argc, char** argv)
     int rc = 0;
     {
         vigil::MainWindow window(runtime);
-#ifdef VIGIL_HAVE_SCRIPT
         // The console's shell is a real process in this runtime, like iex.
-        vigil::ConsoleWidget* console = window.console();
-        auto printer = console->printer();
-        auto session = std::make_shared<vigil::ScriptSession>(runtime, [printer](const std::string& text) {
-            printer(QString::fromStdString(text), vigil::ConsoleWidget::OutputKind::Stdout);
-        });
-        console->setContinuationCheck(
-            [](const QString& code) { return vigil::ScriptSession::needsMoreInput(code.toStdString()); });
-        console->setEvaluator([session](const QString& code, vigil::ConsoleWidget::Printer print) {
-            QThreadPool::globalInstance()->start([session, code, print] {
-                if (!session->evaluate(code.toStdString()))
-                    print(QStringLiteral("(still running; output will follow)"), vigil::ConsoleWidget::OutputKind::Info);
-            });
-        });
-#endif
+        const std::shared_ptr<void> consoleSession = vigil::attachScriptConsole(window.console(), runtime);
         if (traceFile) {
             QObject::connect(window.bridge(), &vigil::TraceBridge::eventsDrained, &window,
                 [f = traceFile.get()](const std::vector<vigil::TraceEvent>& events) {

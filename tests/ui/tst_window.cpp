@@ -12,8 +12,11 @@
 #include "messagedialog.h"
 #include "nodeitem.h"
 #include "processtablemodel.h"
+#include "scriptconsole.h"
+#include "theme.h"
 #include "tracebridge.h"
 
+#include "otp/genserver.h"
 #include "otp/supervisor.h"
 
 #include <QAbstractItemModelTester>
@@ -24,6 +27,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <QCheckBox>
+#include <QLineEdit>
+#include <QRegularExpression>
 
 #include "waitfor.h"
 
@@ -379,4 +385,144 @@ TEST_F(WindowTest, PauseStepAndSlowMotion)
     EXPECT_FALSE(runtime->paused());
     EXPECT_FALSE(window->action(QStringLiteral("actionStep"))->isEnabled());
     ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, pid)->mailbox == 1; }));
+}
+
+TEST_F(WindowTest, ConsoleEndToEndSpawnsSelectsAndSurvivesSyntaxErrors)
+{
+    const std::shared_ptr<void> session = attachScriptConsole(window->console(), *runtime);
+    if (!session)
+        GTEST_SKIP() << "this build has no Elixir interpreter";
+    ConsoleWidget* console = window->console();
+    auto* input = console->findChild<QLineEdit*>(QStringLiteral("consoleInput"));
+    ASSERT_NE(input, nullptr);
+    auto type = [&](const QString& line) {
+        input->setFocus();
+        QTest::keyClicks(input, line);
+        QTest::keyClick(input, Qt::Key_Return);
+    };
+
+    const size_t before = window->bridge()->state().aliveCount();
+    type(QStringLiteral("pid = spawn(fn -> receive do x -> x end end)"));
+    // The result line: the new pid, as iex prints it.
+    static const QRegularExpression pidRe(QStringLiteral("#PID<0\\.(\\d+)\\.0>"));
+    uint64_t pid = 0;
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        const QString text = console->plainText();
+        const int at = text.lastIndexOf(QStringLiteral("iex(1)>"));
+        const auto m = pidRe.match(text, std::max(0, at));
+        if (m.hasMatch())
+            pid = m.captured(1).toULongLong();
+        return pid != 0;
+    })) << console->plainText().toStdString();
+    // The process is in the graph and the table, alive and waiting.
+    ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, pid) != nullptr; }));
+    settle(*window);
+    EXPECT_TRUE(node(*window, pid)->alive);
+    EXPECT_NE(window->graphView()->itemFor(window->graphView()->shownAs(pid)), nullptr);
+    EXPECT_GE(window->processModel()->rowOf(pid), 0);
+    EXPECT_GT(window->bridge()->state().aliveCount(), before);
+
+    // Clicking the pid in the output selects it in the graph.
+    auto* output = console->findChild<QTextBrowser*>(QStringLiteral("consoleOutput"));
+    ASSERT_NE(output, nullptr);
+    EXPECT_TRUE(output->toHtml().contains(QStringLiteral("pid:%1").arg(pid)));
+    Q_EMIT output->anchorClicked(QUrl(QStringLiteral("pid:%1").arg(pid)));
+    EXPECT_EQ(window->selection(), QList<uint64_t>({ pid }));
+    EXPECT_EQ(window->graphView()->selectedPids(), QList<uint64_t>({ pid }));
+
+    // A syntax error is reported clearly and the console keeps working.
+    type(QStringLiteral("x = {1, "));
+    // An unfinished expression asks for more; finish it wrongly.
+    type(QStringLiteral(")"));
+    ASSERT_TRUE(vigil::test::waitFor([&] { return console->plainText().contains(QStringLiteral("** (")); }))
+        << console->plainText().toStdString();
+    EXPECT_TRUE(output->toHtml().contains(Theme::current().signalKill.name())) << "shown in the error colour";
+    type(QStringLiteral("send(pid, :bye)"));
+    ASSERT_TRUE(vigil::test::waitFor([&] { return console->plainText().contains(QStringLiteral(":bye")); }))
+        << console->plainText().toStdString();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return !node(*window, pid)->alive; })) << "the receive returned";
+}
+
+TEST_F(WindowTest, CallMonitorsAreHiddenButExported)
+{
+    const uint64_t server = serial(spawn("kv_server"));
+    settle(*window);
+    const Term to = *runtime->pidFor(server);
+    // GenServer.call: a monitor/demonitor pair per call.
+    for (int i = 0; i < 5; ++i)
+        ASSERT_TRUE(otp::GenServer::call(*runtime, to, Term::tuple({ Term::atom("get"), Term::atom("k") }), 2000).hasValue());
+    settle(*window);
+    EventLogModel* log = window->eventLogModel();
+    int monitorRows = 0, hiddenRows = 0;
+    for (int r = 0; r < log->rowCount(); ++r) {
+        const TraceKind k = log->event(r).kind;
+        if (k == TraceKind::Monitored || k == TraceKind::Demonitored) {
+            ++monitorRows;
+            hiddenRows += log->isCallMonitor(r) ? 1 : 0;
+        }
+    }
+    ASSERT_GE(monitorRows, 10);
+    EXPECT_EQ(hiddenRows, monitorRows) << "every call monitor pair is recognised";
+    EXPECT_GE(log->callMonitorPairs(), 5u);
+    auto* proxy = window->eventLog()->proxy();
+    auto shownMonitors = [&] {
+        int n = 0;
+        for (int r = 0; r < proxy->rowCount(); ++r) {
+            const int k = proxy->index(r, 0).data(EventLogModel::KindRole).toInt();
+            n += k == int(TraceKind::Monitored) || k == int(TraceKind::Demonitored);
+        }
+        return n;
+    };
+    EXPECT_EQ(shownMonitors(), 0) << "hidden by default";
+    window->eventLog()->callMonitorsToggle()->setChecked(true);
+    EXPECT_EQ(shownMonitors(), monitorRows);
+    window->eventLog()->callMonitorsToggle()->setChecked(false);
+
+    // A monitor set up by the user stays visible.
+    const uint64_t watcher = serial(spawn("keeper"));
+    settle(*window);
+    window->setSelection({ watcher, server });
+    window->action(QStringLiteral("actionMonitor"))->trigger();
+    settle(*window);
+    EXPECT_EQ(shownMonitors(), 1);
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("events.jsonl"));
+    ASSERT_GT(window->eventLog()->exportJsonLines(path), 0);
+    QFile f(path);
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    const QByteArray all = f.readAll();
+    EXPECT_GE(all.count("\"kind\":\"demonitored\""), 5) << "export keeps the hidden pairs";
+}
+
+TEST_F(WindowTest, EdgesIntoACollapsedSubtreeEndAtTheCollapsedNode)
+{
+    std::vector<otp::ChildSpec> children;
+    for (const char* id : { "a", "b" })
+        children.push_back(*builtinChildSpec("idle", Term::atom(id)));
+    auto sup = otp::Supervisor::start(*runtime, std::move(children));
+    ASSERT_TRUE(sup.hasValue());
+    const uint64_t supPid = serial(*sup);
+    const uint64_t outside = serial(spawn("keeper"));
+    ASSERT_TRUE(vigil::test::waitFor([&] { return bool(node(*window, supPid) && node(*window, supPid)->children.size() == 2); }));
+    const uint64_t inside = node(*window, supPid)->children[0];
+    ASSERT_TRUE(runtime->link(*runtime->pidFor(outside), *runtime->pidFor(inside)).hasValue());
+    ASSERT_TRUE(runtime->monitor(*runtime->pidFor(outside), *runtime->pidFor(inside)).hasValue());
+    settle(*window);
+    GraphView* g = window->graphView();
+    const int links = g->linkEdgeCount();
+    const int monitors = g->monitorEdgeCount();
+    EXPECT_GE(monitors, 1);
+    g->setCollapsed(supPid, true);
+    g->flushLayout();
+    EXPECT_EQ(g->itemFor(inside), nullptr) << "hidden in the collapsed subtree";
+    EXPECT_EQ(g->shownAs(inside), supPid);
+    EXPECT_EQ(g->monitorEdgeCount(), monitors) << "the monitor edge now ends at the collapsed supervisor";
+    // The supervisor's own links to its children fold into it; the link to the outside process remains.
+    EXPECT_GE(g->linkEdgeCount(), 1);
+    EXPECT_LE(g->linkEdgeCount(), links);
+    g->setCollapsed(supPid, false);
+    g->flushLayout();
+    EXPECT_NE(g->itemFor(inside), nullptr);
+    EXPECT_EQ(g->shownAs(inside), inside);
 }

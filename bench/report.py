@@ -267,6 +267,17 @@ def render(cells, meta, notes):
         w_(notes.rstrip())
         w_("")
 
+    # The GUI benchmarks are measured separately (bench/gui_run.sh); their last results are kept in
+    # bench/gui_results.md and copied in here, between markers bench/gui_report.py also knows.
+    try:
+        with open("bench/gui_results.md") as f:
+            w_("<!-- gui-benchmarks:begin (bench/gui_run.sh) -->")
+            w_(f.read().rstrip())
+            w_("<!-- gui-benchmarks:end -->")
+            w_("")
+    except FileNotFoundError:
+        pass
+
     # Raw
     w_("## Every run")
     w_("")

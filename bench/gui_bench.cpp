@@ -1,0 +1,560 @@
+// GUI benchmarks: the real observer window (offscreen) on a real runtime. One measurement per run, printed as
+// "GUI key=value ..." lines that bench/gui_run.sh turns into bench/gui_results.md.
+//
+//   gui_bench live     [--procs 10000] [--rate 100000] [--seconds 6]
+//       10,000 live processes in a tree (groups > managers > leaves), traffic processes sending --rate messages/s
+//       to random leaves and a churn process spawning short-lived children. Measures full graph frames (the whole
+//       scene rendered into a 1600x1000 image, and the view's viewport as the user sees it), layout time, the delay
+//       from an engine event to the models and to the scene, and how late the GUI thread serves a 10 ms timer.
+//   gui_bench scale    [--procs 100000]
+//       100,000 processes: what the graph shows (aggregation), layout and frame times, and the process table
+//       scrolled page by page through every row (paint time per step).
+//   gui_bench overhead --workload messages|spawn [--gui]
+//       A fixed engine workload timed with or without the window observing it.
+
+#include "graphlayout.h"
+#include "graphview.h"
+#include "mainwindow.h"
+#include "processtablemodel.h"
+#include "processtablewidget.h"
+#include "tracebridge.h"
+
+#include "runtime/runtime.h"
+
+#include <QAbstractItemModel>
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QGraphicsScene>
+#include <QImage>
+#include <QPainter>
+#include <QScrollBar>
+#include <QTableView>
+#include <QTimer>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+using namespace vigil;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+    std::string mode;
+    int64_t procs = 10000;
+    int64_t rate = 100000;
+    double seconds = 6;
+    std::string workload = "messages";
+    bool gui = false;
+};
+
+Args parse(int argc, char** argv)
+{
+    Args a;
+    if (argc > 1)
+        a.mode = argv[1];
+    for (int i = 2; i < argc; ++i) {
+        auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+        if (!std::strcmp(argv[i], "--procs"))
+            a.procs = std::stoll(next());
+        else if (!std::strcmp(argv[i], "--rate"))
+            a.rate = std::stoll(next());
+        else if (!std::strcmp(argv[i], "--seconds"))
+            a.seconds = std::stod(next());
+        else if (!std::strcmp(argv[i], "--workload"))
+            a.workload = next();
+        else if (!std::strcmp(argv[i], "--gui"))
+            a.gui = true;
+    }
+    return a;
+}
+
+struct Stats {
+    std::vector<double> v;
+    void add(double x) { v.push_back(x); }
+    double pct(double p)
+    {
+        if (v.empty())
+            return 0;
+        std::sort(v.begin(), v.end());
+        return v[std::min(v.size() - 1, size_t(p * double(v.size() - 1) + 0.5))];
+    }
+    std::string text(const char* name)
+    {
+        char buf[256];
+        std::snprintf(buf, sizeof buf, " %s_median=%.2f %s_p95=%.2f %s_max=%.2f %s_n=%zu", name, pct(0.5), name,
+            pct(0.95), name, pct(1.0), name, v.size());
+        return buf;
+    }
+};
+
+double msSince(const QElapsedTimer& t) { return double(t.nsecsElapsed()) / 1e6; }
+
+// A leaf waits for messages and drops them.
+Task<void> leafBody(ProcessContext& ctx)
+{
+    for (;;) {
+        auto m = co_await ctx.receive();
+        if (m && m->isAtom(atoms::stop))
+            co_return;
+    }
+}
+
+// A manager spawns its leaves (linked, as a supervisor would be) and then waits.
+NativeBody managerBody(int64_t leaves)
+{
+    return [leaves](ProcessContext& ctx) -> Task<void> {
+        for (int64_t i = 0; i < leaves; ++i) {
+            SpawnOptions o;
+            o.link = true;
+            ctx.spawn(leafBody, o);
+            if ((i & 255) == 255)
+                co_await ctx.yield();
+        }
+        for (;;)
+            co_await ctx.receive();
+    };
+}
+
+NativeBody groupBody(int64_t managers, int64_t leaves)
+{
+    return [managers, leaves](ProcessContext& ctx) -> Task<void> {
+        for (int64_t i = 0; i < managers; ++i) {
+            SpawnOptions o;
+            o.link = true;
+            o.label = Term::binary("manager");
+            ctx.spawn(managerBody(leaves), o);
+        }
+        for (;;)
+            co_await ctx.receive();
+    };
+}
+
+// groups x managers x leaves ~= procs; returns the group pids.
+std::vector<Term> buildTree(Runtime& rt, int64_t procs)
+{
+    const int64_t groups = 10;
+    const int64_t managers = 10;
+    const int64_t leaves = std::max<int64_t>(1, (procs - groups - groups * managers) / (groups * managers));
+    std::vector<Term> out;
+    for (int64_t g = 0; g < groups; ++g) {
+        SpawnOptions o;
+        o.label = Term::binary("group");
+        out.push_back(rt.spawn(groupBody(managers, leaves), o).pid);
+    }
+    return out;
+}
+
+// Sends `perTick` messages to random live processes every 10 ms.
+NativeBody trafficBody(std::shared_ptr<std::vector<Term>> targets, int64_t perTick, std::atomic<int64_t>* sent, int seed)
+{
+    return [targets, perTick, sent, seed](ProcessContext& ctx) -> Task<void> {
+        std::mt19937_64 rng { uint64_t(seed) };
+        const Term msg = Term::tuple({ Term::atom("work"), Term::integer(seed) });
+        for (;;) {
+            const int64_t start = ctx.nowMs();
+            for (int64_t i = 0; i < perTick; ++i)
+                ctx.send((*targets)[rng() % targets->size()], msg);
+            sent->fetch_add(perTick, std::memory_order_relaxed);
+            const int64_t spent = ctx.nowMs() - start;
+            auto m = co_await ctx.sleep(std::max<int64_t>(1, 10 - spent));
+            (void)m;
+            if (ctx.exitPending())
+                co_return;
+        }
+    };
+}
+
+// Spawns a child every 4 ms that lives 100-400 ms: the tree keeps changing, so the graph keeps relaying out.
+Task<void> churnBody(ProcessContext& ctx)
+{
+    std::mt19937 rng(7);
+    for (;;) {
+        const int64_t life = 100 + int64_t(rng() % 300);
+        ctx.spawn([life](ProcessContext& c) -> Task<void> { co_await c.sleep(life); });
+        co_await ctx.sleep(4);
+    }
+}
+
+// Spawns a probe child every 50 ms that lives 100 ms: few enough children that each one gets drawn, so the
+// time from its spawn to its node in the scene is the observer's latency.
+Task<void> proberBody(ProcessContext& ctx)
+{
+    for (;;) {
+        ctx.spawn([](ProcessContext& c) -> Task<void> { co_await c.sleep(100); });
+        co_await ctx.sleep(50);
+    }
+}
+
+// Every live process except the groups: what the traffic is sent to.
+std::vector<Term> leavesOf(Runtime& rt, const std::vector<Term>& groups)
+{
+    std::unordered_set<uint64_t> skip;
+    for (const Term& g : groups)
+        skip.insert(g.pidSerial());
+    std::vector<Term> out;
+    for (const ProcessSnapshot& p : rt.snapshot().processes) {
+        if (skip.count(p.pid))
+            continue;
+        if (auto t = rt.pidFor(p.pid))
+            out.push_back(*t);
+    }
+    return out;
+}
+
+// Renders the whole scene (every item) into a frame-sized image.
+double renderWholeScene(GraphView* view)
+{
+    QImage img(1600, 1000, QImage::Format_ARGB32_Premultiplied);
+    QElapsedTimer t;
+    t.start();
+    img.fill(Qt::white);
+    QPainter p(&img);
+    p.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+    view->scene()->render(&p, QRectF(0, 0, 1600, 1000), view->scene()->itemsBoundingRect(), Qt::KeepAspectRatio);
+    p.end();
+    return msSince(t);
+}
+
+// Paints the view as the user sees it (viewport at the current zoom, legend included).
+double renderViewport(GraphView* view)
+{
+    QElapsedTimer t;
+    t.start();
+    const QPixmap pm = view->viewport()->grab();
+    (void)pm;
+    return msSince(t);
+}
+
+double layoutOnce(MainWindow& w)
+{
+    QElapsedTimer t;
+    t.start();
+    const LayoutResult r = computeLayout(w.bridge()->state(), w.graphView()->collapseState());
+    return msSince(t) + 0 * double(r.items.size());
+}
+
+void waitUntil(QApplication& app, const std::function<bool()>& done, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done() && t.elapsed() < timeoutMs) {
+        app.processEvents(QEventLoop::AllEvents, 20);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+}
+
+int runLive(QApplication& app, const Args& a)
+{
+    RuntimeConfig cfg;
+    cfg.workers = 2;
+    Runtime rt(cfg);
+    MainWindow window(rt);
+    window.resize(1600, 1000);
+    window.show();
+
+    const std::vector<Term> groups = buildTree(rt, a.procs);
+    rt.waitIdle(60000);
+    auto targets = std::make_shared<std::vector<Term>>(leavesOf(rt, groups));
+    waitUntil(app, [&] { return window.bridge()->state().aliveCount() >= targets->size() + groups.size(); }, 30000);
+    window.bridge()->drainNow();
+    window.graphView()->flushLayout();
+    window.graphView()->fitAll();
+    app.processEvents();
+
+    // Traffic: 20 senders at a fixed share of the rate.
+    std::atomic<int64_t> sent { 0 };
+    constexpr int kSenders = 20;
+    const int64_t perTick = std::max<int64_t>(1, a.rate / kSenders / 100);
+    for (int i = 0; i < kSenders; ++i) {
+        SpawnOptions o;
+        o.label = Term::binary("traffic");
+        rt.spawn(trafficBody(targets, perTick, &sent, i + 1), o);
+    }
+    SpawnOptions co;
+    co.label = Term::binary("churn");
+    rt.spawn(churnBody, co);
+    SpawnOptions po;
+    po.label = Term::binary("prober");
+    const uint64_t prober = rt.spawn(proberBody, po).pid.pidSerial();
+
+    // Event -> models: when the table model has applied a batch, every event of it is in the models.
+    Stats modelLatency, sceneLatency, wholeFrame, viewFrame, layout, stall;
+    std::vector<int64_t> batchTimes;
+    std::unordered_map<uint64_t, int64_t> pendingSpawns; // probe children -> spawn time
+    QObject::connect(window.bridge(), &TraceBridge::eventsDrained, &window, [&](const std::vector<TraceEvent>& evs) {
+        batchTimes.clear();
+        for (const TraceEvent& e : evs) {
+            batchTimes.push_back(e.timeNs);
+            if (e.kind == TraceKind::Spawned && e.other == prober)
+                pendingSpawns.emplace(e.pid, e.timeNs);
+        }
+    });
+    QObject::connect(window.bridge(), &TraceBridge::updated, &window, [&](const GraphDelta&) {
+        const int64_t now = rt.nowNs();
+        for (int64_t t : batchTimes)
+            modelLatency.add(double(now - t) / 1e6);
+        batchTimes.clear();
+    });
+    QObject::connect(window.graphView(), &GraphView::layoutChanged, &window, [&] {
+        const int64_t now = rt.nowNs();
+        for (auto it = pendingSpawns.begin(); it != pendingSpawns.end();) {
+            if (window.graphView()->itemFor(it->first)) {
+                sceneLatency.add(double(now - it->second) / 1e6);
+                it = pendingSpawns.erase(it);
+            } else {
+                const GraphNode* n = window.bridge()->state().node(it->first);
+                it = (!n || !n->inTree) ? pendingSpawns.erase(it) : std::next(it);
+            }
+        }
+    });
+    QElapsedTimer tickClock;
+    tickClock.start();
+    qint64 lastTick = 0;
+    QTimer ticker;
+    ticker.setTimerType(Qt::PreciseTimer);
+    ticker.setInterval(10);
+    QObject::connect(&ticker, &QTimer::timeout, [&] {
+        const qint64 now = tickClock.elapsed();
+        if (lastTick)
+            stall.add(double(std::max<qint64>(0, now - lastTick - 10)));
+        lastTick = now;
+    });
+    QTimer frames;
+    frames.setInterval(250);
+    QObject::connect(&frames, &QTimer::timeout, [&] {
+        wholeFrame.add(renderWholeScene(window.graphView()));
+        viewFrame.add(renderViewport(window.graphView()));
+        layout.add(layoutOnce(window));
+        lastTick = 0; // the measurement itself is not a stall
+    });
+
+    // Warm up one second, then measure.
+    waitUntil(app, [] { return false; }, 1000);
+    const uint64_t appliedBefore = window.bridge()->eventsApplied();
+    const uint64_t droppedBefore = window.bridge()->eventsDropped();
+    const int64_t sentBefore = sent.load();
+    modelLatency.v.clear();
+    sceneLatency.v.clear();
+    ticker.start();
+    frames.start();
+    const auto t0 = Clock::now();
+    waitUntil(app, [] { return false; }, int(a.seconds * 1000));
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    ticker.stop();
+    frames.stop();
+
+    const LayoutResult& lr = window.graphView()->currentLayout();
+    std::string line = "GUI mode=live";
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+        " procs=%zu shown=%zu items=%zu seconds=%.1f msgs_per_s=%.0f events_per_s=%.0f dropped=%llu zoom=%.2f",
+        window.bridge()->state().aliveCount(), lr.shownNodes, lr.items.size(), secs,
+        double(sent.load() - sentBefore) / secs, double(window.bridge()->eventsApplied() - appliedBefore) / secs,
+        static_cast<unsigned long long>(window.bridge()->eventsDropped() - droppedBefore), window.graphView()->zoom());
+    line += buf;
+    line += wholeFrame.text("scene_frame_ms");
+    line += viewFrame.text("view_frame_ms");
+    line += layout.text("layout_ms");
+    line += modelLatency.text("event_to_model_ms");
+    line += sceneLatency.text("spawn_to_scene_ms");
+    line += stall.text("gui_stall_ms");
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+    std::_Exit(0); // tearing down 10,000 processes is not measured
+}
+
+int runScale(QApplication& app, const Args& a)
+{
+    RuntimeConfig cfg;
+    cfg.workers = 2;
+    Runtime rt(cfg);
+    MainWindow window(rt);
+    window.resize(1600, 1000);
+    window.show();
+    QElapsedTimer t;
+    t.start();
+    const std::vector<Term> groups = buildTree(rt, a.procs);
+    rt.waitIdle(120000);
+    const size_t want = rt.processCount() - 1; // the host pseudo-process is not in the tree
+    waitUntil(app, [&] { return window.bridge()->state().aliveCount() >= want; }, 120000);
+    const double ingestMs = msSince(t);
+    window.bridge()->drainNow();
+    window.graphView()->flushLayout();
+    window.graphView()->fitAll();
+    app.processEvents();
+
+    Stats layout, wholeFrame, viewFrame, scroll;
+    for (int i = 0; i < 10; ++i) {
+        layout.add(layoutOnce(window));
+        wholeFrame.add(renderWholeScene(window.graphView()));
+        viewFrame.add(renderViewport(window.graphView()));
+    }
+    const LayoutResult& lr = window.graphView()->currentLayout();
+    size_t collapsed = 0, aggregates = 0, hiddenTotal = 0;
+    for (const LayoutItem& li : lr.items) {
+        if (li.collapsed) {
+            ++collapsed;
+            hiddenTotal += li.hidden;
+        }
+        if (isAggregateId(li.id)) {
+            ++aggregates;
+            hiddenTotal += li.hidden;
+        }
+    }
+
+    // The table: page down through all rows, painting each step like a scroll would.
+    QTableView* view = window.processTable()->view();
+    const int rows = view->model()->rowCount();
+    QScrollBar* bar = view->verticalScrollBar();
+    bar->setValue(0);
+    app.processEvents();
+    int steps = 0;
+    for (int v = 0; v <= bar->maximum() && steps < 400; v += std::max(1, bar->maximum() / 400), ++steps) {
+        QElapsedTimer s;
+        s.start();
+        bar->setValue(v);
+        view->viewport()->repaint();
+        scroll.add(msSince(s));
+    }
+    // A sort by mailbox depth on 100k rows (what a click on the header does).
+    QElapsedTimer st;
+    st.start();
+    view->sortByColumn(ProcessTableModel::Mailbox, Qt::DescendingOrder);
+    const double sortMs = msSince(st);
+
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+        "GUI mode=scale procs=%zu ingest_ms=%.0f table_rows=%d drawn_items=%zu shown=%zu collapsed_items=%zu "
+        "aggregate_items=%zu hidden_behind_them=%zu sort_ms=%.1f",
+        window.bridge()->state().aliveCount(), ingestMs, rows, lr.items.size(), lr.shownNodes, collapsed, aggregates,
+        hiddenTotal, sortMs);
+    std::string line = buf;
+    line += layout.text("layout_ms");
+    line += wholeFrame.text("scene_frame_ms");
+    line += viewFrame.text("view_frame_ms");
+    line += scroll.text("table_scroll_step_ms");
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+    std::_Exit(0);
+}
+
+// ---- engine overhead ------------------------------------------------------------------------------------------
+
+// 500 ping-pong pairs, each 2,000 round trips: message traffic over many processes.
+Task<void> pongBody(ProcessContext& ctx)
+{
+    for (;;) {
+        auto m = co_await ctx.receive();
+        if (!m->isTuple())
+            co_return;
+        ctx.send(m->element(0), m->element(1));
+    }
+}
+
+NativeBody pingBody(Term pong, Term host, int64_t n)
+{
+    return [pong, host, n](ProcessContext& ctx) -> Task<void> {
+        const Term self = ctx.self();
+        for (int64_t i = 0; i < n; ++i) {
+            ctx.send(pong, Term::tuple({ self, Term::integer(i) }));
+            co_await ctx.receive();
+        }
+        ctx.send(pong, Term::atom(atoms::stop));
+        ctx.send(host, Term::atom(atoms::ok));
+    };
+}
+
+// Spawn churn: 100 spawners each spawn 2,000 children that exit at once (200,000 short-lived processes).
+NativeBody spawnerBody(Term host, int64_t n)
+{
+    return [host, n](ProcessContext& ctx) -> Task<void> {
+        for (int64_t i = 0; i < n; ++i) {
+            ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
+            if ((i & 255) == 255)
+                co_await ctx.yield();
+        }
+        ctx.send(host, Term::atom(atoms::ok));
+    };
+}
+
+double runWorkload(Runtime& rt, const std::string& workload)
+{
+    auto host = rt.hostProcess();
+    const auto t0 = Clock::now();
+    int expect = 0;
+    if (workload == "messages") {
+        for (int i = 0; i < 500; ++i) {
+            const Term pong = rt.spawn(pongBody).pid;
+            rt.spawn(pingBody(pong, host->pid(), 2000));
+            ++expect;
+        }
+    } else {
+        for (int i = 0; i < 100; ++i) {
+            rt.spawn(spawnerBody(host->pid(), 2000));
+            ++expect;
+        }
+    }
+    for (int i = 0; i < expect; ++i)
+        if (!host->receive(600000))
+            return -1;
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+int runOverhead(QApplication& app, const Args& a)
+{
+    RuntimeConfig cfg;
+    cfg.workers = 2;
+    Runtime rt(cfg);
+    std::unique_ptr<MainWindow> window;
+    if (a.gui) {
+        window = std::make_unique<MainWindow>(rt);
+        window->resize(1600, 1000);
+        window->show();
+        app.processEvents();
+    }
+    double seconds = 0;
+    std::atomic<bool> done { false };
+    std::thread runner([&] {
+        seconds = runWorkload(rt, a.workload);
+        done = true;
+    });
+    // The GUI thread keeps serving the window (or idles in the event loop without one).
+    while (!done)
+        app.processEvents(QEventLoop::AllEvents, 20);
+    runner.join();
+    std::printf("GUI mode=overhead workload=%s gui=%d seconds=%.3f events=%llu dropped=%llu\n", a.workload.c_str(),
+        a.gui ? 1 : 0, seconds, window ? static_cast<unsigned long long>(window->bridge()->eventsApplied()) : 0ull,
+        window ? static_cast<unsigned long long>(window->bridge()->eventsDropped()) : 0ull);
+    std::fflush(stdout);
+    std::_Exit(seconds < 0 ? 1 : 0);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    const Args a = parse(argc, argv);
+    QApplication app(argc, argv);
+    if (a.mode == "live")
+        return runLive(app, a);
+    if (a.mode == "scale")
+        return runScale(app, a);
+    if (a.mode == "overhead")
+        return runOverhead(app, a);
+    std::fprintf(stderr, "usage: gui_bench live|scale|overhead [--procs N] [--rate N] [--seconds S] "
+                         "[--workload messages|spawn] [--gui]\n");
+    return 2;
+}

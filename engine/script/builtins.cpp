@@ -359,7 +359,13 @@ Term k_inspect2(Machine&, Args a)
     }
     return Term::binary(inspect(a[0], inspectOptions(a[1])));
 }
-Term k_make_ref(Machine&, Args) { return Term::makeRef(); }
+Term k_make_ref(Machine& m, Args)
+{
+    size_t queued = m.mailboxLength();
+    Term ref = Term::makeRef();
+    m.markMailbox(ref, queued);
+    return ref;
+}
 Term k_node0(Machine&, Args) { return Term::atom(atoms::nonode); }
 Term k_node1(Machine&, Args) { return Term::atom(atoms::nonode); }
 Term k_apply2(Machine& m, Args a)
@@ -486,9 +492,11 @@ Term p_unlink(Machine& m, Args a)
 }
 Term p_monitor(Machine& m, Args a)
 {
+    size_t queued = m.mailboxLength();
     auto r = m.ctx().monitor(a[0]);
     if (!r)
         throwError(r.error());
+    m.markMailbox(*r, queued);
     return *r;
 }
 Term p_demonitor1(Machine& m, Args a)
@@ -511,7 +519,13 @@ Term p_demonitor2(Machine& m, Args a)
         else
             throwError(Term::atom(atoms::badarg));
     }
-    bool removed = m.ctx().demonitor(a[0], flush, info);
+    // A DOWN message is in the mailbox only once its monitor is gone: when demonitor removes an active monitor
+    // there is nothing to flush (and no reason to scan a long mailbox), as on the BEAM.
+    bool removed = m.ctx().demonitor(a[0], false, true);
+    if (flush && !removed) {
+        m.dropMailboxMark();
+        m.ctx().demonitor(a[0], true, false);
+    }
     return Term::boolean(info ? removed : true);
 }
 Term p_flag(Machine& m, Args a)
@@ -1342,10 +1356,33 @@ Term dt_to_unix(Machine&, Args a)
 }
 Term sys_monotonic(Machine& m, Args a)
 {
-    int64_t ms = m.hasContext() ? m.ctx().nowMs() : 0;
-    if (a.size() == 1 && a[0].isAtom() && a[0].asAtom().name() == "millisecond")
-        return Term::integer(ms);
-    return Term::integer(ms * 1000000);
+    // System.monotonic_time/0,1: native units are nanoseconds (as on Linux).
+    int64_t ns = m.hasContext() ? m.ctx().runtime().nowNs() : 0;
+    if (a.empty())
+        return Term::integer(ns);
+    int64_t perSecond = 0;
+    if (a[0].isAtom()) {
+        std::string_view u = a[0].asAtom().name();
+        if (u == "second")
+            perSecond = 1;
+        else if (u == "millisecond")
+            perSecond = 1000;
+        else if (u == "microsecond")
+            perSecond = 1000000;
+        else if (u == "nanosecond" || u == "native")
+            perSecond = 1000000000;
+    } else if (a[0].isInteger() && a[0].asInteger() > 0) {
+        perSecond = a[0].asInteger();
+    }
+    if (perSecond == 0)
+        throwError(Term::atom(atoms::badarg));
+    if (perSecond >= 1000000000)
+        return Term::integer(ns * (perSecond / 1000000000));
+    // floor division, as erlang:convert_time_unit does
+    int64_t div = 1000000000 / perSecond;
+    if (1000000000 % perSecond == 0)
+        return Term::integer(ns >= 0 ? ns / div : -((-ns + div - 1) / div));
+    return Term::integer(int64_t((__int128(ns) * perSecond) / 1000000000));
 }
 Term sys_halt(Machine& m, Args a)
 {

@@ -1427,7 +1427,7 @@ struct Exec {
                 m.m_recv = {};
                 m.m_recv.timeoutMs = timeout;
                 m.m_recv.sleepOnly = n->clauses.empty();
-                m.m_recvNode = n;
+                m.startReceive(n);
                 return false;
             }
             // pc == 2: delivered
@@ -1947,6 +1947,7 @@ struct RecvCode {
     };
     struct ClauseCode {
         bool fast = false;
+        std::vector<int> pins; // machine slots whose values the pattern requires (pins, pinned map keys)
         std::vector<POp> pat;
         std::vector<GOp> guard;
         int guardRoot = -1;
@@ -2000,6 +2001,7 @@ struct RecvBuilder {
             op.k = P::Pin;
             op.slot = p->slot;
             cc.pat.push_back(op);
+            cc.pins.push_back(p->slot);
             return true;
         case NodeKind::Tuple:
             op.k = P::Tuple;
@@ -2028,6 +2030,7 @@ struct RecvBuilder {
                 if (k->kind == NodeKind::Pin) {
                     key.k = P::MapKeyPin;
                     key.slot = k->slot;
+                    cc.pins.push_back(k->slot);
                 } else {
                     key.k = P::MapKeyLit;
                     key.lit = k->lit;
@@ -2234,10 +2237,56 @@ std::shared_ptr<const RecvCode> compileReceive(const Node* receive)
         if (!cc.fast) {
             cc.pat.clear();
             cc.guard.clear();
+            cc.pins.clear();
             cc.guardRoot = -1;
         }
     }
     return code;
+}
+
+size_t Machine::mailboxLength()
+{
+    if (!m_ctx)
+        return 0;
+    auto r = m_ctx->info(m_ctx->self(), atoms::message_queue_len);
+    if (!r || !r->isTuple(2) || !r->element(1).isInteger())
+        return 0;
+    return size_t(r->element(1).asInteger());
+}
+
+void Machine::markMailbox(const Term& ref, size_t count)
+{
+    // The count was taken before the reference existed: none of those messages can hold it. Messages that arrive
+    // later (even a DOWN for a monitor of a dead process, delivered right away) come after them.
+    m_markRef = ref;
+    m_markCount = count;
+    m_markValid = count > 0;
+}
+
+void Machine::startReceive(const Node* receive)
+{
+    m_recvNode = receive;
+    m_recvSkip = 0;
+    if (!m_markValid)
+        return;
+    m_markValid = false; // a marker serves the receive that follows it
+    const RecvCode* code = receive->recv.get();
+    if (!code || code->clauses.empty() || m_markCount == 0)
+        return;
+    const Term* s = m_slots.data() + m_acts.back().slotBase;
+    for (const RecvCode::ClauseCode& cc : code->clauses) {
+        if (!cc.fast)
+            return;
+        bool requiresRef = false;
+        for (int slot : cc.pins)
+            if (s[slot] == m_markRef) {
+                requiresRef = true;
+                break;
+            }
+        if (!requiresRef)
+            return;
+    }
+    m_recvSkip = m_markCount;
 }
 
 bool Machine::matches(const Term& msg)
@@ -2246,6 +2295,11 @@ bool Machine::matches(const Term& msg)
         return true;
     if (m_recv.sleepOnly || !m_recvNode)
         return false;
+    if (m_recvSkip) {
+        // older than the reference every clause requires (the runtime tests messages oldest first, once each)
+        --m_recvSkip;
+        return false;
+    }
     Term* s = m_slots.data() + m_acts.back().slotBase;
     const RecvCode* code = m_recvNode->recv.get();
     const std::vector<Clause*>& clauses = m_recvNode->clauses;
@@ -2270,7 +2324,12 @@ bool Machine::matches(const Term& msg)
     return false;
 }
 
-void Machine::deliver(std::optional<Term> msg) { m_delivered = std::move(msg); }
+void Machine::deliver(std::optional<Term> msg)
+{
+    m_delivered = std::move(msg);
+    m_recvSkip = 0;
+    m_markValid = false;
+}
 
 void Machine::startApply(const Term& fun, std::vector<Term> args)
 {
@@ -2320,6 +2379,7 @@ void Machine::requestSleep(int64_t ms)
 
 void Machine::requestAwait(Task<Term> task)
 {
+    m_markValid = false; // the native operation may take messages
     m_pending = Pending::Await;
     m_awaitTask.emplace(std::move(task));
 }
@@ -2331,7 +2391,11 @@ Task<Term> Machine::takeAwait()
     return t;
 }
 
-void Machine::deliverError(ProcessException e) { m_awaitError = std::move(e); }
+void Machine::deliverError(ProcessException e)
+{
+    m_awaitError = std::move(e);
+    m_markValid = false;
+}
 
 void Machine::requestReceiveAny(int64_t timeoutMs)
 {

@@ -209,6 +209,13 @@ public:
     const ReceiveRequest& receiveRequest() const { return m_recv; }
     // Whether the waiting receive accepts this message (pure: guards only).
     bool matches(const Term& msg);
+    // Receive marker (as the BEAM's for make_ref-based receives): a reference this process just created cannot be
+    // in any message already in its mailbox, so a receive whose every clause requires that reference skips those
+    // messages without testing them. make_ref and Process.monitor count the mailbox (mailboxLength) before they
+    // create the reference, then mark; any removal of a message drops the mark.
+    size_t mailboxLength();
+    void markMailbox(const Term& ref, size_t count);
+    void dropMailboxMark() { m_markValid = false; }
     // Continues after a receive: the message, or nullopt when the timeout fired.
     void deliver(std::optional<Term> msg);
     Term result() const { return m_result; }
@@ -274,6 +281,11 @@ private:
     std::vector<std::shared_ptr<Program>> m_programs; // kept alive while running
     ReceiveRequest m_recv;
     const Node* m_recvNode = nullptr;
+    Term m_markRef; // receive marker (markMailbox)
+    size_t m_markCount = 0;
+    bool m_markValid = false;
+    size_t m_recvSkip = 0; // messages the waiting receive skips untested
+    void startReceive(const Node* receive);
     Term m_result;
     // pending native requests
     enum class Pending : uint8_t { None, Apply, ApplyMfa, Sleep, ReceiveAny, Await } m_pending = Pending::None;

@@ -919,6 +919,7 @@ Term m_fetch_bang(Machine&, Args a)
     return *v;
 }
 Term m_delete(Machine&, Args a) { return needMap(a[0]).mapRemove(a[1]); }
+Term m_from_struct(Machine&, Args a) { return needMap(a[0]).mapRemove(Term::atom(atoms::struct_)); }
 Term m_keys(Machine&, Args a)
 {
     needMap(a[0]);
@@ -1684,6 +1685,7 @@ void registerBuiltins()
         r("Map", "fetch", 2, m_fetch);
         r("Map", "fetch!", 2, m_fetch_bang);
         r("Map", "delete", 2, m_delete);
+        r("Map", "from_struct", 1, m_from_struct);
         r("Map", "keys", 1, m_keys);
         r("Map", "values", 1, m_values);
         r("Map", "has_key?", 2, m_has_key);

@@ -3,7 +3,9 @@
 
 #include "script/machine.h"
 #include "script/parser.h"
+#include "term/print.h"
 
+#include <functional>
 #include <set>
 #include <unordered_set>
 
@@ -144,6 +146,7 @@ private:
                 Node* name = n->b;
                 Term mod = name->kind == NodeKind::Module__ ? Term::atom(m_module ? m_module->def->name : Atom::intern("nil"))
                                                             : resolveAlias(name);
+                checkStruct(n, mod);
                 Node* key = mk(NodeKind::Lit, n);
                 key->lit = Term::atom(atoms::struct_);
                 Node* val = mk(NodeKind::Lit, n);
@@ -411,11 +414,29 @@ private:
             key->lit = Term::atom(atoms::struct_);
             Node* val = mk(NodeKind::Lit, n);
             val->lit = mod;
+            const ModuleDef* sd = checkStruct(n, mod);
             if (n->a) {
                 n->kind = NodeKind::MapUpdate;
                 expr(n->a, s, false);
                 exprs(n->kids, s);
                 return;
+            }
+            if (sd) {
+                // the fields not given take their defaults
+                for (const auto& [field, def] : *sd->structFields) {
+                    bool given = false;
+                    for (size_t i = 0; i + 1 < n->kids.size(); i += 2)
+                        if (n->kids[i]->kind == NodeKind::Lit && n->kids[i]->lit.isAtom() && n->kids[i]->lit.asAtom() == field)
+                            given = true;
+                    if (given)
+                        continue;
+                    Node* fk = mk(NodeKind::Lit, n);
+                    fk->lit = Term::atom(field);
+                    Node* fv = mk(NodeKind::Lit, n);
+                    fv->lit = def;
+                    n->kids.push_back(fk);
+                    n->kids.push_back(fv);
+                }
             }
             n->kids.insert(n->kids.begin(), { key, val });
             std::string_view sn = mod.asAtom().name();
@@ -746,7 +767,9 @@ private:
             n = l;
             return;
         }
-        static const char* const unsupported[] = { "defmacro", "defmacrop", "defstruct", "defexception", "defprotocol",
+        if (name == "defstruct")
+            fail(n, "defstruct must be called inside a module body");
+        static const char* const unsupported[] = { "defmacro", "defmacrop", "defexception", "defprotocol",
             "defimpl", "defdelegate", "defguard", "defguardp", "quote", "unquote", "super", "binding", "import_file" };
         for (const char* u : unsupported)
             if (name == u)
@@ -1163,6 +1186,84 @@ private:
         return true;
     }
 
+    // The struct definition a %Mod{} refers to (nullptr for modules outside the script, e.g. exception structs).
+    // Keys must be fields of the struct.
+    const ModuleDef* checkStruct(Node* n, const Term& mod)
+    {
+        if (!mod.isAtom())
+            fail(n, "expected a module name for a struct");
+        const ModuleDef* sd = (m_module && m_module->def->name == mod.asAtom()) ? m_module->def : m_engine.module(mod.asAtom());
+        if (!sd)
+            return nullptr;
+        if (!sd->structFields)
+            fail(n, inspect(mod) + ".__struct__/1 is undefined, cannot expand struct " + inspect(mod)
+                    + ". Make sure the struct name is correct. If the struct name exists and is correct but it still cannot be found, you likely have cyclic module usage in your code");
+        for (size_t i = 0; i + 1 < n->kids.size(); i += 2) {
+            const Node* k = n->kids[i];
+            if (k->kind != NodeKind::Lit || !k->lit.isAtom())
+                fail(k, "struct keys must be atoms in Vigil's Elixir subset");
+            bool known = false;
+            for (const auto& f : *sd->structFields)
+                known = known || f.first == k->lit.asAtom();
+            if (!known)
+                fail(k, "unknown key " + inspect(k->lit) + " for struct " + inspect(mod));
+        }
+        return sd;
+    }
+
+    // defstruct [:a, :b] / defstruct [a: 1, b: 2] / defstruct a: 1, b: 2 / defstruct [:a, b: 2]
+    void defstruct(Node* st)
+    {
+        ModuleDef* def = m_module->def;
+        if (def->structFields)
+            fail(st, "defstruct has already been called for " + inspect(Term::atom(def->name)) + ", defstruct can only be called once per module");
+        if (st->kids.size() != 1)
+            fail(st, "defstruct expects a list of fields");
+        std::vector<std::pair<Atom, Term>> fields;
+        auto add = [&](Node* key, Node* value) {
+            if (key->kind != NodeKind::Lit || !key->lit.isAtom())
+                fail(key, "struct fields must be atoms");
+            Term v;
+            if (value) {
+                Scope dummy;
+                FnCtx f;
+                dummy.fn = &f;
+                expr(value, dummy, false);
+                if (!evalConst(value, v))
+                    fail(value, "struct field defaults must be constants in Vigil's Elixir subset");
+            }
+            for (const auto& f : fields)
+                if (f.first == key->lit.asAtom())
+                    fail(key, "duplicate key " + inspect(key->lit) + " found in struct");
+            fields.push_back({ key->lit.asAtom(), v });
+        };
+        std::function<void(Node*)> items = [&](Node* arg) {
+            if (arg->kind == NodeKind::KwList) {
+                for (size_t i = 0; i + 1 < arg->kids.size(); i += 2)
+                    add(arg->kids[i], arg->kids[i + 1]);
+            } else if (arg->kind == NodeKind::List && !arg->tail) {
+                for (Node* k : arg->kids) {
+                    if (k->kind == NodeKind::Lit)
+                        add(k, nullptr);
+                    else if (k->kind == NodeKind::Tuple && k->kids.size() == 2)
+                        add(k->kids[0], k->kids[1]);
+                    else if (k->kind == NodeKind::KwList)
+                        items(k);
+                    else
+                        fail(k, "struct fields must be atoms or keyword pairs");
+                }
+            } else {
+                fail(arg, "defstruct expects a list of fields in Vigil's Elixir subset");
+            }
+        };
+        items(st->kids[0]);
+        std::vector<Atom> order;
+        for (const auto& f : fields)
+            order.push_back(f.first);
+        registerStructFields(def->name, std::move(order));
+        def->structFields = std::move(fields);
+    }
+
     void defmodule(Node*& n, Scope& s)
     {
         if (n->kids.size() != 1 || n->kids[0]->kind != NodeKind::Alias || !n->a)
@@ -1223,6 +1324,10 @@ private:
                 def->attrs[st->name] = value;
                 continue;
             }
+            if (st->kind == NodeKind::LocalCall && st->name == "defstruct") {
+                defstruct(st);
+                continue;
+            }
             if (st->kind == NodeKind::LocalCall && st->name == "defmodule") {
                 Scope inner;
                 FnCtx f;
@@ -1236,7 +1341,7 @@ private:
             }
             DefInfo d;
             if (!parseDef(st, d)) {
-                static const char* const unsupportedDefs[] = { "defstruct", "defmacro", "defmacrop", "defexception", "defprotocol", "defimpl", "defdelegate", "defguard", "defguardp" };
+                static const char* const unsupportedDefs[] = { "defmacro", "defmacrop", "defexception", "defprotocol", "defimpl", "defdelegate", "defguard", "defguardp" };
                 for (const char* u : unsupportedDefs)
                     if (st->kind == NodeKind::LocalCall && st->name == u)
                         fail(st, st->name + " is not supported by Vigil's Elixir subset");

@@ -697,6 +697,31 @@ bool evalConst(const Node* n, Term& out)
     }
 }
 
+// ---------------------------------------------------------------------------------------------- structs
+
+namespace {
+
+std::shared_mutex g_structMutex;
+std::unordered_map<uint32_t, const std::vector<Atom>*> g_structFields;
+
+const std::vector<Atom>* lookupStructFields(Atom module)
+{
+    std::shared_lock lock(g_structMutex);
+    auto it = g_structFields.find(module.index());
+    return it == g_structFields.end() ? nullptr : it->second;
+}
+
+} // namespace
+
+void registerStructFields(Atom module, std::vector<Atom> fields)
+{
+    // Never freed: a printer on another thread may still be walking a previous definition's fields.
+    auto* kept = new std::vector<Atom>(std::move(fields));
+    std::unique_lock lock(g_structMutex);
+    g_structFields[module.index()] = kept;
+    setStructFieldsLookup(lookupStructFields);
+}
+
 // ---------------------------------------------------------------------------------------------- engine
 
 ScriptEngine::ScriptEngine(std::function<void(const std::string&)> output)

@@ -45,6 +45,7 @@ struct ModuleDef {
     std::unordered_map<uint64_t, FunctionDef*> funs; // key: name index << 8 | arity
     std::vector<Atom> behaviours; // :gen_server, :supervisor, :agent, :task
     std::map<std::string, Term> attrs;
+    std::optional<std::vector<std::pair<Atom, Term>>> structFields; // defstruct: fields and defaults, in order
     int anonCount = 0;
     FunctionDef* find(Atom name, int arity) const
     {
@@ -329,6 +330,9 @@ bool evalConst(const Node* n, Term& out);
 // Arithmetic & comparisons shared by the machine and guards. Throw on bad arguments.
 Term binaryOp(int op, const Term& a, const Term& b);
 Term unaryOp(int op, const Term& a);
+
+// Struct field order for printing (defstruct registers it; the term printer asks through setStructFieldsLookup).
+void registerStructFields(Atom module, std::vector<Atom> fields);
 
 // Program compilation (compile.cpp)
 void compileProgram(ScriptEngine& engine, Program& program, bool console, std::vector<std::string>* consoleVars);

@@ -624,6 +624,8 @@ end
 
 const char* const kPreludeTail = R"ELIXIR(
 defmodule Task do
+  defstruct [:mfa, :owner, :pid, :ref]
+
   def async(fun) do
     owner = self()
     {pid, ref} = :vigil.spawn_task(fn ->

@@ -170,6 +170,9 @@ public:
         }
         case Term::Type::Map: {
             const Term* st = t.mapGet(Term::atom(atoms::struct_));
+            // a defined struct whose keys are not its fields prints as a map (Inspect.Any)
+            if (st && st->isAtom() && structFieldsOf(st->asAtom()) && !structPrintOrder(t, st->asAtom()))
+                st = nullptr;
             std::string left = "%{";
             bool exception = false;
             if (st && st->isAtom()) {
@@ -185,6 +188,18 @@ public:
                 if (!e->first.isAtom())
                     atomKeys = false;
             std::vector<const Doc*> items;
+            if (const std::vector<Atom>* order = st && st->isAtom() ? structPrintOrder(t, st->asAtom()) : nullptr) {
+                for (Atom f : *order) {
+                    if (limit == 0) {
+                        items.push_back(text("..."));
+                        break;
+                    }
+                    if (limit != InspectOptions::infinity)
+                        --limit;
+                    items.push_back(concat({ text(keyText(f)), build(*t.mapGet(Term::atom(f)), limit) }));
+                }
+                return container(left, std::move(items), "}", Mode::Strict);
+            }
             for (const auto* e = t.mapBegin(); e != t.mapBegin() + t.mapSize(); ++e) {
                 if (st && (e->first.isAtom(atoms::struct_) || (exception && e->first.isAtom(atoms::exception_))))
                     continue;

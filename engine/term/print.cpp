@@ -2,6 +2,7 @@
 
 #include "term/syntax.h"
 
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -347,6 +348,9 @@ private:
             const Term* s = t.mapGet(Term::atom(atoms::struct_));
             if (s && s->isAtom() && syntax::isAliasAtom(s->asAtom().name()))
                 structName = s;
+            // a defined struct whose keys are not its fields prints as a map (Inspect.Any)
+            if (structName && structFieldsOf(structName->asAtom()) && !structPrintOrder(t, structName->asAtom()))
+                structName = nullptr;
             const Term* e = t.mapGet(Term::atom(atoms::exception_));
             exception = structName && e && e->isAtom(atoms::true_);
         }
@@ -360,6 +364,24 @@ private:
             m_out += "%{";
         }
         bool first = true;
+        if (const std::vector<Atom>* order = structName ? structPrintOrder(t, structName->asAtom()) : nullptr) {
+            for (Atom f : *order) {
+                if (full())
+                    break;
+                if (!first)
+                    m_out += ", ";
+                first = false;
+                if (limit == 0) {
+                    m_out += "...";
+                    break;
+                }
+                limit = decrement(limit);
+                appendKey(m_out, f);
+                term(*t.mapGet(Term::atom(f)), limit);
+            }
+            m_out += '}';
+            return;
+        }
         for (size_t i = 0; i < n && !full(); ++i) {
             const Term& key = entries[i].first;
             if (structName && (key.isAtom(atoms::struct_) || (exception && key.isAtom(atoms::exception_))))
@@ -490,5 +512,28 @@ std::string formatFloat(double d)
 }
 
 std::string Term::inspect() const { return vigil::inspect(*this); }
+
+namespace {
+std::atomic<StructFieldsLookup> g_structFieldsLookup { nullptr };
+}
+
+void setStructFieldsLookup(StructFieldsLookup lookup) { g_structFieldsLookup.store(lookup); }
+
+const std::vector<Atom>* structFieldsOf(Atom module)
+{
+    StructFieldsLookup f = g_structFieldsLookup.load();
+    return f ? f(module) : nullptr;
+}
+
+const std::vector<Atom>* structPrintOrder(const Term& map, Atom module)
+{
+    const std::vector<Atom>* fields = structFieldsOf(module);
+    if (!fields || map.mapSize() != fields->size() + 1)
+        return nullptr;
+    for (Atom f : *fields)
+        if (!map.mapGet(Term::atom(f)))
+            return nullptr;
+    return fields;
+}
 
 } // namespace vigil

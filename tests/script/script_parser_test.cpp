@@ -152,7 +152,19 @@ TEST(ScriptCompiler, ErrorsNameTheConstruct)
     int line = 0;
     EXPECT_EQ(compileError("IO.puts 1\nnope(1)", &line), "undefined function nope/1 (there is no such import)");
     EXPECT_EQ(line, 2);
-    EXPECT_EQ(compileError("defmodule A do\n  defstruct [:a]\nend"), "defstruct is not supported by Vigil's Elixir subset");
+    {
+        ScriptEngine engine(nullptr);
+        EXPECT_NO_THROW(engine.load("defmodule A do\n  defstruct [:a, b: 2]\n  def f, do: %A{a: 1}\nend", "t.exs"));
+    }
+    EXPECT_EQ(compileError("defmodule A do\n  defstruct [:a]\n  def f, do: %A{b: 1}\nend", &line), "unknown key :b for struct A");
+    EXPECT_EQ(line, 3);
+    EXPECT_EQ(compileError("defmodule A do\n  defstruct [:a]\n  defstruct [:b]\nend"), "defstruct has already been called for A, defstruct can only be called once per module");
+    EXPECT_EQ(compileError("defmodule A do\n  defstruct [:a, :a]\nend"), "duplicate key :a found in struct");
+    EXPECT_EQ(compileError("defmodule A do\n  defstruct a: self()\nend"), "struct field defaults must be constants in Vigil's Elixir subset");
+    EXPECT_EQ(compileError("defstruct [:a]"), "defstruct must be called inside a module body");
+    EXPECT_EQ(compileError("defmodule N do\n  def f, do: 1\nend\n%N{}").rfind("N.__struct__/1 is undefined, cannot expand struct N", 0), 0u);
+    EXPECT_EQ(compileError("defprotocol Size do\n  def size(d)\nend"), "defprotocol is not supported by Vigil's Elixir subset");
+    EXPECT_EQ(compileError("defmodule A do\n  defimpl String.Chars do\n  end\nend"), "defimpl is not supported by Vigil's Elixir subset");
     EXPECT_EQ(compileError("^y = 1"), "undefined variable ^y");
     EXPECT_EQ(compileError("x = ^y"), "misplaced operator ^y; the pin operator can only be used in patterns");
     EXPECT_EQ(compileError("String.jaro_distance(\"a\", \"b\")"), "String.jaro_distance/2 is not supported by Vigil's Elixir subset");

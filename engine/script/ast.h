@@ -51,6 +51,8 @@ enum class NodeKind : uint8_t {
     Defmodule, // name, a = body
     Def, // name, flags Private, clauses (one), kids = defaults
     Module__, // __MODULE__
+    Binary, // <<...>>: kids = segments (raw expressions from the parser; BinSeg nodes after compile)
+    BinSeg, // a = value, b = size (nullable), op = BinType, flags kBinLittle/kBinSigned
     ReturnMark, // machine-internal: end of a function activation
     ResumeAfterSleep, // machine-internal
 };
@@ -64,7 +66,12 @@ enum NodeFlags : uint16_t {
     kNoParensCall = 32,
     kCheck = 64, // Var in a pattern whose name is already bound earlier in the same pattern
     kCaptureArity = 128,
+    kBinLittle = 256,
+    kBinSigned = 512,
 };
+
+// BinSeg types
+enum BinType : int16_t { BinInteger, BinBytes, BinUtf8, BinFloat };
 
 struct Node;
 struct RecvCode; // a receive's compiled matcher (machine.cpp)

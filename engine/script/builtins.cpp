@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <unordered_map>
@@ -918,6 +919,95 @@ Term m_fetch_bang(Machine&, Args a)
         throwError(Term::tuple({ mkAtom("badkey"), a[1], a[0] }));
     return *v;
 }
+// :vigil.bin_build([{type, flags, value, size}, ...]): the value of a <<...>> expression (see compile.cpp)
+Term v_bin_build(Machine&, Args a)
+{
+    std::string out;
+    int index = 0;
+    for (const Term& seg : toList(a[0])) {
+        ++index;
+        const int64_t type = seg.element(0).asInteger();
+        const int64_t flags = seg.element(1).asInteger();
+        const Term& value = seg.element(2);
+        const Term& sizeT = seg.element(3);
+        auto fail = [&](const char* typeName, const std::string& what) {
+            throwError(exceptionStruct("ArgumentError", { { "message", Term::binary("construction of binary failed: segment " + std::to_string(index) + " of type '" + typeName + "': " + what + inspect(value)) } }));
+        };
+        if (!sizeT.isNilAtom() && (!sizeT.isInteger() || sizeT.asInteger() < 0))
+            throwError(exceptionStruct("ArgumentError", { { "message", Term::binary("construction of binary failed: segment " + std::to_string(index) + ": the size is not a non-negative integer: " + inspect(sizeT)) } }));
+        switch (type) {
+        case BinInteger: {
+            if (!value.isInteger())
+                fail("integer", "expected an integer but got: ");
+            const size_t n = size_t(sizeT.isInteger() ? sizeT.asInteger() : 8) / 8;
+            const uint64_t x = uint64_t(value.asInteger());
+            for (size_t k = 0; k < n; ++k) {
+                const size_t shift = (flags & kBinLittle) ? k * 8 : (n - 1 - k) * 8;
+                out += char(shift < 64 ? (x >> shift) & 0xFF : 0);
+            }
+            break;
+        }
+        case BinFloat: {
+            if (!value.isNumber())
+                fail("float", "expected a float or an integer but got: ");
+            const double d = value.isFloat() ? value.asFloat() : double(value.asInteger());
+            const size_t n = size_t(sizeT.isInteger() ? sizeT.asInteger() : 64) / 8;
+            uint64_t x;
+            if (n == 8) {
+                std::memcpy(&x, &d, 8);
+            } else {
+                float f = float(d);
+                uint32_t x32;
+                std::memcpy(&x32, &f, 4);
+                x = x32;
+            }
+            for (size_t k = 0; k < n; ++k) {
+                const size_t shift = (flags & kBinLittle) ? k * 8 : (n - 1 - k) * 8;
+                out += char((x >> shift) & 0xFF);
+            }
+            break;
+        }
+        case BinUtf8: {
+            if (value.isBinary()) { // <<"text"::utf8>>: a literal string is its characters
+                out += value.asBinary();
+                break;
+            }
+            if (!value.isInteger() || value.asInteger() < 0 || value.asInteger() > 0x10FFFF || (value.asInteger() >= 0xD800 && value.asInteger() <= 0xDFFF))
+                fail("utf8", "expected a non-negative integer encodable as utf8 but got: ");
+            const uint32_t cp = uint32_t(value.asInteger());
+            if (cp < 0x80) {
+                out += char(cp);
+            } else if (cp < 0x800) {
+                out += char(0xC0 | (cp >> 6));
+                out += char(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                out += char(0xE0 | (cp >> 12));
+                out += char(0x80 | ((cp >> 6) & 0x3F));
+                out += char(0x80 | (cp & 0x3F));
+            } else {
+                out += char(0xF0 | (cp >> 18));
+                out += char(0x80 | ((cp >> 12) & 0x3F));
+                out += char(0x80 | ((cp >> 6) & 0x3F));
+                out += char(0x80 | (cp & 0x3F));
+            }
+            break;
+        }
+        default: {
+            if (!value.isBinary())
+                fail("binary", "expected a binary but got: ");
+            std::string_view v = value.asBinary();
+            if (sizeT.isInteger()) {
+                if (size_t(sizeT.asInteger()) > v.size())
+                    fail("binary", "the value is shorter than the size " + std::to_string(sizeT.asInteger()) + ": ");
+                v = v.substr(0, size_t(sizeT.asInteger()));
+            }
+            out += v;
+            break;
+        }
+        }
+    }
+    return Term::binary(out);
+}
 Term m_delete(Machine&, Args a) { return needMap(a[0]).mapRemove(a[1]); }
 Term m_from_struct(Machine&, Args a) { return needMap(a[0]).mapRemove(Term::atom(atoms::struct_)); }
 Term m_keys(Machine&, Args a)
@@ -1686,6 +1776,7 @@ void registerBuiltins()
         r("Map", "fetch!", 2, m_fetch_bang);
         r("Map", "delete", 2, m_delete);
         r("Map", "from_struct", 1, m_from_struct);
+        r("vigil", "bin_build", 1, v_bin_build);
         r("Map", "keys", 1, m_keys);
         r("Map", "values", 1, m_values);
         r("Map", "has_key?", 2, m_has_key);

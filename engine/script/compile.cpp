@@ -78,6 +78,83 @@ private:
         return m_prog.arena.node(k, at->line, at->col);
     }
 
+    // ------------------------------------------------------------ binaries
+
+    // Turns the parser's raw segments (value or value :: spec) into BinSeg nodes. Supported: integer (sizes in
+    // whole bytes, big/little, signed/unsigned), binary/bytes (optionally size(n) bytes), utf8, float (64 or 32).
+    void binSegments(Node* n)
+    {
+        for (Node*& raw : n->kids) {
+            if (raw->kind == NodeKind::BinSeg)
+                continue;
+            Node* seg = mk(NodeKind::BinSeg, raw);
+            Node* value = raw;
+            Node* spec = nullptr;
+            if (raw->kind == NodeKind::BinOp && raw->op == OpTypeAnn) {
+                value = raw->a;
+                spec = raw->b;
+            }
+            seg->a = value;
+            seg->op = (value->kind == NodeKind::Lit && value->lit.isBinary()) || value->kind == NodeKind::Interp ? BinBytes : BinInteger;
+            std::vector<Node*> items;
+            std::function<void(Node*)> flatten = [&](Node* x) {
+                if (x->kind == NodeKind::BinOp && x->op == OpSub) {
+                    flatten(x->a);
+                    flatten(x->b);
+                } else {
+                    items.push_back(x);
+                }
+            };
+            if (spec)
+                flatten(spec);
+            for (Node* it : items) {
+                if (it->kind == NodeKind::Lit && it->lit.isInteger()) {
+                    seg->b = it;
+                    continue;
+                }
+                std::string name;
+                if (it->kind == NodeKind::Var || (it->kind == NodeKind::LocalCall && it->kids.empty()))
+                    name = it->name;
+                if (it->kind == NodeKind::LocalCall && it->name == "size" && it->kids.size() == 1) {
+                    seg->b = it->kids[0];
+                    continue;
+                }
+                if (name == "integer")
+                    seg->op = BinInteger;
+                else if (name == "binary" || name == "bytes")
+                    seg->op = BinBytes;
+                else if (name == "utf8")
+                    seg->op = BinUtf8;
+                else if (name == "float")
+                    seg->op = BinFloat;
+                else if (name == "big" || name == "unsigned")
+                    continue;
+                else if (name == "little")
+                    seg->flags |= kBinLittle;
+                else if (name == "signed")
+                    seg->flags |= kBinSigned;
+                else if (name == "bitstring" || name == "bits" || name == "utf16" || name == "utf32" || name == "native" || name == "unit")
+                    fail(it, "binary segment type " + name + " is not supported by Vigil's Elixir subset");
+                else
+                    fail(it, "unknown binary segment specification (only integer, binary, bytes, utf8, float, size, big, little, signed, unsigned are supported by Vigil's Elixir subset)");
+            }
+            if (seg->b && seg->b->kind == NodeKind::Lit) {
+                int64_t sz = seg->b->lit.asInteger();
+                if (seg->op == BinInteger && (sz <= 0 || sz % 8 != 0 || sz > 64))
+                    fail(seg->b, "integer segments of " + std::to_string(sz) + " bits are not supported by Vigil's Elixir subset (whole bytes up to 64 bits)");
+                if (seg->op == BinFloat && sz != 32 && sz != 64)
+                    fail(seg->b, "float segments must be 32 or 64 bits");
+                if (seg->op == BinUtf8)
+                    fail(seg->b, "size and unit are not supported on utf8 segments");
+                if (seg->op == BinBytes && sz < 0)
+                    fail(seg->b, "negative binary size");
+            } else if (seg->b && seg->op != BinBytes) {
+                fail(seg->b, "a variable size is only supported on binary segments in Vigil's Elixir subset");
+            }
+            raw = seg;
+        }
+    }
+
     // ------------------------------------------------------------ patterns
 
     void pattern(Node*& n, Scope& s, std::unordered_map<std::string, int>& bound)
@@ -169,6 +246,36 @@ private:
                     key->lit = v;
                 }
                 pattern(n->kids[i + 1], s, bound);
+            }
+            return;
+        }
+        case NodeKind::Binary: {
+            binSegments(n);
+            for (size_t i = 0; i < n->kids.size(); ++i) {
+                Node* seg = n->kids[i];
+                if (seg->b && seg->b->kind == NodeKind::Var) {
+                    // size(v): bound earlier in this pattern or outside it
+                    auto it = bound.find(seg->b->name);
+                    if (it != bound.end()) {
+                        seg->b->slot = it->second;
+                    } else {
+                        auto ot = s.vars.find(seg->b->name);
+                        if (ot == s.vars.end())
+                            fail(seg->b, "undefined variable \"" + seg->b->name + "\" in binary size");
+                        seg->b->slot = ot->second;
+                    }
+                } else if (seg->b && seg->b->kind != NodeKind::Lit) {
+                    fail(seg->b, "binary sizes in patterns must be integers or variables");
+                }
+                const bool literalBytes = seg->a->kind == NodeKind::Lit && seg->a->lit.isBinary();
+                if (seg->op == BinBytes && !seg->b && !literalBytes && i + 1 != n->kids.size())
+                    fail(seg, "a binary field without size is only allowed at the end of a binary pattern");
+                Node*& v = seg->a;
+                if (v->kind == NodeKind::Lit && seg->op == BinBytes && !v->lit.isBinary())
+                    fail(v, "a binary segment of a pattern must be a string or a variable");
+                if (v->kind != NodeKind::Lit && v->kind != NodeKind::Var && v->kind != NodeKind::Pin)
+                    fail(v, "binary pattern segments must be literals, variables or pins in Vigil's Elixir subset");
+                pattern(v, s, bound);
             }
             return;
         }
@@ -379,6 +486,33 @@ private:
         }
         case NodeKind::Pin:
             fail(n, "misplaced operator ^" + n->name + "; the pin operator can only be used in patterns");
+        case NodeKind::Binary: {
+            binSegments(n);
+            Node* list = mk(NodeKind::List, n);
+            for (Node* seg : n->kids) {
+                Node* t = mk(NodeKind::Tuple, seg);
+                Node* type = mk(NodeKind::Lit, seg);
+                type->lit = Term::integer(seg->op);
+                Node* flags = mk(NodeKind::Lit, seg);
+                flags->lit = Term::integer(seg->flags & (kBinLittle | kBinSigned));
+                Node* size = seg->b;
+                if (!size) {
+                    size = mk(NodeKind::Lit, seg);
+                    size->lit = Term::nil();
+                }
+                t->kids = { type, flags, seg->a, size };
+                list->kids.push_back(t);
+            }
+            Node* call = mk(NodeKind::RemoteCall, n);
+            Node* mod = mk(NodeKind::Lit, n);
+            mod->lit = Term::atom("vigil");
+            call->a = mod;
+            call->name = "bin_build";
+            call->kids = { list };
+            n = call;
+            expr(n, s, tail);
+            return;
+        }
         case NodeKind::Tuple:
         case NodeKind::Interp:
             exprs(n->kids, s);

@@ -519,6 +519,108 @@ namespace {
 Term evalPure(const Node* n, Term* slots);
 }
 
+namespace {
+
+// <<...>> in a pattern: each segment takes its bytes from the front and is matched against its own pattern.
+bool matchBinary(const Node* p, const Term& v, Term* slots)
+{
+    if (!v.isBinary())
+        return false;
+    std::string_view b = v.asBinary();
+    size_t pos = 0;
+    for (const Node* seg : p->kids) {
+        int64_t size = -1;
+        if (seg->b) {
+            const Term& sz = seg->b->kind == NodeKind::Lit ? seg->b->lit : slots[seg->b->slot];
+            if (!sz.isInteger() || sz.asInteger() < 0)
+                return false;
+            size = sz.asInteger();
+        }
+        const size_t left = b.size() - pos;
+        Term piece;
+        switch (seg->op) {
+        case BinInteger: {
+            const size_t n = size_t(size < 0 ? 8 : size) / 8;
+            if (left < n)
+                return false;
+            uint64_t x = 0;
+            for (size_t k = 0; k < n; ++k) {
+                const size_t at = (seg->flags & kBinLittle) ? pos + n - 1 - k : pos + k;
+                x = (x << 8) | static_cast<unsigned char>(b[at]);
+            }
+            int64_t value = int64_t(x);
+            if ((seg->flags & kBinSigned) && n < 8 && (x >> (n * 8 - 1)) & 1)
+                value = int64_t(x) - (int64_t(1) << (n * 8));
+            piece = Term::integer(value);
+            pos += n;
+            break;
+        }
+        case BinFloat: {
+            const size_t n = size_t(size < 0 ? 64 : size) / 8;
+            if (left < n)
+                return false;
+            unsigned char raw[8];
+            for (size_t k = 0; k < n; ++k)
+                raw[k] = static_cast<unsigned char>(b[(seg->flags & kBinLittle) ? pos + n - 1 - k : pos + k]);
+            uint64_t x = 0;
+            for (size_t k = 0; k < n; ++k)
+                x = (x << 8) | raw[k];
+            double d;
+            if (n == 8) {
+                std::memcpy(&d, &x, 8);
+            } else {
+                uint32_t x32 = uint32_t(x);
+                float f;
+                std::memcpy(&f, &x32, 4);
+                d = f;
+            }
+            if (!std::isfinite(d))
+                return false;
+            piece = Term::floating(d);
+            pos += n;
+            break;
+        }
+        case BinUtf8: {
+            if (left == 0)
+                return false;
+            const auto c0 = static_cast<unsigned char>(b[pos]);
+            size_t n = c0 < 0x80 ? 1 : (c0 >> 5) == 6 ? 2 : (c0 >> 4) == 14 ? 3 : (c0 >> 3) == 30 ? 4 : 0;
+            if (n == 0 || left < n)
+                return false;
+            uint32_t cp = n == 1 ? c0 : n == 2 ? (c0 & 0x1F) : n == 3 ? (c0 & 0x0F) : (c0 & 0x07);
+            for (size_t k = 1; k < n; ++k) {
+                const auto c = static_cast<unsigned char>(b[pos + k]);
+                if ((c & 0xC0) != 0x80)
+                    return false;
+                cp = (cp << 6) | (c & 0x3F);
+            }
+            if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                return false;
+            piece = Term::integer(cp);
+            pos += n;
+            break;
+        }
+        default: { // bytes
+            size_t n = left;
+            if (size >= 0)
+                n = size_t(size);
+            else if (seg->a->kind == NodeKind::Lit && seg->a->lit.isBinary())
+                n = seg->a->lit.asBinary().size();
+            if (left < n)
+                return false;
+            piece = Term::binary(b.substr(pos, n));
+            pos += n;
+            break;
+        }
+        }
+        if (!matchPattern(seg->a, piece, slots))
+            return false;
+    }
+    return pos == b.size();
+}
+
+} // namespace
+
 bool matchPattern(const Node* p, const Term& v, Term* slots)
 {
     switch (p->kind) {
@@ -566,6 +668,7 @@ bool matchPattern(const Node* p, const Term& v, Term* slots)
         return true;
     }
     case NodeKind::Match: return matchPattern(p->a, v, slots) && matchPattern(p->b, v, slots);
+    case NodeKind::Binary: return matchBinary(p, v, slots);
     case NodeKind::BinOp: {
         // "prefix" <> rest
         if (!v.isBinary())

@@ -443,7 +443,7 @@ private:
                 unexpected();
             return mapLiteral(name);
         }
-        case Tok::BinOpen: failAt(t, "binaries (<<...>>) are not supported by this Elixir subset");
+        case Tok::BinOpen: return binaryLiteral();
         case Tok::KwKey: {
             // a bare keyword list (e.g. in argument position handled by callers)
             return kwList();
@@ -775,6 +775,32 @@ private:
         Node* fn = node(NodeKind::Fn, fnTok);
         fn->clauses = body->clauses;
         return fn;
+    }
+
+    // <<seg, seg::spec, ...>>: segments stay raw expressions (value or value :: spec); the compiler reads them
+    Node* binaryLiteral()
+    {
+        Token o = take();
+        open(o, "<<", ">>");
+        int saved = m_noDo;
+        m_noDo = 0;
+        Node* bin = node(NodeKind::Binary, o);
+        skipEol();
+        while (!at(Tok::BinClose)) {
+            bin->kids.push_back(expr(30));
+            skipEol();
+            if (at(Tok::Comma)) {
+                take();
+                skipEol();
+                continue;
+            }
+            if (!at(Tok::BinClose))
+                unexpected();
+        }
+        take();
+        close();
+        m_noDo = saved;
+        return bin;
     }
 
     Node* listLiteral()

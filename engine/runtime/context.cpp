@@ -26,29 +26,29 @@ void raiseError(Term reason, Term stacktrace)
     throw ProcessException { ProcessException::Kind::Error, std::move(reason), std::move(stacktrace) };
 }
 
-Term ProcessContext::self() const { return m_process->pidTerm(); }
+Term ProcessContext::self() const { return proc()->pidTerm(); }
 
-Runtime& ProcessContext::runtime() const { return *m_process->rt->owner; }
+Runtime& ProcessContext::runtime() const { return *proc()->rt->owner; }
 
-int64_t ProcessContext::nowMs() const { return m_process->rt->nowNs() / 1'000'000; }
+int64_t ProcessContext::nowMs() const { return proc()->rt->nowNs() / 1'000'000; }
 
-bool ProcessContext::exitPending() const { return m_process->exitPending; }
+bool ProcessContext::exitPending() const { return proc()->exitPending; }
 
 bool ProcessContext::consumeReductions(uint32_t n)
 {
-    m_process->reductions += n;
-    m_process->budget = m_process->budget > n ? m_process->budget - n : 0;
-    return m_process->budget == 0;
+    proc()->reductions += n;
+    proc()->budget = proc()->budget > n ? proc()->budget - n : 0;
+    return proc()->budget == 0;
 }
 
 bool ProcessContext::send(const Term& dest, Term msg)
 {
-    auto* rt = m_process->rt;
+    auto* rt = proc()->rt;
     consumeReductions();
     Process* to = nullptr;
     if (dest.isPid()) {
         to = asProcess(dest);
-        rt->sendMessage(m_process, to, std::move(msg));
+        rt->sendMessage(proc(), to, std::move(msg));
         return true;
     }
     if (dest.isAtom()) {
@@ -64,7 +64,7 @@ bool ProcessContext::send(const Term& dest, Term msg)
     } else {
         return false;
     }
-    rt->sendMessage(m_process, to, std::move(msg));
+    rt->sendMessage(proc(), to, std::move(msg));
     to->releaseRef();
     return true;
 }
@@ -79,17 +79,17 @@ ProcessContext::ReceiveAwaiter ProcessContext::sleep(int64_t ms)
 
 ProcessContext::YieldAwaiter ProcessContext::yield() { return YieldAwaiter { this }; }
 
-bool ProcessContext::YieldAwaiter::await_ready() { return ctx->m_process->budget > 0; }
+bool ProcessContext::YieldAwaiter::await_ready() { return ctx->proc()->budget > 0; }
 
 void ProcessContext::YieldAwaiter::await_suspend(std::coroutine_handle<> h)
 {
-    ctx->m_process->yieldRequested = true;
-    ctx->m_process->resumePoint = h;
+    ctx->proc()->yieldRequested = true;
+    ctx->proc()->resumePoint = h;
 }
 
 void ProcessContext::setReceive(ReceiveMatcher matcher, int64_t timeoutMs)
 {
-    Process* p = m_process;
+    Process* p = proc();
     p->matcher = matcher;
         p->scanPos = nullptr;
     p->timedOut = false;
@@ -97,7 +97,10 @@ void ProcessContext::setReceive(ReceiveMatcher matcher, int64_t timeoutMs)
     ++p->receiveGen;
     auto* rt = p->rt;
     consumeReductions();
-    if (!rt->processSignals(p) && rt->tryMatch(p))
+    bool held = false;
+    if (rt->processSignals(p, &held))
+        return; // exit pending; the lock was not kept
+    if (rt->tryMatch(p, held))
         return;
     if (p->exitPending)
         return;
@@ -118,7 +121,7 @@ void ProcessContext::setReceive(ReceiveMatcher matcher, int64_t timeoutMs)
 
 std::optional<Term> ProcessContext::takeReceived()
 {
-    Process* p = m_process;
+    Process* p = proc();
     p->receiving = false;
     if (p->receiveTimer) {
         p->rt->cancelTimer(p->receiveTimer);
@@ -133,7 +136,7 @@ std::optional<Term> ProcessContext::takeReceived()
 
 bool ProcessContext::ReceiveAwaiter::await_ready()
 {
-    Process* p = ctx->m_process;
+    Process* p = ctx->proc();
     const bool sliceLeft = p->budget > 1;
     ctx->setReceive(matcher, timeoutMs);
     if (p->exitPending) {
@@ -149,25 +152,25 @@ bool ProcessContext::ReceiveAwaiter::await_ready()
     return false;
 }
 
-void ProcessContext::ReceiveAwaiter::await_suspend(std::coroutine_handle<> h) { ctx->m_process->resumePoint = h; }
+void ProcessContext::ReceiveAwaiter::await_suspend(std::coroutine_handle<> h) { ctx->proc()->resumePoint = h; }
 
 std::optional<Term> ProcessContext::ReceiveAwaiter::await_resume() { return ctx->takeReceived(); }
 
 SpawnResult ProcessContext::spawn(NativeBody body, SpawnOptions options)
 {
     consumeReductions();
-    return m_process->rt->spawn(m_process, std::move(body), nullptr, options);
+    return proc()->rt->spawn(proc(), std::move(body), nullptr, options);
 }
 
 SpawnResult ProcessContext::spawn(std::unique_ptr<ProcessBody> body, SpawnOptions options)
 {
     consumeReductions();
-    return m_process->rt->spawn(m_process, {}, std::move(body), options);
+    return proc()->rt->spawn(proc(), {}, std::move(body), options);
 }
 
 Expected<bool, Term> ProcessContext::link(const Term& pid)
 {
-    Process* p = m_process;
+    Process* p = proc();
     auto* rt = p->rt;
     if (!pid.isPid())
         return unexpected(Term::atom(atoms::badarg));
@@ -216,7 +219,7 @@ Expected<bool, Term> ProcessContext::link(const Term& pid)
 
 void ProcessContext::unlink(const Term& pid)
 {
-    Process* p = m_process;
+    Process* p = proc();
     if (!pid.isPid())
         return;
     bool had = false;
@@ -234,11 +237,11 @@ void ProcessContext::unlink(const Term& pid)
     p->rt->sendSignal(p, asProcess(pid), Signal::Kind::Unlink, Term());
 }
 
-std::vector<Term> ProcessContext::links() const { return m_process->rel().links; }
+std::vector<Term> ProcessContext::links() const { return proc()->rel().links; }
 
 bool ProcessContext::trapExit(bool on)
 {
-    Process* p = m_process;
+    Process* p = proc();
     const bool old = p->trapExit;
     p->trapExit = on;
     if (old != on && p->rt->tracing())
@@ -246,7 +249,7 @@ bool ProcessContext::trapExit(bool on)
     return old;
 }
 
-bool ProcessContext::trapsExits() const { return m_process->trapExit; }
+bool ProcessContext::trapsExits() const { return proc()->trapExit; }
 
 Expected<Term, Term> ProcessContext::monitor(const Term& pidOrName)
 {
@@ -255,7 +258,7 @@ Expected<Term, Term> ProcessContext::monitor(const Term& pidOrName)
 
 Expected<Term, Term> ProcessContext::monitorWithRef(const Term& pidOrName, Term ref)
 {
-    Process* p = m_process;
+    Process* p = proc();
     auto* rt = p->rt;
     Term target;
     Term name;
@@ -293,7 +296,7 @@ Expected<Term, Term> ProcessContext::monitorWithRef(const Term& pidOrName, Term 
     s->kind = Signal::Kind::Monitor;
     s->from = self();
     s->ref = ref;
-    s->aux = name;
+    s->payload = name;
     Process* t = asProcess(target);
     if (!t->push(s)) {
         delete s;
@@ -306,7 +309,7 @@ Expected<Term, Term> ProcessContext::monitorWithRef(const Term& pidOrName, Term 
 
 bool ProcessContext::demonitor(const Term& ref, bool flush, bool info)
 {
-    Process* p = m_process;
+    Process* p = proc();
     auto* rt = p->rt;
     bool removed = false;
     Term target;
@@ -354,7 +357,7 @@ bool ProcessContext::demonitor(const Term& ref, bool flush, bool info)
 
 void ProcessContext::exit(const Term& pid, const Term& reason)
 {
-    Process* p = m_process;
+    Process* p = proc();
     auto* rt = p->rt;
     if (!pid.isPid())
         return;
@@ -365,7 +368,7 @@ void ProcessContext::exit(const Term& pid, const Term& reason)
 
 Expected<bool, Term> ProcessContext::registerName(Atom name, const Term& pid)
 {
-    auto* rt = m_process->rt;
+    auto* rt = proc()->rt;
     if (!pid.isPid() || name == atoms::undefined)
         return unexpected(Term::atom(atoms::badarg));
     Process* t = asProcess(pid);
@@ -384,7 +387,7 @@ Expected<bool, Term> ProcessContext::registerName(Atom name, const Term& pid)
 
 bool ProcessContext::unregister(Atom name)
 {
-    auto* rt = m_process->rt;
+    auto* rt = proc()->rt;
     Process* t = nullptr;
     {
         std::unique_lock g(rt->registryMutex);
@@ -402,7 +405,7 @@ bool ProcessContext::unregister(Atom name)
 
 Term ProcessContext::whereis(Atom name) const
 {
-    auto* rt = m_process->rt;
+    auto* rt = proc()->rt;
     std::shared_lock g(rt->registryMutex);
     auto it = rt->registry.find(name.index());
     return it == rt->registry.end() ? Term::nil() : it->second->pidTerm();
@@ -414,7 +417,7 @@ Term ProcessContext::sendAfter(const Term& dest, Term msg, int64_t ms)
     e.kind = TimerEntry::Kind::SendAfter;
     e.dest = dest;
     e.message = std::move(msg);
-    const uint64_t id = m_process->rt->addTimer(ms, std::move(e));
+    const uint64_t id = proc()->rt->addTimer(ms, std::move(e));
     // Timer references are references whose id is the timer id, offset so they never equal make_ref() values.
     return Term::reference((uint64_t(1) << 63) | id);
 }
@@ -423,7 +426,7 @@ int64_t ProcessContext::cancelTimer(const Term& timerRef)
 {
     if (!timerRef.isReference() || !(timerRef.asReference() >> 63))
         return -1;
-    return m_process->rt->cancelTimer(timerRef.asReference() & ~(uint64_t(1) << 63));
+    return proc()->rt->cancelTimer(timerRef.asReference() & ~(uint64_t(1) << 63));
 }
 
 Expected<Term, Term> ProcessContext::info(const Term& pid, Atom key)
@@ -431,11 +434,11 @@ Expected<Term, Term> ProcessContext::info(const Term& pid, Atom key)
     if (!pid.isPid())
         return unexpected(Term::atom(atoms::badarg));
     Process* t = asProcess(pid);
-    const bool self = t == m_process;
+    const bool self = t == proc();
     if (self)
-        m_process->rt->processSignals(m_process);
+        proc()->rt->processSignals(proc());
     bool ok = true;
-    Term v = m_process->rt->infoItem(t, key, self, ok);
+    Term v = proc()->rt->infoItem(t, key, self, ok);
     if (!ok)
         return unexpected(Term::atom(atoms::badarg));
     return v;
@@ -443,7 +446,7 @@ Expected<Term, Term> ProcessContext::info(const Term& pid, Atom key)
 
 std::optional<ProcessDetail> ProcessContext::detail(const Term& pid, size_t messageLimit)
 {
-    return m_process->rt->owner->detail(pid, messageLimit);
+    return proc()->rt->owner->detail(pid, messageLimit);
 }
 
 bool ProcessContext::isAlive(const Term& pid) const
@@ -457,8 +460,8 @@ bool ProcessContext::isAlive(const Term& pid) const
 std::vector<Term> ProcessContext::processes() const
 {
     std::vector<std::pair<uint64_t, Term>> all;
-    m_process->rt->table.forEach([&](Process* p) {
-        if (!p->isHost || p->hostWait == nullptr || p != p->rt->system)
+    proc()->rt->table.forEach([&](Process* p) {
+        if (!p->isHost || p->hostWait() == nullptr || p != p->rt->system)
             all.emplace_back(p->serial, p->pidTerm());
     });
     std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -471,7 +474,7 @@ std::vector<Term> ProcessContext::processes() const
 
 void ProcessContext::setLabel(Term label, Atom behaviour)
 {
-    Process* p = m_process;
+    Process* p = proc();
     {
         std::lock_guard g(p->lock);
         auto& x = p->extras();
@@ -484,19 +487,19 @@ void ProcessContext::setLabel(Term label, Atom behaviour)
 
 void ProcessContext::setInitialCall(Term mfa)
 {
-    std::lock_guard g(m_process->lock);
-    m_process->extras().initialCall = std::move(mfa);
+    std::lock_guard g(proc()->lock);
+    proc()->extras().initialCall = std::move(mfa);
 }
 
 void ProcessContext::setStateReader(std::function<Term()> reader)
 {
-    std::lock_guard g(m_process->lock);
-    m_process->extras().stateReader = std::move(reader);
+    std::lock_guard g(proc()->lock);
+    proc()->extras().stateReader = std::move(reader);
 }
 
 std::vector<Term> ProcessContext::takeAllMessages()
 {
-    Process* p = m_process;
+    Process* p = proc();
     p->rt->processSignals(p);
     std::vector<Term> out;
     std::lock_guard g(p->lock);

@@ -19,6 +19,8 @@ struct Worker {
     std::mutex mutex;
     std::deque<Process*> queue; // FIFO; thieves take from the front too
     Process* next = nullptr; // the process this worker just woke; only the owner touches it
+    uint32_t messageWindowMs = 0; // message-event budget of this worker (see TraceOptions)
+    uint32_t messageTokens = 0;
     alignas(64) std::atomic<bool> inSlice { false };
 };
 
@@ -130,15 +132,19 @@ struct Runtime::Impl {
     void wake(Process* p); // after a successful push
     bool deliver(Process* target, Signal* s); // push + wake; false (and s deleted) if target is dead
     void sendMessage(Process* from, Process* to, Term msg);
-    void sendSignal(Process* from, Process* to, Signal::Kind kind, Term payload, Term ref = Term(), bool viaLink = false,
-        Term aux = Term());
+    void sendSignal(Process* from, Process* to, Signal::Kind kind, Term payload, Term ref = Term(), bool viaLink = false);
     Process* whereisProcess(Atom name) const;
 
     // Signal processing in the process's own context; returns true when the process must die.
-    bool processSignals(Process* p);
+    // Handles the signals that arrived. Returns true if the process must die. With `held`, a lock taken for the
+    // work stays held on return (and *held says so), so that a following tryMatch needs no second acquisition.
+    bool processSignals(Process* p, bool* held = nullptr);
     void handleExitSignal(Process* p, Signal* s);
     void enqueueMessage(Process* p, Signal* s);
-    bool tryMatch(Process* p);
+    // Scans the mailbox from the last position for a message the current receive accepts. The owner reads its
+    // own mailbox without the lock (only the owner writes it); the lock is taken to unlink the match. `held`: the
+    // caller holds the lock; it is released on return either way.
+    bool tryMatch(Process* p, bool held = false);
     void die(Process* p);
     void finishBody(Process* p); // the body returned or threw: set exit reason
     void resumeBody(Process* p);
@@ -172,6 +178,7 @@ struct Runtime::Impl {
     void afterSlice(Process* p, bool idle); // MailboxStats bookkeeping when a slice ends
     std::atomic<bool> allMessages { false };
     std::atomic<uint32_t> messageEventsPerWindow { 20 };
+    std::atomic<uint32_t> workerMessageEventsPerWindow { 500 };
     std::atomic<uint32_t> statsIntervalMs { 50 };
 
     void emit(TraceKind kind, uint64_t pid, uint64_t other = 0, Term data = Term(), Term extra = Term(),

@@ -137,7 +137,7 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
     delete s;
 }
 
-bool Runtime::Impl::processSignals(Process* p)
+bool Runtime::Impl::processSignals(Process* p, bool* held)
 {
     // Only the owner takes the inbox and handles pending signals, so this check needs no lock.
     if (!p->pendingHead && !p->inbox.load(std::memory_order_acquire))
@@ -177,7 +177,7 @@ bool Runtime::Impl::processSignals(Process* p)
             break;
         }
         case Signal::Kind::Monitor:
-            p->rel().monitoredBy.push_back({ s->ref, s->from, s->aux });
+            p->rel().monitoredBy.push_back({ s->ref, s->from, s->payload });
             delete s;
             break;
         case Signal::Kind::Demonitor: {
@@ -212,8 +212,7 @@ bool Runtime::Impl::processSignals(Process* p)
             break;
         case Signal::Kind::Control: {
             // Host requests run as the process itself, outside the lock (they may link, monitor, send).
-            auto* fn = s->control;
-            s->control = nullptr;
+            Signal::Control* fn = s->takeControl();
             delete s;
             p->lock.unlock();
             (*fn)(*p);
@@ -224,17 +223,21 @@ bool Runtime::Impl::processSignals(Process* p)
         }
         }
     }
-    p->lock.unlock();
+    if (held && !p->exitPending)
+        *held = true;
+    else
+        p->lock.unlock();
     return p->exitPending;
 }
 
-bool Runtime::Impl::tryMatch(Process* p)
+bool Runtime::Impl::tryMatch(Process* p, bool held)
 {
-    std::lock_guard g(p->lock);
     Signal* prev = p->scanPos;
     Signal* cur = prev ? prev->next : p->mailHead;
     while (cur) {
         if (!p->matcher.fn || p->matcher.fn(p->matcher.ctx, cur->payload)) {
+            if (!held)
+                p->lock.lock();
             if (prev)
                 prev->next = cur->next;
             else
@@ -245,6 +248,7 @@ bool Runtime::Impl::tryMatch(Process* p)
             p->received = std::move(cur->payload);
             p->hasReceived = true;
             p->scanPos = nullptr;
+            p->lock.unlock();
             if (tracing() && messageDetail(p))
                 emit(TraceKind::MessageReceived, p->serial, 0, p->received);
             delete cur;
@@ -253,6 +257,8 @@ bool Runtime::Impl::tryMatch(Process* p)
         prev = cur;
         cur = cur->next;
     }
+    if (held)
+        p->lock.unlock();
     p->scanPos = prev;
     return false;
 }

@@ -21,21 +21,34 @@ struct Signal : pool::Pooled {
         Exit, // payload = reason, viaLink says whether it comes from a link
         Link,
         Unlink,
-        Monitor, // ref = monitor reference, aux = name monitored by (or nil)
+        Monitor, // ref = monitor reference, payload = name monitored by (or nil)
         Demonitor, // ref
         Down, // ref, payload = reason
         Timeout, // generation in ref (integer)
         Control, // a host request executed in the process's context
     };
+    using Control = std::function<void(Process&)>;
     Signal* next = nullptr;
     Kind kind = Kind::Message;
     bool viaLink = false;
     Term from; // sender pid (nil atom for the host)
-    Term payload;
-    Term ref;
-    Term aux;
-    std::function<void(Process&)>* control = nullptr;
-    ~Signal() { delete control; }
+    Term payload; // Monitor: the registered name monitored by, or nil
+    Term ref; // Control: the request, owned (see setControl); 64 bytes in all, one pool granule class
+    ~Signal() { delete takeControl(); }
+
+    void setControl(Control* fn)
+    {
+        kind = Kind::Control;
+        ref = Term::integer(int64_t(reinterpret_cast<intptr_t>(fn)));
+    }
+    Control* takeControl()
+    {
+        if (kind != Kind::Control || !ref.isInteger())
+            return nullptr;
+        auto* fn = reinterpret_cast<Control*>(intptr_t(ref.asInteger()));
+        ref = Term();
+        return fn;
+    }
 };
 
 class TinySpinLock {
@@ -61,6 +74,12 @@ struct MonitorEntry {
     Term name; // the registered name it was monitored by, or nil
 };
 
+struct HostWait {
+    std::mutex mutex;
+    std::condition_variable cv;
+    uint64_t signals = 0; // bumped on each arrival
+};
+
 // Rarely used per-process data, allocated on first use to keep idle processes small.
 struct ProcessExtras {
     Term label;
@@ -68,6 +87,7 @@ struct ProcessExtras {
     Term initialCall;
     std::function<Term()> stateReader;
     std::unique_ptr<ProcessBody> body; // for non-coroutine bodies
+    std::unique_ptr<HostWait> hostWait; // host pseudo-processes: how their thread waits for arrivals
 };
 
 // Links and monitors, allocated when a process first has any.
@@ -77,20 +97,14 @@ struct Relations {
     std::vector<MonitorEntry> monitoredBy;
 };
 
-struct HostWait {
-    std::mutex mutex;
-    std::condition_variable cv;
-    uint64_t signals = 0; // bumped on each arrival
-};
-
-class Process final : public PidObject {
+// A process is its own context (ProcessContext is a data-free base), which keeps idle processes small.
+class Process final : public PidObject, public ProcessContext {
 public:
     enum State : uint32_t { Waiting = 0, Runnable = 1, Running = 2, RunningNotified = 3, Dead = 4 };
 
     Process(Runtime::Impl* rt, uint64_t serial)
         : PidObject(serial)
         , rt(rt)
-        , ctx(this)
     {
     }
     ~Process() override;
@@ -117,6 +131,14 @@ public:
     }
     ProcessExtras* extrasIfAny() const { return m_extras.get(); }
 
+    ProcessContext& context() { return *this; }
+    HostWait* hostWait() const
+    {
+        auto* x = extrasIfAny();
+        return x ? x->hostWait.get() : nullptr;
+    }
+
+    // Field order packs the object into as few 16-byte pool granules as possible.
     Runtime::Impl* rt;
     std::atomic<Signal*> inbox { nullptr };
     std::atomic<uint32_t> state { Runnable };
@@ -129,6 +151,9 @@ public:
     bool yieldRequested = false;
     bool timedOut = false;
     bool hasReceived = false;
+    bool exitPending = false;
+    bool statsDirty = false;
+    bool statsTimerArmed = false;
     Atom registeredName = atoms::nil;
     uint32_t budget = 0;
 
@@ -137,10 +162,10 @@ public:
     Signal* mailHead = nullptr;
     Signal* mailTail = nullptr;
     Signal* scanPos = nullptr; // last message already tested by the current receive
-    size_t mailLen = 0;
+    uint32_t mailLen = 0;
+    uint32_t receiveGen = 0;
 
     ReceiveMatcher matcher;
-    uint64_t receiveGen = 0;
     uint64_t receiveTimer = 0;
     Term received;
 
@@ -154,7 +179,6 @@ public:
     std::unique_ptr<Relations> takeRel() { return std::move(m_rel); }
 
     Term exitReason;
-    bool exitPending = false;
 
     NativeBody body;
     std::coroutine_handle<> root;
@@ -164,16 +188,11 @@ public:
     uint32_t traceWindowMs = 0;
     uint32_t lastStatsMs = 0;
     uint32_t traceTokens = 0;
-    bool statsDirty = false;
-    bool statsTimerArmed = false;
 
     uint64_t parent = 0;
     uint64_t reductions = 0;
     uint64_t messagesIn = 0;
     uint64_t messagesOut = 0;
-
-    ProcessContext ctx;
-    std::unique_ptr<HostWait> hostWait;
 
     static void* operator new(std::size_t size) { return pool::allocate(size); }
     static void operator delete(void* p, std::size_t size) noexcept { pool::deallocate(p, size); }
@@ -182,6 +201,9 @@ private:
     std::unique_ptr<ProcessExtras> m_extras;
     std::unique_ptr<Relations> m_rel;
 };
+
+inline Process* ProcessContext::proc() const { return static_cast<Process*>(const_cast<ProcessContext*>(this)); }
+inline Process& ProcessContext::process() const { return *proc(); }
 
 // Sentinel marking a closed inbox.
 inline Signal* closedInbox() { return reinterpret_cast<Signal*>(uintptr_t(1)); }

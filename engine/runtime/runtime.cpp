@@ -83,7 +83,7 @@ void effectiveTables(Process* p, std::vector<Term>& links, std::vector<MonitorEn
                 std::erase(links, s->from);
             break;
         case Signal::Kind::Monitor:
-            monitoredBy.push_back({ s->ref, s->from, s->aux });
+            monitoredBy.push_back({ s->ref, s->from, s->payload });
             break;
         case Signal::Kind::Demonitor:
             std::erase_if(monitoredBy, [&](const MonitorEntry& m) { return m.ref == s->ref; });
@@ -272,8 +272,7 @@ bool runInside(Runtime::Impl* rt, const Term& a, std::function<void(Process&)> f
     if (!a.isPid())
         return false;
     Signal* s = new Signal;
-    s->kind = Signal::Kind::Control;
-    s->control = new std::function<void(Process&)>(std::move(fn));
+    s->setControl(new Signal::Control(std::move(fn)));
     return rt->deliver(asProcess(a), s);
 }
 
@@ -283,14 +282,14 @@ Expected<bool, Term> Runtime::link(const Term& a, const Term& b)
 {
     if (!b.isPid() || !isAlive(b))
         return unexpected(Term::atom(atoms::noproc));
-    if (!runInside(m_impl.get(), a, [b](Process& p) { (void)p.ctx.link(b); }))
+    if (!runInside(m_impl.get(), a, [b](Process& p) { (void)p.context().link(b); }))
         return unexpected(Term::atom(atoms::noproc));
     return true;
 }
 
 Expected<bool, Term> Runtime::unlink(const Term& a, const Term& b)
 {
-    if (!runInside(m_impl.get(), a, [b](Process& p) { p.ctx.unlink(b); }))
+    if (!runInside(m_impl.get(), a, [b](Process& p) { p.context().unlink(b); }))
         return unexpected(Term::atom(atoms::noproc));
     return true;
 }
@@ -298,7 +297,7 @@ Expected<bool, Term> Runtime::unlink(const Term& a, const Term& b)
 Expected<Term, Term> Runtime::monitor(const Term& watcher, const Term& target)
 {
     Term ref = Term::makeRef();
-    if (!runInside(m_impl.get(), watcher, [target, ref](Process& p) { (void)p.ctx.monitorWithRef(target, ref); }))
+    if (!runInside(m_impl.get(), watcher, [target, ref](Process& p) { (void)p.context().monitorWithRef(target, ref); }))
         return unexpected(Term::atom(atoms::noproc));
     return ref;
 }
@@ -309,7 +308,7 @@ std::unique_ptr<HostProcess> Runtime::hostProcess()
     p->isHost = true;
     p->trapExit = true;
     p->started = true;
-    p->hostWait = std::make_unique<HostWait>();
+    p->extras().hostWait = std::make_unique<HostWait>();
     p->state.store(Process::Waiting);
     p->extras().label = Term::atom("host");
     m_impl->table.insert(p);
@@ -398,6 +397,7 @@ std::shared_ptr<TraceSubscription> Runtime::subscribe(TraceOptions options)
     if (options.allMessages)
         m_impl->allMessages.store(true);
     m_impl->messageEventsPerWindow.store(options.messageEventsPerWindow);
+    m_impl->workerMessageEventsPerWindow.store(options.workerMessageEventsPerWindow);
     m_impl->statsIntervalMs.store(std::max<uint32_t>(1, options.statsIntervalMs));
     return m_impl->trace.subscribe(m_impl->workers.size(), m_impl->config.traceBufferEvents);
 }
@@ -566,8 +566,8 @@ std::optional<Term> HostProcess::receive(int64_t timeoutMs, std::function<bool(c
     for (;;) {
         uint64_t seen = 0;
         {
-            std::lock_guard g(p->hostWait->mutex);
-            seen = p->hostWait->signals;
+            std::lock_guard g(p->hostWait()->mutex);
+            seen = p->hostWait()->signals;
         }
         impl->processSignals(p);
         {
@@ -602,28 +602,28 @@ std::optional<Term> HostProcess::receive(int64_t timeoutMs, std::function<bool(c
             m_runtime.advanceToNextTimer();
             continue;
         }
-        std::unique_lock g(p->hostWait->mutex);
-        if (p->hostWait->signals != seen)
+        std::unique_lock g(p->hostWait()->mutex);
+        if (p->hostWait()->signals != seen)
             continue;
         const int64_t now = impl->nowNs();
         if (now >= deadline)
             return std::nullopt;
         if (deadline == INT64_MAX)
-            p->hostWait->cv.wait(g, [&] { return p->hostWait->signals != seen; });
+            p->hostWait()->cv.wait(g, [&] { return p->hostWait()->signals != seen; });
         else
-            p->hostWait->cv.wait_for(g, std::chrono::nanoseconds(deadline - now), [&] { return p->hostWait->signals != seen; });
+            p->hostWait()->cv.wait_for(g, std::chrono::nanoseconds(deadline - now), [&] { return p->hostWait()->signals != seen; });
     }
 }
 
-bool HostProcess::send(const Term& dest, Term msg) { return m_process->ctx.send(dest, std::move(msg)); }
+bool HostProcess::send(const Term& dest, Term msg) { return m_process->context().send(dest, std::move(msg)); }
 
-Expected<bool, Term> HostProcess::link(const Term& pid) { return m_process->ctx.link(pid); }
+Expected<bool, Term> HostProcess::link(const Term& pid) { return m_process->context().link(pid); }
 
-void HostProcess::unlink(const Term& pid) { m_process->ctx.unlink(pid); }
+void HostProcess::unlink(const Term& pid) { m_process->context().unlink(pid); }
 
-Expected<Term, Term> HostProcess::monitor(const Term& pidOrName) { return m_process->ctx.monitor(pidOrName); }
+Expected<Term, Term> HostProcess::monitor(const Term& pidOrName) { return m_process->context().monitor(pidOrName); }
 
-bool HostProcess::demonitor(const Term& ref, bool flush) { return m_process->ctx.demonitor(ref, flush, false); }
+bool HostProcess::demonitor(const Term& ref, bool flush) { return m_process->context().demonitor(ref, flush, false); }
 
 void HostProcess::exit(const Term& pid, const Term& reason)
 {

@@ -212,13 +212,9 @@ public:
     // Messages in this process's mailbox right now (for flush() and the like), oldest first.
     std::vector<Term> takeAllMessages();
 
-    Process& process() const { return *m_process; }
+    // The process this context belongs to (a context is the public face of its process; it holds no data).
+    Process& process() const;
     int64_t nowMs() const;
-
-    explicit ProcessContext(Process* p)
-        : m_process(p)
-    {
-    }
 
     // Awaiter types
     struct ReceiveAwaiter {
@@ -236,8 +232,13 @@ public:
         void await_resume() { }
     };
 
+protected:
+    ProcessContext() = default;
+    ProcessContext(const ProcessContext&) = delete;
+    ProcessContext& operator=(const ProcessContext&) = delete;
+
 private:
-    Process* m_process;
+    Process* proc() const;
 };
 
 template <typename Pred>

@@ -46,7 +46,8 @@ std::atomic<Process*>* ProcessTable::slotIfAny(uint64_t serial) const
 
 void ProcessTable::insert(Process* p)
 {
-    std::lock_guard g(m_locks[p->serial % kLocks]);
+    // No stripe lock: serials are never reused, so nobody else writes this slot, and a reader that sees the
+    // pointer sees a process whose reference the table already owns.
     slot(p->serial).store(p, std::memory_order_release);
     m_count.fetch_add(1, std::memory_order_relaxed);
     uint64_t hi = m_highest.load(std::memory_order_relaxed);
@@ -93,7 +94,7 @@ Runtime::Impl::Impl(Runtime* owner, RuntimeConfig cfg)
     system->isHost = true;
     system->trapExit = true;
     system->state.store(Process::Waiting);
-    system->hostWait = std::make_unique<HostWait>();
+    system->extras().hostWait = std::make_unique<HostWait>();
     if (!deterministic) {
         for (unsigned i = 0; i < config.workers; ++i) {
             auto w = std::make_unique<Worker>();
@@ -204,9 +205,25 @@ bool Runtime::Impl::messageDetail(Process* p)
         p->traceWindowMs = now;
         p->traceTokens = messageEventsPerWindow.load(std::memory_order_relaxed);
     }
+    // Once a process has reported MailboxStats, observers take its counters from those alone: every change, even
+    // one with its own event, must reach them in a later MailboxStats.
+    if (p->lastStatsMs != 0)
+        p->statsDirty = true;
     if (p->traceTokens > 0) {
-        --p->traceTokens;
-        return true;
+        Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
+        if (!w) {
+            --p->traceTokens;
+            return true;
+        }
+        if (now - w->messageWindowMs >= 100) {
+            w->messageWindowMs = now;
+            w->messageTokens = workerMessageEventsPerWindow.load(std::memory_order_relaxed);
+        }
+        if (w->messageTokens > 0) {
+            --w->messageTokens;
+            --p->traceTokens;
+            return true;
+        }
     }
     p->statsDirty = true;
     return false;
@@ -266,7 +283,7 @@ SpawnResult Runtime::Impl::spawn(
         // The body object lives in the process, so the coroutine's captures outlive every suspension.
         c->body = std::move(body);
         try {
-            auto task = c->body(c->ctx);
+            auto task = c->body(c->context());
             c->root = task.release();
             c->resumePoint = c->root;
         } catch (const ProcessException& e) {
@@ -332,10 +349,10 @@ SpawnResult Runtime::Impl::spawn(
 void Runtime::Impl::wake(Process* p)
 {
     if (p->isHost) {
-        if (p->hostWait) {
-            std::lock_guard g(p->hostWait->mutex);
-            ++p->hostWait->signals;
-            p->hostWait->cv.notify_all();
+        if (HostWait* hw = p->hostWait()) {
+            std::lock_guard g(hw->mutex);
+            ++hw->signals;
+            hw->cv.notify_all();
         }
         return;
     }
@@ -383,7 +400,7 @@ void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)
 }
 
 void Runtime::Impl::sendSignal(
-    Process* from, Process* to, Signal::Kind kind, Term payload, Term ref, bool viaLink, Term aux)
+    Process* from, Process* to, Signal::Kind kind, Term payload, Term ref, bool viaLink)
 {
     Signal* s = new Signal;
     s->kind = kind;
@@ -391,7 +408,6 @@ void Runtime::Impl::sendSignal(
     s->payload = std::move(payload);
     s->ref = std::move(ref);
     s->viaLink = viaLink;
-    s->aux = std::move(aux);
     deliver(to, s);
 }
 
@@ -432,7 +448,7 @@ void Runtime::Impl::resumeBody(Process* p)
     p->yieldRequested = false;
     if (auto* x = p->extrasIfAny(); x && x->body) {
         try {
-            switch (x->body->resume(p->ctx)) {
+            switch (x->body->resume(p->context())) {
             case ProcessBody::Yield::Done:
                 p->exitReason = Term::atom(atoms::normal);
                 p->exitPending = true;
@@ -470,15 +486,23 @@ void Runtime::Impl::runSlice(Process* p)
     } sliceEnd;
     for (;;) {
         // Signals are handled whenever a process is scheduled in, before its body runs (also the first time).
-        if (processSignals(p) || p->exitPending) {
+        bool held = false;
+        if (processSignals(p, &held) || p->exitPending) {
+            if (held)
+                p->lock.unlock();
             die(p);
             return;
+        }
+        const bool matching = p->started && p->receiving && !p->hasReceived && !p->timedOut;
+        if (held && !matching) {
+            p->lock.unlock();
+            held = false;
         }
         if (!p->started) {
             p->started = true;
             resumeBody(p);
         } else if (p->receiving) {
-            if (!p->hasReceived && !p->timedOut && !tryMatch(p) && !p->timedOut) {
+            if (matching && !tryMatch(p, held) && !p->timedOut) {
                 if (p->statsDirty && tracing())
                     afterSlice(p, true);
                 uint32_t s = Process::Running;
@@ -765,12 +789,11 @@ void Runtime::Impl::fireTimer(TimerEntry& e)
 {
     if (e.kind == TimerEntry::Kind::Stats) {
         Signal* s = new Signal;
-        s->kind = Signal::Kind::Control;
-        s->control = new std::function<void(Process&)>([](Process& p) {
+        s->setControl(new Signal::Control([](Process& p) {
             p.statsTimerArmed = false;
             if (p.statsDirty)
                 p.rt->emitStats(&p);
-        });
+        }));
         deliver(e.process, s);
         e.process->releaseRef();
         e.process = nullptr;

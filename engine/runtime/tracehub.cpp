@@ -86,54 +86,52 @@ void TraceSubscriptionImpl::skipUpTo(uint64_t seq)
 uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
 {
     std::lock_guard g(m_drainMutex);
-    // Each worker ring is already in sequence order (one producer); merge them instead of sorting everything.
-    std::vector<std::vector<TraceEvent>> runs(m_rings.size() + 1);
+    // Each worker ring is already in sequence order (one producer): merge them straight into `out` instead of
+    // sorting everything. The run buffers are members, so a steady stream of drains allocates nothing.
+    const size_t rings = m_rings.size();
+    m_runs.resize(rings + 1);
     uint64_t dropped = 0;
-    size_t total = m_held.size();
-    for (size_t i = 0; i < m_rings.size(); ++i) {
-        m_rings[i]->popAll(runs[i]);
+    for (size_t i = 0; i < rings; ++i) {
+        m_runs[i].clear();
+        m_rings[i]->popAll(m_runs[i]);
         dropped += m_rings[i]->takeDropped();
-        total += runs[i].size();
     }
     auto bySeq = [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; };
     // Threads sharing the last ring take their sequence numbers before its lock, so that run may be out of order.
-    std::sort(runs[m_rings.size() - 1].begin(), runs[m_rings.size() - 1].end(), bySeq);
-    runs.back() = std::move(m_held);
-    m_held.clear();
-    std::vector<TraceEvent> got;
-    got.reserve(total);
-    std::vector<size_t> pos(runs.size(), 0);
-    for (;;) {
-        size_t best = runs.size();
-        for (size_t r = 0; r < runs.size(); ++r)
-            if (pos[r] < runs[r].size() && (best == runs.size() || runs[r][pos[r]].seq < runs[best][pos[best]].seq))
-                best = r;
-        if (best == runs.size())
-            break;
-        got.push_back(std::move(runs[best][pos[best]++]));
-    }
-    size_t i = 0;
+    std::sort(m_runs[rings - 1].begin(), m_runs[rings - 1].end(), bySeq);
+    m_runs[rings].clear();
+    m_runs[rings].swap(m_held);
+    m_pos.assign(m_runs.size(), 0);
     // Deliver the contiguous run; an event written a moment late by another thread fills its gap next time.
-    for (; i < got.size(); ++i) {
-        if (got[i].seq < m_next)
-            continue; // already covered by a snapshot
-        if (got[i].seq != m_next)
+    std::vector<TraceEvent> rest;
+    for (;;) {
+        size_t best = m_runs.size();
+        for (size_t r = 0; r < m_runs.size(); ++r)
+            if (m_pos[r] < m_runs[r].size()
+                && (best == m_runs.size() || m_runs[r][m_pos[r]].seq < m_runs[best][m_pos[best]].seq))
+                best = r;
+        if (best == m_runs.size())
             break;
-        out.push_back(std::move(got[i]));
-        ++m_next;
+        TraceEvent& e = m_runs[best][m_pos[best]++];
+        if (e.seq < m_next)
+            continue; // already covered by a snapshot
+        if (rest.empty() && e.seq == m_next) {
+            out.push_back(std::move(e));
+            ++m_next;
+        } else {
+            rest.push_back(std::move(e));
+        }
     }
-    if (i < got.size()) {
+    if (!rest.empty()) {
         if (m_heldRounds > 0 || dropped > 0) {
             // The gap did not fill within one round: those events were lost. Deliver the rest in order.
-            for (; i < got.size(); ++i) {
-                if (got[i].seq < m_next)
-                    continue;
-                m_next = got[i].seq + 1;
-                out.push_back(std::move(got[i]));
+            for (TraceEvent& e : rest) {
+                m_next = e.seq + 1;
+                out.push_back(std::move(e));
             }
             m_heldRounds = 0;
         } else {
-            m_held.assign(std::make_move_iterator(got.begin() + long(i)), std::make_move_iterator(got.end()));
+            m_held = std::move(rest);
             m_heldRounds = 1;
         }
     } else {

@@ -45,6 +45,8 @@ private:
     std::function<void()> m_notify;
     uint64_t m_next; // next sequence number to deliver
     std::vector<TraceEvent> m_held; // events after a gap, held back for one drain
+    std::vector<std::vector<TraceEvent>> m_runs; // drain's per-ring buffers, kept for their capacity
+    std::vector<size_t> m_pos;
     int m_heldRounds = 0;
 };
 

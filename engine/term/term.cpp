@@ -1,6 +1,8 @@
 #include "term/term.h"
 
 #include <algorithm>
+#include <array>
+#include <memory>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -238,12 +240,60 @@ Term Term::binary(std::string_view bytes)
     return t;
 }
 
-Term Term::tuple(std::initializer_list<Term> elems) { return tuple(std::vector<Term>(elems)); }
+namespace {
+
+template <size_t N>
+struct TupleOf final : TupleObject {
+    std::array<Term, N> storage;
+    TupleOf()
+    {
+        count = N;
+        elems = storage.data();
+    }
+};
+
+struct BigTuple final : TupleObject {
+    std::unique_ptr<Term[]> storage;
+    explicit BigTuple(size_t n)
+        : storage(new Term[n])
+    {
+        count = uint32_t(n);
+        elems = storage.get();
+    }
+};
+
+TupleObject* newTuple(size_t n)
+{
+    switch (n) {
+    case 0: return new TupleOf<0>;
+    case 1: return new TupleOf<1>;
+    case 2: return new TupleOf<2>;
+    case 3: return new TupleOf<3>;
+    case 4: return new TupleOf<4>;
+    case 5: return new TupleOf<5>;
+    case 6: return new TupleOf<6>;
+    default: return new BigTuple(n);
+    }
+}
+
+} // namespace
+
+Term Term::tuple(std::initializer_list<Term> elems)
+{
+    TupleObject* obj = newTuple(elems.size());
+    size_t i = 0;
+    for (const Term& e : elems)
+        obj->elems[i++] = e;
+    Term t(Type::Tuple);
+    t.m_u.obj = obj;
+    return t;
+}
 
 Term Term::tuple(std::vector<Term> elems)
 {
-    auto* obj = new TupleObject;
-    obj->elems = std::move(elems);
+    TupleObject* obj = newTuple(elems.size());
+    for (size_t i = 0; i < elems.size(); ++i)
+        obj->elems[i] = std::move(elems[i]);
     Term t(Type::Tuple);
     t.m_u.obj = obj;
     return t;
@@ -328,7 +378,8 @@ thread_local std::vector<HeapObject*>* t_pending = nullptr;
 
 void Term::release() noexcept
 {
-    if (m_u.obj->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    // A sole owner (count 1) needs no atomic read-modify-write: nobody else can add a reference meanwhile.
+    if (m_u.obj->refs.load(std::memory_order_acquire) != 1 && m_u.obj->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
         return;
     HeapObject* obj = m_u.obj;
     if (t_draining) {
@@ -353,11 +404,11 @@ bool Term::isTuple(size_t n) const { return isTuple() && tupleSize() == n; }
 
 std::string_view Term::asBinary() const { return static_cast<const BinaryObject*>(m_u.obj)->bytes; }
 
-size_t Term::tupleSize() const { return static_cast<const TupleObject*>(m_u.obj)->elems.size(); }
+size_t Term::tupleSize() const { return static_cast<const TupleObject*>(m_u.obj)->count; }
 
 const Term& Term::element(size_t i) const { return static_cast<const TupleObject*>(m_u.obj)->elems[i]; }
 
-const Term* Term::tupleBegin() const { return static_cast<const TupleObject*>(m_u.obj)->elems.data(); }
+const Term* Term::tupleBegin() const { return static_cast<const TupleObject*>(m_u.obj)->elems; }
 
 const Term& Term::head() const { return static_cast<const ConsObject*>(m_u.obj)->head; }
 

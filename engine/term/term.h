@@ -6,6 +6,8 @@
 // immutable, atomically reference-counted heap object. Terms are shared between processes and threads without
 // copying; nothing reachable from a Term is ever mutated after construction.
 
+#include "runtime/pool.h"
+
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
@@ -112,10 +114,13 @@ VIGIL_COMMON_ATOMS(VIGIL_ATOM_CONST)
 #undef VIGIL_ATOM_CONST
 } // namespace atoms
 
-// Base of every heap-allocated term object.
+// Base of every heap-allocated term object. Allocated from the runtime's small-object pool (the virtual destructor
+// gives the sized delete the dynamic type's size).
 struct HeapObject {
     mutable std::atomic<uint32_t> refs { 1 };
     virtual ~HeapObject() = default;
+    static void* operator new(std::size_t size) { return pool::allocate(size); }
+    static void operator delete(void* p, std::size_t size) noexcept { pool::deallocate(p, size); }
 };
 
 // A process identity. The runtime's process type derives from this; a Pid term keeps it alive.
@@ -330,8 +335,10 @@ inline Term okTuple(Term v) { return Term::tuple({ Term::atom(atoms::ok), std::m
 inline Term errorTuple(Term v) { return Term::tuple({ Term::atom(atoms::error), std::move(v) }); }
 
 // Heap layouts (exposed for the printer, parser and interpreter; treat as read-only).
+// Elements live in the object itself for small tuples (one allocation per tuple), see TupleOf in term.cpp.
 struct TupleObject : HeapObject {
-    std::vector<Term> elems;
+    uint32_t count = 0;
+    Term* elems = nullptr;
 };
 struct ConsObject : HeapObject {
     Term head;

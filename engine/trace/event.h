@@ -49,6 +49,9 @@ struct TraceOptions {
     // Otherwise each process reports up to this many message events per 100 ms window, and its exact counters in
     // MailboxStats events: at most every statsIntervalMs while busy, and once more when it goes idle.
     uint32_t messageEventsPerWindow = 20;
+    // ... and each worker thread reports at most this many per 100 ms window over all its processes, so that a
+    // storm of short-lived chatty processes costs counters, not events.
+    uint32_t workerMessageEventsPerWindow = 500;
     uint32_t statsIntervalMs = 50;
 };
 

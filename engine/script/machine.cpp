@@ -806,6 +806,9 @@ namespace {
 
 std::shared_mutex g_structMutex;
 std::unordered_map<uint32_t, const std::vector<Atom>*> g_structFields;
+// Every distinct definition registered, kept for the life of the program: a printer on another thread may still
+// be walking a previous definition's fields.
+std::vector<std::unique_ptr<const std::vector<Atom>>> g_structDefinitions;
 
 const std::vector<Atom>* lookupStructFields(Atom module)
 {
@@ -818,11 +821,13 @@ const std::vector<Atom>* lookupStructFields(Atom module)
 
 void registerStructFields(Atom module, std::vector<Atom> fields)
 {
-    // Never freed: a printer on another thread may still be walking a previous definition's fields.
-    auto* kept = new std::vector<Atom>(std::move(fields));
     std::unique_lock lock(g_structMutex);
-    g_structFields[module.index()] = kept;
     setStructFieldsLookup(lookupStructFields);
+    auto it = g_structFields.find(module.index());
+    if (it != g_structFields.end() && *it->second == fields)
+        return; // the same definition again (every engine's prelude, a reloaded script)
+    g_structDefinitions.push_back(std::make_unique<const std::vector<Atom>>(std::move(fields)));
+    g_structFields[module.index()] = g_structDefinitions.back().get();
 }
 
 // ---------------------------------------------------------------------------------------------- engine

@@ -143,7 +143,7 @@ Outcome pingPong(Env& e)
         const Term self = ctx.self();
         int64_t sum = 0;
         for (int64_t i = 0; i < n; ++i) {
-            ctx.send(pong, Term::tuple({ self, I(i) }));
+            ctx.send(pong, Term::tuple(self, I(i)));
             sum += (co_await ctx.receive())->asInteger();
         }
         ctx.send(pong, Term::atom(atoms::stop));
@@ -297,7 +297,7 @@ Outcome big(Env& e)
                                        int64_t to = seed % kBigActors;
                                        if (to == id)
                                            to = (to + 1) % kBigActors;
-                                       ctx.send(all.element(size_t(to)), Term::tuple({ Term::atom(kPing), me }));
+                                       ctx.send(all.element(size_t(to)), Term::tuple(Term::atom(kPing), me));
                                        ++sent;
                                    };
                                    pingSomeone();
@@ -399,7 +399,7 @@ Outcome selectiveReceive(Env& e)
     e.rt.spawn([host, n](ProcessContext& ctx) -> Task<void> {
         const Term self = ctx.self();
         for (int64_t i = 0; i < kBacklog; ++i)
-            ctx.send(self, Term::tuple({ Term::atom(kJunk), I(i) }));
+            ctx.send(self, Term::tuple(Term::atom(kJunk), I(i)));
         const Term peer = ctx.spawn([](ProcessContext& ctx) -> Task<void> {
                                  for (;;) {
                                      auto m = co_await ctx.receive();
@@ -410,7 +410,7 @@ Outcome selectiveReceive(Env& e)
                              }).pid;
         int64_t sum = 0;
         for (int64_t i = 0; i < n; ++i) {
-            ctx.send(peer, Term::tuple({ self, I(i) }));
+            ctx.send(peer, Term::tuple(self, I(i)));
             sum += (co_await ctx.receive([](const Term& m) { return m.isInteger(); }))->asInteger();
         }
         ctx.send(peer, Term::atom(atoms::stop));

@@ -16,7 +16,7 @@ namespace vigil {
 struct Worker {
     unsigned id = 0;
     std::thread thread;
-    std::mutex mutex;
+    TinySpinLock mutex; // held for a few instructions at a time
     std::deque<Process*> queue; // FIFO; thieves take from the front too
     Process* next = nullptr; // the process this worker just woke; only the owner touches it
     uint32_t messageWindowMs = 0; // message-event budget of this worker (see TraceOptions)
@@ -25,7 +25,8 @@ struct Worker {
 };
 
 // Live processes by serial number. Serials are never reused, so a flat, segmented array indexed by serial needs no
-// hashing; writers take one of a few striped locks, which also keep a reader's reference valid.
+// hashing. Inserts need no lock (a slot is written once); erasing takes one of a few striped locks, which keep a
+// reader's reference valid while it takes one.
 class ProcessTable {
 public:
     static constexpr uint64_t kSegmentBits = 16;
@@ -40,8 +41,7 @@ public:
     template <typename F>
     void forEach(F&& f) const
     {
-        const uint64_t hi = m_highest.load(std::memory_order_acquire);
-        for (uint64_t seg = 0; seg <= (hi >> kSegmentBits); ++seg) {
+        for (uint64_t seg = 0; seg < kSegments; ++seg) {
             std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
             if (!s)
                 continue;
@@ -55,16 +55,28 @@ public:
             }
         }
     }
-    size_t size() const { return m_count.load(std::memory_order_relaxed); }
+    size_t size() const
+    {
+        int64_t n = 0;
+        for (const Stripe& s : m_locks)
+            n += s.count.load(std::memory_order_relaxed);
+        return n > 0 ? size_t(n) : 0;
+    }
 
 private:
     std::atomic<Process*>& slot(uint64_t serial);
     std::atomic<Process*>* slotIfAny(uint64_t serial) const;
-    mutable std::array<std::mutex, kLocks> m_locks;
+    // One cache line per stripe: its lock and its share of the process count, so workers spawning and exiting
+    // at once do not fight over one counter.
+    struct alignas(64) Stripe {
+        TinySpinLock l;
+        std::atomic<int64_t> count { 0 };
+        void lock() { l.lock(); }
+        void unlock() { l.unlock(); }
+    };
+    mutable std::array<Stripe, kLocks> m_locks;
     std::unique_ptr<std::atomic<std::atomic<Process*>*>[]> m_segmentsStorage { new std::atomic<std::atomic<Process*>*>[kSegments]() };
     std::atomic<std::atomic<Process*>*>* m_segments = m_segmentsStorage.get();
-    std::atomic<size_t> m_count { 0 };
-    std::atomic<uint64_t> m_highest { 0 };
 };
 
 struct TimerEntry {

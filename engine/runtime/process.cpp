@@ -114,7 +114,7 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
         outcome = SignalOutcome::Killed;
     } else if (p->trapExit) {
         Signal* m = s;
-        Term msg = Term::tuple({ Term::atom(atoms::EXIT), from, reason });
+        Term msg = Term::tuple(Term::atom(atoms::EXIT), from, reason);
         m->kind = Signal::Kind::Message;
         m->payload = std::move(msg);
         if (tracing())
@@ -200,7 +200,7 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
             Term reason = s->payload;
             if (tracing())
                 emit(TraceKind::DownDelivered, fromSerial, p->serial, reason, s->ref);
-            s->payload = Term::tuple({ Term::atom(atoms::DOWN), s->ref, Term::atom(atoms::process), object, reason });
+            s->payload = Term::tuple(Term::atom(atoms::DOWN), std::move(s->ref), Term::atom(atoms::process), std::move(object), std::move(reason));
             s->kind = Signal::Kind::Message;
             enqueueMessage(p, s);
             break;

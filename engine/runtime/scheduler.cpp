@@ -49,16 +49,14 @@ void ProcessTable::insert(Process* p)
     // No stripe lock: serials are never reused, so nobody else writes this slot, and a reader that sees the
     // pointer sees a process whose reference the table already owns.
     slot(p->serial).store(p, std::memory_order_release);
-    m_count.fetch_add(1, std::memory_order_relaxed);
-    uint64_t hi = m_highest.load(std::memory_order_relaxed);
-    while (hi < p->serial && !m_highest.compare_exchange_weak(hi, p->serial, std::memory_order_relaxed)) { }
+    m_locks[p->serial % kLocks].count.fetch_add(1, std::memory_order_relaxed);
 }
 
 void ProcessTable::erase(uint64_t serial)
 {
     std::lock_guard g(m_locks[serial % kLocks]);
     if (auto* s = slotIfAny(serial); s && s->exchange(nullptr, std::memory_order_acq_rel))
-        m_count.fetch_sub(1, std::memory_order_relaxed);
+        m_locks[serial % kLocks].count.fetch_sub(1, std::memory_order_relaxed);
 }
 
 Process* ProcessTable::find(uint64_t serial) const

@@ -289,6 +289,16 @@ Term Term::tuple(std::initializer_list<Term> elems)
     return t;
 }
 
+Term Term::tupleMoving(Term* elems, size_t n)
+{
+    TupleObject* obj = newTuple(n);
+    for (size_t i = 0; i < n; ++i)
+        obj->elems[i] = std::move(elems[i]);
+    Term t(Type::Tuple);
+    t.m_u.obj = obj;
+    return t;
+}
+
 Term Term::tuple(std::vector<Term> elems)
 {
     TupleObject* obj = newTuple(elems.size());

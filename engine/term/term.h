@@ -13,6 +13,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -226,6 +227,16 @@ public:
     static Term binary(std::string_view bytes);
     static Term tuple(std::initializer_list<Term> elems);
     static Term tuple(std::vector<Term> elems);
+    // Term::tuple(a, b, ...): elements are moved in (an initializer list can only be copied from), which spares a
+    // reference-count round trip per heap element on hot paths.
+    template <typename... Ts>
+        requires(sizeof...(Ts) >= 2 && (std::is_constructible_v<Term, Ts&&> && ...))
+    static Term tuple(Ts&&... elems)
+    {
+        Term parts[] = { Term(std::forward<Ts>(elems))... };
+        return tupleMoving(parts, sizeof...(Ts));
+    }
+    static Term tupleMoving(Term* elems, size_t n); // moves elems[0..n) into a new tuple
     static Term list(std::initializer_list<Term> elems);
     static Term list(std::vector<Term> elems, Term tail = Term::emptyList());
     static Term cons(Term head, Term tail);

@@ -21,6 +21,9 @@ struct Worker {
     Process* next = nullptr; // the process this worker just woke; only the owner touches it
     uint32_t messageWindowMs = 0; // message-event budget of this worker (see TraceOptions)
     uint32_t messageTokens = 0;
+    // Processes that went idle with unreported counters, retained; one timer reminds them all (see afterSlice).
+    std::vector<Process*> statsBatch;
+    uint32_t statsBatchStartMs = 0;
     alignas(64) std::atomic<bool> inSlice { false };
 };
 
@@ -82,7 +85,8 @@ private:
 struct TimerEntry {
     enum class Kind : uint8_t { ReceiveTimeout, SendAfter, Stats };
     Kind kind = Kind::SendAfter;
-    Process* process = nullptr; // retained, for ReceiveTimeout
+    Process* process = nullptr; // retained, for ReceiveTimeout and Stats
+    std::vector<Process*> batch; // retained, for Stats: more processes reminded by the same timer
     uint64_t generation = 0;
     Term dest;
     Term message;
@@ -183,11 +187,13 @@ struct Runtime::Impl {
 
     // Tracing helpers
     bool tracing() const { return trace.enabled(); }
-    void emitFull(TraceEvent e); // an event built by a library layer: every field kept, seq and time assigned
+    void emitFull(TraceEvent e);
+    int64_t sliceTimeNs(); // the current slice's event time (read on first use), or now outside slices // an event built by a library layer: every field kept, seq and time assigned
     // Whether a message event for p should be emitted now; otherwise marks p's counters for a MailboxStats event.
     bool messageDetail(Process* p);
     void emitStats(Process* p);
     void afterSlice(Process* p, bool idle); // MailboxStats bookkeeping when a slice ends
+    void flushStatsBatch(Worker* w); // hands the worker's batch of idle-stats reminders to one timer
     std::atomic<bool> allMessages { false };
     std::atomic<uint32_t> messageEventsPerWindow { 20 };
     std::atomic<uint32_t> workerMessageEventsPerWindow { 500 };

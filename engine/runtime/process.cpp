@@ -85,8 +85,11 @@ void Runtime::Impl::enqueueMessage(Process* p, Signal* s)
     p->mailTail = s;
     ++p->mailLen;
     ++p->messagesIn;
-    if (tracing() && messageDetail(p))
-        emit(TraceKind::MessageQueued, p->serial, s->from.isPid() ? s->from.pidSerial() : 0, s->payload);
+    if (tracing() && messageDetail(p)) {
+        // Plain messages carry the sender's serial as an integer; EXIT and DOWN messages carry a pid.
+        const uint64_t from = s->from.isPid() ? s->from.pidSerial() : s->from.isInteger() ? uint64_t(s->from.asInteger()) : 0;
+        emit(TraceKind::MessageQueued, p->serial, from, s->payload);
+    }
 }
 
 void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
@@ -208,6 +211,12 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
         case Signal::Kind::Timeout:
             if (p->receiving && uint64_t(s->ref.asInteger()) == p->receiveGen)
                 p->timedOut = true;
+            delete s;
+            break;
+        case Signal::Kind::Stats:
+            p->statsTimerArmed = false;
+            if (p->statsDirty && tracing())
+                emitStats(p);
             delete s;
             break;
         case Signal::Kind::Control: {

@@ -26,6 +26,7 @@ struct Signal : pool::Pooled {
         Down, // ref, payload = reason
         Timeout, // generation in ref (integer)
         Control, // a host request executed in the process's context
+        Stats, // report MailboxStats now if the counters changed (the idle-stats timer fired)
     };
     using Control = std::function<void(Process&)>;
     Signal* next = nullptr;

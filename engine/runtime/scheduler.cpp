@@ -122,10 +122,18 @@ Runtime::Impl::~Impl()
     }
     if (timerThread.joinable())
         timerThread.join();
-    for (auto& [k, e] : timers)
+    for (auto& [k, e] : timers) {
         if (e.process)
             e.process->releaseRef();
+        for (Process* p : e.batch)
+            p->releaseRef();
+    }
     timers.clear();
+    for (auto& w : workers) {
+        for (Process* p : w->statsBatch)
+            p->releaseRef();
+        w->statsBatch.clear();
+    }
 
     // Tear down without exit semantics: first every body and mailbox (they may hold pids), then the processes.
     std::vector<Process*> all;
@@ -162,13 +170,25 @@ int64_t Runtime::Impl::nowNs() const
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
 }
 
-thread_local int64_t t_sliceNs = -1; // time taken once per slice; events of one slice share it
+// Events of one slice share one timestamp, read when the slice emits its first event: -1 outside a traced slice,
+// kSliceTimeUnread inside one until then. Slices that emit nothing read no clock.
+thread_local int64_t t_sliceNs = -1;
+constexpr int64_t kSliceTimeUnread = -2;
+
+int64_t Runtime::Impl::sliceTimeNs()
+{
+    if (tlsRuntime != this || t_sliceNs == -1)
+        return nowNs();
+    if (t_sliceNs == kSliceTimeUnread)
+        t_sliceNs = nowNs();
+    return t_sliceNs;
+}
 
 void Runtime::Impl::emit(
     TraceKind kind, uint64_t pid, uint64_t other, Term data, Term extra, SignalOutcome outcome, uint32_t count)
 {
     TraceEvent e;
-    e.timeNs = t_sliceNs >= 0 && tlsRuntime == this ? t_sliceNs : nowNs();
+    e.timeNs = sliceTimeNs();
     e.kind = kind;
     e.outcome = outcome;
     e.count = count;
@@ -180,17 +200,31 @@ void Runtime::Impl::emit(
 }
 
 namespace {
-uint32_t coarseMs()
+uint32_t readCoarseMs()
 {
     timespec ts {};
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return uint32_t(int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000);
 }
+
+// Sampling windows and stats intervals are tens of milliseconds: a worker rereads the clock every 16th use (and
+// after it slept), which keeps clock reads off the per-message path.
+thread_local uint32_t t_coarseMs = 0;
+thread_local uint32_t t_coarseUses = 0;
+
+uint32_t coarseMs()
+{
+    if (!tlsWorker)
+        return readCoarseMs();
+    if ((t_coarseUses++ & 15) == 0)
+        t_coarseMs = readCoarseMs();
+    return t_coarseMs;
+}
 } // namespace
 
 void Runtime::Impl::emitFull(TraceEvent e)
 {
-    e.timeNs = t_sliceNs >= 0 && tlsRuntime == this ? t_sliceNs : nowNs();
+    e.timeNs = sliceTimeNs();
     trace.publish(tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1, std::move(e));
 }
 
@@ -232,7 +266,7 @@ void Runtime::Impl::emitStats(Process* p)
     p->statsDirty = false;
     p->lastStatsMs = coarseMs();
     TraceEvent e;
-    e.timeNs = nowNs();
+    e.timeNs = sliceTimeNs();
     e.kind = TraceKind::MailboxStats;
     e.count = uint32_t(std::min<size_t>(p->mailLen, UINT32_MAX));
     e.pid = p->serial;
@@ -253,12 +287,36 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
     if (!idle || p->statsTimerArmed)
         return;
     // The process goes idle with counters nobody has seen: it reports them itself when the interval is over.
+    // Workers collect such processes for a few milliseconds and set one timer for the lot: a storm of short-lived
+    // processes then costs a vector entry each, not a timer each.
     p->statsTimerArmed = true;
     p->retain();
+    Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
+    if (!w) {
+        TimerEntry e;
+        e.kind = TimerEntry::Kind::Stats;
+        e.process = p;
+        addTimer(int64_t(interval - (now - p->lastStatsMs)), std::move(e));
+        return;
+    }
+    if (w->statsBatch.empty())
+        w->statsBatchStartMs = now;
+    w->statsBatch.push_back(p);
+    if (now - w->statsBatchStartMs >= 5)
+        flushStatsBatch(w);
+}
+
+void Runtime::Impl::flushStatsBatch(Worker* w)
+{
+    if (w->statsBatch.empty())
+        return;
     TimerEntry e;
     e.kind = TimerEntry::Kind::Stats;
-    e.process = p;
-    addTimer(int64_t(interval - (now - p->lastStatsMs)), std::move(e));
+    e.batch = std::move(w->statsBatch);
+    w->statsBatch.clear();
+    const uint32_t waited = coarseMs() - w->statsBatchStartMs;
+    const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);
+    addTimer(waited >= interval ? 0 : int64_t(interval - waited), std::move(e));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -389,8 +447,9 @@ void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)
         ++from->messagesOut;
     if (tracing()) {
         // The sender only matters to observers (it names the edge a message travels along).
+        // Its serial is enough, kept as an integer: no reference-count traffic on the sender per message.
         if (from)
-            s->from = from->pidTerm();
+            s->from = Term::integer(int64_t(from->serial));
         if (!from || from == system || messageDetail(from))
             emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
     }
@@ -478,7 +537,7 @@ void Runtime::Impl::runSlice(Process* p)
     tlsRuntime = this;
     p->state.store(Process::Running, std::memory_order_release);
     p->budget = config.sliceReductions;
-    t_sliceNs = tracing() ? nowNs() : -1;
+    t_sliceNs = tracing() ? kSliceTimeUnread : -1;
     struct SliceEnd {
         ~SliceEnd() { t_sliceNs = -1; }
     } sliceEnd;
@@ -687,6 +746,7 @@ void Runtime::Impl::workerLoop(Worker* w)
             }
             idleSpins = 0;
             spinning.fetch_sub(1, std::memory_order_seq_cst);
+            flushStatsBatch(w); // nothing may wait in the batch while this worker sleeps
             w->inSlice.store(false, std::memory_order_seq_cst);
             std::unique_lock g(parkMutex);
             sleepers.fetch_add(1, std::memory_order_seq_cst);
@@ -694,6 +754,7 @@ void Runtime::Impl::workerLoop(Worker* w)
             if (!hasAnyWork() && !stopping.load() && !worldStopped.load() && !pausedFlag.load()) {
                 idleCv.notify_all();
                 parkCv.wait(g);
+                t_coarseUses = 0; // the cached clock is stale after sleeping
             }
             sleepers.fetch_sub(1, std::memory_order_seq_cst);
             continue;
@@ -714,6 +775,8 @@ void Runtime::Impl::workerLoop(Worker* w)
             }
         }
         runSlice(p);
+        if (!w->statsBatch.empty() && coarseMs() - w->statsBatchStartMs >= 5)
+            flushStatsBatch(w);
     }
     w->inSlice.store(false);
 }
@@ -786,15 +849,17 @@ int64_t Runtime::Impl::cancelTimer(uint64_t id)
 void Runtime::Impl::fireTimer(TimerEntry& e)
 {
     if (e.kind == TimerEntry::Kind::Stats) {
-        Signal* s = new Signal;
-        s->setControl(new Signal::Control([](Process& p) {
-            p.statsTimerArmed = false;
-            if (p.statsDirty)
-                p.rt->emitStats(&p);
-        }));
-        deliver(e.process, s);
-        e.process->releaseRef();
-        e.process = nullptr;
+        auto remind = [this](Process* p) {
+            Signal* s = new Signal;
+            s->kind = Signal::Kind::Stats;
+            deliver(p, s);
+            p->releaseRef();
+        };
+        if (e.process)
+            remind(std::exchange(e.process, nullptr));
+        for (Process* p : e.batch)
+            remind(p);
+        e.batch.clear();
         return;
     }
     if (e.kind == TimerEntry::Kind::ReceiveTimeout) {

@@ -62,7 +62,7 @@ void TraceSubscriptionImpl::push(int worker, TraceEvent&& e)
         std::lock_guard g(m_sharedMutex);
         wasEmpty = m_rings.back()->push(std::move(copy), dropped);
     }
-    if (wasEmpty) {
+    if (wasEmpty && m_hasNotify.load(std::memory_order_acquire)) {
         std::lock_guard g(m_notifyMutex);
         if (m_notify)
             m_notify();
@@ -73,6 +73,7 @@ void TraceSubscriptionImpl::setNotify(std::function<void()> notify)
 {
     std::lock_guard g(m_notifyMutex);
     m_notify = std::move(notify);
+    m_hasNotify.store(bool(m_notify), std::memory_order_release);
 }
 
 void TraceSubscriptionImpl::skipUpTo(uint64_t seq)

@@ -43,6 +43,7 @@ private:
     std::mutex m_drainMutex;
     std::mutex m_notifyMutex;
     std::function<void()> m_notify;
+    std::atomic<bool> m_hasNotify { false }; // producers skip the notify lock when nobody asked to be woken
     uint64_t m_next; // next sequence number to deliver
     std::vector<TraceEvent> m_held; // events after a gap, held back for one drain
     std::vector<std::vector<TraceEvent>> m_runs; // drain's per-ring buffers, kept for their capacity

@@ -289,7 +289,6 @@ void Runtime::Impl::destroyBody(Process* p)
 void Runtime::Impl::die(Process* p)
 {
     Term reason = p->exitReason;
-    Term self = p->pidTerm();
     p->exiting = true;
     if (p->receiveTimer) {
         cancelTimer(p->receiveTimer);
@@ -356,7 +355,7 @@ void Runtime::Impl::die(Process* p)
         } else if (s->kind == Signal::Kind::Monitor && s->from.isPid()) {
             Signal* d = new Signal;
             d->kind = Signal::Kind::Down;
-            d->from = self;
+            d->from = p->pidTerm();
             d->payload = Term::atom(atoms::noproc);
             d->ref = s->ref;
             deliver(asProcess(s->from), d);
@@ -376,7 +375,7 @@ void Runtime::Impl::die(Process* p)
     for (const MonitorEntry& m : monitoredBy) {
         Signal* d = new Signal;
         d->kind = Signal::Kind::Down;
-        d->from = self;
+        d->from = p->pidTerm();
         d->payload = reason;
         d->ref = m.ref;
         deliver(asProcess(m.pid), d);

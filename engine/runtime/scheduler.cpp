@@ -363,7 +363,8 @@ SpawnResult Runtime::Impl::spawn(
     }
     SpawnResult result;
     result.pid = c->pidTerm();
-    Term spawnerPid = spawner ? spawner->pidTerm() : Term();
+    // The spawner's pid is only needed for a link or monitor (each copy is a reference-count operation).
+    Term spawnerPid = spawner && (options.link || options.monitor) ? spawner->pidTerm() : Term();
     if (options.link && spawner) {
         c->rel().links.push_back(spawnerPid);
         std::lock_guard g(spawner->lock);

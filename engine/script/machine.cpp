@@ -864,10 +864,16 @@ void ScriptEngine::requestHalt(int code)
         std::lock_guard lock(m_haltMutex);
         if (!m_haltCode)
             m_haltCode = code;
-        cb = onHalt;
+        cb = m_onHalt;
     }
     if (cb)
         cb();
+}
+
+void ScriptEngine::setOnHalt(std::function<void()> fn)
+{
+    std::lock_guard lock(m_haltMutex);
+    m_onHalt = std::move(fn);
 }
 
 std::optional<int> ScriptEngine::haltCode() const

@@ -120,7 +120,8 @@ public:
     // System.halt/1: the script's exit code, and the process whose end stops the run.
     void requestHalt(int code);
     std::optional<int> haltCode() const;
-    std::function<void()> onHalt;
+    // What a halt does besides recording the code (called at most once per halt, from the halting process).
+    void setOnHalt(std::function<void()> fn);
 
 private:
     mutable std::shared_mutex m_mutex;
@@ -137,6 +138,7 @@ private:
     };
     mutable std::mutex m_haltMutex;
     std::optional<int> m_haltCode;
+    std::function<void()> m_onHalt;
     std::mutex m_logMutex;
     std::condition_variable m_logCv;
     std::deque<LogEntry> m_log;

@@ -280,7 +280,7 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
         prog.reset();
         Term mainPid = r.pid;
         Runtime* rtp = &rt;
-        engine->onHalt = [rtp, mainPid] { rtp->exit(mainPid, Term::atom(atoms::kill)); };
+        engine->setOnHalt([rtp, mainPid] { rtp->exit(mainPid, Term::atom(atoms::kill)); });
         if (engine->haltCode())
             rt.exit(mainPid, Term::atom(atoms::kill));
         const Term mainRef = r.monitorRef;
@@ -290,7 +290,7 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
         std::optional<Term> reason;
         if (down)
             reason = down->element(4);
-        engine->onHalt = nullptr;
+        engine->setOnHalt(nullptr);
         engine->stopLogger();
         out.flush();
         // The VM halts: nothing that is still running prints anything any more.

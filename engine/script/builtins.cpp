@@ -6,6 +6,7 @@
 #include "script/pretty.h"
 #include "script/process.h"
 #include "term/print.h"
+#include "term/syntax.h"
 
 #include <algorithm>
 #include <atomic>
@@ -974,22 +975,7 @@ Term v_bin_build(Machine&, Args a)
             }
             if (!value.isInteger() || value.asInteger() < 0 || value.asInteger() > 0x10FFFF || (value.asInteger() >= 0xD800 && value.asInteger() <= 0xDFFF))
                 fail("utf8", "expected a non-negative integer encodable as utf8 but got: ");
-            const uint32_t cp = uint32_t(value.asInteger());
-            if (cp < 0x80) {
-                out += char(cp);
-            } else if (cp < 0x800) {
-                out += char(0xC0 | (cp >> 6));
-                out += char(0x80 | (cp & 0x3F));
-            } else if (cp < 0x10000) {
-                out += char(0xE0 | (cp >> 12));
-                out += char(0x80 | ((cp >> 6) & 0x3F));
-                out += char(0x80 | (cp & 0x3F));
-            } else {
-                out += char(0xF0 | (cp >> 18));
-                out += char(0x80 | ((cp >> 12) & 0x3F));
-                out += char(0x80 | ((cp >> 6) & 0x3F));
-                out += char(0x80 | (cp & 0x3F));
-            }
+            syntax::appendUtf8(out, uint32_t(value.asInteger()));
             break;
         }
         default: {

@@ -2,6 +2,7 @@
 
 #include "script/parser.h"
 #include "term/print.h"
+#include "term/syntax.h"
 
 #include <algorithm>
 #include <unordered_set>
@@ -304,21 +305,7 @@ std::string toStringChars(const Term& t)
                 int64_t cp = x.asInteger();
                 if (cp < 0 || cp > 0x10FFFF)
                     throwError(Term::atom(atoms::badarg));
-                if (cp < 0x80) {
-                    out += char(cp);
-                } else if (cp < 0x800) {
-                    out += char(0xC0 | (cp >> 6));
-                    out += char(0x80 | (cp & 0x3F));
-                } else if (cp < 0x10000) {
-                    out += char(0xE0 | (cp >> 12));
-                    out += char(0x80 | ((cp >> 6) & 0x3F));
-                    out += char(0x80 | (cp & 0x3F));
-                } else {
-                    out += char(0xF0 | (cp >> 18));
-                    out += char(0x80 | ((cp >> 12) & 0x3F));
-                    out += char(0x80 | ((cp >> 6) & 0x3F));
-                    out += char(0x80 | (cp & 0x3F));
-                }
+                syntax::appendUtf8(out, uint32_t(cp));
             } else if (x.isBinary()) {
                 out += x.asBinary();
             } else if (x.isCons()) {

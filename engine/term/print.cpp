@@ -364,18 +364,22 @@ private:
             m_out += "%{";
         }
         bool first = true;
+        // Separator and the element limit before each entry; false once the limit cut the rest off.
+        auto nextEntry = [&] {
+            if (!first)
+                m_out += ", ";
+            first = false;
+            if (limit == 0) {
+                m_out += "...";
+                return false;
+            }
+            limit = decrement(limit);
+            return true;
+        };
         if (const std::vector<Atom>* order = structName ? structPrintOrder(t, structName->asAtom()) : nullptr) {
             for (Atom f : *order) {
-                if (full())
+                if (full() || !nextEntry())
                     break;
-                if (!first)
-                    m_out += ", ";
-                first = false;
-                if (limit == 0) {
-                    m_out += "...";
-                    break;
-                }
-                limit = decrement(limit);
                 appendKey(m_out, f);
                 term(*t.mapGet(Term::atom(f)), limit);
             }
@@ -386,14 +390,8 @@ private:
             const Term& key = entries[i].first;
             if (structName && (key.isAtom(atoms::struct_) || (exception && key.isAtom(atoms::exception_))))
                 continue;
-            if (!first)
-                m_out += ", ";
-            first = false;
-            if (limit == 0) {
-                m_out += "...";
+            if (!nextEntry())
                 break;
-            }
-            limit = decrement(limit);
             if (allAtoms) {
                 appendKey(m_out, key.asAtom());
             } else {

@@ -4,6 +4,8 @@
 #include "runtime/runtime.h"
 #include "script/script.h"
 
+#include "collector.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -37,23 +39,7 @@ size_t residentBytes()
     return resident * size_t(sysconf(_SC_PAGESIZE));
 }
 
-class Collector {
-public:
-    void add(const std::string& s)
-    {
-        std::lock_guard lock(m_mutex);
-        m_text += s;
-    }
-    std::string take()
-    {
-        std::lock_guard lock(m_mutex);
-        return std::exchange(m_text, {});
-    }
-
-private:
-    std::mutex m_mutex;
-    std::string m_text;
-};
+using test::Collector;
 
 } // namespace
 

@@ -5,6 +5,8 @@
 #include "runtime/runtime.h"
 #include "script/script.h"
 
+#include "collector.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -15,23 +17,7 @@ using namespace vigil;
 
 namespace {
 
-class Collector {
-public:
-    void add(const std::string& s)
-    {
-        std::lock_guard lock(m_mutex);
-        m_text += s;
-    }
-    std::string take()
-    {
-        std::lock_guard lock(m_mutex);
-        return std::exchange(m_text, {});
-    }
-
-private:
-    std::mutex m_mutex;
-    std::string m_text;
-};
+using test::Collector;
 
 const char* const kWorker = R"(defmodule W do
   use GenServer

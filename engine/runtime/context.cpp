@@ -36,7 +36,7 @@ bool ProcessContext::exitPending() const { return proc()->exitPending; }
 
 bool ProcessContext::consumeReductions(uint32_t n)
 {
-    proc()->reductions += n;
+    proc()->reductions.add(n);
     proc()->budget = proc()->budget > n ? proc()->budget - n : 0;
     return proc()->budget == 0;
 }
@@ -91,12 +91,18 @@ void ProcessContext::setReceive(ReceiveMatcher matcher, int64_t timeoutMs)
 {
     Process* p = proc();
     p->matcher = matcher;
-        p->scanPos = nullptr;
+    p->scanPos = nullptr;
     p->timedOut = false;
     p->hasReceived = false;
     ++p->receiveGen;
     auto* rt = p->rt;
     consumeReductions();
+    // Everything still in the inbox arrived after the messages already in the mailbox, so a match there is the
+    // answer whatever the inbox holds; leaving the inbox alone keeps its cache line with the senders. Signals are
+    // still handled at every schedule-in, and at once when the process signalled itself (exit(self(), reason)).
+    if (p->mailHead && !p->selfSignalled && !p->exitPending && rt->tryMatch(p, false))
+        return;
+    p->selfSignalled = false;
     bool held = false;
     if (rt->processSignals(p, &held))
         return; // exit pending; the lock was not kept
@@ -187,6 +193,7 @@ Expected<bool, Term> ProcessContext::link(const Term& pid)
             s->from = pid;
             s->payload = Term::atom(atoms::noproc);
             s->viaLink = false;
+            p->selfSignalled = true;
             rt->deliver(p, s);
             return true;
         }

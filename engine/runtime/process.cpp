@@ -3,6 +3,13 @@
 #include "runtime/impl.h"
 
 #include <algorithm>
+#include <mutex>
+
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace vigil {
 
@@ -24,7 +31,75 @@ Term downObject(const Term& pid, const Term& name)
     return pid;
 }
 
+std::mutex& readerMutex()
+{
+    static std::mutex m;
+    return m;
+}
+
+// Registers for private expedited membarrier once; afterwards a reader's barrier interrupts only the threads of
+// this program that are running at that moment.
+bool registerMembarrier()
+{
+#if defined(__linux__) && !VIGIL_GATE_SYMMETRIC && defined(__NR_membarrier)
+    const long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+        return false;
+    return syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#else
+    return false;
+#endif
+}
+
+#if !VIGIL_GATE_SYMMETRIC
+void heavyBarrier()
+{
+#if defined(__linux__) && !VIGIL_GATE_SYMMETRIC && defined(__NR_membarrier)
+    if (gate::asymmetric) {
+        syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+        return;
+    }
+#endif
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+#endif
+
 } // namespace
+
+namespace gate {
+std::atomic<bool> readerActive { false };
+// Decided before main runs, so every owner sees one value for the life of the program.
+bool asymmetric = registerMembarrier();
+
+void waitForReaders() noexcept
+{
+    while (readerActive.load(std::memory_order_acquire))
+        std::this_thread::yield();
+}
+} // namespace gate
+
+GateReader::GateReader()
+{
+    readerMutex().lock();
+#if VIGIL_GATE_SYMMETRIC
+    gate::readerActive.exchange(true, std::memory_order_seq_cst);
+#else
+    gate::readerActive.store(true, std::memory_order_seq_cst);
+    heavyBarrier();
+#endif
+}
+
+GateReader::~GateReader()
+{
+    gate::readerActive.store(false, std::memory_order_release);
+    readerMutex().unlock();
+}
+
+void GateReader::waitFor(const OwnerGate& g) const noexcept
+{
+    while (g.busy())
+        std::this_thread::yield();
+}
 
 Process::~Process()
 {

@@ -11,6 +11,14 @@
 #include <mutex>
 #include <thread>
 
+// ThreadSanitizer cannot see the ordering membarrier(2) gives, so sanitized builds use read-modify-writes on both
+// sides of a process gate.
+#if defined(__SANITIZE_THREAD__)
+#define VIGIL_GATE_SYMMETRIC 1
+#else
+#define VIGIL_GATE_SYMMETRIC 0
+#endif
+
 namespace vigil {
 
 // One entry of a process inbox: a message or a signal. Signals from one sender to one receiver keep their order
@@ -67,6 +75,74 @@ public:
 
 private:
     std::atomic<bool> m_flag { false };
+};
+
+// Guards a process's mailbox and tables against readers on other threads (the inspector, Process.info of another
+// process). The thread running the process enters on every receive, so its side is two plain stores: readers are
+// rare, announce themselves in one shared flag and pay for a process-wide memory barrier (membarrier(2)) that
+// orders them against every owner's store-then-load. Without membarrier both sides use read-modify-writes.
+namespace gate {
+extern std::atomic<bool> readerActive;
+extern bool asymmetric;
+void waitForReaders() noexcept;
+} // namespace gate
+
+class OwnerGate {
+public:
+    // The owner's side (the thread running the process, or the host thread of a host process).
+    void lock() noexcept
+    {
+        for (;;) {
+#if VIGIL_GATE_SYMMETRIC
+            m_busy.exchange(true, std::memory_order_seq_cst);
+            if (!gate::readerActive.load(std::memory_order_seq_cst))
+                return;
+#else
+            if (gate::asymmetric) {
+                m_busy.store(true, std::memory_order_relaxed);
+                std::atomic_signal_fence(std::memory_order_seq_cst);
+            } else {
+                m_busy.exchange(true, std::memory_order_seq_cst);
+            }
+            if (!gate::readerActive.load(std::memory_order_acquire))
+                return;
+#endif
+            m_busy.store(false, std::memory_order_release);
+            gate::waitForReaders();
+        }
+    }
+    void unlock() noexcept { m_busy.store(false, std::memory_order_release); }
+    bool busy() const noexcept { return m_busy.load(std::memory_order_acquire); }
+
+private:
+    std::atomic<bool> m_busy { false };
+};
+
+// A reader's hold on every process gate at once (one reader at a time). While it is held, owners wait at their
+// gate; waitFor(p) returns once p's owner has left it.
+class GateReader {
+public:
+    GateReader();
+    ~GateReader();
+    GateReader(const GateReader&) = delete;
+    GateReader& operator=(const GateReader&) = delete;
+    void waitFor(const OwnerGate& g) const noexcept;
+};
+
+// A statistic only its process writes (so an increment needs no read-modify-write) that readers on other threads
+// may read at any time.
+class OwnedCounter {
+public:
+    void add(uint64_t n) noexcept { m_v.store(m_v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    OwnedCounter& operator++() noexcept
+    {
+        add(1);
+        return *this;
+    }
+    operator uint64_t() const noexcept { return m_v.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> m_v { 0 };
 };
 
 struct MonitorEntry {
@@ -143,7 +219,7 @@ public:
     Runtime::Impl* rt;
     std::atomic<Signal*> inbox { nullptr };
     std::atomic<uint32_t> state { Runnable };
-    TinySpinLock lock; // guards pending, mailbox and tables against readers on other threads
+    OwnerGate lock; // guards pending, mailbox and tables against readers on other threads
     bool trapExit = false;
     bool isHost = false;
     bool started = false;
@@ -155,6 +231,7 @@ public:
     bool exitPending = false;
     bool statsDirty = false;
     bool statsTimerArmed = false;
+    bool selfSignalled = false; // a signal to itself waits in the inbox (handled before the next receive)
     Atom registeredName = atoms::nil;
     uint32_t budget = 0;
 
@@ -191,9 +268,9 @@ public:
     uint32_t traceTokens = 0;
 
     uint64_t parent = 0;
-    uint64_t reductions = 0;
-    uint64_t messagesIn = 0;
-    uint64_t messagesOut = 0;
+    OwnedCounter reductions;
+    OwnedCounter messagesIn;
+    OwnedCounter messagesOut;
 
     static void* operator new(std::size_t size) { return pool::allocate(size); }
     static void operator delete(void* p, std::size_t size) noexcept { pool::deallocate(p, size); }

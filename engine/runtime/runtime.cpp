@@ -3,6 +3,7 @@
 #include "runtime/impl.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace vigil {
 
@@ -29,7 +30,7 @@ Atom statusOf(Process* p, bool self)
     }
 }
 
-// Signals sent to p but not handled yet, oldest first. Caller holds p->lock, which keeps the owner from taking the
+// Signals sent to p but not handled yet, oldest first. Caller holds p's gate, which keeps the owner from taking the
 // inbox meanwhile; senders only ever prepend, so walking it is safe and changes nothing.
 std::vector<const Signal*> unhandledSignals(Process* p)
 {
@@ -45,7 +46,7 @@ std::vector<const Signal*> unhandledSignals(Process* p)
     return out;
 }
 
-// Messages queued or still on their way in, oldest first. Caller holds p->lock.
+// Messages queued or still on their way in, oldest first. Caller holds p's gate.
 void collectMessages(Process* p, std::vector<Term>* out, size_t limit, size_t& count)
 {
     count = p->mailLen;
@@ -62,7 +63,7 @@ void collectMessages(Process* p, std::vector<Term>* out, size_t limit, size_t& c
 }
 
 // What another process observes, in signal order: the tables as they will be once the signals already sent to p
-// (and still in its queue) are handled. Caller holds p->lock and has moved the inbox into pending.
+// (and still in its queue) are handled. Caller holds p's gate and has moved the inbox into pending.
 void effectiveTables(Process* p, std::vector<Term>& links, std::vector<MonitorEntry>& monitoredBy)
 {
     if (p->hasRel()) {
@@ -130,12 +131,16 @@ Snapshot Runtime::Impl::snapshot()
     Snapshot snap;
     snap.seq = trace.currentSeq();
     snap.timeNs = nowNs();
-    table.forEach([&](Process* p) {
-        if (p == system || p->state.load() == Process::Dead)
-            return;
-        std::lock_guard g(p->lock);
-        snap.processes.push_back(describe(p, false));
-    });
+    {
+        // Workers are stopped; host threads may still be inside their own process's gate.
+        GateReader reader;
+        table.forEach([&](Process* p) {
+            if (p == system || p->state.load() == Process::Dead)
+                return;
+            reader.waitFor(p->lock);
+            snap.processes.push_back(describe(p, false));
+        });
+    }
     resumeWorld();
     std::sort(snap.processes.begin(), snap.processes.end(),
         [](const ProcessSnapshot& a, const ProcessSnapshot& b) { return a.pid < b.pid; });
@@ -145,7 +150,15 @@ Snapshot Runtime::Impl::snapshot()
 Term Runtime::Impl::infoItem(Process* p, Atom key, bool self, bool& ok)
 {
     ok = true;
-    std::lock_guard g(p->lock);
+    // A process reading itself is the owner of its gate; any other reader waits for the owner to leave it.
+    std::optional<GateReader> reader;
+    std::optional<std::lock_guard<OwnerGate>> owner;
+    if (self) {
+        owner.emplace(p->lock);
+    } else {
+        reader.emplace();
+        reader->waitFor(p->lock);
+    }
     if (p->state.load() == Process::Dead)
         return Term::nil();
     Term value;
@@ -360,7 +373,8 @@ std::optional<ProcessDetail> Runtime::detail(const Term& pid, size_t messageLimi
     std::function<Term()> reader;
     ProcessDetail d;
     {
-        std::lock_guard g(p->lock);
+        GateReader gateReader;
+        gateReader.waitFor(p->lock);
         if (p->state.load() == Process::Dead)
             return std::nullopt;
         d.summary = m_impl->describe(p, false);

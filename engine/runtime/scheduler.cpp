@@ -466,6 +466,8 @@ void Runtime::Impl::sendSignal(
     s->payload = std::move(payload);
     s->ref = std::move(ref);
     s->viaLink = viaLink;
+    if (from == to)
+        to->selfSignalled = true; // only the process itself runs this
     deliver(to, s);
 }
 

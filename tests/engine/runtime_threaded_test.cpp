@@ -161,6 +161,78 @@ TEST(RuntimeThreaded, ManySendersOneMailboxKeepPerSenderOrder)
     EXPECT_EQ(*got, Term::boolean(true));
 }
 
+// Readers on other threads (the inspector's detail, Process.info from a host and from another process) see the
+// mailbox as a consistent queue while its owner receives at full speed: every view is an increasing run of what
+// was sent, never a torn list, and the owner still gets every message exactly once.
+TEST(RuntimeThreaded, ReadersSeeAConsistentMailboxWhileTheOwnerReceives)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    constexpr int64_t kMessages = 200'000;
+    Term hostPid = host->pid();
+    Term sink = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                      int64_t sum = 0;
+                      int64_t expected = 1;
+                      bool ordered = true;
+                      for (int64_t n = 0; n < kMessages; ++n) {
+                          auto m = co_await ctx.receive();
+                          ordered = ordered && m->asInteger() == expected;
+                          expected = m->asInteger() + 1;
+                          sum += m->asInteger();
+                      }
+                      ctx.send(hostPid, T({ A("sum"), I(sum), Term::boolean(ordered) }));
+                  }).pid;
+    auto increasing = [](const std::vector<Term>& ms) {
+        for (size_t i = 1; i < ms.size(); ++i)
+            if (!ms[i].isInteger() || ms[i].asInteger() != ms[i - 1].asInteger() + 1)
+                return false;
+        return true;
+    };
+    // A process that reads the sink's messages while it runs, and reports how many torn views it saw.
+    rt.spawn([sink, hostPid, increasing](ProcessContext& ctx) -> Task<void> {
+        int64_t torn = 0;
+        for (int i = 0; i < 300; ++i) {
+            auto v = ctx.info(sink, Atom::intern("messages"));
+            std::vector<Term> ms;
+            if (v && v->isTuple(2) && (!v->element(1).toVector(ms) || !increasing(ms)))
+                ++torn;
+            co_await ctx.yield();
+        }
+        ctx.send(hostPid, T({ A("torn"), I(torn) }));
+    });
+    rt.spawn([sink](ProcessContext& ctx) -> Task<void> {
+        for (int64_t i = 1; i <= kMessages; ++i) {
+            ctx.send(sink, I(i));
+            if (i % 64 == 0)
+                co_await ctx.yield();
+        }
+    });
+    int64_t hostTorn = 0;
+    int reads = 0;
+    for (; reads < 2'000 && rt.isAlive(sink); ++reads) {
+        if (auto d = rt.detail(sink, 100)) {
+            if (!increasing(d->messages) || d->messages.size() > d->summary.messageQueueLen)
+                ++hostTorn;
+        }
+    }
+    std::optional<Term> sum;
+    std::optional<Term> torn;
+    for (int i = 0; i < 2 && (!sum || !torn); ++i) {
+        auto got = host->receive(30'000);
+        ASSERT_TRUE(got);
+        if (got->element(0).isAtom(Atom::intern("sum")))
+            sum = got;
+        else
+            torn = got;
+    }
+    ASSERT_TRUE(sum && torn);
+    EXPECT_EQ(sum->element(1).asInteger(), kMessages * (kMessages + 1) / 2);
+    EXPECT_EQ(sum->element(2), Term::boolean(true));
+    EXPECT_EQ(torn->element(1).asInteger(), 0);
+    EXPECT_EQ(hostTorn, 0);
+    EXPECT_GT(reads, 0);
+}
+
 TEST(RuntimeThreaded, KillStormLeavesSymmetricTablesAndEachMonitorFiresOnce)
 {
     const int n = std::getenv("VIGIL_STRESS_N") ? std::atoi(std::getenv("VIGIL_STRESS_N")) : 100'000;

@@ -350,7 +350,7 @@ bool ProcessContext::demonitor(const Term& ref, bool flush, bool info)
                 if (p->mailTail == cur)
                     p->mailTail = prev;
                 --p->mailLen;
-                if (rt->tracing() && rt->messageDetail(p))
+                if (rt->receivedDetail(p, cur))
                     rt->emit(TraceKind::MessageReceived, p->serial, 0, m);
                 delete cur;
             } else {
@@ -512,7 +512,7 @@ std::vector<Term> ProcessContext::takeAllMessages()
     std::lock_guard g(p->lock);
     for (Signal* s = p->mailHead; s;) {
         Signal* n = s->next;
-        if (p->rt->tracing() && p->rt->messageDetail(p))
+        if (p->rt->receivedDetail(p, s))
             p->rt->emit(TraceKind::MessageReceived, p->serial, 0, s->payload);
         out.push_back(std::move(s->payload));
         delete s;

@@ -191,6 +191,16 @@ struct Runtime::Impl {
     int64_t sliceTimeNs(); // the current slice's event time (read on first use), or now outside slices // an event built by a library layer: every field kept, seq and time assigned
     // Whether a message event for p should be emitted now; otherwise marks p's counters for a MailboxStats event.
     bool messageDetail(Process* p);
+    // Whether a message's queued / received events go out; a change observers do not see marks the stats dirty.
+    bool queuedDetail(Process* p, const Signal* s) { return tracing() && markUnseen(p, s->detailed); }
+    bool receivedDetail(Process* p, const Signal* s) { return tracing() && markUnseen(p, s->detailed); }
+    // Once a process has reported MailboxStats, observers take its counters from those alone (see messageDetail).
+    static bool markUnseen(Process* p, bool detailed)
+    {
+        if (!detailed || p->lastStatsMs != 0)
+            p->statsDirty = true;
+        return detailed;
+    }
     void emitStats(Process* p);
     void afterSlice(Process* p, bool idle); // MailboxStats bookkeeping when a slice ends
     void flushStatsBatch(Worker* w); // hands the worker's batch of idle-stats reminders to one timer

@@ -160,7 +160,7 @@ void Runtime::Impl::enqueueMessage(Process* p, Signal* s)
     p->mailTail = s;
     ++p->mailLen;
     ++p->messagesIn;
-    if (tracing() && messageDetail(p)) {
+    if (queuedDetail(p, s)) {
         // Plain messages carry the sender's serial as an integer; EXIT and DOWN messages carry a pid.
         const uint64_t from = s->from.isPid() ? s->from.pidSerial() : s->from.isInteger() ? uint64_t(s->from.asInteger()) : 0;
         emit(TraceKind::MessageQueued, p->serial, from, s->payload);
@@ -195,6 +195,7 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
         Term msg = Term::tuple(Term::atom(atoms::EXIT), from, reason);
         m->kind = Signal::Kind::Message;
         m->payload = std::move(msg);
+        m->detailed = tracing() && messageDetail(p);
         if (tracing())
             emit(TraceKind::ExitSignal, fromSerial, p->serial, m->payload.element(2), Term(), SignalOutcome::Trapped);
         enqueueMessage(p, m);
@@ -280,6 +281,7 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
                 emit(TraceKind::DownDelivered, fromSerial, p->serial, reason, s->ref);
             s->payload = Term::tuple(Term::atom(atoms::DOWN), std::move(s->ref), Term::atom(atoms::process), std::move(object), std::move(reason));
             s->kind = Signal::Kind::Message;
+            s->detailed = tracing() && messageDetail(p);
             enqueueMessage(p, s);
             break;
         }
@@ -333,7 +335,7 @@ bool Runtime::Impl::tryMatch(Process* p, bool held)
             p->hasReceived = true;
             p->scanPos = nullptr;
             p->lock.unlock();
-            if (tracing() && messageDetail(p))
+            if (receivedDetail(p, cur))
                 emit(TraceKind::MessageReceived, p->serial, 0, p->received);
             delete cur;
             return true;

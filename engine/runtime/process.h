@@ -40,6 +40,7 @@ struct Signal : pool::Pooled {
     Signal* next = nullptr;
     Kind kind = Kind::Message;
     bool viaLink = false;
+    bool detailed = false; // Message: observers see its queued and received events (decided once, when it is sent)
     Term from; // sender pid (nil atom for the host)
     Term payload; // Monitor: the registered name monitored by, or nil
     Term ref; // Control: the request, owned (see setControl); 64 bytes in all, one pool granule class

@@ -597,7 +597,7 @@ std::optional<Term> HostProcess::receive(int64_t timeoutMs, std::function<bool(c
                         p->mailTail = prev;
                     --p->mailLen;
                     Term m = std::move(cur->payload);
-                    if (impl->tracing() && impl->messageDetail(p))
+                    if (impl->receivedDetail(p, cur))
                         impl->emit(TraceKind::MessageReceived, p->serial, 0, m);
                     delete cur;
                     return m;

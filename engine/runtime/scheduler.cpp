@@ -233,6 +233,12 @@ bool Runtime::Impl::messageDetail(Process* p)
     if (deterministic || allMessages.load(std::memory_order_relaxed))
         return true;
     const uint32_t now = coarseMs();
+    Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
+    if (w && w->messageTokens == 0 && now - w->messageWindowMs < 100) {
+        // This worker's budget for the window is spent: nothing to sample until the window turns.
+        p->statsDirty = true;
+        return false;
+    }
     if (now - p->traceWindowMs >= 100) {
         p->traceWindowMs = now;
         p->traceTokens = messageEventsPerWindow.load(std::memory_order_relaxed);
@@ -242,7 +248,6 @@ bool Runtime::Impl::messageDetail(Process* p)
     if (p->lastStatsMs != 0)
         p->statsDirty = true;
     if (p->traceTokens > 0) {
-        Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
         if (!w) {
             --p->traceTokens;
             return true;
@@ -451,7 +456,8 @@ void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)
         // Its serial is enough, kept as an integer: no reference-count traffic on the sender per message.
         if (from)
             s->from = Term::integer(int64_t(from->serial));
-        if (!from || from == system || messageDetail(from))
+        s->detailed = !from || from == system || messageDetail(from);
+        if (s->detailed)
             emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
     }
     deliver(to, s);

@@ -218,6 +218,9 @@ struct Runtime::Impl {
 };
 
 extern thread_local Worker* tlsWorker;
+// Set when this thread has pushed a signal since the running process's state was last stored: the push was a locked
+// instruction, which on x86 orders that store before every later load (see runSlice).
+extern thread_local bool tlsOrdered;
 extern thread_local Runtime::Impl* tlsRuntime;
 
 inline Process* asProcess(const Term& pid) { return static_cast<Process*>(pid.asPidObject()); }

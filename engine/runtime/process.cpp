@@ -117,7 +117,8 @@ bool Process::push(Signal* s)
         if (head == closedInbox())
             return false;
         s->next = head;
-    } while (!inbox.compare_exchange_weak(head, s, std::memory_order_release, std::memory_order_relaxed));
+    } while (!inbox.compare_exchange_weak(head, s, std::memory_order_seq_cst, std::memory_order_relaxed));
+    tlsOrdered = true;
     return true;
 }
 

@@ -10,6 +10,7 @@ namespace vigil {
 
 thread_local Worker* tlsWorker = nullptr;
 thread_local Runtime::Impl* tlsRuntime = nullptr;
+thread_local bool tlsOrdered = false;
 
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -418,7 +419,9 @@ void Runtime::Impl::wake(Process* p)
         }
         return;
     }
-    uint32_t s = p->state.load(std::memory_order_acquire);
+    // Sequentially consistent with the push before it and with the owner's fence in runSlice: a sender that finds the
+    // process Runnable or Running leaves the wake-up to it, and the owner's last look at the inbox sees the push.
+    uint32_t s = p->state.load(std::memory_order_seq_cst);
     for (;;) {
         if (s == Process::Waiting) {
             if (p->state.compare_exchange_weak(s, Process::Runnable, std::memory_order_acq_rel)) {
@@ -541,10 +544,24 @@ void Runtime::Impl::resumeBody(Process* p)
         finishBody(p);
 }
 
+namespace {
+// Whether a locked instruction has run on this thread since the process's state was stored. Only x86 gives a locked
+// read-modify-write the strength of a full fence; elsewhere the fence is always taken.
+bool sliceOrdered()
+{
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(__SANITIZE_THREAD__)
+    return tlsOrdered;
+#else
+    return false;
+#endif
+}
+} // namespace
+
 void Runtime::Impl::runSlice(Process* p)
 {
     tlsRuntime = this;
     p->state.store(Process::Running, std::memory_order_release);
+    tlsOrdered = false;
     p->budget = config.sliceReductions;
     t_sliceNs = tracing() ? kSliceTimeUnread : -1;
     struct SliceEnd {
@@ -569,12 +586,22 @@ void Runtime::Impl::runSlice(Process* p)
             resumeBody(p);
         } else if (p->receiving) {
             if (matching && !tryMatch(p, held) && !p->timedOut) {
+                if (!sliceOrdered()) {
+                    // A sender that found this process Runnable (or Running, then notified) leaves the wake-up to
+                    // it, but the Running store may still sit in this core's store buffer while the inbox was read:
+                    // order the two, then look once more. Slices that sent something are ordered already.
+                    std::atomic_thread_fence(std::memory_order_seq_cst);
+                    tlsOrdered = true;
+                    if (p->inbox.load(std::memory_order_seq_cst))
+                        continue;
+                }
                 if (p->statsDirty && tracing())
                     afterSlice(p, true);
                 uint32_t s = Process::Running;
-                if (p->state.compare_exchange_strong(s, Process::Waiting, std::memory_order_acq_rel))
+                if (p->state.compare_exchange_strong(s, Process::Waiting, std::memory_order_seq_cst))
                     return; // another thread may own it from here on
                 p->state.store(Process::Running, std::memory_order_relaxed);
+                tlsOrdered = false;
                 continue;
             }
             if (p->budget == 0)

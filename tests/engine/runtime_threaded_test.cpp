@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -231,6 +232,38 @@ TEST(RuntimeThreaded, ReadersSeeAConsistentMailboxWhileTheOwnerReceives)
     EXPECT_EQ(torn->element(1).asInteger(), 0);
     EXPECT_EQ(hostTorn, 0);
     EXPECT_GT(reads, 0);
+}
+
+// A process scheduled in just as a message is pushed to it must not go to sleep with the message unseen: the
+// sender found it Runnable and left the wake-up to it. Fresh children that wait for one message right after their
+// spawner sent it are the densest case (fork-join create); a lost wake-up shows as a reply that never comes.
+TEST(RuntimeThreaded, NoLostWakeUpWhenAMessageArrivesAsTheProcessIsScheduledIn)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    constexpr int64_t kChildren = 200'000;
+    constexpr int kRounds = 2;
+    Term hostPid = host->pid();
+    for (int round = 0; round < kRounds; ++round) {
+        rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+            const Term self = ctx.self();
+            for (int64_t i = 0; i < kChildren; ++i) {
+                const Term child = ctx.spawn([self](ProcessContext& ctx) -> Task<void> {
+                                          auto v = co_await ctx.receive();
+                                          const double s = std::sin(double(v->asInteger()));
+                                          ctx.send(self, I(s * s >= 0 ? v->asInteger() : 0));
+                                      }).pid;
+                ctx.send(child, I(i));
+            }
+            int64_t sum = 0;
+            for (int64_t i = 0; i < kChildren; ++i)
+                sum += (co_await ctx.receive())->asInteger();
+            ctx.send(hostPid, I(sum));
+        });
+        auto got = host->receive(120'000);
+        ASSERT_TRUE(got) << "round " << round << ": a child never saw its message";
+        EXPECT_EQ(got->asInteger(), kChildren * (kChildren - 1) / 2);
+    }
 }
 
 TEST(RuntimeThreaded, KillStormLeavesSymmetricTablesAndEachMonitorFiresOnce)

@@ -67,31 +67,43 @@ void heavyBarrier()
 } // namespace
 
 namespace gate {
-std::atomic<bool> readerActive { false };
+std::atomic<const OwnerGate*> readTarget { nullptr };
 // Decided before main runs, so every owner sees one value for the life of the program.
 bool asymmetric = registerMembarrier();
 
-void waitForReaders() noexcept
+void waitForReader(const OwnerGate* g) noexcept
 {
-    while (readerActive.load(std::memory_order_acquire))
+    for (;;) {
+        const OwnerGate* t = readTarget.load(std::memory_order_acquire);
+        if (t != g && t != allGates())
+            return;
         std::this_thread::yield();
+    }
 }
 } // namespace gate
 
-GateReader::GateReader()
+GateReader::GateReader() { enter(gate::allGates()); }
+
+GateReader::GateReader(const OwnerGate& g)
+{
+    enter(&g);
+    waitFor(g);
+}
+
+void GateReader::enter(const OwnerGate* target)
 {
     readerMutex().lock();
 #if VIGIL_GATE_SYMMETRIC
-    gate::readerActive.exchange(true, std::memory_order_seq_cst);
+    gate::readTarget.exchange(target, std::memory_order_seq_cst);
 #else
-    gate::readerActive.store(true, std::memory_order_seq_cst);
+    gate::readTarget.store(target, std::memory_order_seq_cst);
     heavyBarrier();
 #endif
 }
 
 GateReader::~GateReader()
 {
-    gate::readerActive.store(false, std::memory_order_release);
+    gate::readTarget.store(nullptr, std::memory_order_release);
     readerMutex().unlock();
 }
 

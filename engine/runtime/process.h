@@ -80,12 +80,14 @@ private:
 
 // Guards a process's mailbox and tables against readers on other threads (the inspector, Process.info of another
 // process). The thread running the process enters on every receive, so its side is two plain stores: readers are
-// rare, announce themselves in one shared flag and pay for a process-wide memory barrier (membarrier(2)) that
+// rare, name the gate they read in one shared word and pay for a process-wide memory barrier (membarrier(2)) that
 // orders them against every owner's store-then-load. Without membarrier both sides use read-modify-writes.
+class OwnerGate;
 namespace gate {
-extern std::atomic<bool> readerActive;
+extern std::atomic<const OwnerGate*> readTarget; // the gate being read, allGates(), or null
 extern bool asymmetric;
-void waitForReaders() noexcept;
+inline const OwnerGate* allGates() { return reinterpret_cast<const OwnerGate*>(uintptr_t(1)); }
+void waitForReader(const OwnerGate* g) noexcept;
 } // namespace gate
 
 class OwnerGate {
@@ -96,8 +98,7 @@ public:
         for (;;) {
 #if VIGIL_GATE_SYMMETRIC
             m_busy.exchange(true, std::memory_order_seq_cst);
-            if (!gate::readerActive.load(std::memory_order_seq_cst))
-                return;
+            const OwnerGate* t = gate::readTarget.load(std::memory_order_seq_cst);
 #else
             if (gate::asymmetric) {
                 m_busy.store(true, std::memory_order_relaxed);
@@ -105,11 +106,12 @@ public:
             } else {
                 m_busy.exchange(true, std::memory_order_seq_cst);
             }
-            if (!gate::readerActive.load(std::memory_order_acquire))
-                return;
+            const OwnerGate* t = gate::readTarget.load(std::memory_order_acquire);
 #endif
+            if (t != this && t != gate::allGates())
+                return;
             m_busy.store(false, std::memory_order_release);
-            gate::waitForReaders();
+            gate::waitForReader(this);
         }
     }
     void unlock() noexcept { m_busy.store(false, std::memory_order_release); }
@@ -119,15 +121,19 @@ private:
     std::atomic<bool> m_busy { false };
 };
 
-// A reader's hold on every process gate at once (one reader at a time). While it is held, owners wait at their
-// gate; waitFor(p) returns once p's owner has left it.
+// A reader's hold on one process's gate (waits until its owner has left it), or on every gate at once (then
+// waitFor(g) before reading behind g). One reader at a time; owners of other gates are not held up.
 class GateReader {
 public:
-    GateReader();
+    GateReader(); // every gate
+    explicit GateReader(const OwnerGate& g);
     ~GateReader();
     GateReader(const GateReader&) = delete;
     GateReader& operator=(const GateReader&) = delete;
     void waitFor(const OwnerGate& g) const noexcept;
+
+private:
+    void enter(const OwnerGate* target);
 };
 
 // A statistic only its process writes (so an increment needs no read-modify-write) that readers on other threads

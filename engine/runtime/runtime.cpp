@@ -153,12 +153,10 @@ Term Runtime::Impl::infoItem(Process* p, Atom key, bool self, bool& ok)
     // A process reading itself is the owner of its gate; any other reader waits for the owner to leave it.
     std::optional<GateReader> reader;
     std::optional<std::lock_guard<OwnerGate>> owner;
-    if (self) {
+    if (self)
         owner.emplace(p->lock);
-    } else {
-        reader.emplace();
-        reader->waitFor(p->lock);
-    }
+    else
+        reader.emplace(p->lock);
     if (p->state.load() == Process::Dead)
         return Term::nil();
     Term value;
@@ -373,8 +371,7 @@ std::optional<ProcessDetail> Runtime::detail(const Term& pid, size_t messageLimi
     std::function<Term()> reader;
     ProcessDetail d;
     {
-        GateReader gateReader;
-        gateReader.waitFor(p->lock);
+        GateReader gateReader(p->lock);
         if (p->state.load() == Process::Dead)
             return std::nullopt;
         d.summary = m_impl->describe(p, false);

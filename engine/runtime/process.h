@@ -240,7 +240,6 @@ public:
     bool statsTimerArmed = false;
     bool selfSignalled = false; // a signal to itself waits in the inbox (handled before the next receive)
     Atom registeredName = atoms::nil;
-    uint32_t budget = 0;
 
     Signal* pendingHead = nullptr;
     Signal* pendingTail = nullptr;
@@ -273,6 +272,7 @@ public:
     uint32_t traceWindowMs = 0;
     uint32_t lastStatsMs = 0;
     uint32_t traceTokens = 0;
+    uint32_t budget = 0; // reductions left in this slice (here it fills the gap before the 64-bit fields)
 
     uint64_t parent = 0;
     OwnedCounter reductions;

@@ -68,6 +68,9 @@ enum NodeFlags : uint16_t {
     kCaptureArity = 128,
     kBinLittle = 256,
     kBinSigned = 512,
+    kSimple = 1024, // a pure expression the machine evaluates without frames (set by markFastPaths)
+    kSimpleArgs = 2048, // a call whose arguments are all simple (LocalCall, static RemoteCall)
+    kLastUse = 4096, // Var: an argument of a tail call whose slot is dead afterwards; reading it moves the value
 };
 
 // BinSeg types
@@ -82,6 +85,7 @@ struct Clause {
     Node* body = nullptr;
     int line = 0;
     int numSlots = 0; // for function clauses: slots used
+    bool irrefutable = false; // every pattern is a plain variable (or _) and there is no guard (markFastPaths)
 };
 
 struct Node {
@@ -110,6 +114,7 @@ struct Node {
     Atom fname; // calls: the callee function name
     void* native = nullptr; // calls: the native implementation, when there is one
     std::shared_ptr<const RecvCode> recv; // Receive: the clauses compiled for testing skipped messages
+    Atom label; // Fn: the function name an activation of it shows ("-name/arity-fun-N-"), set by markFastPaths
 };
 
 // Owns every node of one parsed text.
@@ -126,6 +131,18 @@ public:
     Clause* clause()
     {
         return &m_clauses.emplace_back();
+    }
+    template <typename F>
+    void forEachNode(F&& f)
+    {
+        for (Node& n : m_nodes)
+            f(&n);
+    }
+    template <typename F>
+    void forEachClause(F&& f)
+    {
+        for (Clause& c : m_clauses)
+            f(&c);
     }
 
 private:

@@ -111,10 +111,10 @@ Term k_send(Machine& m, Args a)
     const Term& dest = a[0];
     if (!(dest.isPid() || dest.isAtom() || (dest.isTuple(2) && dest.element(0).isAtom())))
         throwError(Term::atom(atoms::badarg));
-    Term target = dest.isTuple(2) ? dest.element(0) : dest;
+    const Term& target = dest.isTuple(2) ? dest.element(0) : dest;
     if (!m.ctx().send(target, a[1]))
         throwError(Term::atom(atoms::badarg));
-    return a[1];
+    return std::move(a[1]); // the arguments are the caller's to drop
 }
 
 Term spawnGeneric(Machine& m, Args a, bool link, bool monitor)

@@ -1610,10 +1610,157 @@ private:
 
 } // namespace
 
+namespace {
+
+// After compilation: marks what the machine can take a shorter way.
+//  - kSimple: expressions without calls or bindings (literals, variables, operators, tuple/list/map construction)
+//    are evaluated by one native recursion instead of a frame per node;
+//  - kSimpleArgs: calls whose arguments are all simple are made at once, without a frame for the call;
+//  - kLastUse: a variable passed directly to a tail call whose slot nothing evaluated after it reads is moved, not
+//    copied (the tail call discards the activation's slots), which spares a reference-count round trip per call
+//    for heap values such as pids;
+//  - Clause::irrefutable: a clause whose patterns are plain variables binds its arguments by moving them;
+//  - Fn nodes get the name their activations show.
+class FastPaths {
+public:
+    explicit FastPaths(Program& program)
+        : m_prog(program)
+    {
+    }
+
+    void run()
+    {
+        std::vector<Node*> nodes;
+        m_prog.arena.forEachNode([&](Node* n) { nodes.push_back(n); });
+        for (Node* n : nodes)
+            simple(n);
+        for (Node* n : nodes) {
+            switch (n->kind) {
+            case NodeKind::LocalCall:
+            case NodeKind::RemoteCall:
+                if (n->kind == NodeKind::LocalCall || (n->a && n->a->kind == NodeKind::Lit)) {
+                    bool all = true;
+                    for (Node* k : n->kids)
+                        all = all && simple(k);
+                    if (all)
+                        n->flags |= kSimpleArgs;
+                }
+                break;
+            case NodeKind::Fn:
+                n->label = Atom::intern("-" + std::string(n->fname.name()) + "/" + std::to_string(n->op) + "-fun-"
+                    + std::to_string(n->fnIndex) + "-");
+                break;
+            default: break;
+            }
+            if ((n->flags & kTail) && (n->kind == NodeKind::LocalCall || n->kind == NodeKind::RemoteCall || n->kind == NodeKind::AnonCall))
+                lastUses(n);
+        }
+        m_prog.arena.forEachClause([](Clause* c) {
+            bool plain = !c->guard && !c->pats.empty();
+            for (const Node* p : c->pats)
+                plain = plain && p->kind == NodeKind::Var && (p->slot < 0 || !(p->flags & kCheck));
+            c->irrefutable = plain;
+        });
+    }
+
+private:
+    Program& m_prog;
+    std::unordered_map<const Node*, bool> m_simple;
+
+    static bool simpleOp(int op)
+    {
+        switch (op) {
+        case OpAdd: case OpSub: case OpMul: case OpDiv: case OpConcat: case OpListAppend: case OpListSubtract:
+        case OpRange: case OpEq: case OpNe: case OpStrictEq: case OpStrictNe: case OpLt: case OpGt: case OpLe:
+        case OpGe: case OpIn: case OpNotIn: case OpAnd: case OpOr: case OpAndAlso: case OpOrElse:
+            return true;
+        default: return false;
+        }
+    }
+
+    bool simple(Node* n)
+    {
+        if (!n)
+            return true;
+        auto it = m_simple.find(n);
+        if (it != m_simple.end())
+            return it->second;
+        m_simple[n] = false; // cycles cannot occur, but never loop
+        bool s = false;
+        switch (n->kind) {
+        case NodeKind::Lit: s = true; break;
+        case NodeKind::Var: s = n->slot >= 0; break;
+        case NodeKind::BinOp: s = simpleOp(n->op) && simple(n->a) && simple(n->b); break;
+        case NodeKind::UnOp:
+            s = (n->op == OpNeg || n->op == OpPlus || n->op == OpNot || n->op == OpBang) && simple(n->a);
+            break;
+        case NodeKind::Tuple:
+        case NodeKind::Map:
+        case NodeKind::List:
+            s = n->kind != NodeKind::List || simple(n->tail);
+            for (Node* k : n->kids)
+                s = s && simple(k);
+            break;
+        default: break;
+        }
+        m_simple[n] = s;
+        if (s && n->kind != NodeKind::Lit && n->kind != NodeKind::Var)
+            n->flags |= kSimple;
+        return s;
+    }
+
+    // Every slot a subtree may read (variables, pins, captures of closures); conservative.
+    static void slotsRead(const Node* n, std::vector<int>& out)
+    {
+        if (!n)
+            return;
+        if (n->kind == NodeKind::Var || n->kind == NodeKind::Pin)
+            out.push_back(n->slot);
+        for (auto& [outer, inner] : n->captures)
+            out.push_back(outer);
+        for (const Node* k : n->kids)
+            slotsRead(k, out);
+        slotsRead(n->a, out);
+        slotsRead(n->b, out);
+        slotsRead(n->c, out);
+        slotsRead(n->tail, out);
+        for (const auto* cs : { &n->clauses, &n->clauses2, &n->clauses3 })
+            for (const Clause* c : *cs) {
+                for (const Node* p : c->pats)
+                    slotsRead(p, out);
+                slotsRead(c->guard, out);
+                slotsRead(c->body, out);
+            }
+    }
+
+    void lastUses(Node* call)
+    {
+        for (size_t i = 0; i < call->kids.size(); ++i) {
+            Node* k = call->kids[i];
+            if (k->kind != NodeKind::Var || k->slot < 0)
+                continue;
+            std::vector<int> later;
+            for (size_t j = i + 1; j < call->kids.size(); ++j)
+                slotsRead(call->kids[j], later);
+            if (std::find(later.begin(), later.end(), k->slot) != later.end())
+                continue;
+            // a node of its own, in case the tree shares this one elsewhere
+            Node* moved = m_prog.arena.node(NodeKind::Var, k->line, k->col);
+            moved->slot = k->slot;
+            moved->name = k->name;
+            moved->flags = uint16_t(k->flags | kLastUse);
+            call->kids[i] = moved;
+        }
+    }
+};
+
+} // namespace
+
 void compileProgram(ScriptEngine& engine, Program& program, bool console, std::vector<std::string>* consoleVars)
 {
     Compiler c(engine, program, console);
     c.compileTop(consoleVars);
+    FastPaths(program).run();
     if (consoleVars) {
         // the session needs the slot of each name: encode as "name@slot"
         for (size_t i = 0; i < consoleVars->size(); ++i)

@@ -5,6 +5,7 @@
 #include "term/syntax.h"
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_set>
 #include <cmath>
 #include <cstring>
@@ -410,6 +411,37 @@ bool memberOf(const Term& x, const Term& coll)
     throwError(exceptionStruct("Protocol.UndefinedError", { { "protocol", mkAtom("Elixir.Enumerable") }, { "value", coll }, { "description", Term::binary("") }, { "message", Term::binary("protocol Enumerable not implemented for " + inspect(coll)) } }));
 }
 
+// The common integer cases of binaryOp without its general dispatch; false when the general way must decide
+// (other types, overflow, other operators).
+static inline bool integerOp(int op, const Term& a, const Term& b, Term& out)
+{
+    if (!a.isInteger() || !b.isInteger())
+        return false;
+    const int64_t x = a.asInteger(), y = b.asInteger();
+    int64_t r;
+    switch (op) {
+    case OpAdd:
+        if (__builtin_add_overflow(x, y, &r))
+            return false;
+        out = Term::integer(r);
+        return true;
+    case OpSub:
+        if (__builtin_sub_overflow(x, y, &r))
+            return false;
+        out = Term::integer(r);
+        return true;
+    case OpEq:
+    case OpStrictEq: out = Term::boolean(x == y); return true;
+    case OpNe:
+    case OpStrictNe: out = Term::boolean(x != y); return true;
+    case OpLt: out = Term::boolean(x < y); return true;
+    case OpGt: out = Term::boolean(x > y); return true;
+    case OpLe: out = Term::boolean(x <= y); return true;
+    case OpGe: out = Term::boolean(x >= y); return true;
+    default: return false;
+    }
+}
+
 Term binaryOp(int op, const Term& a, const Term& b)
 {
     switch (op) {
@@ -611,7 +643,10 @@ bool matchBinary(const Node* p, const Term& v, Term* slots)
 bool matchPattern(const Node* p, const Term& v, Term* slots)
 {
     switch (p->kind) {
-    case NodeKind::Lit: return looseEquals(p->lit, v) && p->lit.isFloat() == v.isFloat() ? true : p->lit == v;
+    case NodeKind::Lit:
+        if (p->lit.isAtom() || p->lit.isInteger())
+            return p->lit.type() == v.type() && p->lit == v;
+        return looseEquals(p->lit, v) && p->lit.isFloat() == v.isFloat() ? true : p->lit == v;
     case NodeKind::Var:
         if (p->slot < 0)
             return true;
@@ -715,6 +750,9 @@ Term evalPure(const Node* n, Term* slots)
         }
         Term a = evalPure(n->a, slots);
         Term b = evalPure(n->b, slots);
+        Term r;
+        if (integerOp(n->op, a, b, r))
+            return r;
         return binaryOp(n->op, a, b);
     }
     case NodeKind::UnOp: return unaryOp(n->op, evalPure(n->a, slots));
@@ -727,11 +765,18 @@ Term evalPure(const Node* n, Term* slots)
     case NodeKind::RemoteCall: {
         if (!n->native)
             throw std::runtime_error("not a guard");
-        std::vector<Term> args;
-        for (const Node* k : n->kids)
-            args.push_back(evalPure(k, slots));
         if (!t_guardMachine)
             throw std::runtime_error("no machine");
+        const size_t k = n->kids.size();
+        if (k <= 4) {
+            Term args[4];
+            for (size_t i = 0; i < k; ++i)
+                args[i] = evalPure(n->kids[i], slots);
+            return reinterpret_cast<NativeFn>(n->native)(*t_guardMachine, std::span<Term>(args, k));
+        }
+        std::vector<Term> args;
+        for (const Node* c : n->kids)
+            args.push_back(evalPure(c, slots));
         return reinterpret_cast<NativeFn>(n->native)(*t_guardMachine, args);
     }
     default: throw std::runtime_error("not a guard expression");
@@ -819,6 +864,10 @@ void registerStructFields(Atom module, std::vector<Atom> fields)
 
 // ---------------------------------------------------------------------------------------------- engine
 
+// Bumped whenever a module is (re)defined or an engine goes away: the call-site caches (Exec::staticDef) hold only
+// entries of the current generation, so they never call replaced or freed code.
+static std::atomic<uint64_t> g_codeGeneration { 1 };
+
 ScriptEngine::ScriptEngine(std::function<void(const std::string&)> output)
     : m_output(std::move(output))
 {
@@ -831,7 +880,11 @@ ScriptEngine::ScriptEngine(std::function<void(const std::string&)> output)
     compileProgram(*this, *m_prelude, false, nullptr);
 }
 
-ScriptEngine::~ScriptEngine() { stopLogger(); }
+ScriptEngine::~ScriptEngine()
+{
+    g_codeGeneration.fetch_add(1, std::memory_order_acq_rel);
+    stopLogger();
+}
 
 std::shared_ptr<Program> ScriptEngine::load(const std::string& text, const std::string& file, bool consoleMode)
 {
@@ -895,6 +948,7 @@ bool moduleEverDefined(Atom mod)
 
 void ScriptEngine::registerModule(ModuleDef* m)
 {
+    g_codeGeneration.fetch_add(1, std::memory_order_acq_rel);
     {
         std::lock_guard lock(g_everMutex);
         g_everDefined.insert(m->name.index());
@@ -1061,9 +1115,26 @@ struct Exec {
     {
         switch (n->kind) {
         case NodeKind::Lit: m.m_vals.push_back(n->lit); return true;
-        case NodeKind::Var: m.m_vals.push_back(slots()[n->slot]); return true;
-        default: m.m_frames.push_back({ n, 0, 0 }); return false;
+        case NodeKind::Var: pushVar(n); return true;
+        case NodeKind::LocalCall:
+        case NodeKind::RemoteCall:
+            if (n->flags & kSimpleArgs)
+                return callDirect(n);
+            m.m_frames.push_back({ n, 0, 0 });
+            return false;
+        default:
+            if (n->flags & kSimple) {
+                m.m_vals.push_back(evalSimple(n));
+                return true;
+            }
+            m.m_frames.push_back({ n, 0, 0 });
+            return false;
         }
+    }
+    // Pushes a frame for n, evaluating nothing yet (never throws: used while handling an exception).
+    void push(const Node* n)
+    {
+        m.m_frames.push_back({ n, 0, 0 });
     }
     void ret(Term v)
     {
@@ -1074,15 +1145,7 @@ struct Exec {
     void become(const Node* n)
     {
         m.m_frames.pop_back();
-        if (n->kind == NodeKind::Lit) {
-            m.m_vals.push_back(n->lit);
-            return;
-        }
-        if (n->kind == NodeKind::Var) {
-            m.m_vals.push_back(slots()[n->slot]);
-            return;
-        }
-        m.m_frames.push_back({ n, 0, 0 });
+        eval(n);
     }
     Term pop()
     {
@@ -1131,17 +1194,31 @@ struct Exec {
         return false;
     }
 
-    // Calls with the args that are the top nargs values.
+    // Calls with the args that are the top nargs values of the value stack (they are consumed).
     void invokeDef(FunctionDef* fd, size_t nargs, bool tail)
     {
-        Term* args = m.m_vals.data() + m.m_vals.size() - nargs;
-        std::vector<Term> argv(args, args + nargs);
-        m.m_vals.resize(m.m_vals.size() - nargs);
-        enter(fd->clauses, fd->numSlots, argv, tail, fd->module, fd->name, fd->arity, false, 0, nullptr, fd->program, fd);
+        enter(fd->clauses, fd->numSlots, nargs, tail, fd->module, fd->name, fd->arity, false, 0, nullptr, fd->program);
     }
 
-    void enter(const std::vector<Clause*>& clauses, int numSlots, std::vector<Term>& argv, bool tail, Atom mod, Atom name,
-        int arity, bool anon, int anonIndex, const ScriptFun* closure, const Program* prog, FunctionDef* fd)
+    void dropArgs(size_t nargs)
+    {
+        for (size_t i = 0; i < nargs; ++i)
+            m.m_vals.pop_back();
+    }
+
+    std::vector<Term> copyArgs(size_t nargs) const
+    {
+        return std::vector<Term>(m.m_vals.end() - ptrdiff_t(nargs), m.m_vals.end());
+    }
+
+    void pushArgs(std::vector<Term>& argv)
+    {
+        for (Term& a : argv)
+            m.m_vals.push_back(std::move(a));
+    }
+
+    void enter(const std::vector<Clause*>& clauses, int numSlots, size_t nargs, bool tail, Atom mod, Atom name,
+        int arity, bool anon, int anonIndex, const ScriptFun* closure, const Program* prog)
     {
         if (tail && !m.m_acts.empty() && !m.m_acts.back().isProgram) {
             // reuse the activation: frames above its return mark are pass-through
@@ -1169,8 +1246,35 @@ struct Exec {
         if (closure)
             for (size_t i = 0; i < closure->captured.size(); ++i)
                 base[i] = closure->captured[i];
+        Term* args = m.m_vals.data() + (m.m_vals.size() - nargs);
         size_t chosen = 0;
-        if (!selectClause(clauses, argv.data(), argv.size(), base, chosen)) {
+        bool found = false;
+        Machine* saved = t_guardMachine;
+        t_guardMachine = &m;
+        for (size_t i = 0; i < clauses.size(); ++i) {
+            const Clause* c = clauses[i];
+            if (c->irrefutable && c->pats.size() == nargs) {
+                // binds for sure: the arguments move into their slots
+                for (size_t k = 0; k < nargs; ++k)
+                    if (c->pats[k]->slot >= 0)
+                        base[c->pats[k]->slot] = std::move(args[k]);
+                chosen = i;
+                found = true;
+                break;
+            }
+            bool ok = true;
+            for (size_t k = 0; k < nargs && ok; ++k)
+                ok = matchPattern(c->pats[k], args[k], base);
+            if (ok && c->guard)
+                ok = evalGuard(c->guard, base);
+            if (ok) {
+                chosen = i;
+                found = true;
+                break;
+            }
+        }
+        t_guardMachine = saved;
+        if (!found) {
             // BEAM reports the failed call with its arguments as the innermost frame
             int line = clauses.empty() ? 0 : clauses[0]->line;
             std::string file = prog ? prog->file : m.m_file;
@@ -1179,62 +1283,81 @@ struct Exec {
                 cps.push_back(Term::integer(static_cast<unsigned char>(c)));
             Term loc = Term::list({ Term::tuple({ mkAtom("file"), Term::list(std::move(cps)) }), Term::tuple({ mkAtom("line"), Term::integer(line) }) });
             bool hidden = prog && prog->prelude;
+            std::vector<Term> argv = copyArgs(nargs);
+            dropArgs(nargs);
             m.m_slots.resize(act.slotBase);
             m.m_frames.resize(act.frameBase);
             m.m_acts.pop_back();
-            (void)fd;
             if (!hidden)
-                setErrorTopFrame(Term::tuple({ Term::atom(mod), Term::atom(name), Term::list(argv), loc }));
+                setErrorTopFrame(Term::tuple({ Term::atom(mod), Term::atom(name), Term::list(std::move(argv)), loc }));
             throwError(Term::atom(atoms::function_clause));
         }
+        dropArgs(nargs);
         act.line = clauses[chosen]->line;
         const Node* body = clauses[chosen]->body;
         if (body->kind == NodeKind::Lit) {
             m.m_vals.push_back(body->lit);
         } else if (body->kind == NodeKind::Var) {
             m.m_vals.push_back(base[body->slot]);
+        } else if (body->flags & kSimple) {
+            m.m_vals.push_back(evalSimple(body));
         } else {
             m.m_frames.push_back({ body, 0, 0 });
         }
     }
 
-    void applyValue(const Term& fun, std::vector<Term>& argv, bool tail)
+    // Calls fun with the top nargs values.
+    void applyValueTop(const Term& fun, size_t nargs, bool tail)
     {
         if (!fun.isFun())
             throwError(Term::tuple({ mkAtom("badfun"), fun }));
         FunObject* fo = fun.asFun();
         if (auto* sf = dynamic_cast<ScriptFun*>(fo)) {
-            if (int(argv.size()) != sf->fn->slot)
-                throwError(Term::tuple({ mkAtom("badarity"), Term::tuple({ fun, Term::list(argv) }) }));
+            if (int(nargs) != sf->fn->slot)
+                throwError(Term::tuple({ mkAtom("badarity"), Term::tuple({ fun, Term::list(copyArgs(nargs)) }) }));
             const Node* fn = sf->fn;
-            std::string nm = "-" + std::string(fn->fname.name()) + "/" + std::to_string(fn->op) + "-fun-" + std::to_string(fn->fnIndex) + "-";
-            enter(fn->clauses, fn->numSlots, argv, tail, fn->mod, Atom::intern(nm), fn->slot, true, fn->fnIndex, sf, sf->program, nullptr);
+            enter(fn->clauses, fn->numSlots, nargs, tail, fn->mod, fn->label, fn->slot, true, fn->fnIndex, sf, sf->program);
             return;
         }
         if (auto* ef = dynamic_cast<ExternalFun*>(fo)) {
-            if (int(argv.size()) != ef->ar)
-                throwError(Term::tuple({ mkAtom("badarity"), Term::tuple({ fun, Term::list(argv) }) }));
-            applyMfa(ef->module, ef->name, argv, tail, ef->local);
+            if (int(nargs) != ef->ar)
+                throwError(Term::tuple({ mkAtom("badarity"), Term::tuple({ fun, Term::list(copyArgs(nargs)) }) }));
+            applyMfaTop(ef->module, ef->name, nargs, tail, ef->local);
             return;
         }
         raiseUnsupported("calling this kind of function");
     }
 
-    void applyMfa(Atom mod, Atom name, std::vector<Term>& argv, bool tail, bool allowPrivate = false)
+    void applyValue(const Term& fun, std::vector<Term>& argv, bool tail)
     {
-        if (NativeFn nat = findNative(mod, name, int(argv.size()))) {
-            callNative(nat, argv, tail);
+        const size_t nargs = argv.size();
+        pushArgs(argv);
+        applyValueTop(fun, nargs, tail);
+    }
+
+    void applyMfaTop(Atom mod, Atom name, size_t nargs, bool tail, bool allowPrivate = false)
+    {
+        if (NativeFn nat = findNative(mod, name, int(nargs))) {
+            callNativeTop(nat, nargs, tail);
             return;
         }
         ModuleDef* md = m.m_engine.module(mod);
         if (md) {
-            FunctionDef* fd = md->find(name, int(argv.size()));
+            FunctionDef* fd = md->find(name, int(nargs));
             if (fd && (!fd->priv || allowPrivate)) {
-                enter(fd->clauses, fd->numSlots, argv, tail, fd->module, fd->name, fd->arity, false, 0, nullptr, fd->program, fd);
+                enter(fd->clauses, fd->numSlots, nargs, tail, fd->module, fd->name, fd->arity, false, 0, nullptr, fd->program);
                 return;
             }
         }
-        undefinedFunction(mod, name, int(argv.size()), md != nullptr, &argv);
+        std::vector<Term> argv = copyArgs(nargs);
+        undefinedFunction(mod, name, int(nargs), md != nullptr, &argv);
+    }
+
+    void applyMfa(Atom mod, Atom name, std::vector<Term>& argv, bool tail, bool allowPrivate = false)
+    {
+        const size_t nargs = argv.size();
+        pushArgs(argv);
+        applyMfaTop(mod, name, nargs, tail, allowPrivate);
     }
 
     [[noreturn]] void undefinedFunction(Atom mod, Atom name, int arity, bool /*moduleExists*/, const std::vector<Term>* args = nullptr)
@@ -1245,24 +1368,27 @@ struct Exec {
         throwError(Term::atom(atoms::undef));
     }
 
-    void callNative(NativeFn nat, std::vector<Term>& argv, bool tail)
+    // Calls a native with the top nargs values (a span over the value stack, which the native does not grow).
+    // Returns true when the value is pushed (the native neither calls back nor waits).
+    bool callNativeTop(NativeFn nat, size_t nargs, bool tail)
     {
         m.m_pending = Machine::Pending::None;
-        Term r = nat(m, std::span<Term>(argv.data(), argv.size()));
+        Term r = nat(m, std::span<Term>(m.m_vals.data() + (m.m_vals.size() - nargs), nargs));
+        dropArgs(nargs);
         switch (m.m_pending) {
-        case Machine::Pending::None: m.m_vals.push_back(std::move(r)); return;
+        case Machine::Pending::None: m.m_vals.push_back(std::move(r)); return true;
         case Machine::Pending::Apply: {
             m.m_pending = Machine::Pending::None;
             Term f = std::move(m.m_pendFun);
             std::vector<Term> args = std::move(m.m_pendArgs);
             applyValue(f, args, tail);
-            return;
+            return false;
         }
         case Machine::Pending::ApplyMfa: {
             m.m_pending = Machine::Pending::None;
             std::vector<Term> args = std::move(m.m_pendArgs);
             applyMfa(m.m_pendMod, m.m_pendName, args, tail);
-            return;
+            return false;
         }
         case Machine::Pending::Sleep:
         case Machine::Pending::ReceiveAny:
@@ -1274,14 +1400,168 @@ struct Exec {
             m.m_recv.sleepOnly = m.m_pending == Machine::Pending::Sleep;
             m.m_recv.any = m.m_pending == Machine::Pending::ReceiveAny;
             m.m_pending = Machine::Pending::None;
-            return;
+            return false;
         case Machine::Pending::Await:
             m.m_vals.push_back(std::move(r));
             m.m_frames.push_back({ sleepNode(), 0, 2u });
             m.m_recv = {};
             m.m_recv.await = true;
             m.m_pending = Machine::Pending::None;
+            return false;
+        }
+        return false;
+    }
+
+    // The function a static remote call to a scripted module reaches, from a per-worker cache of call sites (no
+    // engine lock, no name lookups); nullptr when the general way must decide (natives, private or missing
+    // functions).
+    FunctionDef* staticDef(const Node* n, size_t nargs)
+    {
+        struct Entry {
+            const Node* node = nullptr;
+            const ScriptEngine* engine = nullptr;
+            uint64_t generation = 0;
+            FunctionDef* fd = nullptr;
+        };
+        static thread_local Entry cache[256];
+        const uint64_t generation = g_codeGeneration.load(std::memory_order_acquire);
+        Entry& e = cache[(reinterpret_cast<uintptr_t>(n) >> 4) & 255];
+        if (e.node == n && e.engine == &m.m_engine && e.generation == generation && e.fd->module == n->mod
+            && e.fd->name == n->fname && size_t(e.fd->arity) == nargs)
+            return e.fd;
+        if (findNative(n->mod, n->fname, int(nargs)))
+            return nullptr;
+        ModuleDef* md = m.m_engine.module(n->mod);
+        FunctionDef* fd = md ? md->find(n->fname, int(nargs)) : nullptr;
+        if (!fd || fd->priv)
+            return nullptr;
+        e = { n, &m.m_engine, generation, fd };
+        return fd;
+    }
+
+    // A remote call with a static module and its arguments on the stack.
+    void callStatic(const Node* n, size_t nargs, bool tail)
+    {
+        if (FunctionDef* fd = staticDef(n, nargs)) {
+            enter(fd->clauses, fd->numSlots, nargs, tail, fd->module, fd->name, fd->arity, false, 0, nullptr, fd->program);
             return;
+        }
+        applyMfaTop(n->mod, n->fname, nargs, tail);
+    }
+
+    // A call whose arguments are all simple (kSimpleArgs), made without a frame of its own: evaluates the
+    // arguments and calls, as the LocalCall/RemoteCall steps do once their arguments are on the stack. Returns
+    // true when the value is already pushed (a native that neither calls back nor waits).
+    bool callDirect(const Node* n)
+    {
+        for (const Node* k : n->kids)
+            pushSimple(k);
+        setLine(n);
+        const bool tail = n->flags & kTail;
+        if (n->kind == NodeKind::LocalCall) {
+            if (!n->fun)
+                undefinedFunction(n->mod, n->fname, int(n->kids.size()), true);
+            invokeDef(n->fun, n->kids.size(), tail);
+            return false;
+        }
+        if (n->native)
+            return callNativeTop(reinterpret_cast<NativeFn>(n->native), n->kids.size(), tail);
+        callStatic(n, n->kids.size(), tail);
+        return false;
+    }
+
+    // Pushes the value of a simple node (Lit, Var or kSimple).
+    void pushSimple(const Node* n)
+    {
+        switch (n->kind) {
+        case NodeKind::Lit: m.m_vals.push_back(n->lit); return;
+        case NodeKind::Var: pushVar(n); return;
+        default: m.m_vals.push_back(evalSimple(n)); return;
+        }
+    }
+
+    void pushVar(const Node* n)
+    {
+        Term& v = slots()[n->slot];
+        if ((n->flags & kLastUse) && !m.m_acts.back().isProgram)
+            m.m_vals.push_back(std::move(v));
+        else
+            m.m_vals.push_back(v);
+    }
+
+    // The value of a kSimple expression, computed by native recursion (the same steps, lines and errors as the
+    // frame-by-frame evaluation).
+    Term evalSimple(const Node* n)
+    {
+        switch (n->kind) {
+        case NodeKind::Lit: return n->lit;
+        case NodeKind::Var: return slots()[n->slot];
+        case NodeKind::BinOp: {
+            Term a = evalSimple(n->a);
+            switch (n->op) {
+            case OpAndAlso:
+                if (!a.isTruthy())
+                    return a;
+                return evalSimple(n->b);
+            case OpOrElse:
+                if (a.isTruthy())
+                    return a;
+                return evalSimple(n->b);
+            case OpAnd:
+            case OpOr:
+                if (!a.isBool()) {
+                    setLine(n);
+                    throwError(Term::tuple({ mkAtom("badbool"), mkAtom(n->op == OpAnd ? "and" : "or"), a }));
+                }
+                if (n->op == OpAnd ? a.isAtom(atoms::false_) : a.isAtom(atoms::true_))
+                    return a;
+                return evalSimple(n->b);
+            default: break;
+            }
+            Term b = evalSimple(n->b);
+            setLine(n);
+            Term r;
+            if (integerOp(n->op, a, b, r))
+                return r;
+            return binaryOp(n->op, a, b);
+        }
+        case NodeKind::UnOp: {
+            Term a = evalSimple(n->a);
+            setLine(n);
+            return unaryOp(n->op, a);
+        }
+        case NodeKind::Tuple: {
+            const size_t k = n->kids.size();
+            if (k <= 8) {
+                Term items[8];
+                for (size_t i = 0; i < k; ++i)
+                    items[i] = evalSimple(n->kids[i]);
+                return Term::tupleMoving(items, k);
+            }
+            std::vector<Term> items;
+            items.reserve(k);
+            for (const Node* c : n->kids)
+                items.push_back(evalSimple(c));
+            return Term::tuple(std::move(items));
+        }
+        case NodeKind::List: {
+            std::vector<Term> items;
+            items.reserve(n->kids.size());
+            for (const Node* c : n->kids)
+                items.push_back(evalSimple(c));
+            Term tail = n->tail ? evalSimple(n->tail) : Term::emptyList();
+            return Term::list(std::move(items), std::move(tail));
+        }
+        case NodeKind::Map: {
+            std::vector<std::pair<Term, Term>> e;
+            e.reserve(n->kids.size() / 2);
+            for (size_t i = 0; i + 1 < n->kids.size(); i += 2) {
+                Term key = evalSimple(n->kids[i]);
+                e.push_back({ std::move(key), evalSimple(n->kids[i + 1]) });
+            }
+            return Term::map(std::move(e));
+        }
+        default: raiseUnsupported("this construct");
         }
     }
 
@@ -1301,13 +1581,14 @@ struct Exec {
                 m.m_vals.pop_back();
                 f.aux = 0;
             }
-            while (f.pc + 1 < n->kids.size()) {
-                const Node* k = n->kids[f.pc++];
+            const size_t self = m.m_frames.size() - 1;
+            while (m.m_frames[self].pc + 1 < n->kids.size()) {
+                const Node* k = n->kids[m.m_frames[self].pc++];
                 if (eval(k)) {
                     m.m_vals.pop_back();
                     continue;
                 }
-                m.m_frames[m.m_frames.size() - 2].aux = 1;
+                m.m_frames[self].aux = 1;
                 return true;
             }
             become(n->kids.back());
@@ -1442,6 +1723,11 @@ struct Exec {
             Term b = pop();
             Term a = pop();
             setLine(n);
+            Term r;
+            if (integerOp(n->op, a, b, r)) {
+                ret(std::move(r));
+                return true;
+            }
             ret(binaryOp(n->op, a, b));
             return true;
         }
@@ -1564,6 +1850,19 @@ struct Exec {
                 become(n->c);
                 return true;
             }
+            // the clause that accepted the message binds its variables (its guard held when it was tested)
+            const int accepted = m.m_recvClause;
+            m.m_recvClause = -1;
+            if (accepted >= 0 && size_t(accepted) < n->clauses.size()) {
+                Machine* saved = t_guardMachine;
+                t_guardMachine = &m;
+                const bool ok = matchPattern(n->clauses[size_t(accepted)]->pats[0], *msg, slots());
+                t_guardMachine = saved;
+                if (ok) {
+                    become(n->clauses[size_t(accepted)]->body);
+                    return true;
+                }
+            }
             size_t chosen;
             if (!selectClause(n->clauses, &*msg, 1, slots(), chosen)) {
                 // cannot happen: the runtime only hands over matching messages
@@ -1648,25 +1947,29 @@ struct Exec {
             }
             setLine(n);
             size_t nargs = n->kids.size();
-            std::vector<Term> argv(std::make_move_iterator(m.m_vals.end() - nargs), std::make_move_iterator(m.m_vals.end()));
-            m.m_vals.resize(m.m_vals.size() - nargs);
             Atom mod = n->mod;
             if (dynamic) {
-                Term mv = pop();
+                // the module is under the arguments
+                Term& mv = m.m_vals[m.m_vals.size() - nargs - 1];
                 if (!mv.isAtom()) {
                     if (nargs == 0 && mv.isMap())
                         raiseArgumentError("invalid call " + inspect(mv) + "." + n->name + "()");
                     throwError(Term::tuple({ mkAtom("badarg") }));
                 }
                 mod = mv.asAtom();
+                m.m_vals.erase(m.m_vals.end() - ptrdiff_t(nargs) - 1);
             }
             bool tail = n->flags & kTail;
             m.m_frames.pop_back();
             if (!dynamic && n->native) {
-                callNative(reinterpret_cast<NativeFn>(n->native), argv, tail);
+                callNativeTop(reinterpret_cast<NativeFn>(n->native), nargs, tail);
                 return true;
             }
-            applyMfa(mod, n->fname, argv, tail);
+            if (!dynamic) {
+                callStatic(n, nargs, tail);
+                return true;
+            }
+            applyMfaTop(mod, n->fname, nargs, tail);
             return true;
         }
         case NodeKind::AnonCall: {
@@ -1687,12 +1990,12 @@ struct Exec {
             }
             setLine(n);
             size_t nargs = n->kids.size();
-            std::vector<Term> argv(std::make_move_iterator(m.m_vals.end() - nargs), std::make_move_iterator(m.m_vals.end()));
-            m.m_vals.resize(m.m_vals.size() - nargs);
-            Term fun = pop();
+            // the function is under the arguments
+            Term fun = std::move(m.m_vals[m.m_vals.size() - nargs - 1]);
+            m.m_vals.erase(m.m_vals.end() - ptrdiff_t(nargs) - 1);
             bool tail = n->flags & kTail;
             m.m_frames.pop_back();
-            applyValue(fun, argv, tail);
+            applyValueTop(fun, nargs, tail);
             return true;
         }
         case NodeKind::DotField: {
@@ -1870,7 +2173,7 @@ struct Exec {
                 t_guardMachine = saved;
                 f.pc = 2;
                 m.m_lastStacktrace = e.stacktrace;
-                eval(c->body);
+                push(c->body);
                 return true;
             }
         }
@@ -1883,7 +2186,7 @@ struct Exec {
             t_guardMachine = saved;
             f.pc = 2;
             m.m_lastStacktrace = e.stacktrace;
-            eval(c->body);
+            push(c->body);
             return true;
         }
         t_guardMachine = saved;
@@ -1891,7 +2194,7 @@ struct Exec {
             // run after, then rethrow
             m.m_tryExceptions.push_back(std::move(e));
             f.pc = 4;
-            eval(n->b);
+            push(n->b);
             return true;
         }
         m.m_frames.pop_back();
@@ -2393,6 +2696,7 @@ void Machine::startReceive(const Node* receive)
 {
     m_recvNode = receive;
     m_recvSkip = 0;
+    m_recvClause = -1;
     if (!m_markValid)
         return;
     m_markValid = false; // a marker serves the receive that follows it
@@ -2434,8 +2738,10 @@ bool Machine::matches(const Term& msg)
             const RecvCode::ClauseCode& cc = code->clauses[ci];
             Locals loc;
             uint32_t i = 0;
-            if (runPattern(cc.pat.data(), i, msg, loc, s) && (cc.guardRoot < 0 || runGuard(cc.guard.data(), cc.guardRoot, loc, s)))
+            if (runPattern(cc.pat.data(), i, msg, loc, s) && (cc.guardRoot < 0 || runGuard(cc.guard.data(), cc.guardRoot, loc, s))) {
+                m_recvClause = int(ci);
                 return true;
+            }
             continue;
         }
         // the general way (binds into the slots; the clause is selected again when the message is delivered)
@@ -2444,8 +2750,10 @@ bool Machine::matches(const Term& msg)
         t_guardMachine = this;
         bool ok = matchPattern(c->pats[0], msg, s) && (!c->guard || evalGuard(c->guard, s));
         t_guardMachine = saved;
-        if (ok)
+        if (ok) {
+            m_recvClause = int(ci);
             return true;
+        }
     }
     return false;
 }

@@ -288,6 +288,7 @@ private:
     size_t m_markCount = 0;
     bool m_markValid = false;
     size_t m_recvSkip = 0; // messages the waiting receive skips untested
+    int m_recvClause = -1; // the clause that accepted the message matches() last said yes to
     void startReceive(const Node* receive);
     Term m_result;
     // pending native requests

@@ -154,6 +154,28 @@ TEST(ScriptSession, EvaluatesWithBindingsAndPrompt)
     EXPECT_TRUE(ScriptSession::needsMoreInput("defmodule M do"));
 }
 
+TEST(ScriptSession, CallSitesReachARedefinedModule)
+{
+    // Caller.run/1's call to Callee.g/1 is cached per call site; redefining Callee must not leave it on the old code.
+    Runtime rt;
+    Collector out;
+    ScriptSession session(rt, [&](const std::string& s) { out.add(s); });
+    ASSERT_TRUE(session.evaluate("defmodule Callee do\n  def g(x), do: {:first, x}\nend"));
+    ASSERT_TRUE(session.evaluate("defmodule Caller do\n  def run(x), do: Callee.g(x)\n  def loop(x, 0), do: x\n  def loop(x, k), do: loop(x, k - 1)\nend"));
+    out.take();
+    ASSERT_TRUE(session.evaluate("Caller.run(1)"));
+    EXPECT_EQ(out.take(), "{:first, 1}\n");
+    ASSERT_TRUE(session.evaluate("defmodule Callee do\n  def g(x), do: {:second, x}\nend"));
+    out.take();
+    ASSERT_TRUE(session.evaluate("Caller.run(2)"));
+    EXPECT_EQ(out.take(), "{:second, 2}\n");
+    // a variable handed to a function that passes it on in tail calls keeps its value in the session
+    ASSERT_TRUE(session.evaluate("t = {:t, self()}\nCaller.loop(t, 3) == t"));
+    EXPECT_EQ(out.take(), "true\n");
+    ASSERT_TRUE(session.evaluate("elem(t, 0)"));
+    EXPECT_EQ(out.take(), ":t\n");
+}
+
 TEST(ScriptSession, LinkedCrashKillsTheShellAndANewOneStarts)
 {
     Runtime rt;

@@ -66,8 +66,9 @@ private:
     std::shared_ptr<TraceSubscriptionImpl> m_owners[kMaxSubscribers];
     std::vector<std::shared_ptr<TraceSubscriptionImpl>> m_retired; // kept until the hub dies: producers may hold them
     std::mutex m_mutex;
-    std::atomic<int> m_active { 0 };
-    std::atomic<uint64_t> m_seq { 0 };
+    std::atomic<int> m_active { 0 }; // read on every tracing() check: kept off the sequence counter's cache line
+    alignas(64) std::atomic<uint64_t> m_seq { 0 };
+    char m_seqLineEnd[64 - sizeof(std::atomic<uint64_t>)] {};
 };
 
 } // namespace vigil

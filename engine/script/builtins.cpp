@@ -39,7 +39,7 @@ std::unordered_map<uint32_t, bool>& modules()
     return m;
 }
 
-using Args = std::span<Term>;
+using Args = std::span<const Term>;
 
 [[noreturn]] void throwExitUncatchable(Machine& m, Term reason);
 
@@ -114,7 +114,7 @@ Term k_send(Machine& m, Args a)
     const Term& target = dest.isTuple(2) ? dest.element(0) : dest;
     if (!m.ctx().send(target, a[1]))
         throwError(Term::atom(atoms::badarg));
-    return std::move(a[1]); // the arguments are the caller's to drop
+    return a[1];
 }
 
 Term spawnGeneric(Machine& m, Args a, bool link, bool monitor)

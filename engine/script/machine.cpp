@@ -772,7 +772,7 @@ Term evalPure(const Node* n, Term* slots)
             Term args[4];
             for (size_t i = 0; i < k; ++i)
                 args[i] = evalPure(n->kids[i], slots);
-            return reinterpret_cast<NativeFn>(n->native)(*t_guardMachine, std::span<Term>(args, k));
+            return reinterpret_cast<NativeFn>(n->native)(*t_guardMachine, std::span<const Term>(args, k));
         }
         std::vector<Term> args;
         for (const Node* c : n->kids)
@@ -1262,9 +1262,18 @@ struct Exec {
                 found = true;
                 break;
             }
+            // plain variables take their argument by moving it, and give it back if the clause does not match
+            uint64_t moved = 0;
             bool ok = true;
-            for (size_t k = 0; k < nargs && ok; ++k)
-                ok = matchPattern(c->pats[k], args[k], base);
+            for (size_t k = 0; k < nargs && ok; ++k) {
+                const Node* p = c->pats[k];
+                if (k < 64 && p->kind == NodeKind::Var && p->slot >= 0 && !(p->flags & kCheck)) {
+                    base[p->slot] = std::move(args[k]);
+                    moved |= uint64_t(1) << k;
+                    continue;
+                }
+                ok = matchPattern(p, args[k], base);
+            }
             if (ok && c->guard)
                 ok = evalGuard(c->guard, base);
             if (ok) {
@@ -1272,6 +1281,9 @@ struct Exec {
                 found = true;
                 break;
             }
+            for (size_t k = 0; moved; ++k, moved >>= 1)
+                if (moved & 1)
+                    args[k] = std::move(base[c->pats[k]->slot]);
         }
         t_guardMachine = saved;
         if (!found) {
@@ -1373,8 +1385,59 @@ struct Exec {
     bool callNativeTop(NativeFn nat, size_t nargs, bool tail)
     {
         m.m_pending = Machine::Pending::None;
-        Term r = nat(m, std::span<Term>(m.m_vals.data() + (m.m_vals.size() - nargs), nargs));
+        Term r = nat(m, std::span<const Term>(m.m_vals.data() + (m.m_vals.size() - nargs), nargs));
         dropArgs(nargs);
+        return finishNative(std::move(r), tail);
+    }
+
+    // A native call with simple arguments (callDirect). Natives only read their arguments, so a variable is lent
+    // to it as is (a bitwise view of its slot, never released) instead of being copied onto the value stack and
+    // dropped again: no reference-count traffic for heap values such as the pid of a send.
+    bool callNativeLending(const Node* n, bool tail)
+    {
+        constexpr size_t kMax = 6;
+        const size_t k = n->kids.size();
+        if (k > kMax) {
+            for (const Node* c : n->kids)
+                pushSimple(c);
+            setLine(n);
+            return callNativeTop(reinterpret_cast<NativeFn>(n->native), k, tail);
+        }
+        struct Lent {
+            alignas(Term) unsigned char raw[kMax][sizeof(Term)];
+            unsigned owned = 0; // arguments constructed here (destroyed here)
+            Term* at(size_t i) { return reinterpret_cast<Term*>(raw[i]); }
+            ~Lent()
+            {
+                for (size_t i = 0; i < kMax; ++i)
+                    if (owned & (1u << i))
+                        at(i)->~Term();
+            }
+        } args;
+        for (size_t i = 0; i < k; ++i) {
+            const Node* c = n->kids[i];
+            if (c->kind == NodeKind::Var && !(c->flags & kLastUse)) {
+                std::memcpy(args.raw[i], static_cast<const void*>(&slots()[c->slot]), sizeof(Term));
+                continue;
+            }
+            if (c->kind == NodeKind::Var) {
+                new (args.raw[i]) Term(std::move(slots()[c->slot]));
+            } else if (c->kind == NodeKind::Lit) {
+                new (args.raw[i]) Term(c->lit);
+            } else {
+                Term v = evalSimple(c);
+                new (args.raw[i]) Term(std::move(v));
+            }
+            args.owned |= 1u << i;
+        }
+        setLine(n);
+        m.m_pending = Machine::Pending::None;
+        Term r = reinterpret_cast<NativeFn>(n->native)(m, std::span<const Term>(args.at(0), k));
+        return finishNative(std::move(r), tail);
+    }
+
+    bool finishNative(Term r, bool tail)
+    {
         switch (m.m_pending) {
         case Machine::Pending::None: m.m_vals.push_back(std::move(r)); return true;
         case Machine::Pending::Apply: {
@@ -1454,6 +1517,8 @@ struct Exec {
     // true when the value is already pushed (a native that neither calls back nor waits).
     bool callDirect(const Node* n)
     {
+        if (n->kind == NodeKind::RemoteCall && n->native)
+            return callNativeLending(n, n->flags & kTail);
         for (const Node* k : n->kids)
             pushSimple(k);
         setLine(n);

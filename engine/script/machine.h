@@ -309,7 +309,7 @@ private:
 };
 
 // Native function table.
-using NativeFn = Term (*)(Machine&, std::span<Term> args);
+using NativeFn = Term (*)(Machine&, std::span<const Term> args); // natives only read their arguments
 struct NativeKey {
     uint32_t module, name;
     int arity;

@@ -11,7 +11,7 @@ namespace vigil::script {
 
 namespace {
 
-using Args = std::span<Term>;
+using Args = std::span<const Term>;
 
 Term field(const Term& map, const char* key, Term def = Term::nil())
 {

@@ -92,6 +92,16 @@ struct TimerEntry {
     Term message;
 };
 
+// Pending timers of one worker (a receive timeout is usually added and cancelled by the worker running the process,
+// so workers do not contend), or of every other thread. A timer id carries its set's index in the low 16 bits.
+struct alignas(64) TimerSet {
+    uint32_t index = 0;
+    TinySpinLock lock;
+    uint64_t nextId = 1;
+    std::map<std::pair<int64_t, uint64_t>, TimerEntry> timers;
+    std::unordered_map<uint64_t, int64_t> deadlines;
+};
+
 struct Runtime::Impl {
     explicit Impl(Runtime* owner, RuntimeConfig cfg);
     ~Impl();
@@ -129,13 +139,16 @@ struct Runtime::Impl {
     std::deque<Process*> detQueue; // deterministic mode run queue
 
     // Timers
-    std::mutex timerMutex;
+    std::mutex timerMutex; // the timer thread's, held except while it waits or fires
     std::condition_variable timerCv;
     std::thread timerThread;
-    std::map<std::pair<int64_t, uint64_t>, TimerEntry> timers;
-    std::unordered_map<uint64_t, int64_t> timerDeadlines;
-    uint64_t nextTimerId = 1;
+    std::vector<std::unique_ptr<TimerSet>> timerSets; // one per worker, then one for every other thread
     bool timerStop = false;
+    // When the timer thread wakes up by itself next (INT64_MAX: whenever a timer is added). A timer that falls due
+    // later needs no notification, so the usual receive timeout (added, then cancelled by the reply) costs none.
+    std::atomic<int64_t> timerWakeAt { INT64_MAX };
+    TimerSet& currentTimerSet();
+    TimerSet* earliestTimerSet(int64_t& deadline); // null if no timer is pending
 
     TraceHub trace;
 

@@ -100,6 +100,12 @@ Runtime::Impl::Impl(Runtime* owner, RuntimeConfig cfg)
             w->id = i;
             workers.push_back(std::move(w));
         }
+    }
+    for (size_t i = 0; i <= workers.size(); ++i) {
+        timerSets.push_back(std::make_unique<TimerSet>());
+        timerSets.back()->index = uint32_t(i);
+    }
+    if (!deterministic) {
         for (auto& w : workers)
             w->thread = std::thread([this, wp = w.get()] { workerLoop(wp); });
         timerThread = std::thread([this] { timerLoop(); });
@@ -123,13 +129,16 @@ Runtime::Impl::~Impl()
     }
     if (timerThread.joinable())
         timerThread.join();
-    for (auto& [k, e] : timers) {
-        if (e.process)
-            e.process->releaseRef();
-        for (Process* p : e.batch)
-            p->releaseRef();
+    for (auto& set : timerSets) {
+        for (auto& [k, e] : set->timers) {
+            if (e.process)
+                e.process->releaseRef();
+            for (Process* p : e.batch)
+                p->releaseRef();
+        }
+        set->timers.clear();
+        set->deadlines.clear();
     }
-    timers.clear();
     for (auto& w : workers) {
         for (Process* p : w->statsBatch)
             p->releaseRef();
@@ -846,40 +855,75 @@ void Runtime::Impl::resumeWorld()
 // ---------------------------------------------------------------------------------------------------------------
 // Timers
 
+TimerSet& Runtime::Impl::currentTimerSet()
+{
+    Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
+    return w ? *timerSets[w->id] : *timerSets.back();
+}
+
+TimerSet* Runtime::Impl::earliestTimerSet(int64_t& deadline)
+{
+    TimerSet* best = nullptr;
+    deadline = INT64_MAX;
+    for (auto& set : timerSets) {
+        std::lock_guard l(set->lock);
+        if (!set->timers.empty() && set->timers.begin()->first.first < deadline) {
+            deadline = set->timers.begin()->first.first;
+            best = set.get();
+        }
+    }
+    return best;
+}
+
 uint64_t Runtime::Impl::addTimer(int64_t delayMs, TimerEntry entry)
 {
-    std::lock_guard g(timerMutex);
-    const uint64_t id = nextTimerId++;
     const int64_t deadline = nowNs() + std::max<int64_t>(0, delayMs) * 1'000'000;
-    const bool first = timers.empty() || std::make_pair(deadline, id) < timers.begin()->first;
-    timers.emplace(std::make_pair(deadline, id), std::move(entry));
-    timerDeadlines.emplace(id, deadline);
-    if (first && !deterministic)
-        timerCv.notify_all();
+    TimerSet& set = currentTimerSet();
+    uint64_t id = 0;
+    {
+        std::lock_guard l(set.lock);
+        id = (set.nextId++ << 16) | set.index;
+        set.timers.emplace(std::make_pair(deadline, id), std::move(entry));
+        set.deadlines.emplace(id, deadline);
+    }
+    // The timer thread publishes when it will wake before it looks at the sets (under their locks), so either it
+    // saw this timer or this load sees a wake-up time it has to beat.
+    if (!deterministic && deadline < timerWakeAt.load(std::memory_order_seq_cst)) {
+        std::lock_guard g(timerMutex);
+        if (deadline < timerWakeAt.load(std::memory_order_relaxed)) {
+            timerWakeAt.store(deadline, std::memory_order_relaxed);
+            timerCv.notify_all();
+        }
+    }
     return id;
 }
 
 int64_t Runtime::Impl::cancelTimer(uint64_t id)
 {
-    Process* release = nullptr;
-    int64_t remaining = -1;
+    const size_t index = size_t(id & 0xffff);
+    if (index >= timerSets.size())
+        return -1;
+    TimerSet& set = *timerSets[index];
+    std::optional<decltype(set.timers)::node_type> node;
+    int64_t deadline = 0;
     {
-        std::lock_guard g(timerMutex);
-        auto it = timerDeadlines.find(id);
-        if (it == timerDeadlines.end())
+        std::lock_guard l(set.lock);
+        auto it = set.deadlines.find(id);
+        if (it == set.deadlines.end())
             return -1;
-        const int64_t deadline = it->second;
-        timerDeadlines.erase(it);
-        auto t = timers.find({ deadline, id });
-        if (t != timers.end()) {
-            release = t->second.process;
-            timers.erase(t);
-        }
-        remaining = std::max<int64_t>(0, (deadline - nowNs()) / 1'000'000);
+        deadline = it->second;
+        set.deadlines.erase(it);
+        if (auto t = set.timers.find({ deadline, id }); t != set.timers.end())
+            node = set.timers.extract(t);
     }
-    if (release)
-        release->releaseRef();
-    return remaining;
+    if (node) {
+        // The processes it kept are released outside the set's lock (a release may free one).
+        if (Process* p = node->mapped().process)
+            p->releaseRef();
+        for (Process* p : node->mapped().batch)
+            p->releaseRef();
+    }
+    return std::max<int64_t>(0, (deadline - nowNs()) / 1'000'000);
 }
 
 void Runtime::Impl::fireTimer(TimerEntry& e)
@@ -927,20 +971,32 @@ void Runtime::Impl::timerLoop()
 {
     std::unique_lock g(timerMutex);
     while (!timerStop) {
-        if (timers.empty()) {
+        timerWakeAt.store(INT64_MAX, std::memory_order_seq_cst); // from here on, whoever adds a timer says so
+        int64_t deadline = 0;
+        TimerSet* set = earliestTimerSet(deadline);
+        if (!set) {
             timerCv.wait(g);
             continue;
         }
-        const int64_t deadline = timers.begin()->first.first;
         const int64_t now = nowNs();
         if (deadline > now) {
+            timerWakeAt.store(deadline, std::memory_order_seq_cst);
             timerCv.wait_for(g, std::chrono::nanoseconds(deadline - now));
             continue;
         }
-        auto node = timers.extract(timers.begin());
-        timerDeadlines.erase(node.key().second);
+        timerWakeAt.store(now, std::memory_order_seq_cst); // awake: it looks again after firing
+        std::optional<decltype(set->timers)::node_type> node;
+        {
+            std::lock_guard l(set->lock);
+            if (!set->timers.empty() && set->timers.begin()->first.first <= now) {
+                node = set->timers.extract(set->timers.begin());
+                set->deadlines.erase(node->key().second);
+            }
+        }
+        if (!node)
+            continue; // cancelled meanwhile
         g.unlock();
-        fireTimer(node.mapped());
+        fireTimer(node->mapped());
         g.lock();
     }
 }
@@ -949,23 +1005,31 @@ size_t Runtime::Impl::fireDueTimers()
 {
     size_t fired = 0;
     for (;;) {
-        std::unique_lock g(timerMutex);
-        if (timers.empty() || timers.begin()->first.first > nowNs())
+        int64_t deadline = 0;
+        TimerSet* set = earliestTimerSet(deadline);
+        if (!set || deadline > nowNs())
             return fired;
-        auto node = timers.extract(timers.begin());
-        timerDeadlines.erase(node.key().second);
-        g.unlock();
-        fireTimer(node.mapped());
-        ++fired;
+        std::optional<decltype(set->timers)::node_type> node;
+        {
+            std::lock_guard l(set->lock);
+            if (!set->timers.empty() && set->timers.begin()->first.first == deadline) {
+                node = set->timers.extract(set->timers.begin());
+                set->deadlines.erase(node->key().second);
+            }
+        }
+        if (node) {
+            fireTimer(node->mapped());
+            ++fired;
+        }
     }
 }
 
 std::optional<int64_t> Runtime::Impl::nextTimerDeadline()
 {
-    std::lock_guard g(timerMutex);
-    if (timers.empty())
+    int64_t deadline = 0;
+    if (!earliestTimerSet(deadline))
         return std::nullopt;
-    return timers.begin()->first.first;
+    return deadline;
 }
 
 } // namespace vigil

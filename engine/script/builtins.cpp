@@ -1467,6 +1467,74 @@ Term sys_halt(Machine& m, Args a)
     m.engine().requestHalt(code);
     throwExitUncatchable(m, Term::atom(atoms::kill));
 }
+// ------------------------------------------------------------------ :math and number conversions
+
+double mathArg(const Term& t)
+{
+    if (!t.isNumber())
+        throwError(Term::atom(atoms::badarg));
+    return t.asNumber();
+}
+
+// Erlang's :math functions return floats and fail with badarith where the result is not a finite number.
+Term mathResult(double r)
+{
+    if (!std::isfinite(r))
+        throwError(Term::atom(atoms::badarith));
+    return Term::floating(r);
+}
+
+template <double (*F)(double)>
+Term mathUnary(Machine&, Args a)
+{
+    return mathResult(F(mathArg(a[0])));
+}
+
+template <double (*F)(double, double)>
+Term mathBinary(Machine&, Args a)
+{
+    return mathResult(F(mathArg(a[0]), mathArg(a[1])));
+}
+
+double mathSin(double x) { return std::sin(x); }
+double mathCos(double x) { return std::cos(x); }
+double mathTan(double x) { return std::tan(x); }
+double mathAsin(double x) { return std::asin(x); }
+double mathAcos(double x) { return std::acos(x); }
+double mathAtan(double x) { return std::atan(x); }
+double mathSinh(double x) { return std::sinh(x); }
+double mathCosh(double x) { return std::cosh(x); }
+double mathTanh(double x) { return std::tanh(x); }
+double mathExp(double x) { return std::exp(x); }
+double mathLog(double x) { return std::log(x); }
+double mathLog2(double x) { return std::log2(x); }
+double mathLog10(double x) { return std::log10(x); }
+double mathSqrt(double x) { return std::sqrt(x); }
+double mathFloor(double x) { return std::floor(x); }
+double mathCeil(double x) { return std::ceil(x); }
+double mathPow(double x, double y) { return std::pow(x, y); }
+double mathAtan2(double y, double x) { return std::atan2(y, x); }
+double mathFmod(double x, double y) { return std::fmod(x, y); }
+
+Term math_pi(Machine&, Args) { return Term::floating(3.141592653589793); }
+
+Term erl_float(Machine&, Args a)
+{
+    if (!a[0].isNumber())
+        throwError(Term::atom(atoms::badarg));
+    return Term::floating(a[0].asNumber());
+}
+
+// :erlang.system_info/1 for the keys a script can ask about.
+Term erl_system_info(Machine& m, Args a)
+{
+    if (a[0].isAtom(Atom::intern("process_count")))
+        return Term::integer(int64_t(m.ctx().runtime().processCount()));
+    if (a[0].isAtom(Atom::intern("schedulers")) || a[0].isAtom(Atom::intern("schedulers_online")))
+        return Term::integer(int64_t(m.ctx().runtime().config().workers));
+    raiseUnsupported(":erlang.system_info(" + inspect(a[0]) + ")");
+}
+
 Term sys_system_time(Machine&, Args a)
 {
     auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -1714,6 +1782,28 @@ void registerBuiltins()
         r("erlang", "error", 1, erl_error);
         r("erlang", "apply", 2, k_apply2);
         r("erlang", "apply", 3, k_apply3);
+        r("erlang", "float", 1, erl_float);
+        r("erlang", "system_info", 1, erl_system_info);
+        r("math", "pi", 0, math_pi);
+        r("math", "sin", 1, mathUnary<mathSin>);
+        r("math", "cos", 1, mathUnary<mathCos>);
+        r("math", "tan", 1, mathUnary<mathTan>);
+        r("math", "asin", 1, mathUnary<mathAsin>);
+        r("math", "acos", 1, mathUnary<mathAcos>);
+        r("math", "atan", 1, mathUnary<mathAtan>);
+        r("math", "sinh", 1, mathUnary<mathSinh>);
+        r("math", "cosh", 1, mathUnary<mathCosh>);
+        r("math", "tanh", 1, mathUnary<mathTanh>);
+        r("math", "exp", 1, mathUnary<mathExp>);
+        r("math", "log", 1, mathUnary<mathLog>);
+        r("math", "log2", 1, mathUnary<mathLog2>);
+        r("math", "log10", 1, mathUnary<mathLog10>);
+        r("math", "sqrt", 1, mathUnary<mathSqrt>);
+        r("math", "floor", 1, mathUnary<mathFloor>);
+        r("math", "ceil", 1, mathUnary<mathCeil>);
+        r("math", "pow", 2, mathBinary<mathPow>);
+        r("math", "atan2", 2, mathBinary<mathAtan2>);
+        r("math", "fmod", 2, mathBinary<mathFmod>);
         r("vigil", "behaviours", 1, v_behaviours);
         r("vigil", "spawn_task", 3, v_spawn_task);
         r("vigil", "runtime_error", 1, v_runtime_error);

@@ -85,8 +85,9 @@ BRIDGE="$BUILD/bench/bridge_bench"
 [ -x "$BRIDGE" ] || BRIDGE=""
 SCRIPT="$BUILD/bench/script_bench"
 [ -x "$SCRIPT" ] || SCRIPT=""
-# Workloads with a scripted version (bench/script/vigil_bench.exs).
-SCRIPTED=",skynet,pingpong,counting,threadring,fib,fanin,selective,"
+# Workloads with a scripted version (bench/script/vigil_bench.exs): all but idle memory. bench/report.py has the
+# same list (SCRIPTED) for the --quick check.
+SCRIPTED=",skynet,pingpong,counting,threadring,fjthroughput,fjcreate,big,fib,fanin,selective,exitstorm,spawnexit,"
 
 # --- workloads and sizes -------------------------------------------------------------------------------------------
 #            name          full n    quick n

@@ -948,13 +948,16 @@ bool moduleEverDefined(Atom mod)
 
 void ScriptEngine::registerModule(ModuleDef* m)
 {
-    g_codeGeneration.fetch_add(1, std::memory_order_acq_rel);
     {
         std::lock_guard lock(g_everMutex);
         g_everDefined.insert(m->name.index());
     }
-    std::unique_lock lock(m_mutex);
-    m_modules[m->name.index()] = m;
+    {
+        std::unique_lock lock(m_mutex);
+        m_modules[m->name.index()] = m;
+    }
+    // after the table holds the new definition: a cache entry made under the new generation looked it up there
+    g_codeGeneration.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void ScriptEngine::silence()

@@ -306,7 +306,7 @@ int runLive(QApplication& app, const Args& a)
             modelLatency.add(double(now - t) / 1e6);
         batchTimes.clear();
     });
-    QObject::connect(window.graphView(), &GraphView::layoutChanged, &window, [&] {
+    QObject::connect(window.graphView(), &GraphView::nodesPlaced, &window, [&] {
         const int64_t now = rt.nowNs();
         for (auto it = pendingSpawns.begin(); it != pendingSpawns.end();) {
             if (window.graphView()->itemFor(it->first)) {

@@ -14,6 +14,7 @@
 #include <QThread>
 #include <QWheelEvent>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -164,10 +165,91 @@ void GraphView::applyDelta(const GraphDelta& delta)
             m_layoutDirty = true;
         }
     }
+    const size_t placed = delta.added.empty() ? 0 : placeAdded(delta.added);
     if (m_animations)
         addEffects(delta);
     if (m_edgesDirty && !m_layoutDirty)
         rebuildEdges();
+    if (placed)
+        Q_EMIT nodesPlaced();
+}
+
+bool GraphView::provisionalSlot(const GraphNode& n, LayoutItem& out) const
+{
+    const double slot = m_options.nodeWidth + m_options.hGap;
+    // The child it replaces (a supervisor restart) leaves its place to it.
+    if (n.restartedFrom) {
+        const LayoutItem* old = m_layout.find(n.restartedFrom);
+        if (old && old->parent == n.treeParent && !itemFor(n.pid)) {
+            out.x = old->x;
+            out.y = old->y;
+            out.inGrid = old->inGrid;
+            return true;
+        }
+    }
+    const LayoutItem* parent = nullptr;
+    const std::vector<uint64_t>* siblings = &m_state->roots();
+    if (n.treeParent) {
+        parent = m_layout.find(n.treeParent);
+        const GraphNode* pn = m_state->node(n.treeParent);
+        // Under a collapsed or undrawn parent it is stood for by that; in a long list it joins the aggregate.
+        if (!parent || parent->collapsed || !pn)
+            return false;
+        siblings = &pn->children;
+    }
+    if (siblings->size() > m_options.maxChildrenShown || m_layout.find(aggregateIdFor(n.treeParent)))
+        return false;
+    // New children are usually last: look for it from the back, then for the nearest drawn sibling before it.
+    auto it = std::find(siblings->rbegin(), siblings->rend(), n.pid);
+    if (it == siblings->rend())
+        return false;
+    const LayoutItem* anchor = nullptr;
+    for (auto s = std::next(it); s != siblings->rend(); ++s) {
+        if ((anchor = m_layout.find(*s)))
+            break;
+    }
+    if (anchor) {
+        out.x = anchor->x + slot;
+        out.y = anchor->y;
+        out.inGrid = anchor->inGrid;
+    } else if (parent) {
+        out.x = parent->x;
+        out.y = parent->y + m_options.nodeHeight + m_options.vGap;
+    } else {
+        out.x = 0;
+        out.y = 0;
+    }
+    return true;
+}
+
+size_t GraphView::placeAdded(const std::vector<uint64_t>& added)
+{
+    // Before the first layout there is nothing to be next to: that layout places everything.
+    if (m_layout.items.empty())
+        return 0;
+    size_t placed = 0;
+    for (uint64_t pid : added) {
+        if (m_items.count(pid))
+            continue;
+        const GraphNode* n = m_state->node(pid);
+        if (!n || !n->inTree || n->hostPseudo)
+            continue;
+        LayoutItem li;
+        li.id = pid;
+        li.parent = n->treeParent;
+        if (!provisionalSlot(*n, li))
+            continue;
+        auto* item = new NodeItem(pid, m_options.nodeWidth, m_options.nodeHeight);
+        item->updateFrom(*n);
+        item->updateLayout(li);
+        m_scene->addItem(item);
+        m_items.emplace(pid, item);
+        m_layout.index[pid] = m_layout.items.size();
+        m_layout.items.push_back(li);
+        ++m_layout.shownNodes;
+        ++placed;
+    }
+    return placed;
 }
 
 void GraphView::scheduleLayout()
@@ -249,6 +331,7 @@ void GraphView::relayout()
     if (before != m_selectionOrder)
         Q_EMIT selectionChangedByUser(m_selectionOrder);
     Q_EMIT layoutChanged();
+    Q_EMIT nodesPlaced();
 }
 
 QPainterPath GraphView::connectorPath(const QRectF& parent, const QRectF& child) const

@@ -2,8 +2,9 @@
 
 // The process graph: supervision tree, link and monitor edges, mailbox badges, exit signals travelling along
 // links and restart flashes. Updated incrementally from GraphDelta: items are created, moved and removed, never
-// rebuilt wholesale; the layout is recomputed at most ten times a second and only when the tree changed.
-// GUI thread only.
+// rebuilt wholesale. A new process gets its item as soon as its spawn is applied, next to its siblings (or in the
+// place of the child it replaced); the full layout, which tidies up, runs at most ten times a second and only
+// when the tree changed. GUI thread only.
 
 #include "graphlayout.h"
 #include "graphstate.h"
@@ -72,6 +73,8 @@ Q_SIGNALS:
     void selectionChangedByUser(const QList<uint64_t>& pids);
     void contextMenuRequested(uint64_t pid, const QPoint& globalPos);
     void layoutChanged();
+    // Items were created or moved: after a full layout, and after new processes were placed next to their siblings.
+    void nodesPlaced();
 
 protected:
     void wheelEvent(QWheelEvent* event) override;
@@ -82,6 +85,9 @@ protected:
 
 private:
     void scheduleLayout();
+    // Gives new processes an item right away; returns how many were placed.
+    size_t placeAdded(const std::vector<uint64_t>& added);
+    bool provisionalSlot(const GraphNode& n, LayoutItem& out) const;
     void relayout();
     void rebuildEdges();
     void addEffects(const GraphDelta& delta);

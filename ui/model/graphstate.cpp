@@ -82,15 +82,6 @@ std::string mfaText(const Term& t)
     return inspect(t, o);
 }
 
-std::string GraphNode::displayName() const
-{
-    if (!registeredName.empty())
-        return registeredName;
-    if (!label.empty())
-        return label;
-    return initialCall;
-}
-
 namespace {
 
 std::string reasonText(const Term& t)

@@ -77,7 +77,11 @@ struct GraphNode {
     std::vector<TraceEvent> recent; // last lifecycle events about this process (messages excluded), oldest first
 
     // Text the graph and table show first: registered name, else label, else initial call, else "".
-    std::string displayName() const;
+    std::string displayName() const { return displayNameRef(); }
+    const std::string& displayNameRef() const
+    {
+        return !registeredName.empty() ? registeredName : !label.empty() ? label : initialCall;
+    }
 };
 
 // A visual consequence of one event, replayed by the graph view.

@@ -21,7 +21,8 @@
 namespace vigil {
 
 namespace {
-constexpr int kLayoutIntervalMs = 100;
+// New processes are placed at once (placeAdded); the full layout that tidies up runs at most this often.
+constexpr int kLayoutIntervalMs = 200;
 constexpr size_t kMaxEffects = 48;
 constexpr double kMinFitZoom = 0.72;
 
@@ -168,10 +169,28 @@ void GraphView::applyDelta(const GraphDelta& delta)
     const size_t placed = delta.added.empty() ? 0 : placeAdded(delta.added);
     if (m_animations)
         addEffects(delta);
+    if (!m_pendingRestarts.empty())
+        flashPendingRestarts();
     if (m_edgesDirty && !m_layoutDirty)
         rebuildEdges();
     if (placed)
         Q_EMIT nodesPlaced();
+}
+
+void GraphView::flashPendingRestarts()
+{
+    // Restarts whose new pid has its item by now; the others wait while the new pid is still in the tree.
+    std::vector<RestartEffect> waiting;
+    for (const RestartEffect& r : m_pendingRestarts) {
+        if (NodeItem* item = itemFor(r.newPid)) {
+            item->flash(m_clock.elapsed(), Theme::current().flash);
+            m_flashing.push_back(item);
+            startAnimating();
+        } else if (m_state->node(r.newPid) && m_state->node(r.newPid)->inTree) {
+            waiting.push_back(r);
+        }
+    }
+    m_pendingRestarts = std::move(waiting);
 }
 
 bool GraphView::provisionalSlot(const GraphNode& n, LayoutItem& out) const
@@ -288,10 +307,11 @@ void GraphView::relayout()
         } else {
             item = new NodeItem(li.id, m_options.nodeWidth, m_options.nodeHeight);
             m_scene->addItem(item);
-        }
-        if (!isAggregateId(li.id)) {
-            if (const GraphNode* n = m_state->node(li.id))
-                item->updateFrom(*n);
+            // Items that already existed are kept current by applyDelta.
+            if (!isAggregateId(li.id)) {
+                if (const GraphNode* n = m_state->node(li.id))
+                    item->updateFrom(*n);
+            }
         }
         item->updateLayout(li);
         next.emplace(li.id, item);
@@ -308,18 +328,7 @@ void GraphView::relayout()
                                [&](uint64_t p) { return !m_items.count(p); }),
         m_selectionOrder.end());
 
-    // Restarts whose new pid just got its item.
-    std::vector<RestartEffect> waiting;
-    for (const RestartEffect& r : m_pendingRestarts) {
-        if (NodeItem* item = itemFor(r.newPid)) {
-            item->flash(m_clock.elapsed(), Theme::current().flash);
-            m_flashing.push_back(item);
-            startAnimating();
-        } else if (m_state->node(r.newPid) && m_state->node(r.newPid)->inTree) {
-            waiting.push_back(r);
-        }
-    }
-    m_pendingRestarts = std::move(waiting);
+    flashPendingRestarts();
 
     const QRectF bounds(-60, -60, std::max(600.0, m_layout.width + 120), std::max(400.0, m_layout.height + 120));
     m_scene->setSceneRect(bounds);

@@ -3,7 +3,7 @@
 // The process graph: supervision tree, link and monitor edges, mailbox badges, exit signals travelling along
 // links and restart flashes. Updated incrementally from GraphDelta: items are created, moved and removed, never
 // rebuilt wholesale. A new process gets its item as soon as its spawn is applied, next to its siblings (or in the
-// place of the child it replaced); the full layout, which tidies up, runs at most ten times a second and only
+// place of the child it replaced); the full layout, which tidies up, runs at most five times a second and only
 // when the tree changed. GUI thread only.
 
 #include "graphlayout.h"
@@ -88,6 +88,7 @@ private:
     // Gives new processes an item right away; returns how many were placed.
     size_t placeAdded(const std::vector<uint64_t>& added);
     bool provisionalSlot(const GraphNode& n, LayoutItem& out) const;
+    void flashPendingRestarts();
     void relayout();
     void rebuildEdges();
     void addEffects(const GraphDelta& delta);

@@ -13,6 +13,7 @@ namespace vigil {
 namespace {
 constexpr double kMargin = 12; // room for the badge and the flash glow
 constexpr qint64 kFlashMs = 1600;
+const std::string kNoReason;
 
 QString countText(int64_t n)
 {
@@ -82,30 +83,55 @@ QPainterPath NodeItem::bodyPath() const
 
 void NodeItem::updateFrom(const GraphNode& n)
 {
-    QString title = QString::fromStdString(n.displayName());
-    if (title.isEmpty())
-        title = QString::fromLatin1(nodeKindName(n.kind));
-    QString reason = n.alive ? QString() : QString::fromStdString(n.exitReason);
-    const bool same = title == m_title && n.kind == m_kind && n.status == m_status && n.mailbox == m_mailbox
-        && n.restarts == m_restarts && n.trapExit == m_trap && n.supervisorGaveUp == m_gaveUp && reason == m_reason;
+    // Called for every changed process on every drain: compare the source fields before making any string.
+    const std::string& name = n.displayNameRef();
+    const std::string& reason = n.alive ? kNoReason : n.exitReason;
+    const bool same = n.kind == m_kind && n.status == m_status && n.mailbox == m_mailbox && n.restarts == m_restarts
+        && n.trapExit == m_trap && n.supervisorGaveUp == m_gaveUp && name == m_titleSource && reason == m_reasonSource
+        && !m_title.isEmpty();
     if (same)
         return;
     if (n.kind != m_kind)
         prepareGeometryChange();
-    m_title = std::move(title);
+    if (name != m_titleSource || n.kind != m_kind || m_title.isEmpty()) {
+        m_titleSource = name;
+        m_title = QString::fromStdString(name);
+        if (m_title.isEmpty())
+            m_title = QString::fromLatin1(nodeKindName(n.kind));
+    }
+    if (reason != m_reasonSource) {
+        m_reasonSource = reason;
+        m_reason = QString::fromStdString(reason);
+    }
     m_kind = n.kind;
     m_status = n.status;
     m_mailbox = n.mailbox;
     m_restarts = n.restarts;
     m_trap = n.trapExit;
     m_gaveUp = n.supervisorGaveUp;
-    m_reason = std::move(reason);
-    setToolTip(m_pidText + QStringLiteral("  ") + m_title + QStringLiteral("\n")
-        + QString::fromLatin1(nodeKindName(m_kind)) + QStringLiteral(", ") + QString::fromLatin1(nodeStatusName(m_status))
+    if (isUnderMouse())
+        setToolTip(toolTipText());
+    update();
+}
+
+QString NodeItem::toolTipText() const
+{
+    if (isAggregate())
+        return QStringLiteral("%1 more processes (total mailbox %2).\nExpand the parent or search by pid to see one.")
+            .arg(QLocale().toString(qulonglong(m_hidden)))
+            .arg(m_mailboxSum);
+    return m_pidText + QStringLiteral("  ") + m_title + QStringLiteral("\n") + QString::fromLatin1(nodeKindName(m_kind))
+        + QStringLiteral(", ") + QString::fromLatin1(nodeStatusName(m_status))
         + (m_trap ? QStringLiteral(", traps exits") : QString()) + QStringLiteral("\nmailbox: ")
         + QString::number(m_mailbox) + QStringLiteral(", restarts: ") + QString::number(m_restarts)
-        + (m_reason.isEmpty() ? QString() : QStringLiteral("\nexited: ") + m_reason));
-    update();
+        + (m_reason.isEmpty() ? QString() : QStringLiteral("\nexited: ") + m_reason);
+}
+
+void NodeItem::hoverEnterEvent(QGraphicsSceneHoverEvent* event)
+{
+    // The tooltip is made when the pointer arrives, not on every change of the process.
+    setToolTip(toolTipText());
+    QGraphicsItem::hoverEnterEvent(event);
 }
 
 void NodeItem::updateLayout(const LayoutItem& item)
@@ -117,11 +143,8 @@ void NodeItem::updateLayout(const LayoutItem& item)
         m_collapsed = item.collapsed;
         m_hidden = item.hidden;
         m_mailboxSum = item.mailboxSum;
-        if (isAggregate())
-            setToolTip(QStringLiteral("%1 more processes (total mailbox %2).\nExpand the parent or search by pid to "
-                                      "see one.")
-                           .arg(QLocale().toString(qulonglong(m_hidden)))
-                           .arg(m_mailboxSum));
+        if (isAggregate() && isUnderMouse())
+            setToolTip(toolTipText());
         update();
     }
 }

@@ -27,7 +27,7 @@ public:
     QRectF body() const { return QRectF(0, 0, m_w, m_h); }
     QPointF center() const { return pos() + QPointF(m_w / 2, m_h / 2); }
 
-    // Copies what is drawn; repaints only when something visible changed.
+    // Copies what is drawn; repaints only when something visible changed. Cheap when nothing did.
     void updateFrom(const GraphNode& n);
     void updateLayout(const LayoutItem& item);
     // Starts the restart flash (ms is the animation clock).
@@ -41,14 +41,20 @@ public:
     uint32_t restarts() const { return m_restarts; }
     const QString& title() const { return m_title; }
 
+protected:
+    void hoverEnterEvent(QGraphicsSceneHoverEvent* event) override;
+
 private:
     QFont baseFont() const;
+    QString toolTipText() const;
     QPainterPath bodyPath() const;
 
     uint64_t m_id;
     double m_w;
     double m_h;
     QString m_title;
+    std::string m_titleSource; // what m_title was made from
+    std::string m_reasonSource;
     QString m_pidText;
     NodeKind m_kind = NodeKind::Process;
     NodeStatus m_status = NodeStatus::Waiting;

@@ -139,3 +139,66 @@ TEST(GraphViewPlacement, NothingIsPlacedUnderACollapsedParentOrPastTheChildLimit
     EXPECT_EQ(f.view.itemFor(207), nullptr);
     EXPECT_EQ(f.view.shownAs(207), aggregateIdFor(200));
 }
+
+TEST(GraphViewAggregate, ProcessesBehindTheAggregateStayCurrent)
+{
+    ViewFixture f;
+    LayoutOptions o;
+    o.maxChildrenShown = 4;
+    f.view.setLayoutOptions(o);
+    f.script.spawn(100, 0, "parent");
+    for (uint64_t c = 101; c <= 107; ++c)
+        f.script.spawn(c, 100);
+    f.script.spawn(110, 106); // a grandchild behind the aggregate too
+    f.apply();
+    f.view.flushLayout();
+    const uint64_t agg = aggregateIdFor(100);
+    NodeItem* item = f.view.itemFor(agg);
+    ASSERT_NE(item, nullptr);
+    EXPECT_EQ(item->hidden(), 4u); // 105, 106 (+110), 107
+    EXPECT_EQ(item->mailboxSum(), 0);
+
+    // Mail for hidden processes shows on the aggregate at once, with no layout in between.
+    f.script.queue(106, 100, Term::atom("a"));
+    f.script.queue(110, 100, Term::atom("b"));
+    f.script.queue(110, 100, Term::atom("c"));
+    f.apply();
+    EXPECT_EQ(f.view.itemFor(agg), item);
+    EXPECT_EQ(item->mailboxSum(), 3);
+    f.script.receive(110, Term::atom("b"));
+    f.apply();
+    EXPECT_EQ(item->mailboxSum(), 2);
+
+    // A hidden child that dies and leaves the tree is no longer counted; nor is its mail.
+    f.script.exit(106, Term::atom("normal"));
+    f.apply();
+    EXPECT_EQ(item->mailboxSum(), 1) << "a dead process's mailbox is gone";
+    f.state.tick(int64_t(60) * 1'000'000'000); // long after the linger time
+    f.view.applyDelta(f.state.takeDelta());
+    f.view.flushLayout();
+    ASSERT_NE(f.view.itemFor(agg), nullptr);
+    EXPECT_EQ(f.view.itemFor(agg)->hidden(), 3u) << "105, 110 (moved up into 106's place) and 107";
+    EXPECT_EQ(f.view.itemFor(106), nullptr);
+    EXPECT_EQ(f.view.shownAs(110), agg);
+    EXPECT_EQ(f.view.itemFor(agg)->mailboxSum(), 1);
+
+    // A shown child leaving brings a hidden one forward, drawn with what it has now.
+    f.script.queue(105, 100, Term::atom("d"));
+    f.script.exit(101, Term::atom("normal"));
+    f.apply();
+    f.state.tick(int64_t(120) * 1'000'000'000);
+    f.view.applyDelta(f.state.takeDelta());
+    f.view.flushLayout();
+    ASSERT_NE(f.view.itemFor(105), nullptr);
+    EXPECT_EQ(f.view.itemFor(105)->mailbox(), 1);
+    EXPECT_EQ(f.view.itemFor(agg)->hidden(), 2u); // 110, 107
+    EXPECT_EQ(f.view.itemFor(agg)->mailboxSum(), 1);
+    for (const LayoutItem& li : f.view.currentLayout().items) {
+        if (isAggregateId(li.id))
+            continue;
+        const GraphNode* n = f.state.node(li.id);
+        ASSERT_NE(n, nullptr) << "no item for a forgotten process";
+        EXPECT_TRUE(n->inTree) << pidText(li.id) << " left the tree but is still drawn";
+        EXPECT_EQ(f.view.itemFor(li.id)->mailbox(), n->mailbox) << pidText(li.id);
+    }
+}

@@ -150,12 +150,17 @@ void GraphView::applyDelta(const GraphDelta& delta)
         scheduleLayout();
     if (delta.edgesChanged)
         m_edgesDirty = true;
+    std::set<uint64_t> aggregates; // "+N more" nodes standing for a changed process
     for (uint64_t pid : delta.changed) {
         if (NodeItem* item = itemFor(pid)) {
             if (const GraphNode* n = m_state->node(pid))
                 item->updateFrom(*n);
+        } else if (const uint64_t shown = shownAs(pid); isAggregateId(shown)) {
+            aggregates.insert(shown);
         }
     }
+    for (uint64_t id : aggregates)
+        refreshAggregate(id);
     for (uint64_t pid : delta.erased) {
         auto it = m_items.find(pid);
         if (it != m_items.end()) {
@@ -175,6 +180,41 @@ void GraphView::applyDelta(const GraphDelta& delta)
         rebuildEdges();
     if (placed)
         Q_EMIT nodesPlaced();
+}
+
+void GraphView::refreshAggregate(uint64_t id)
+{
+    // What the layout counted behind the aggregate, counted again: the processes past the per-parent limit and
+    // everything under them, with their mailboxes. Cheap next to a layout, and it keeps the badge current between
+    // layouts (they run only when the tree changes).
+    auto at = m_layout.index.find(id);
+    NodeItem* item = itemFor(id);
+    if (at == m_layout.index.end() || !item)
+        return;
+    const uint64_t parent = id & ~kAggregateBit;
+    const GraphNode* pn = parent ? m_state->node(parent) : nullptr;
+    if (parent && !pn)
+        return;
+    const std::vector<uint64_t>& children = pn ? pn->children : m_state->roots();
+    size_t count = 0;
+    int64_t mail = 0;
+    std::vector<uint64_t> stack;
+    for (size_t i = m_options.maxChildrenShown; i < children.size(); ++i) {
+        stack.push_back(children[i]);
+        while (!stack.empty()) {
+            const GraphNode* n = m_state->node(stack.back());
+            stack.pop_back();
+            if (!n)
+                continue;
+            ++count;
+            mail += n->mailbox;
+            stack.insert(stack.end(), n->children.begin(), n->children.end());
+        }
+    }
+    LayoutItem& li = m_layout.items[at->second];
+    li.hidden = count;
+    li.mailboxSum = mail;
+    item->updateLayout(li);
 }
 
 void GraphView::flashPendingRestarts()

@@ -89,6 +89,7 @@ private:
     size_t placeAdded(const std::vector<uint64_t>& added);
     bool provisionalSlot(const GraphNode& n, LayoutItem& out) const;
     void flashPendingRestarts();
+    void refreshAggregate(uint64_t id);
     void relayout();
     void rebuildEdges();
     void addEffects(const GraphDelta& delta);

@@ -40,6 +40,8 @@ public:
     int64_t mailbox() const { return m_mailbox; }
     uint32_t restarts() const { return m_restarts; }
     const QString& title() const { return m_title; }
+    size_t hidden() const { return m_hidden; } // collapsed: hidden descendants; aggregate: processes stood for
+    int64_t mailboxSum() const { return m_mailboxSum; } // aggregate: their total mailbox depth
 
 protected:
     void hoverEnterEvent(QGraphicsSceneHoverEvent* event) override;

@@ -117,6 +117,36 @@ TEST(TraceBridge, LostEventsResyncFromSnapshot)
     sub->push(s.events, 17);
     ASSERT_TRUE(vigil::test::waitFor([&] { return lost.count() == 1; })) << "lost.count()";
     EXPECT_EQ(bridge.eventsDropped(), 17u);
-    EXPECT_EQ(bridge.state().aliveCount(), 3u);
+    // The snapshot is taken at the next drain that loses nothing (one interval later, without a notify).
+    ASSERT_TRUE(vigil::test::waitFor([&] { return bridge.state().aliveCount() == 3u; }));
+    EXPECT_EQ(bridge.resyncs(), 1u);
+    EXPECT_FALSE(bridge.resyncPending());
     EXPECT_EQ(bridge.state().node(2)->treeParent, 1u);
+}
+
+TEST(TraceBridge, NoSnapshotWhileEventsKeepBeingLost)
+{
+    auto sub = std::make_shared<FakeSubscription>();
+    int snapshots = 0;
+    TraceBridge bridge(sub, [&] {
+        ++snapshots;
+        return Snapshot {};
+    });
+    bridge.start();
+    const int before = snapshots;
+    EventScript s;
+    s.spawn(1, 0);
+    sub->push(s.events, 100);
+    bridge.drainNow();
+    EXPECT_TRUE(bridge.resyncPending());
+    s.spawn(2, 1);
+    sub->push({ s.events.back() }, 100);
+    bridge.drainNow();
+    EXPECT_EQ(snapshots, before) << "no snapshot while the storm goes on";
+    EXPECT_EQ(bridge.eventsDropped(), 200u);
+    EXPECT_EQ(bridge.state().aliveCount(), 2u) << "events that did arrive are applied meanwhile";
+    bridge.drainNow(); // nothing lost this time
+    EXPECT_EQ(snapshots, before + 1);
+    EXPECT_FALSE(bridge.resyncPending());
+    EXPECT_EQ(bridge.state().aliveCount(), 0u) << "the snapshot is the truth";
 }

@@ -252,3 +252,76 @@ TEST(GraphState, ResyncKeepsWhatSnapshotsDoNotCarry)
     g.apply(late.events, 6);
     EXPECT_EQ(g.node(104)->mailbox, 7);
 }
+
+TEST(GraphState, ShortLivedStormIsFoldedBeyondTheLastFew)
+{
+    GraphState::Options o;
+    o.keepShortLivedPerBatch = 8;
+    GraphState g(o);
+    EventScript s;
+    s.spawn(1, 0, "spawner");
+    s.spawn(2, 0, "watcher");
+    g.apply(s.events, 0);
+    g.takeDelta();
+
+    EventScript b;
+    b.setSeq(s.seq());
+    // A short-lived process whose exit signal kills a live one.
+    b.spawn(400, 0, "victim");
+    b.spawn(401, 1);
+    b.signal(401, 400, atom("boom"), SignalOutcome::Killed);
+    b.exit(401, atom("boom"));
+    uint64_t pid = 10;
+    for (; pid < 110; ++pid) {
+        b.spawn(pid, 1);
+        b.add(TraceKind::MessageSent, pid, 2, atom("hi"));
+        b.link(2, pid); // a half on a live process that the death would remove anyway
+        b.exit(pid, atom("normal"));
+    }
+    // One that spawned a child and one supervised: never folded.
+    b.spawn(200, 1);
+    b.spawn(201, 200);
+    b.exit(200, atom("normal"));
+    b.spawn(300, 1);
+    b.childStarted(1, 300, "w");
+    b.exit(300, atom("normal"));
+    g.apply(b.events, 0);
+
+    EXPECT_EQ(g.checkConsistency(), "");
+    const GraphDelta d = g.takeDelta();
+    // 101 short-lived ones qualify (401 and 10..109); the last 8 deaths (102..109) are kept.
+    EXPECT_EQ(g.foldedCount(), 93u);
+    EXPECT_EQ(d.folded, 93u);
+    EXPECT_EQ(d.events, b.events.size()) << "every event is counted";
+    EXPECT_EQ(d.messagesSent, 100u) << "folded processes' sends still count";
+    EXPECT_EQ(d.exits, 103u);
+    EXPECT_EQ(g.node(10), nullptr) << "an early one is folded";
+    EXPECT_EQ(g.node(401), nullptr);
+    EXPECT_EQ(g.node(101), nullptr);
+    ASSERT_NE(g.node(109), nullptr) << "the last deaths are kept";
+    EXPECT_NE(g.node(102), nullptr);
+    EXPECT_FALSE(g.node(109)->alive);
+    EXPECT_EQ(g.node(400)->status, NodeStatus::Exiting) << "a folded process's signal still did its work";
+    ASSERT_NE(g.node(200), nullptr) << "a parent is never folded";
+    EXPECT_EQ(g.node(201)->treeParent, 200u);
+    ASSERT_NE(g.node(300), nullptr) << "a supervised child is never folded";
+    EXPECT_EQ(g.node(300)->supervisor, 1u);
+    EXPECT_TRUE(g.node(2)->links.empty()) << "no link halves to folded processes";
+    EXPECT_EQ(g.aliveCount(), 4u); // 1, 2, 201, 400
+    EXPECT_EQ(g.lastSeq(), b.seq());
+}
+
+TEST(GraphState, FewShortLivedProcessesAreAllKept)
+{
+    GraphState g;
+    EventScript s;
+    s.spawn(1, 0, "spawner");
+    for (uint64_t pid = 10; pid < 30; ++pid) {
+        s.spawn(pid, 1);
+        s.exit(pid, atom("normal"));
+    }
+    g.apply(s.events, 0);
+    EXPECT_EQ(g.foldedCount(), 0u);
+    EXPECT_NE(g.node(10), nullptr);
+    EXPECT_EQ(g.checkConsistency(), "");
+}

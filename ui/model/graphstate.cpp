@@ -321,10 +321,106 @@ void GraphState::updateStatus(GraphNode& n, int64_t wallNs)
     m_active.insert(n.pid);
 }
 
+void GraphState::findFoldable(const std::vector<TraceEvent>& events)
+{
+    m_folding.clear();
+    const size_t keep = m_options.keepShortLivedPerBatch;
+    if (keep == SIZE_MAX || events.size() < 2 * keep)
+        return;
+    // Born here (and not known before), died here, and nothing else about them but their own messages, links,
+    // monitors and signals. Index of the Exited event, or kNo when the pid is disqualified.
+    constexpr size_t kNo = SIZE_MAX;
+    constexpr size_t kBorn = SIZE_MAX - 1;
+    std::unordered_map<uint64_t, size_t> cand;
+    cand.reserve(events.size());
+    auto disqualify = [&](uint64_t pid) {
+        if (pid)
+            cand[pid] = kNo;
+    };
+    for (size_t i = 0; i < events.size(); ++i) {
+        const TraceEvent& e = events[i];
+        if (e.seq != 0 && e.seq <= m_snapshotSeq)
+            continue;
+        switch (e.kind) {
+        case TraceKind::Spawned:
+            if (!m_nodes.count(e.pid) && !cand.count(e.pid) && !(e.other == 0 && e.data.isAtom()))
+                cand.emplace(e.pid, kBorn);
+            disqualify(e.other); // a parent: its children would lose their place
+            break;
+        case TraceKind::Exited:
+            if (auto it = cand.find(e.pid); it != cand.end() && it->second == kBorn)
+                it->second = i;
+            break;
+        case TraceKind::ChildStarted:
+        case TraceKind::ChildRestarted:
+        case TraceKind::ChildTerminated:
+        case TraceKind::SupervisorGaveUp:
+            disqualify(e.pid);
+            disqualify(e.other);
+            disqualify(e.old);
+            break;
+        case TraceKind::Registered:
+        case TraceKind::Unregistered:
+            disqualify(e.pid);
+            break;
+        default:
+            break;
+        }
+    }
+    std::vector<size_t> deaths;
+    for (const auto& [pid, at] : cand)
+        if (at != kNo && at != kBorn)
+            deaths.push_back(at);
+    if (deaths.size() <= keep)
+        return;
+    // The most recent deaths stay (the table and graph show them); the earlier ones are folded.
+    std::sort(deaths.begin(), deaths.end());
+    deaths.resize(deaths.size() - keep);
+    m_folding.reserve(deaths.size());
+    for (size_t at : deaths)
+        m_folding.insert(events[at].pid);
+}
+
+bool GraphState::folds(const TraceEvent& e)
+{
+    if (m_folding.empty())
+        return false;
+    const bool self = m_folding.count(e.pid) != 0;
+    switch (e.kind) {
+    case TraceKind::Spawned:
+        if (self)
+            ++m_folded;
+        return self;
+    case TraceKind::Exited:
+        if (self)
+            ++m_delta.exits;
+        return self;
+    case TraceKind::MessageSent:
+        if (self)
+            ++m_delta.messagesSent;
+        return self;
+    case TraceKind::ExitSignal:
+        // A signal from a folded process still reaches (and may kill) a live one; one to a folded one is moot.
+        return m_folding.count(e.other) != 0;
+    default:
+        return self || (e.other && m_folding.count(e.other));
+    }
+}
+
 void GraphState::apply(const std::vector<TraceEvent>& events, int64_t wallNs)
 {
-    for (const TraceEvent& e : events)
+    findFoldable(events);
+    const uint64_t foldedBefore = m_folded;
+    for (const TraceEvent& e : events) {
+        if (folds(e)) {
+            ++m_delta.events;
+            m_lastSeq = std::max(m_lastSeq, e.seq);
+            continue;
+        }
         apply(e, wallNs);
+    }
+    m_delta.folded += m_folded - foldedBefore;
+    m_folding.clear();
 }
 
 void GraphState::apply(const TraceEvent& e, int64_t wallNs)

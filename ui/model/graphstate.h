@@ -113,6 +113,7 @@ struct GraphDelta {
     uint64_t events = 0;
     uint64_t messagesSent = 0;
     uint64_t exits = 0;
+    uint64_t folded = 0; // short-lived processes counted but not materialised (see Options)
 
     bool empty() const
     {
@@ -129,6 +130,11 @@ public:
         size_t keepDead = 500; // dead processes kept for the table (oldest forgotten first)
         int64_t activeNs = 400'000'000; // "running" this long after its last message activity
         size_t recentPerNode = 24;
+        // A batch in which more processes than this are born and die (and play no other part: no children, not
+        // supervised, not registered) keeps only the last this-many of them; the others are counted, not
+        // materialised. A storm of short-lived processes then costs a scan, not a node, a table row and a
+        // graph item each.
+        size_t keepShortLivedPerBatch = 64;
     };
 
     GraphState();
@@ -158,6 +164,8 @@ public:
     const std::unordered_map<uint64_t, GraphNode>& nodes() const { return m_nodes; }
     const std::vector<uint64_t>& roots() const { return m_roots; }
     size_t aliveCount() const { return m_alive; }
+    // Short-lived processes that were counted but never materialised (see Options::keepShortLivedPerBatch).
+    uint64_t foldedCount() const { return m_folded; }
     uint64_t lastSeq() const { return m_lastSeq; }
 
     bool linked(uint64_t a, uint64_t b) const; // either half present
@@ -186,6 +194,9 @@ private:
     void compactTree();
     void erase(uint64_t pid);
     void updateStatus(GraphNode& n, int64_t wallNs);
+    // The pids of a batch that are born and die in it and play no other part, beyond the ones kept.
+    void findFoldable(const std::vector<TraceEvent>& events);
+    bool folds(const TraceEvent& e);
 
     Options m_options;
     std::unordered_map<uint64_t, GraphNode> m_nodes;
@@ -195,6 +206,8 @@ private:
     std::unordered_set<uint64_t> m_active; // running because of recent activity
     std::unordered_set<uint64_t> m_compact; // parents (0 = roots) whose child lists hold nodes that left the tree
     size_t m_alive = 0;
+    uint64_t m_folded = 0;
+    std::unordered_set<uint64_t> m_folding; // pids folded in the batch being applied
     uint64_t m_lastSeq = 0;
     uint64_t m_snapshotSeq = 0;
     GraphDelta m_delta;

@@ -143,14 +143,23 @@ void TraceBridge::drainNow()
     if (lost) {
         m_dropped += lost;
         Q_EMIT eventsLost(lost);
-        if (m_snapshot)
+        if (m_resyncDueSinceNs < 0)
+            m_resyncDueSinceNs = now;
+    }
+    if (m_resyncDueSinceNs >= 0 && (!lost || now - m_resyncDueSinceNs >= kMaxResyncDelayNs)) {
+        m_resyncDueSinceNs = -1;
+        if (m_snapshot) {
             m_state.resync(m_snapshot(), now);
+            ++m_resyncs;
+        }
     }
     m_state.tick(now);
-    if (!m_buffer.empty()) {
-        Q_EMIT eventsDrained(m_buffer);
+    if (!m_buffer.empty() || m_resyncDueSinceNs >= 0) {
+        if (!m_buffer.empty())
+            Q_EMIT eventsDrained(m_buffer);
         // The subscription may hold back events that arrived out of order until the next drain, and no notify
-        // comes for those: after any activity, look once more one interval later. An idle stream stays idle.
+        // comes for those: after any activity (or with a resync due), look once more one interval later. An idle
+        // stream stays idle.
         m_drainTimer.start(1000 / m_maxRate);
     }
     publish();

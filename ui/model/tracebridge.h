@@ -2,8 +2,10 @@
 
 // Carries the engine's trace stream onto the GUI thread: the subscription's notify hook posts one wake-up, the
 // bridge drains everything available at most maxRate times a second, applies it to the GraphState and tells
-// models and views what changed. On lost events it resyncs from a snapshot. GUI thread only (except the notify
-// hook, which only posts).
+// models and views what changed. On lost events it resyncs from a snapshot once the storm that overflowed the
+// engine's buffers has passed (the first drain that lost nothing, or a second after the first loss): a snapshot
+// stops the workers, and taking one in the middle of a storm would only slow the storm down and be out of date
+// at once. GUI thread only (except the notify hook, which only posts).
 
 #include "graphstate.h"
 #include "statshistory.h"
@@ -41,6 +43,10 @@ public:
     uint64_t eventsDropped() const { return m_dropped; }
     uint64_t eventsApplied() const { return m_applied; }
     uint64_t drains() const { return m_drains; }
+    uint64_t resyncs() const { return m_resyncs; }
+    // Lost events not yet made good by a snapshot.
+    bool resyncPending() const { return m_resyncDueSinceNs >= 0; }
+    static constexpr int64_t kMaxResyncDelayNs = 1'000'000'000;
 
     // Message events of one process are kept for the inspector (lifecycle events live on every node).
     void setWatchedPid(uint64_t pid);
@@ -83,6 +89,8 @@ private:
     uint64_t m_dropped = 0;
     uint64_t m_applied = 0;
     uint64_t m_drains = 0;
+    uint64_t m_resyncs = 0;
+    int64_t m_resyncDueSinceNs = -1; // events were lost at this time and no snapshot was taken since
     uint64_t m_watched = 0;
     std::deque<TraceEvent> m_watchedMessages;
     std::vector<TraceEvent> m_buffer;

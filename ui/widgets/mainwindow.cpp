@@ -118,7 +118,15 @@ MainWindow::MainWindow(Runtime& runtime, QWidget* parent)
         updateStatusBar();
     });
     connect(m_bridge, &TraceBridge::eventsLost, this, [this](quint64 n) {
-        report(tr("%1 trace events were lost; the view was resynchronised from a snapshot.").arg(n), true);
+        // A storm loses events at every drain until it passes: say so once, not thirty times a second.
+        m_lostSinceReport += n;
+        if (m_lostReportClock.isValid() && m_lostReportClock.elapsed() < 3000)
+            return;
+        m_lostReportClock.start();
+        report(tr("%1 trace events were lost (the engine outran the window); the view is resynchronised from a "
+                  "snapshot when the burst is over.")
+                   .arg(QLocale().toString(qulonglong(std::exchange(m_lostSinceReport, 0)))),
+            true);
     });
 
     connect(m_graph, &GraphView::selectionChangedByUser, this, [this](const QList<uint64_t>& p) { setSelection(p); });
@@ -468,7 +476,12 @@ void MainWindow::buildStatusBar()
 void MainWindow::updateStatusBar()
 {
     const QLocale loc;
-    m_statusAlive->setText(tr("%1 processes alive").arg(loc.toString(qulonglong(m_bridge->state().aliveCount()))));
+    QString alive = tr("%1 processes alive").arg(loc.toString(qulonglong(m_bridge->state().aliveCount())));
+    if (const uint64_t folded = m_bridge->state().foldedCount())
+        alive += tr(" · %1 short-lived not listed").arg(loc.toString(qulonglong(folded)));
+    m_statusAlive->setText(alive);
+    m_statusAlive->setToolTip(tr("Processes that were born and died between two refreshes of the window, beyond the "
+                                 "last few of each refresh, are counted but not listed or drawn."));
     m_statusRate->setText(tr("%1 msgs/s").arg(loc.toString(m_bridge->stats().lastMessageRate(), 'f', 0)));
     const uint64_t dropped = m_bridge->eventsDropped();
     m_statusDropped->setVisible(dropped > 0);

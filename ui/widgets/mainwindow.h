@@ -6,6 +6,7 @@
 
 #include "runtime/runtime.h"
 
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QMainWindow>
 #include <QTimer>
@@ -120,6 +121,8 @@ private:
     QTimer m_statusTimer;
     QList<uint64_t> m_selection;
     QString m_lastMessage;
+    QElapsedTimer m_lostReportClock;
+    uint64_t m_lostSinceReport = 0;
     bool m_paused = false;
     int m_stepsPerSecond = 0;
     int m_pendingJobs = 0;

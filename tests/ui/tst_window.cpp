@@ -530,3 +530,133 @@ TEST_F(WindowTest, EdgesIntoACollapsedSubtreeEndAtTheCollapsedNode)
     EXPECT_NE(g->itemFor(inside), nullptr);
     EXPECT_EQ(g->shownAs(inside), inside);
 }
+
+// Journey: kill the same child four times within five seconds; its supervisor gives up and exits :shutdown, the
+// parent supervisor restarts the whole subtree, and the event log tells the story.
+TEST_F(WindowTest, ExceedingTheIntensityRestartsTheSubtreeAbove)
+{
+    otp::SupervisorFlags inner; // Elixir's default: 3 restarts in 5 seconds
+    std::vector<otp::ChildSpec> workers { *builtinChildSpec("idle", Term::atom("worker")) };
+    std::vector<otp::ChildSpec> top { otp::Supervisor::childSpec(Term::atom("inner"), std::move(workers), inner) };
+    otp::SupervisorFlags outer;
+    outer.maxRestarts = 10;
+    auto sup = otp::Supervisor::start(*runtime, std::move(top), outer);
+    ASSERT_TRUE(sup.hasValue());
+    const uint64_t topPid = serial(*sup);
+    auto innerOf = [&]() -> const GraphNode* {
+        const GraphNode* t = node(*window, topPid);
+        if (!t || t->children.empty())
+            return nullptr;
+        const GraphNode* i = node(*window, t->children.back());
+        return i && i->alive ? i : nullptr;
+    };
+    auto workerOf = [&](const GraphNode* i) -> uint64_t {
+        if (!i)
+            return 0;
+        for (auto it = i->children.rbegin(); it != i->children.rend(); ++it)
+            if (const GraphNode* w = node(*window, *it); w && w->alive)
+                return *it;
+        return 0;
+    };
+    ASSERT_TRUE(vigil::test::waitFor([&] { return workerOf(innerOf()) != 0; }));
+    const uint64_t firstInner = innerOf()->pid;
+
+    QAction* kill = window->action(QStringLiteral("actionKill"));
+    for (int k = 0; k < 4; ++k) {
+        uint64_t w = 0;
+        ASSERT_TRUE(vigil::test::waitFor([&] {
+            const GraphNode* i = innerOf();
+            w = i && i->pid == firstInner ? workerOf(i) : 0;
+            return w != 0;
+        })) << "kill " << k;
+        window->setSelection({ w });
+        ASSERT_TRUE(kill->isEnabled());
+        kill->trigger();
+        ASSERT_TRUE(vigil::test::waitFor([&] { return !node(*window, w)->alive; }));
+    }
+    // The inner supervisor gave up, died with :shutdown, and the top one started a new one with a new worker.
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        const GraphNode* i = innerOf();
+        return i && i->pid != firstInner && workerOf(i) != 0;
+    }));
+    settle(*window);
+    const GraphNode* old = node(*window, firstInner);
+    ASSERT_NE(old, nullptr);
+    EXPECT_FALSE(old->alive);
+    EXPECT_TRUE(old->supervisorGaveUp);
+    EXPECT_EQ(old->exitReason, ":shutdown");
+    const GraphNode* fresh = innerOf();
+    EXPECT_EQ(fresh->restarts, 1u);
+    EXPECT_EQ(fresh->restartedFrom, firstInner);
+    EXPECT_NE(window->graphView()->itemFor(fresh->pid), nullptr) << "the new subtree is drawn";
+    EXPECT_NE(window->graphView()->itemFor(workerOf(fresh)), nullptr);
+
+    // The story, in order, in the event log: three restarts of the worker, the give-up, the inner supervisor's
+    // exit and its restart by the top supervisor.
+    std::vector<std::string> story;
+    EventLogModel* log = window->eventLogModel();
+    for (int r = 0; r < log->rowCount(); ++r) {
+        const TraceEvent& e = log->event(r);
+        if (e.kind == TraceKind::ChildRestarted && e.pid == firstInner)
+            story.push_back("worker restarted");
+        else if (e.kind == TraceKind::SupervisorGaveUp && e.pid == firstInner)
+            story.push_back("gave up");
+        else if (e.kind == TraceKind::Exited && e.pid == firstInner)
+            story.push_back("inner exited " + labelText(e.data));
+        else if (e.kind == TraceKind::ChildRestarted && e.pid == topPid)
+            story.push_back("inner restarted");
+    }
+    EXPECT_EQ(story, (std::vector<std::string> { "worker restarted", "worker restarted", "worker restarted", "gave up",
+                         "inner exited shutdown", "inner restarted" }));
+}
+
+// Journey: kill the middle child under one_for_all and under rest_for_one and see which siblings were restarted.
+TEST_F(WindowTest, OneForAllAndRestForOneRestartTheRightSiblings)
+{
+    for (const char* strategy : { "one_for_all", "rest_for_one" }) {
+        SCOPED_TRACE(strategy);
+        std::vector<otp::ChildSpec> children;
+        for (const char* id : { "a", "b", "c" })
+            children.push_back(*builtinChildSpec("idle", Term::atom(id)));
+        otp::SupervisorFlags flags;
+        flags.strategy = Atom::intern(strategy);
+        auto sup = otp::Supervisor::start(*runtime, std::move(children), flags);
+        ASSERT_TRUE(sup.hasValue());
+        const uint64_t supPid = serial(*sup);
+        ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, supPid) && node(*window, supPid)->children.size() == 3; }));
+        settle(*window);
+        const std::vector<uint64_t> before = node(*window, supPid)->children;
+        window->setSelection({ before[1] });
+        window->action(QStringLiteral("actionKill"))->trigger();
+        const size_t restartedCount = std::string(strategy) == "one_for_all" ? 3 : 2;
+        auto current = [&] {
+            std::vector<uint64_t> alive;
+            for (uint64_t c : node(*window, supPid)->children)
+                if (node(*window, c)->alive)
+                    alive.push_back(c);
+            return alive;
+        };
+        ASSERT_TRUE(vigil::test::waitFor([&] {
+            const auto now = current();
+            size_t fresh = 0;
+            for (uint64_t c : now)
+                fresh += std::find(before.begin(), before.end(), c) == before.end();
+            return now.size() == 3 && fresh == restartedCount;
+        }));
+        settle(*window);
+        const auto after = current();
+        ASSERT_EQ(after.size(), 3u);
+        EXPECT_EQ(after[0] == before[0], restartedCount == 2) << "a survives only under rest_for_one";
+        EXPECT_NE(after[1], before[1]);
+        EXPECT_NE(after[2], before[2]);
+        // In start order, each in its old place, each drawn.
+        const char* ids[] = { "a", "b", "c" };
+        for (size_t i = 0; i < 3; ++i) {
+            EXPECT_EQ(node(*window, after[i])->childId, ids[i]);
+            EXPECT_NE(window->graphView()->itemFor(after[i]), nullptr);
+        }
+        // Three leaves are stacked in one column, in start order.
+        EXPECT_LT(window->graphView()->itemFor(after[0])->pos().y(), window->graphView()->itemFor(after[1])->pos().y());
+        EXPECT_LT(window->graphView()->itemFor(after[1])->pos().y(), window->graphView()->itemFor(after[2])->pos().y());
+    }
+}

@@ -265,8 +265,12 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     f.setPointSizeF(basePt);
     f.setBold(true);
     f.setStrikeOut(false);
-    if (QFontMetricsF(f).horizontalAdvance(m_title) > textRect.width())
-        f.setPointSizeF(basePt * 0.85); // a long name: a little smaller before it is cut off
+    // A long name gets a little smaller (twice at most) before it is cut off.
+    for (double step : { 0.88, 0.78 }) {
+        if (QFontMetricsF(f).horizontalAdvance(m_title) <= textRect.width())
+            break;
+        f.setPointSizeF(basePt * step);
+    }
     painter->setFont(f);
     const QFontMetricsF fm(f);
     painter->setPen(dead ? th.subtleText : th.text);
@@ -274,15 +278,17 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
         Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(m_title, Qt::ElideRight, textRect.width()));
     f.setBold(false);
     f.setPointSizeF(basePt * 0.85);
-    painter->setFont(f);
-    const QFontMetricsF fm2(f);
     QString second = m_pidText;
     if (dead && !m_reason.isEmpty())
         second += QStringLiteral("  ✝ ") + m_reason;
     else if (m_restarts > 0)
         second += QStringLiteral("  ↻%1").arg(m_restarts);
     if (m_trap && !dead)
-        second += QStringLiteral("  ·trap");
+        second += QStringLiteral(" ·trap");
+    if (QFontMetricsF(f).horizontalAdvance(second) > textRect.width())
+        f.setPointSizeF(basePt * 0.76);
+    painter->setFont(f);
+    const QFontMetricsF fm2(f);
     painter->setPen(dead ? th.signalKill : th.subtleText);
     painter->drawText(
         QRectF(textRect.left(), textRect.top() + textRect.height() / 2, textRect.width(), textRect.height() / 2),

@@ -15,33 +15,80 @@ size_t roundUpPow2(size_t n)
 } // namespace
 
 TraceRing::TraceRing(size_t capacity)
-    : m_slots(roundUpPow2(std::max<size_t>(capacity, 16)))
-    , m_mask(m_slots.size() - 1)
+    : m_size(roundUpPow2(std::max<size_t>(capacity, 16)))
+    , m_mask(m_size - 1)
+    , m_slots(std::make_unique<TraceSlot[]>(m_size)) // zeroed now, so the pages are not first touched mid-trace
 {
 }
 
-bool TraceRing::push(TraceEvent&& e, bool& dropped)
+TraceRing::~TraceRing()
+{
+    const uint64_t head = m_head.load(std::memory_order_acquire);
+    for (uint64_t i = m_tail.load(std::memory_order_relaxed); i != head; ++i)
+        discard(i);
+}
+
+bool TraceRing::push(TraceEvent&& e, bool& dropped, bool exactEmpty)
 {
     const uint64_t head = m_head.load(std::memory_order_relaxed);
-    const uint64_t tail = m_tail.load(std::memory_order_acquire);
-    if (head - tail >= m_slots.size()) {
-        m_dropped.fetch_add(1, std::memory_order_relaxed);
-        dropped = true;
-        return false;
+    if (exactEmpty || head - m_tailSeen >= m_size) {
+        m_tailSeen = m_tail.load(std::memory_order_acquire);
+        if (head - m_tailSeen >= m_size) {
+            m_dropped.fetch_add(1, std::memory_order_relaxed);
+            dropped = true;
+            return false;
+        }
     }
-    m_slots[head & m_mask] = std::move(e);
+    TraceSlot& s = m_slots[head & m_mask];
+    const Term::Taken data = e.data.take();
+    const Term::Taken extra = e.extra.take();
+    s.seq = e.seq;
+    s.timeNs = e.timeNs;
+    s.pid = e.pid;
+    s.other = e.other;
+    s.old = e.old;
+    s.dataBits = data.bits;
+    s.extraBits = extra.bits;
+    s.count = e.count;
+    s.kind = e.kind;
+    s.outcome = e.outcome;
+    s.dataType = data.type;
+    s.extraType = extra.type;
     m_head.store(head + 1, std::memory_order_release);
     dropped = false;
-    return head == tail;
+    return head == m_tailSeen;
+}
+
+TraceEvent TraceRing::take(uint64_t i) const
+{
+    const TraceSlot& s = m_slots[i & m_mask];
+    TraceEvent e;
+    e.seq = s.seq;
+    e.timeNs = s.timeNs;
+    e.kind = s.kind;
+    e.outcome = s.outcome;
+    e.count = s.count;
+    e.pid = s.pid;
+    e.other = s.other;
+    e.old = s.old;
+    e.data = Term::adopt(s.dataType, s.dataBits);
+    e.extra = Term::adopt(s.extraType, s.extraBits);
+    return e;
+}
+
+void TraceRing::discard(uint64_t i) const
+{
+    const TraceSlot& s = m_slots[i & m_mask];
+    Term::adopt(s.dataType, s.dataBits);
+    Term::adopt(s.extraType, s.extraBits);
 }
 
 void TraceRing::popAll(std::vector<TraceEvent>& out)
 {
-    uint64_t tail = m_tail.load(std::memory_order_relaxed);
-    const uint64_t head = m_head.load(std::memory_order_acquire);
-    for (; tail != head; ++tail)
-        out.push_back(std::move(m_slots[tail & m_mask]));
-    m_tail.store(tail, std::memory_order_release);
+    const uint64_t head = end();
+    for (uint64_t i = begin(); i != head; ++i)
+        out.push_back(take(i));
+    release(head);
 }
 
 TraceSubscriptionImpl::TraceSubscriptionImpl(size_t workers, size_t capacity, uint64_t firstSeq)
@@ -53,16 +100,16 @@ TraceSubscriptionImpl::TraceSubscriptionImpl(size_t workers, size_t capacity, ui
 
 void TraceSubscriptionImpl::push(int worker, TraceEvent&& e)
 {
-    TraceEvent& copy = e;
     bool dropped = false;
     bool wasEmpty = false;
+    const bool notify = m_hasNotify.load(std::memory_order_acquire);
     if (worker >= 0 && size_t(worker) + 1 < m_rings.size()) {
-        wasEmpty = m_rings[size_t(worker)]->push(std::move(copy), dropped);
+        wasEmpty = m_rings[size_t(worker)]->push(std::move(e), dropped, notify);
     } else {
         std::lock_guard g(m_sharedMutex);
-        wasEmpty = m_rings.back()->push(std::move(copy), dropped);
+        wasEmpty = m_rings.back()->push(std::move(e), dropped, notify);
     }
-    if (wasEmpty && m_hasNotify.load(std::memory_order_acquire)) {
+    if (wasEmpty && notify) {
         std::lock_guard g(m_notifyMutex);
         if (m_notify)
             m_notify();
@@ -87,52 +134,89 @@ void TraceSubscriptionImpl::skipUpTo(uint64_t seq)
 uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
 {
     std::lock_guard g(m_drainMutex);
-    // Each worker ring is already in sequence order (one producer): merge them straight into `out` instead of
-    // sorting everything. The run buffers are members, so a steady stream of drains allocates nothing.
-    const size_t rings = m_rings.size();
-    m_runs.resize(rings + 1);
+    // Each worker ring is already in sequence order (one producer): merge the rings straight from their slots into
+    // `out`. Threads sharing the last ring take their sequence numbers before its lock, so that one is copied and
+    // sorted first; so are the events held back by the previous drain.
+    const size_t workerRings = m_rings.size() - 1;
     uint64_t dropped = 0;
-    for (size_t i = 0; i < rings; ++i) {
-        m_runs[i].clear();
-        m_rings[i]->popAll(m_runs[i]);
-        dropped += m_rings[i]->takeDropped();
-    }
+    m_shared.clear();
+    m_rings.back()->popAll(m_shared);
+    dropped += m_rings.back()->takeDropped();
     auto bySeq = [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; };
-    // Threads sharing the last ring take their sequence numbers before its lock, so that run may be out of order.
-    std::sort(m_runs[rings - 1].begin(), m_runs[rings - 1].end(), bySeq);
-    m_runs[rings].clear();
-    m_runs[rings].swap(m_held);
-    m_pos.assign(m_runs.size(), 0);
-    // Deliver the contiguous run; an event written a moment late by another thread fills its gap next time.
-    std::vector<TraceEvent> rest;
-    for (;;) {
-        size_t best = m_runs.size();
-        for (size_t r = 0; r < m_runs.size(); ++r)
-            if (m_pos[r] < m_runs[r].size()
-                && (best == m_runs.size() || m_runs[r][m_pos[r]].seq < m_runs[best][m_pos[best]].seq))
-                best = r;
-        if (best == m_runs.size())
-            break;
-        TraceEvent& e = m_runs[best][m_pos[best]++];
-        if (e.seq < m_next)
-            continue; // already covered by a snapshot
-        if (rest.empty() && e.seq == m_next) {
-            out.push_back(std::move(e));
-            ++m_next;
-        } else {
-            rest.push_back(std::move(e));
-        }
+    std::sort(m_shared.begin(), m_shared.end(), bySeq);
+    m_pos.resize(workerRings);
+    m_end.resize(workerRings);
+    size_t total = m_shared.size() + m_held.size();
+    for (size_t r = 0; r < workerRings; ++r) {
+        m_pos[r] = m_rings[r]->begin();
+        m_end[r] = m_rings[r]->end();
+        total += m_end[r] - m_pos[r];
+        dropped += m_rings[r]->takeDropped();
     }
-    if (!rest.empty()) {
+    out.reserve(out.size() + total);
+    std::vector<TraceEvent> held;
+    held.swap(m_held);
+    size_t sharedPos = 0;
+    size_t heldPos = 0;
+    m_rest.clear();
+    constexpr uint64_t kNone = ~uint64_t(0);
+    for (;;) {
+        // The source holding the lowest sequence number: a worker ring (r < workerRings), the shared copy or the held
+        // events.
+        size_t best = kNone;
+        uint64_t bestSeq = kNone;
+        for (size_t r = 0; r < workerRings; ++r) {
+            if (m_pos[r] != m_end[r]) {
+                const uint64_t s = m_rings[r]->seqAt(m_pos[r]);
+                if (s < bestSeq) {
+                    bestSeq = s;
+                    best = r;
+                }
+            }
+        }
+        if (sharedPos < m_shared.size() && m_shared[sharedPos].seq < bestSeq) {
+            bestSeq = m_shared[sharedPos].seq;
+            best = workerRings;
+        }
+        if (heldPos < held.size() && held[heldPos].seq < bestSeq) {
+            bestSeq = held[heldPos].seq;
+            best = workerRings + 1;
+        }
+        if (best == kNone)
+            break;
+        if (bestSeq < m_next) { // already covered by a snapshot
+            if (best < workerRings)
+                m_rings[best]->discard(m_pos[best]++);
+            else if (best == workerRings)
+                ++sharedPos;
+            else
+                ++heldPos;
+            continue;
+        }
+        std::vector<TraceEvent>& to = (m_rest.empty() && bestSeq == m_next) ? out : m_rest;
+        if (best < workerRings)
+            to.push_back(m_rings[best]->take(m_pos[best]++));
+        else if (best == workerRings)
+            to.push_back(std::move(m_shared[sharedPos++]));
+        else
+            to.push_back(std::move(held[heldPos++]));
+        if (&to == &out)
+            ++m_next;
+    }
+    for (size_t r = 0; r < workerRings; ++r)
+        m_rings[r]->release(m_end[r]);
+    // Deliver the contiguous run; an event written a moment late by another thread fills its gap next time.
+    if (!m_rest.empty()) {
         if (m_heldRounds > 0 || dropped > 0) {
             // The gap did not fill within one round: those events were lost. Deliver the rest in order.
-            for (TraceEvent& e : rest) {
+            for (TraceEvent& e : m_rest) {
                 m_next = e.seq + 1;
                 out.push_back(std::move(e));
             }
+            m_rest.clear();
             m_heldRounds = 0;
         } else {
-            m_held = std::move(rest);
+            m_held.swap(m_rest);
             m_heldRounds = 1;
         }
     } else {

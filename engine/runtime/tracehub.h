@@ -6,24 +6,57 @@
 #include "runtime/runtime.h"
 
 #include <array>
+#include <memory>
 #include <atomic>
 #include <mutex>
 
 namespace vigil {
 
+// One event as the rings store it: plain data on one cache line. The consumer only reads a slot, so the line a
+// producer writes next is never one the consumer has dirtied; the terms' references travel as plain values.
+struct alignas(64) TraceSlot {
+    uint64_t seq;
+    int64_t timeNs;
+    uint64_t pid;
+    uint64_t other;
+    uint64_t old;
+    uint64_t dataBits;
+    uint64_t extraBits;
+    uint32_t count;
+    TraceKind kind;
+    SignalOutcome outcome;
+    Term::Type dataType;
+    Term::Type extraType;
+};
+static_assert(sizeof(TraceSlot) == 64, "a trace slot is one cache line");
+
 class TraceRing {
 public:
     explicit TraceRing(size_t capacity);
-    // Single producer. Returns true if the ring was empty before (so the consumer may want a wake-up).
-    bool push(TraceEvent&& e, bool& dropped);
-    // Single consumer.
+    ~TraceRing();
+    TraceRing(const TraceRing&) = delete;
+    TraceRing& operator=(const TraceRing&) = delete;
+
+    // Single producer. Returns true if the ring was empty before (so the consumer may want a wake-up); that answer
+    // costs a read of the consumer's position, so it is only given when exactEmpty is set.
+    bool push(TraceEvent&& e, bool& dropped, bool exactEmpty);
+
+    // Single consumer: the events in [begin(), end()) are ready; read them with seqAt/take, then release(end).
+    uint64_t begin() const { return m_tail.load(std::memory_order_relaxed); }
+    uint64_t end() const { return m_head.load(std::memory_order_acquire); }
+    uint64_t seqAt(uint64_t i) const { return m_slots[i & m_mask].seq; }
+    TraceEvent take(uint64_t i) const; // each slot is taken exactly once
+    void discard(uint64_t i) const; // or dropped exactly once
+    void release(uint64_t upTo) { m_tail.store(upTo, std::memory_order_release); }
     void popAll(std::vector<TraceEvent>& out);
     uint64_t takeDropped() { return m_dropped.exchange(0, std::memory_order_acq_rel); }
 
 private:
-    std::vector<TraceEvent> m_slots;
+    const size_t m_size;
     const size_t m_mask;
+    std::unique_ptr<TraceSlot[]> m_slots;
     alignas(64) std::atomic<uint64_t> m_head { 0 }; // written by the producer
+    uint64_t m_tailSeen = 0; // the producer's last read of m_tail
     alignas(64) std::atomic<uint64_t> m_tail { 0 }; // written by the consumer
     std::atomic<uint64_t> m_dropped { 0 };
 };
@@ -46,8 +79,10 @@ private:
     std::atomic<bool> m_hasNotify { false }; // producers skip the notify lock when nobody asked to be woken
     uint64_t m_next; // next sequence number to deliver
     std::vector<TraceEvent> m_held; // events after a gap, held back for one drain
-    std::vector<std::vector<TraceEvent>> m_runs; // drain's per-ring buffers, kept for their capacity
-    std::vector<size_t> m_pos;
+    std::vector<TraceEvent> m_shared; // drain's copy of the shared ring, sorted
+    std::vector<TraceEvent> m_rest; // drain's events after a gap
+    std::vector<uint64_t> m_pos; // drain's read position in each worker ring
+    std::vector<uint64_t> m_end;
     int m_heldRounds = 0;
 };
 

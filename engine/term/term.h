@@ -313,6 +313,26 @@ public:
     }
     const HeapObject* heapObject() const { return m_u.obj; }
 
+    // A term's ownership as plain data, for buffers that store terms as bytes: take() hands over this term's value
+    // and reference and leaves it [] (as a move would); adopt() takes such a value back. Every taken value must be
+    // adopted exactly once, or its reference leaks.
+    struct Taken {
+        Type type;
+        uint64_t bits;
+    };
+    Taken take() noexcept
+    {
+        const Taken t { m_type, m_u.bits };
+        m_type = Type::Nil;
+        return t;
+    }
+    static Term adopt(Type type, uint64_t bits) noexcept
+    {
+        Term t(type);
+        t.m_u.bits = bits;
+        return t;
+    }
+
 private:
     explicit Term(Type t) noexcept
         : m_type(t)

@@ -137,7 +137,6 @@ struct SupervisorTest : DetFixture {
     }
 };
 
-Term started(const char* id, const Term& pid) { return T({ A("started"), A(id), pid }); }
 Term stopped(const char* id, Term reason = A("shutdown")) { return T({ A("stopped"), A(id), reason }); }
 
 // Reports with pids replaced by the child id only, for order checks.

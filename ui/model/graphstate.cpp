@@ -619,6 +619,10 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
                 n->kind = NodeKind::Supervisor;
                 touch(*n);
             }
+            if (e.extra.isAtom() && n->strategy.empty()) {
+                n->strategy = std::string(e.extra.asAtom().name());
+                touch(*n);
+            }
             remember(*n, e);
         }
         if (c) {

@@ -45,6 +45,7 @@ struct GraphNode {
     std::string initialCall; // "Mod.fun/arity" or ""
     std::string registeredName; // "" = none
     std::string childId; // supervisor child id (inspect text)
+    std::string strategy; // a supervisor's restart strategy as its ChildStarted events name it ("" = not known yet)
     Term childIdTerm; // the id itself, for supervisor operations (nil = not a supervised child)
     NodeKind kind = NodeKind::Process;
     NodeStatus status = NodeStatus::Waiting;

@@ -15,6 +15,20 @@ constexpr double kMargin = 12; // room for the badge and the flash glow
 constexpr qint64 kFlashMs = 1600;
 const std::string kNoReason;
 
+QStaticText plainText(const QString& s)
+{
+    QStaticText t(s);
+    t.setTextFormat(Qt::PlainText);
+    return t;
+}
+
+// Draws one laid-out line in rect as drawText(rect, align, ...) would place it (vertically centred).
+void drawLine(QPainter* p, const QRectF& rect, const QStaticText& t, double lineHeight, bool hcenter)
+{
+    const double x = hcenter ? rect.left() + (rect.width() - t.size().width()) / 2 : rect.left();
+    p->drawStaticText(QPointF(x, rect.top() + (rect.height() - lineHeight) / 2), t);
+}
+
 QString countText(int64_t n)
 {
     if (n >= 1'000'000)
@@ -88,7 +102,7 @@ void NodeItem::updateFrom(const GraphNode& n)
     const std::string& reason = n.alive ? kNoReason : n.exitReason;
     const bool same = n.kind == m_kind && n.status == m_status && n.mailbox == m_mailbox && n.restarts == m_restarts
         && n.trapExit == m_trap && n.supervisorGaveUp == m_gaveUp && name == m_titleSource && reason == m_reasonSource
-        && !m_title.isEmpty();
+        && !m_title.isEmpty() && n.strategy.size() == size_t(m_strategy.size());
     if (same)
         return;
     if (n.kind != m_kind)
@@ -103,12 +117,15 @@ void NodeItem::updateFrom(const GraphNode& n)
         m_reasonSource = reason;
         m_reason = QString::fromStdString(reason);
     }
+    if (n.strategy.size() != size_t(m_strategy.size()))
+        m_strategy = QString::fromStdString(n.strategy); // set once: a supervisor keeps its strategy
     m_kind = n.kind;
     m_status = n.status;
     m_mailbox = n.mailbox;
     m_restarts = n.restarts;
     m_trap = n.trapExit;
     m_gaveUp = n.supervisorGaveUp;
+    m_text.valid = false;
     if (isUnderMouse())
         setToolTip(toolTipText());
     update();
@@ -122,6 +139,7 @@ QString NodeItem::toolTipText() const
             .arg(m_mailboxSum);
     return m_pidText + QStringLiteral("  ") + m_title + QStringLiteral("\n") + QString::fromLatin1(nodeKindName(m_kind))
         + QStringLiteral(", ") + QString::fromLatin1(nodeStatusName(m_status))
+        + (m_strategy.isEmpty() ? QString() : QStringLiteral(", strategy :") + m_strategy)
         + (m_trap ? QStringLiteral(", traps exits") : QString()) + QStringLiteral("\nmailbox: ")
         + QString::number(m_mailbox) + QStringLiteral(", restarts: ") + QString::number(m_restarts)
         + (m_reason.isEmpty() ? QString() : QStringLiteral("\nexited: ") + m_reason);
@@ -175,6 +193,73 @@ bool NodeItem::animate(qint64 nowMs)
 }
 
 QFont NodeItem::baseFont() const { return scene() ? scene()->font() : QFont(); }
+
+void NodeItem::prepareText(const QFont& base)
+{
+    Text& t = m_text;
+    t.base = base;
+    const bool dead = m_status == NodeStatus::Dead;
+    const double width = m_w - 46; // the text column: right of the kind glyph, 8 from the right edge
+    // A little larger than the UI font: the graph is usually seen zoomed out.
+    const double basePt = (base.pointSizeF() > 0 ? base.pointSizeF() : 9) * 1.15;
+    QFont f = base;
+
+    f.setPointSizeF(basePt * 0.9);
+    f.setBold(true);
+    t.letterFont = f;
+    static const char* const letters[] = { "P", "G", "T", "S" };
+    t.letter = plainText(QString::fromLatin1(letters[int(m_kind)]));
+    t.letterHeight = QFontMetricsF(f).height();
+
+    f.setPointSizeF(basePt);
+    f.setBold(true);
+    f.setStrikeOut(false);
+    // A long name gets a little smaller (twice at most) before it is cut off.
+    for (double step : { 0.88, 0.78 }) {
+        if (QFontMetricsF(f).horizontalAdvance(m_title) <= width)
+            break;
+        f.setPointSizeF(basePt * step);
+    }
+    t.titleFont = f;
+    const QFontMetricsF fm(f);
+    t.title = plainText(fm.elidedText(m_title, Qt::ElideRight, width));
+    t.titleHeight = fm.height();
+
+    f.setBold(false);
+    f.setPointSizeF(basePt * 0.85);
+    QString second = m_pidText;
+    if (dead && !m_reason.isEmpty())
+        second += QStringLiteral("  ✝ ") + m_reason;
+    else if (m_restarts > 0)
+        second += QStringLiteral("  ↻%1").arg(m_restarts);
+    // Every supervisor traps exits: on one the strategy tag says more.
+    if (m_trap && !dead && m_strategy.isEmpty())
+        second += QStringLiteral(" ·trap");
+    if (QFontMetricsF(f).horizontalAdvance(second) > width)
+        f.setPointSizeF(basePt * 0.76);
+    t.secondFont = f;
+    const QFontMetricsF fm2(f);
+    t.second = plainText(fm2.elidedText(second, Qt::ElideRight, width));
+    t.secondHeight = fm2.height();
+
+    f.setBold(true);
+    f.setPointSizeF(basePt * 0.8);
+    t.badgeFont = f;
+    const QFontMetricsF fb(f);
+    const QString badge = countText(m_mailbox);
+    t.badge = plainText(badge);
+    t.badgeWidth = std::max(20.0, fb.horizontalAdvance(badge) + 10);
+    t.badgeHeight = fb.height();
+
+    f.setBold(false);
+    f.setPointSizeF(basePt * 0.72);
+    t.strategyFont = f;
+    const QFontMetricsF fs(f);
+    t.strategy = plainText(m_strategy);
+    t.strategyWidth = fs.horizontalAdvance(m_strategy) + 10;
+    t.strategyHeight = fs.height();
+    t.valid = true;
+}
 
 void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*)
 {
@@ -250,65 +335,52 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->drawEllipse(glyph);
     // Not painter->font(): the view does not save painter state between items (DontSavePainterState), so that
     // would be whatever the previous item left behind.
-    QFont f = baseFont();
-    // A little larger than the UI font: the graph is usually seen zoomed out.
-    const double basePt = (f.pointSizeF() > 0 ? f.pointSizeF() : 9) * 1.15;
-    f.setPointSizeF(basePt * 0.9);
-    f.setBold(true);
-    painter->setFont(f);
+    const QFont base = baseFont();
+    if (!m_text.valid || m_text.base != base)
+        prepareText(base);
+    painter->setFont(m_text.letterFont);
     painter->setPen(dead ? th.subtleText : th.text);
-    static const char* const letters[] = { "P", "G", "T", "S" };
-    painter->drawText(glyph, Qt::AlignCenter, QString::fromLatin1(letters[int(m_kind)]));
+    drawLine(painter, glyph, m_text.letter, m_text.letterHeight, true);
 
     // Name and pid.
     const QRectF textRect(glyph.right() + 6, r.top() + 4, r.right() - glyph.right() - 14, r.height() - 8);
-    f.setPointSizeF(basePt);
-    f.setBold(true);
-    f.setStrikeOut(false);
-    // A long name gets a little smaller (twice at most) before it is cut off.
-    for (double step : { 0.88, 0.78 }) {
-        if (QFontMetricsF(f).horizontalAdvance(m_title) <= textRect.width())
-            break;
-        f.setPointSizeF(basePt * step);
-    }
-    painter->setFont(f);
-    const QFontMetricsF fm(f);
+    painter->setFont(m_text.titleFont);
     painter->setPen(dead ? th.subtleText : th.text);
-    painter->drawText(QRectF(textRect.left(), textRect.top(), textRect.width(), textRect.height() / 2),
-        Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(m_title, Qt::ElideRight, textRect.width()));
-    f.setBold(false);
-    f.setPointSizeF(basePt * 0.85);
-    QString second = m_pidText;
-    if (dead && !m_reason.isEmpty())
-        second += QStringLiteral("  ✝ ") + m_reason;
-    else if (m_restarts > 0)
-        second += QStringLiteral("  ↻%1").arg(m_restarts);
-    if (m_trap && !dead)
-        second += QStringLiteral(" ·trap");
-    if (QFontMetricsF(f).horizontalAdvance(second) > textRect.width())
-        f.setPointSizeF(basePt * 0.76);
-    painter->setFont(f);
-    const QFontMetricsF fm2(f);
+    drawLine(painter, QRectF(textRect.left(), textRect.top(), textRect.width(), textRect.height() / 2), m_text.title,
+        m_text.titleHeight, false);
+    painter->setFont(m_text.secondFont);
     painter->setPen(dead ? th.signalKill : th.subtleText);
-    painter->drawText(
+    drawLine(painter,
         QRectF(textRect.left(), textRect.top() + textRect.height() / 2, textRect.width(), textRect.height() / 2),
-        Qt::AlignLeft | Qt::AlignVCenter, fm2.elidedText(second, Qt::ElideRight, textRect.width()));
+        m_text.second, m_text.secondHeight, false);
 
     // Mailbox badge, top right.
     if (!dead) {
-        f.setBold(true);
-        f.setPointSizeF(basePt * 0.8);
-        painter->setFont(f);
-        const QFontMetricsF fb(f);
-        const QString badge = countText(m_mailbox);
-        const double bw = std::max(20.0, fb.horizontalAdvance(badge) + 10);
+        const double bw = m_text.badgeWidth;
         const QRectF br(r.right() - bw + 8, r.top() - 9, bw, 18);
         painter->setPen(QPen(th.canvas, 1.5));
         painter->setBrush(th.badgeColor(m_mailbox));
         painter->drawRoundedRect(br, 9, 9);
+        painter->setFont(m_text.badgeFont);
         painter->setPen(m_mailbox > 0 ? th.badgeText : th.subtleText);
-        painter->drawText(br, Qt::AlignCenter, badge);
+        drawLine(painter, br, m_text.badge, m_text.badgeHeight, true);
     }
+
+    // A supervisor's strategy, a tag on its bottom right corner (the collapse marker sits in the middle).
+    if (!m_strategy.isEmpty() && m_kind == NodeKind::Supervisor) {
+        const double w = m_text.strategyWidth;
+        const QRectF sr(r.right() - w - 6, r.bottom() - 7, w, 14);
+        painter->setPen(QPen(dead ? th.subtleText : th.nodeBorder, 1));
+        painter->setBrush(th.groupFill);
+        painter->drawRoundedRect(sr, 7, 7);
+        painter->setFont(m_text.strategyFont);
+        painter->setPen(dead ? th.subtleText : th.text);
+        drawLine(painter, sr, m_text.strategy, m_text.strategyHeight, true);
+    }
+
+    // A little larger than the UI font: the graph is usually seen zoomed out.
+    const double basePt = (base.pointSizeF() > 0 ? base.pointSizeF() : 9) * 1.15;
+    QFont f = base;
 
     // Collapsed subtree marker, bottom centre.
     if (m_collapsed && m_hidden > 0) {

@@ -7,7 +7,9 @@
 #include "graphlayout.h"
 #include "graphstate.h"
 
+#include <QFont>
 #include <QGraphicsItem>
+#include <QStaticText>
 
 namespace vigil {
 
@@ -40,6 +42,7 @@ public:
     int64_t mailbox() const { return m_mailbox; }
     uint32_t restarts() const { return m_restarts; }
     const QString& title() const { return m_title; }
+    const QString& strategy() const { return m_strategy; } // a supervisor's restart strategy, drawn as a tag
     size_t hidden() const { return m_hidden; } // collapsed: hidden descendants; aggregate: processes stood for
     int64_t mailboxSum() const { return m_mailboxSum; } // aggregate: their total mailbox depth
 
@@ -50,6 +53,18 @@ private:
     QFont baseFont() const;
     QString toolTipText() const;
     QPainterPath bodyPath() const;
+    void prepareText(const QFont& base);
+
+    // The node's text, laid out once per change of what it says (or of the font) instead of on every paint:
+    // shaping and eliding text was the largest part of painting a busy graph.
+    struct Text {
+        bool valid = false;
+        QFont base; // the scene font it was made with
+        QFont letterFont, titleFont, secondFont, badgeFont, strategyFont;
+        QStaticText letter, title, second, badge, strategy;
+        double titleHeight = 0, secondHeight = 0, letterHeight = 0, badgeHeight = 0, strategyHeight = 0;
+        double badgeWidth = 0, strategyWidth = 0;
+    };
 
     uint64_t m_id;
     double m_w;
@@ -68,9 +83,11 @@ private:
     size_t m_hidden = 0;
     int64_t m_mailboxSum = 0;
     QString m_reason;
+    QString m_strategy;
     qint64 m_flashStart = -1;
     QColor m_flashColor;
     double m_flashLevel = 0;
+    Text m_text;
 };
 
 } // namespace vigil

@@ -3,6 +3,8 @@
 #include "otp/genserver.h"
 #include "otp/supervisor.h"
 
+#include <algorithm>
+
 namespace vigil {
 
 namespace {
@@ -88,6 +90,19 @@ Task<void> producerBody(ProcessContext& ctx, Term target, int64_t periodMs, int6
         co_await ctx.sleep(periodMs);
         for (int64_t i = 0; i < batch; ++i)
             ctx.send(target, Term::tuple({ a("job"), Term::integer(++n) }));
+    }
+}
+
+// The flood: sends `total` {:job, n} messages to target in bursts of `burst`, pausing pauseMs between bursts so the
+// engine's other processes keep their turns, then exits :normal.
+Task<void> floodProducerBody(ProcessContext& ctx, Term target, int64_t total, int64_t burst, int64_t pauseMs)
+{
+    int64_t n = 0;
+    while (n < total) {
+        const int64_t end = std::min(total, n + burst);
+        while (n < end)
+            ctx.send(target, Term::tuple({ a("job"), Term::integer(++n) }));
+        co_await ctx.sleep(pauseMs);
     }
 }
 
@@ -203,7 +218,7 @@ otp::ChildSpec specFor(const std::string& id, Term childId)
 std::optional<otp::ChildSpec> builtinChildSpec(const std::string& id, Term childId)
 {
     for (const BuiltinProcess& b : builtinProcesses()) {
-        if (b.id == id && b.id.rfind("sup_", 0) != 0 && b.id != "task")
+        if (b.id == id && b.id.rfind("sup_", 0) != 0 && b.id != "task" && b.id != "flood")
             return specFor(id, std::move(childId));
     }
     return std::nullopt;
@@ -219,6 +234,9 @@ const std::vector<BuiltinProcess>& builtinProcesses()
         { "counter", "Counter", "Counts :inc messages, replies {:count, n} to {:get, from}" },
         { "crasher", "Crasher (5 s)", "Exits with :boom five seconds after it starts" },
         { "slow_consumer", "Slow consumer", "Takes one message every 400 ms" },
+        { "flood", "Flood: producer → slow consumer (1,000,000 messages)",
+            "A producer sends a million {:job, n} messages, in bursts, to a consumer that takes one every 5 ms: "
+            "watch its mailbox badge and the mailbox chart climb. The two are linked: kill either to stop both" },
         { "kv_server", "GenServer: key-value store",
             "Handles {:put, k, v}, {:delete, k} (call, cast or plain message) and {:get, k} calls" },
         { "sup_one_for_one", "Supervisor one_for_one (3 workers)", "Restarts only the child that died" },
@@ -266,6 +284,17 @@ std::optional<SpawnResult> spawnBuiltin(Runtime& rt, const std::string& id)
     if (id == "slow_consumer")
         return rt.spawn(
             [](ProcessContext& c) { return slowConsumerBody(c, 400); }, labelled("slow consumer", "slow_consumer"));
+    if (id == "flood") {
+        // The consumer is what a user watches: it is the one returned. Its producer is linked to it.
+        auto consumer = rt.spawn(
+            [](ProcessContext& c) { return slowConsumerBody(c, 5); }, labelled("flooded consumer", "slow_consumer"));
+        const Term target = consumer.pid;
+        auto producer = rt.spawn(
+            [target](ProcessContext& c) { return floodProducerBody(c, target, kFloodMessages, 10000, 20); },
+            labelled("flood producer", "flood_producer"));
+        (void)rt.link(producer.pid, consumer.pid);
+        return consumer;
+    }
     return std::nullopt;
 }
 

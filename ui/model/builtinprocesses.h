@@ -19,7 +19,11 @@ struct BuiltinProcess {
 
 const std::vector<BuiltinProcess>& builtinProcesses();
 
-// Spawns one from the host (unlinked). Returns nullopt for an unknown id.
+// How many messages the "flood" builtin's producer sends.
+constexpr int64_t kFloodMessages = 1'000'000;
+
+// Spawns one from the host (unlinked; "flood" links its two processes to each other and returns the consumer).
+// Returns nullopt for an unknown id.
 std::optional<SpawnResult> spawnBuiltin(Runtime& rt, const std::string& id);
 
 // A child spec that starts builtin `id` as a linked worker (Start child on a supervisor). nullopt if unknown.

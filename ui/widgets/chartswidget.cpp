@@ -107,6 +107,8 @@ void ChartsWidget::setWatchedTitle(const QString& title)
 
 int ChartsWidget::pointCount() const { return int(m_alive.series[0]->count()); }
 
+QList<QPointF> ChartsWidget::mailboxPoints() const { return m_mailbox.series[0]->points(); }
+
 void ChartsWidget::refresh()
 {
     const auto& samples = m_stats->samples();

@@ -23,6 +23,7 @@ public:
     void setWatchedTitle(const QString& title);
     void applyTheme();
     int pointCount() const; // points in the alive series (tests)
+    QList<QPointF> mailboxPoints() const; // the selection's mailbox series as drawn (tests)
 
 private:
     struct Chart {

@@ -71,6 +71,8 @@ void InspectorWidget::setPid(uint64_t pid)
     m_timer.start();
 }
 
+QString InspectorWidget::headerText() const { return m_header->text(); }
+
 void InspectorWidget::refresh()
 {
     if (!m_pid)
@@ -104,9 +106,18 @@ void InspectorWidget::refresh()
     } else if (!in.detail) {
         status = tr("unknown");
     }
-    m_header->setText(QStringLiteral("<b style='font-size:larger'>%1</b> &nbsp;%2<br><span style='color:%3'>● %4</span> "
-                                     "&nbsp; %5")
-                          .arg(QString::fromStdString(pidText(m_pid)).toHtmlEscaped(), name.toHtmlEscaped(), color.name(), status, kind));
+    QString header = QStringLiteral("<b style='font-size:larger'>%1</b> &nbsp;%2<br><span style='color:%3'>● %4</span> "
+                                    "&nbsp; %5")
+                         .arg(QString::fromStdString(pidText(m_pid)).toHtmlEscaped(), name.toHtmlEscaped(), color.name(),
+                             status, kind);
+    // A restarted child starts from its init again: say so, since the state below is not the one it had.
+    if (in.node && in.node->restartedFrom)
+        header += tr("<br><span style='color:%1'>restart %2 by its supervisor: a fresh start, the state of %3 was "
+                     "lost</span>")
+                      .arg(th.subtleText.name())
+                      .arg(in.node->restarts)
+                      .arg(QString::fromStdString(pidText(in.node->restartedFrom)).toHtmlEscaped());
+    m_header->setText(header);
 }
 
 } // namespace vigil

@@ -29,6 +29,7 @@ public:
     void refresh();
     InspectorModel* model() const { return m_model; }
     QTreeView* view() const { return m_view; }
+    QString headerText() const; // the header's rich text (tests)
 
 Q_SIGNALS:
     void pidActivated(uint64_t pid);

@@ -129,8 +129,12 @@ MainWindow::MainWindow(Runtime& runtime, QWidget* parent)
             true);
     });
 
-    connect(m_graph, &GraphView::selectionChangedByUser, this, [this](const QList<uint64_t>& p) { setSelection(p); });
+    connect(m_graph, &GraphView::selectionChangedByUser, this, [this](const QList<uint64_t>& p) {
+        m_selectWhenShown = 0;
+        setSelection(p);
+    });
     connect(m_table, &ProcessTableWidget::selectionChangedByUser, this, [this](const QList<uint64_t>& p) {
+        m_selectWhenShown = 0;
         setSelection(p);
         if (p.size() == 1)
             m_graph->focusPid(p.front());
@@ -502,11 +506,31 @@ void MainWindow::updateStatusBar()
 
 void MainWindow::onBridgeUpdated()
 {
-    // A selected process that vanished from the state is deselected.
+    const GraphState& st = m_bridge->state();
+    if (m_selectWhenShown) {
+        if (const GraphNode* n = st.node(m_selectWhenShown)) {
+            const uint64_t pid = std::exchange(m_selectWhenShown, 0);
+            if (n->alive) {
+                focusPid(pid);
+                return;
+            }
+        }
+    }
+    // A selected process that a supervisor restarted hands the selection to its successor (the inspector then
+    // shows the new process and its fresh state); one that vanished from the state is deselected.
     QList<uint64_t> kept;
-    for (uint64_t p : m_selection)
-        if (m_bridge->state().node(p))
+    for (uint64_t p : m_selection) {
+        const GraphNode* n = st.node(p);
+        for (int hops = 0; n && !n->alive && n->replacedBy && hops < 16; ++hops) {
+            const GraphNode* next = st.node(n->replacedBy);
+            if (!next)
+                break;
+            p = n->replacedBy;
+            n = next;
+        }
+        if (n && !kept.contains(p))
             kept.append(p);
+    }
     if (kept != m_selection)
         setSelection(kept);
     else
@@ -696,15 +720,22 @@ void MainWindow::monitorSelected()
 
 void MainWindow::spawnBuiltin(const QString& id)
 {
-    // Supervisors and GenServers wait for their init: off the GUI thread.
+    // Supervisors and GenServers wait for their init: off the GUI thread. The new process is selected as soon as
+    // the graph has it, so the inspector and the mailbox chart show it without a search.
+    auto spawned = std::make_shared<uint64_t>(0);
     runInBackground(
-        [this, id]() -> QString {
+        [this, id, spawned]() -> QString {
             auto r = vigil::spawnBuiltin(m_runtime, id.toStdString());
             if (!r)
                 return tr("could not start %1").arg(id);
+            *spawned = r->pid.pidSerial();
             return tr("Spawned %1 as %2").arg(id, termText(r->pid));
         },
-        [this](const QString& msg) { report(msg, msg.startsWith(QLatin1String("could not"))); });
+        [this, spawned](const QString& msg) {
+            report(msg, msg.startsWith(QLatin1String("could not")));
+            m_selectWhenShown = *spawned;
+            onBridgeUpdated();
+        });
 }
 
 void MainWindow::runInBackground(std::function<QString()> work, std::function<void(const QString&)> done)

@@ -126,6 +126,7 @@ private:
     bool m_paused = false;
     int m_stepsPerSecond = 0;
     int m_pendingJobs = 0;
+    uint64_t m_selectWhenShown = 0; // a process spawned from the palette, selected once the graph has it
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 

@@ -16,6 +16,7 @@
 #include "theme.h"
 #include "tracebridge.h"
 
+#include "otp/demo.h"
 #include "otp/genserver.h"
 #include "otp/supervisor.h"
 
@@ -28,8 +29,10 @@
 #include <QTest>
 #include <QTextBrowser>
 #include <QCheckBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QRegularExpression>
+#include <QTabWidget>
 
 #include "waitfor.h"
 
@@ -59,6 +62,28 @@ void settle(MainWindow& w)
 }
 
 const GraphNode* node(MainWindow& w, uint64_t pid) { return w.bridge()->state().node(pid); }
+
+// The live process registered under name (as the graph shows it, e.g. "Demo.Cache"), or 0.
+uint64_t named(MainWindow& w, const std::string& name)
+{
+    for (const auto& [pid, n] : w.bridge()->state().nodes())
+        if (n.alive && n.registeredName == name)
+            return pid;
+    return 0;
+}
+
+// The inspector's text for one section, freshly refreshed.
+QStringList inspectorRows(MainWindow& w, InspectorModel::Section s)
+{
+    w.inspector()->refresh();
+    return w.inspector()->model()->sectionRows(s);
+}
+
+QString inspectorState(MainWindow& w)
+{
+    const QStringList rows = inspectorRows(w, InspectorModel::State);
+    return rows.isEmpty() ? QString() : rows.join(QLatin1Char('\n'));
+}
 
 class WindowTest : public ::testing::Test {
 protected:
@@ -659,4 +684,429 @@ TEST_F(WindowTest, OneForAllAndRestForOneRestartTheRightSiblings)
         EXPECT_LT(window->graphView()->itemFor(after[0])->pos().y(), window->graphView()->itemFor(after[1])->pos().y());
         EXPECT_LT(window->graphView()->itemFor(after[1])->pos().y(), window->graphView()->itemFor(after[2])->pos().y());
     }
+}
+
+// Journey 1: the demo as `vigil` starts it: a tree of three levels of supervisors with all three strategies, traffic
+// flowing, and a mailbox that visibly grows.
+TEST_F(WindowTest, FirstStartShowsALiveDemoTreeWithTrafficAndAGrowingMailbox)
+{
+    auto demo = otp::startDemo(*runtime);
+    ASSERT_TRUE(demo.hasValue());
+    const std::vector<std::string> names { "Demo.Root", "Demo.Cache", "Demo.Stats", "Demo.Pipeline", "Demo.Producer",
+        "Demo.Consumer", "Demo.Workers", "Demo.Worker.1", "Demo.Worker.2", "Demo.Jobs", "Demo.Ticker", "Demo.Sessions",
+        "Demo.Flaky" };
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        for (const std::string& n : names)
+            if (!named(*window, n))
+                return false;
+        return true;
+    })) << "every demo process is in the graph state";
+    window->graphView()->flushLayout();
+    GraphView* g = window->graphView();
+    const uint64_t root = named(*window, "Demo.Root");
+    EXPECT_EQ(root, serial(*demo));
+    for (const std::string& n : names)
+        EXPECT_NE(g->itemFor(named(*window, n)), nullptr) << n << " is drawn";
+
+    // Three levels of supervisors: Demo.Jobs under Demo.Workers under Demo.Root.
+    const uint64_t workers = named(*window, "Demo.Workers");
+    const uint64_t jobs = named(*window, "Demo.Jobs");
+    const uint64_t pipeline = named(*window, "Demo.Pipeline");
+    for (uint64_t sup : { root, workers, jobs, pipeline })
+        EXPECT_EQ(node(*window, sup)->kind, NodeKind::Supervisor) << pidText(sup);
+    EXPECT_EQ(node(*window, jobs)->treeParent, workers);
+    EXPECT_EQ(node(*window, workers)->treeParent, root);
+    EXPECT_EQ(node(*window, pipeline)->treeParent, root);
+    EXPECT_LT(g->itemFor(root)->pos().x(), g->itemFor(workers)->pos().x()) << "drawn as a tree, level by level";
+    EXPECT_LT(g->itemFor(workers)->pos().x(), g->itemFor(jobs)->pos().x());
+
+    // All three strategies, as the user sees them: on the supervisor's node and in the inspector.
+    const std::pair<uint64_t, const char*> strategies[] = { { root, "one_for_one" }, { pipeline, "rest_for_one" },
+        { workers, "one_for_all" }, { jobs, "one_for_one" } };
+    for (const auto& [sup, strategy] : strategies) {
+        SCOPED_TRACE(strategy);
+        window->setSelection({ sup });
+        ASSERT_TRUE(vigil::test::waitFor([&] { return inspectorState(*window).contains(QLatin1String(strategy)); }))
+            << inspectorState(*window).toStdString();
+        EXPECT_EQ(node(*window, sup)->strategy, strategy);
+        EXPECT_EQ(g->itemFor(sup)->strategy(), QLatin1String(strategy)) << "the node's strategy tag";
+    }
+    window->setSelection({});
+
+    // Traffic: the message counters rise, and the status bar shows a rate.
+    auto totalIn = [&] {
+        uint64_t sum = 0;
+        for (const auto& [pid, n] : window->bridge()->state().nodes())
+            sum += n.messagesIn;
+        return sum;
+    };
+    const uint64_t in0 = totalIn();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return totalIn() >= in0 + 50; }, 5000)) << totalIn() << " vs " << in0;
+    ASSERT_TRUE(vigil::test::waitFor([&] { return window->bridge()->stats().lastMessageRate() > 10; }, 5000));
+    auto* rate = window->findChild<QLabel*>(QStringLiteral("statusRate"));
+    ASSERT_NE(rate, nullptr);
+    ASSERT_TRUE(vigil::test::waitFor([&] { return !rate->text().startsWith(QLatin1String("0 ")); }, 3000))
+        << rate->text().toStdString();
+
+    // Demo.Consumer is slow for its first six seconds: its badge climbs between two looks.
+    const uint64_t consumer = named(*window, "Demo.Consumer");
+    auto badge = [&] {
+        g->flushLayout();
+        NodeItem* item = g->itemFor(consumer);
+        return item ? item->mailbox() : -1;
+    };
+    const int64_t first = badge();
+    ASSERT_GE(first, 0);
+    ASSERT_TRUE(vigil::test::waitFor([&] { return badge() >= first + 10; }, 4000))
+        << "badge went from " << first << " to " << badge();
+}
+
+// Journey 2: select the demo's cache, press Kill: the exit is seen, the supervisor restarts it, the node shows a
+// new pid and restart count 1, and the inspector shows that its state was lost.
+TEST_F(WindowTest, KillingTheDemoCacheRestartsItAndItsStateIsLost)
+{
+    ASSERT_TRUE(otp::startDemo(*runtime).hasValue());
+    uint64_t cache = 0;
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        cache = named(*window, "Demo.Cache");
+        window->graphView()->flushLayout();
+        return cache && window->graphView()->itemFor(cache);
+    }));
+    // Something only this incarnation of the cache knows (the demo's workers never use this key).
+    runtime->send(*runtime->pidFor(cache), Term::tuple({ Term::atom("put"), Term::atom("before_kill"), Term::integer(7) }));
+    window->setSelection({ cache });
+    ASSERT_TRUE(vigil::test::waitFor([&] { return inspectorState(*window).contains(QLatin1String("before_kill: {:infinity, 7}")); }))
+        << inspectorState(*window).toStdString();
+
+    QAction* kill = window->action(QStringLiteral("actionKill"));
+    ASSERT_TRUE(kill->isEnabled());
+    kill->trigger();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, cache)->replacedBy != 0; }));
+    const uint64_t fresh = node(*window, cache)->replacedBy;
+    EXPECT_NE(fresh, cache);
+    EXPECT_FALSE(node(*window, cache)->alive);
+    EXPECT_EQ(node(*window, cache)->exitReason, ":killed");
+    EXPECT_EQ(node(*window, fresh)->restarts, 1u);
+    EXPECT_EQ(node(*window, fresh)->restartedFrom, cache);
+    EXPECT_EQ(node(*window, fresh)->supervisor, named(*window, "Demo.Root"));
+
+    // The selection followed the restart: the inspector shows the new process.
+    ASSERT_TRUE(vigil::test::waitFor([&] { return window->selection() == QList<uint64_t>({ fresh }); }))
+        << "selection stayed on " << (window->selection().isEmpty() ? 0 : window->selection().front());
+    EXPECT_EQ(window->inspector()->pid(), fresh);
+    ASSERT_TRUE(vigil::test::waitFor([&] { return named(*window, "Demo.Cache") == fresh; })) << "registered again";
+    window->graphView()->flushLayout();
+    NodeItem* item = window->graphView()->itemFor(fresh);
+    ASSERT_NE(item, nullptr);
+    EXPECT_EQ(item->restarts(), 1u);
+    EXPECT_EQ(window->graphView()->itemFor(cache), nullptr);
+    EXPECT_EQ(window->processModel()->index(window->processModel()->rowOf(fresh), ProcessTableModel::Restarts).data().toInt(), 1);
+
+    // Its state starts afresh: the entry the old process held is gone, and the inspector says so.
+    ASSERT_TRUE(vigil::test::waitFor([&] { return inspectorState(*window).startsWith(QLatin1String("state: %{")); }))
+        << inspectorState(*window).toStdString();
+    EXPECT_FALSE(inspectorState(*window).contains(QLatin1String("before_kill"))) << inspectorState(*window).toStdString();
+    EXPECT_TRUE(inspectorRows(*window, InspectorModel::Info)
+                    .contains(QStringLiteral("restarted from: %1").arg(QString::fromStdString(pidText(cache)))));
+    const QString header = window->inspector()->headerText();
+    EXPECT_TRUE(header.contains(QStringLiteral("the state of %1 was lost").arg(QString::fromStdString(pidText(cache)).toHtmlEscaped())))
+        << header.toStdString();
+}
+
+// Journey 5: send {:put, :answer, 42} to a key-value GenServer spawned from the palette: the badge and the inspector
+// show the message until it is received, then the state holds it; a typo is refused with its position and nothing
+// is sent.
+TEST_F(WindowTest, SendPutToTheKvProcessAndATypoIsRefused)
+{
+    QAction* spawnKv = window->findChild<QAction*>(QStringLiteral("spawn_kv_server"));
+    ASSERT_NE(spawnKv, nullptr);
+    spawnKv->trigger();
+    uint64_t kv = 0;
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        kv = window->selection().size() == 1 ? window->selection().front() : 0;
+        return kv && node(*window, kv) && node(*window, kv)->alive;
+    })) << "the spawned process is selected";
+    settle(*window);
+    EXPECT_EQ(node(*window, kv)->behaviour, "gen_server");
+    ASSERT_TRUE(vigil::test::waitFor([&] { return inspectorState(*window) == QLatin1String("state: %{}"); }))
+        << inspectorState(*window).toStdString();
+
+    // The message goes through the mailbox: the inspector's recent events show it queued, then taken, and the
+    // server's state holds it. (A keeper, which never receives, shows it waiting: SendHelloShowsInBadgeAndInspector.)
+    MessageDialog* dlg = window->openSendDialog();
+    ASSERT_NE(dlg, nullptr);
+    dlg->termEditor()->setText(QStringLiteral("{:put, :answer, 42}"));
+    ASSERT_TRUE(dlg->actionButton()->isEnabled());
+    QTest::mouseClick(dlg->actionButton(), Qt::LeftButton);
+    EXPECT_TRUE(window->lastStatusMessage().startsWith(QLatin1String("Sent {:put, :answer, 42} to "))) << window->lastStatusMessage().toStdString();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return inspectorState(*window) == QLatin1String("state: %{answer: 42}"); }))
+        << inspectorState(*window).toStdString();
+    const QString kvText = QString::fromStdString(pidText(kv));
+    int queuedRow = -1;
+    int takenRow = -1;
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        window->bridge()->drainNow();
+        const QStringList recent = inspectorRows(*window, InspectorModel::Recent); // newest first
+        queuedRow = int(recent.indexOf(QRegularExpression(QStringLiteral(".*queued: .*→ %1 queued \\{:put, :answer, 42\\}$")
+                                                              .arg(QRegularExpression::escape(kvText)))));
+        takenRow = int(recent.indexOf(QRegularExpression(QStringLiteral(".*received: %1 took \\{:put, :answer, 42\\}$")
+                                                             .arg(QRegularExpression::escape(kvText)))));
+        return queuedRow >= 0 && takenRow >= 0;
+    })) << inspectorRows(*window, InspectorModel::Recent).join(QLatin1Char('\n')).toStdString();
+    EXPECT_LT(takenRow, queuedRow) << "queued first, then taken (newest first)";
+    settle(*window);
+    EXPECT_EQ(node(*window, kv)->mailbox, 0);
+    EXPECT_EQ(window->graphView()->itemFor(kv)->mailbox(), 0);
+    EXPECT_TRUE(inspectorRows(*window, InspectorModel::Mailbox).isEmpty());
+    const uint64_t inBefore = node(*window, kv)->messagesIn;
+    EXPECT_GE(inBefore, 1u);
+
+    // The typo: refused where it is wrong, nothing sent.
+    MessageDialog* typo = window->openSendDialog();
+    ASSERT_NE(typo, nullptr);
+    typo->termEditor()->setText(QStringLiteral("{:put, :answer"));
+    EXPECT_FALSE(typo->termEditor()->isValid());
+    EXPECT_FALSE(typo->actionButton()->isEnabled());
+    EXPECT_TRUE(typo->termEditor()->errorText().contains(QStringLiteral("line 1, column 15")))
+        << typo->termEditor()->errorText().toStdString();
+    EXPECT_FALSE(typo->submit());
+    typo->reject();
+    settle(*window);
+    EXPECT_EQ(node(*window, kv)->messagesIn, inBefore);
+    EXPECT_EQ(inspectorState(*window), QLatin1String("state: %{answer: 42}"));
+}
+
+// Journey 6: two processes spawned from the palette are linked, a third monitors one of them; killing it takes the
+// linked one down with the same reason, a trapping one gets {:EXIT, ...}, the monitor gets {:DOWN, ...} and lives.
+TEST_F(WindowTest, LinksAndMonitorsFromThePaletteWhenOneIsKilled)
+{
+    auto spawnFromPalette = [&](const char* id) -> uint64_t {
+        const QList<uint64_t> before = window->selection();
+        QAction* a = window->findChild<QAction*>(QStringLiteral("spawn_") + QLatin1String(id));
+        EXPECT_NE(a, nullptr) << id;
+        if (!a)
+            return 0;
+        a->trigger();
+        uint64_t pid = 0;
+        vigil::test::waitFor([&] {
+            const QList<uint64_t> s = window->selection();
+            pid = s.size() == 1 && s != before ? s.front() : 0;
+            return pid != 0;
+        });
+        return pid;
+    };
+    const uint64_t a = spawnFromPalette("idle");
+    const uint64_t b = spawnFromPalette("idle");
+    const uint64_t trapper = spawnFromPalette("keeper");
+    const uint64_t watcher = spawnFromPalette("keeper");
+    ASSERT_TRUE(a && b && trapper && watcher);
+    settle(*window);
+    GraphView* g = window->graphView();
+    EXPECT_EQ(g->linkEdgeCount(), 0);
+    EXPECT_EQ(g->monitorEdgeCount(), 0);
+
+    window->setSelection({ a, b });
+    window->action(QStringLiteral("actionLink"))->trigger();
+    window->setSelection({ trapper, a });
+    window->action(QStringLiteral("actionLink"))->trigger();
+    window->setSelection({ watcher, a });
+    ASSERT_TRUE(window->action(QStringLiteral("actionMonitor"))->isEnabled());
+    window->action(QStringLiteral("actionMonitor"))->trigger();
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        g->flushLayout();
+        return g->linkEdgeCount() == 2 && g->monitorEdgeCount() == 1;
+    })) << g->linkEdgeCount() << " links, " << g->monitorEdgeCount() << " monitors";
+    EXPECT_TRUE(window->bridge()->state().linked(a, b));
+    EXPECT_TRUE(window->bridge()->state().linked(a, trapper));
+
+    window->setSelection({ a });
+    window->action(QStringLiteral("actionKill"))->trigger();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return !node(*window, b)->alive; }));
+    ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, watcher)->mailbox == 1 && node(*window, trapper)->mailbox == 1; }));
+    settle(*window);
+    EXPECT_EQ(node(*window, a)->exitReason, ":killed");
+    EXPECT_EQ(node(*window, b)->exitReason, ":killed") << "the same reason, through the link";
+    EXPECT_TRUE(node(*window, trapper)->alive) << "it traps exits";
+    EXPECT_TRUE(node(*window, watcher)->alive) << "a monitor never kills";
+    EXPECT_EQ(g->linkEdgeCount(), 0) << "the links went with the process";
+    EXPECT_EQ(g->monitorEdgeCount(), 0) << "the monitor fired and is gone";
+
+    const QString aText = QString::fromStdString(pidText(a));
+    window->setSelection({ trapper });
+    EXPECT_EQ(inspectorRows(*window, InspectorModel::Mailbox), QStringList({ QStringLiteral("1: {:EXIT, %1, :killed}").arg(aText) }));
+    window->setSelection({ watcher });
+    const QStringList down = inspectorRows(*window, InspectorModel::Mailbox);
+    ASSERT_EQ(down.size(), 1);
+    EXPECT_TRUE(down.front().startsWith(QLatin1String("1: {:DOWN, #Reference<"))) << down.front().toStdString();
+    EXPECT_TRUE(down.front().endsWith(QStringLiteral(", :process, %1, :killed}").arg(aText))) << down.front().toStdString();
+}
+
+// Journey 8: pause, step one event at a time through a crash cascade (one_for_all restarting three children),
+// then resume.
+TEST_F(WindowTest, PauseAndStepThroughACrashCascadeThenResume)
+{
+    std::vector<otp::ChildSpec> children;
+    for (const char* id : { "a", "b", "c" })
+        children.push_back(*builtinChildSpec("idle", Term::atom(id)));
+    otp::SupervisorFlags flags;
+    flags.strategy = Atom::intern("one_for_all");
+    auto sup = otp::Supervisor::start(*runtime, std::move(children), flags);
+    ASSERT_TRUE(sup.hasValue());
+    const uint64_t supPid = serial(*sup);
+    ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, supPid) && node(*window, supPid)->children.size() == 3; }));
+    settle(*window);
+    const std::vector<uint64_t> before = node(*window, supPid)->children;
+
+    window->setPaused(true);
+    ASSERT_TRUE(window->action(QStringLiteral("actionPause"))->isChecked());
+    ASSERT_TRUE(window->action(QStringLiteral("actionStep"))->isEnabled());
+    window->setSelection({ before[1] });
+    window->action(QStringLiteral("actionKill"))->trigger();
+    // Paused: the kill waits for the victim's next slice, and the window stays as it was.
+    QTest::qWait(150);
+    window->bridge()->drainNow();
+    EXPECT_TRUE(node(*window, before[1])->alive) << "nothing moves while paused";
+
+    // The cascade's milestones, in the order the steps reveal them.
+    EventLogModel* log = window->eventLogModel();
+    int seen = log->rowCount();
+    std::vector<std::string> story;
+    auto collect = [&] {
+        for (; seen < log->rowCount(); ++seen) {
+            const TraceEvent& e = log->event(seen);
+            if (e.kind == TraceKind::Exited && e.pid == before[1])
+                story.push_back("b exited " + labelText(e.data));
+            else if (e.kind == TraceKind::Exited && (e.pid == before[0] || e.pid == before[2]))
+                story.push_back(std::string(e.pid == before[0] ? "a" : "c") + " exited " + labelText(e.data));
+            else if (e.kind == TraceKind::ChildRestarted && e.pid == supPid)
+                story.push_back("restarted " + labelText(e.data));
+        }
+    };
+    QAction* step = window->action(QStringLiteral("actionStep"));
+    int steps = 0;
+    std::vector<size_t> storyAfterStep;
+    while (steps < 200 && std::count_if(story.begin(), story.end(), [](const std::string& s) { return s.rfind("restarted", 0) == 0; }) < 3) {
+        step->trigger();
+        ++steps;
+        collect();
+        storyAfterStep.push_back(story.size());
+        if (story.size() == 1 && storyAfterStep.size() == 1) {
+            // The graph shows the same moment: b is dead, its siblings still live.
+            EXPECT_FALSE(node(*window, before[1])->alive);
+            EXPECT_TRUE(node(*window, before[0])->alive);
+            EXPECT_TRUE(node(*window, before[2])->alive);
+        }
+    }
+    ASSERT_EQ(std::count_if(story.begin(), story.end(), [](const std::string& s) { return s.rfind("restarted", 0) == 0; }), 3)
+        << "after " << steps << " steps";
+    // OTP's order: the killed child's exit, its siblings shut down in reverse start order, then all three started
+    // again in start order.
+    EXPECT_EQ(story, (std::vector<std::string> { "b exited killed", "c exited shutdown", "a exited shutdown",
+                         "restarted a", "restarted b", "restarted c" }));
+    EXPECT_EQ(storyAfterStep.front(), 1u) << "the first step shows the kill, and only that";
+    EXPECT_GE(steps, 4) << "one step at a time, not the whole cascade at once";
+    // Each step shows a little of the story: the supervisor's restart of the three is one slice.
+    size_t prev = 0;
+    for (size_t i = 0; i < storyAfterStep.size(); ++i) {
+        EXPECT_LE(storyAfterStep[i] - prev, 3u) << "step " << i << ": " << ::testing::PrintToString(story);
+        prev = storyAfterStep[i];
+    }
+    window->graphView()->flushLayout();
+    EXPECT_FALSE(node(*window, before[0])->alive);
+    EXPECT_FALSE(node(*window, before[2])->alive);
+
+    // Resume: the restarted children run on their own.
+    window->setPaused(false);
+    EXPECT_FALSE(runtime->paused());
+    EXPECT_FALSE(window->action(QStringLiteral("actionPause"))->isChecked());
+    EXPECT_FALSE(step->isEnabled());
+    settle(*window);
+    const std::vector<uint64_t>& after = node(*window, supPid)->children;
+    int freshAlive = 0;
+    for (uint64_t c : after) {
+        const GraphNode* n = node(*window, c);
+        freshAlive += n && n->alive && std::find(before.begin(), before.end(), c) == before.end();
+    }
+    EXPECT_EQ(freshAlive, 3);
+}
+
+// Journey 9: the palette's flood: a producer sends a million messages to a slow consumer. The window keeps turning,
+// the badge and the chart of the consumer's mailbox show the depth growing, nothing crashes.
+TEST_F(WindowTest, FloodOfAMillionMessagesKeepsTheWindowResponsive)
+{
+    // The model testers check every row on every change; this is about the window under load.
+    tableTester.reset();
+    logTester.reset();
+    auto* tabs = window->findChild<QTabWidget*>(QStringLiteral("bottomTabs"));
+    ASSERT_NE(tabs, nullptr);
+    tabs->setCurrentWidget(window->charts()); // the user looks at the charts
+
+    QAction* flood = window->findChild<QAction*>(QStringLiteral("spawn_flood"));
+    ASSERT_NE(flood, nullptr);
+    flood->trigger();
+    uint64_t consumer = 0;
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        consumer = window->selection().size() == 1 ? window->selection().front() : 0;
+        return consumer != 0;
+    })) << "the flooded consumer is selected";
+    EXPECT_EQ(node(*window, consumer)->label, "flooded consumer");
+
+    // The GUI thread's heartbeat: a 20 ms timer whose worst gap is measured while the flood runs.
+    QElapsedTimer beat;
+    beat.start();
+    qint64 last = 0;
+    qint64 worstGap = 0;
+    QTimer heartbeat;
+    heartbeat.setInterval(20);
+    QObject::connect(&heartbeat, &QTimer::timeout, [&] {
+        const qint64 now = beat.elapsed();
+        worstGap = std::max(worstGap, now - last);
+        last = now;
+    });
+    heartbeat.start();
+
+    GraphView* g = window->graphView();
+    auto badge = [&] {
+        NodeItem* item = g->itemFor(consumer);
+        return item ? item->mailbox() : -1;
+    };
+    // The badge climbs as the frames go by.
+    std::vector<int64_t> badges;
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        const int64_t b = badge();
+        if (b > 0 && (badges.empty() || b != badges.back()))
+            badges.push_back(b);
+        return badges.size() >= 3 && badges.back() >= 100000;
+    }, 20000)) << "badge samples: " << badges.size() << ", last " << (badges.empty() ? -1 : badges.back());
+    EXPECT_TRUE(std::is_sorted(badges.begin(), badges.end())) << "the depth only grows during the flood";
+
+    // The chart of the selection's mailbox shows the same rise, a point a second.
+    auto chartRising = [&] {
+        const QList<QPointF> pts = window->charts()->mailboxPoints();
+        return pts.size() >= 2 && pts.back().y() > pts.front().y() && pts.back().y() >= 10000;
+    };
+    ASSERT_TRUE(vigil::test::waitFor(chartRising, 10000)) << window->charts()->mailboxPoints().size() << " points";
+
+    // The flood reaches its million; the window and the processes are still there.
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        auto d = runtime->detail(*runtime->pidFor(consumer), 1);
+        return d && d->summary.messagesIn + d->summary.messageQueueLen >= uint64_t(kFloodMessages);
+    }, 30000)) << "the producer sent all its messages";
+    heartbeat.stop();
+    std::cerr << "worst GUI heartbeat gap during the flood: " << worstGap << " ms\n";
+    EXPECT_LT(worstGap, 1000) << "the event loop kept turning";
+    EXPECT_TRUE(node(*window, consumer)->alive);
+    window->bridge()->drainNow();
+    EXPECT_GT(node(*window, consumer)->mailbox, 500000);
+    // The window's own memory stays bounded: the event log is a ring, the inspector keeps a page of messages.
+    EXPECT_LE(size_t(window->eventLogModel()->rowCount()), window->eventLogModel()->capacity());
+    EXPECT_LE(window->bridge()->watchedMessages().size(), 100u);
+    EXPECT_LE(window->bridge()->state().nodes().size(), 10u);
+    EXPECT_EQ(inspectorRows(*window, InspectorModel::Mailbox).size(), 100);
+    EXPECT_TRUE(window->inspector()->model()->sectionTitle(InspectorModel::Mailbox).contains(QLatin1String("first 100 shown")));
+
+    // Killing the consumer stops the flood: its producer is linked to it.
+    window->action(QStringLiteral("actionKill"))->trigger();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return !node(*window, consumer)->alive; }));
+    EXPECT_EQ(node(*window, consumer)->exitReason, ":killed");
 }

@@ -37,6 +37,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <thread>
@@ -57,6 +58,8 @@ struct Args {
     double seconds = 6;
     std::string workload = "messages";
     bool gui = false;
+    bool drainOnly = false; // subscribe and drain at 30 Hz, discard the events: the engine's own tracing cost
+    double cpuBudget = -1; // the bridge's CPU budget (TraceBridge::setCpuBudget); < 0: its default
 };
 
 Args parse(int argc, char** argv)
@@ -76,6 +79,10 @@ Args parse(int argc, char** argv)
             a.workload = next();
         else if (!std::strcmp(argv[i], "--gui"))
             a.gui = true;
+        else if (!std::strcmp(argv[i], "--drain-only"))
+            a.drainOnly = true;
+        else if (!std::strcmp(argv[i], "--cpu-budget"))
+            a.cpuBudget = std::stod(next());
     }
     return a;
 }
@@ -261,6 +268,8 @@ int runLive(QApplication& app, const Args& a)
     cfg.workers = 2;
     Runtime rt(cfg);
     MainWindow window(rt);
+    if (a.cpuBudget >= 0)
+        window.bridge()->setCpuBudget(a.cpuBudget);
     window.resize(1600, 1000);
     window.show();
 
@@ -381,6 +390,8 @@ int runScale(QApplication& app, const Args& a)
     cfg.workers = 2;
     Runtime rt(cfg);
     MainWindow window(rt);
+    if (a.cpuBudget >= 0)
+        window.bridge()->setCpuBudget(a.cpuBudget);
     window.resize(1600, 1000);
     window.show();
     QElapsedTimer t;
@@ -448,6 +459,20 @@ int runScale(QApplication& app, const Args& a)
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
     std::_Exit(0);
+}
+
+double threadCpuMs()
+{
+    timespec ts {};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
+double processCpuMs()
+{
+    timespec ts {};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
 // ---- engine overhead ------------------------------------------------------------------------------------------
@@ -520,8 +545,26 @@ int runOverhead(QApplication& app, const Args& a)
     std::unique_ptr<MainWindow> window;
     if (a.gui) {
         window = std::make_unique<MainWindow>(rt);
+        if (a.cpuBudget >= 0)
+            window->bridge()->setCpuBudget(a.cpuBudget);
         window->resize(1600, 1000);
         window->show();
+    }
+    // Without a window: optionally a bare subscriber that drains at the window's rate and throws the events away,
+    // so the engine's tracing cost can be told apart from what the window does with the events.
+    std::shared_ptr<TraceSubscription> bare;
+    std::vector<TraceEvent> scratch;
+    uint64_t bareEvents = 0;
+    uint64_t bareDropped = 0;
+    QTimer bareTimer;
+    if (!a.gui && a.drainOnly) {
+        bare = rt.subscribe();
+        QObject::connect(&bareTimer, &QTimer::timeout, [&] {
+            scratch.clear();
+            bareDropped += bare->drain(scratch);
+            bareEvents += scratch.size();
+        });
+        bareTimer.start(33);
     }
     // Let the window open and paint itself first (both ways, so the runs differ only in the observer): what is
     // measured is the engine while the window observes it, not while the window is opening.
@@ -530,15 +573,28 @@ int runOverhead(QApplication& app, const Args& a)
     // The GUI thread runs a real event loop meanwhile: it serves the window, or sleeps in the loop without one (a
     // processEvents() polling loop would keep a core busy in both cases and hide what the window costs).
     QEventLoop loop;
+    // CPU time of the GUI thread and of the whole process over the workload: what the observer took from the
+    // workers on this machine, less noisy than the wall time.
+    const double guiCpu0 = threadCpuMs();
+    const double procCpu0 = processCpuMs();
     std::thread runner([&] {
         seconds = runWorkload(rt, a.workload);
         QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
     });
     loop.exec();
     runner.join();
-    std::printf("GUI mode=overhead workload=%s gui=%d seconds=%.3f events=%llu dropped=%llu\n", a.workload.c_str(),
-        a.gui ? 1 : 0, seconds, window ? static_cast<unsigned long long>(window->bridge()->eventsApplied()) : 0ull,
-        window ? static_cast<unsigned long long>(window->bridge()->eventsDropped()) : 0ull);
+    const double guiCpuMs = threadCpuMs() - guiCpu0;
+    const double procCpuMs = processCpuMs() - procCpu0;
+    if (bare) {
+        scratch.clear();
+        bareDropped += bare->drain(scratch);
+        bareEvents += scratch.size();
+    }
+    const unsigned long long events = window ? window->bridge()->eventsApplied() : bareEvents;
+    const unsigned long long dropped = window ? window->bridge()->eventsDropped() : bareDropped;
+    std::printf("GUI mode=overhead workload=%s gui=%d%s seconds=%.3f events=%llu dropped=%llu gui_cpu_ms=%.1f "
+                "process_cpu_ms=%.1f\n",
+        a.workload.c_str(), a.gui ? 1 : 0, bare ? " drain_only=1" : "", seconds, events, dropped, guiCpuMs, procCpuMs);
     std::fflush(stdout);
     std::_Exit(seconds < 0 ? 1 : 0);
 }

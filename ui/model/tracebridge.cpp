@@ -2,7 +2,10 @@
 
 #include <QThread>
 
+#include <algorithm>
 #include <mutex>
+
+#include <time.h>
 
 namespace vigil {
 
@@ -57,6 +60,30 @@ void TraceBridge::assertGuiThread() const
 
 int64_t TraceBridge::wallNs() const { return m_clock.nsecsElapsed(); }
 
+namespace {
+// CPU time of the calling thread (ns), or -1 where the platform has no such clock.
+int64_t threadCpuNs()
+{
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+    timespec ts {};
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+        return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+#endif
+    return -1;
+}
+} // namespace
+
+int64_t TraceBridge::intervalNs() const
+{
+    const int64_t base = 1'000'000'000 / m_maxRate;
+    if (m_cpuBudget <= 0)
+        return base;
+    const int64_t longest = std::max<int64_t>(base, 1'000'000'000 / kMinRate);
+    return std::clamp(int64_t(double(m_cycleCostNs) / m_cpuBudget), base, longest);
+}
+
+void TraceBridge::setCpuBudget(double fraction) { m_cpuBudget = std::clamp(fraction, 0.0, 1.0); }
+
 void TraceBridge::start()
 {
     assertGuiThread();
@@ -105,7 +132,7 @@ void TraceBridge::onWake()
 {
     if (m_drainTimer.isActive())
         return;
-    const int64_t interval = 1'000'000'000 / m_maxRate;
+    const int64_t interval = intervalNs();
     const int64_t since = wallNs() - m_lastDrainNs;
     if (since >= interval)
         drainNow();
@@ -118,7 +145,20 @@ void TraceBridge::drainNow()
     assertGuiThread();
     m_drainTimer.stop();
     m_waker->pending.store(false);
-    m_lastDrainNs = wallNs();
+    const int64_t startNs = wallNs();
+    // What the GUI thread spent since the last drain (this cycle's drain, updates and repaints, and whatever else
+    // it did). After a quiet spell that is mostly unrelated work, so only cycles that follow closely count fully.
+    if (const int64_t cpu = threadCpuNs(); cpu >= 0) {
+        if (m_lastDrainCpuNs >= 0) {
+            const int64_t spent = cpu - m_lastDrainCpuNs;
+            const int64_t wall = std::max<int64_t>(startNs - m_lastDrainNs, 1);
+            const int64_t longest = 2'000'000'000 / kMinRate;
+            const int64_t cost = wall > longest ? int64_t(double(spent) * double(longest) / double(wall)) : spent;
+            m_cycleCostNs = (m_cycleCostNs + cost) / 2;
+        }
+        m_lastDrainCpuNs = cpu;
+    }
+    m_lastDrainNs = startNs;
     ++m_drains;
     m_buffer.clear();
     uint64_t lost = 0;
@@ -160,7 +200,7 @@ void TraceBridge::drainNow()
         // The subscription may hold back events that arrived out of order until the next drain, and no notify
         // comes for those: after any activity (or with a resync due), look once more one interval later. An idle
         // stream stays idle.
-        m_drainTimer.start(1000 / m_maxRate);
+        m_drainTimer.start(int(intervalNs() / 1'000'000));
     }
     publish();
 }

@@ -6,6 +6,12 @@
 // engine's buffers has passed (the first drain that lost nothing, or a second after the first loss): a snapshot
 // stops the workers, and taking one in the middle of a storm would only slow the storm down and be out of date
 // at once. GUI thread only (except the notify hook, which only posts).
+//
+// The drain rate adapts to what the window costs: the GUI thread's CPU time from one drain to the next (draining,
+// applying, the model and view updates and the repaints they cause) is kept under a share of one core, so the
+// observer takes a bounded slice of the machine from the engine however busy the engine is. A cheap stream is
+// drained at the full rate; an expensive one less often, but never less than kMinRate times a second, so an event
+// still reaches the screen in well under 100 ms.
 
 #include "graphstate.h"
 #include "statshistory.h"
@@ -40,6 +46,15 @@ public:
 
     void setMaxRate(int hz); // clamped to 1..30
     int maxRate() const { return m_maxRate; }
+    // Share of one core the GUI thread may spend per drain cycle before the drains are spaced out (0 = always
+    // drain at maxRate). Default kDefaultCpuBudget.
+    void setCpuBudget(double fraction);
+    double cpuBudget() const { return m_cpuBudget; }
+    static constexpr double kDefaultCpuBudget = 0.10;
+    static constexpr int kMinRate = 15;
+    // The interval the next drain waits for (ms), and the GUI thread's CPU time per drain cycle it is based on.
+    double drainIntervalMs() const { return double(intervalNs()) / 1e6; }
+    double cycleCpuMs() const { return double(m_cycleCostNs) / 1e6; }
     uint64_t eventsDropped() const { return m_dropped; }
     uint64_t eventsApplied() const { return m_applied; }
     uint64_t drains() const { return m_drains; }
@@ -72,6 +87,7 @@ private:
     void onTick();
     void publish();
     int64_t wallNs() const;
+    int64_t intervalNs() const;
     void assertGuiThread() const;
 
     std::shared_ptr<TraceSubscription> m_subscription;
@@ -86,6 +102,9 @@ private:
     QTimer m_counterTimer;
     int64_t m_lastDrainNs = -1'000'000'000;
     int m_maxRate = 30;
+    double m_cpuBudget = kDefaultCpuBudget;
+    int64_t m_lastDrainCpuNs = -1; // the GUI thread's CPU clock at the last drain
+    int64_t m_cycleCostNs = 0; // smoothed GUI-thread CPU time from one drain to the next
     uint64_t m_dropped = 0;
     uint64_t m_applied = 0;
     uint64_t m_drains = 0;

@@ -1110,3 +1110,80 @@ TEST_F(WindowTest, FloodOfAMillionMessagesKeepsTheWindowResponsive)
     ASSERT_TRUE(vigil::test::waitFor([&] { return !node(*window, consumer)->alive; }));
     EXPECT_EQ(node(*window, consumer)->exitReason, ":killed");
 }
+
+// Journey 7: an iex snippet from a seed article, pasted into the console: spawn_link a process that crashes. It
+// runs, the processes appear in the graph, the shell dies and restarts like iex, and the pids printed are links.
+TEST_F(WindowTest, ConsoleSpawnLinkOfACrashingProcessRestartsTheShellLikeIex)
+{
+    const std::shared_ptr<void> session = attachScriptConsole(window->console(), *runtime);
+    if (!session)
+        GTEST_SKIP() << "this build has no Elixir interpreter";
+    ConsoleWidget* console = window->console();
+    auto* input = console->findChild<QLineEdit*>(QStringLiteral("consoleInput"));
+    auto* output = console->findChild<QTextBrowser*>(QStringLiteral("consoleOutput"));
+    ASSERT_NE(input, nullptr);
+    ASSERT_NE(output, nullptr);
+    auto type = [&](const QString& line) {
+        input->setFocus();
+        input->setText(line); // pasted
+        QTest::keyClick(input, Qt::Key_Return);
+    };
+    // A result line (the shell's reply to the input echoed last), not a log report that arrives on its own time.
+    static const QRegularExpression resultRe(QStringLiteral("^#PID<0\\.(\\d+)\\.0>$"),
+        QRegularExpression::MultilineOption);
+    auto resultAfter = [&](const QString& echo) -> uint64_t {
+        const QString text = console->plainText();
+        const int at = int(text.lastIndexOf(echo));
+        if (at < 0)
+            return 0;
+        const auto m = resultRe.match(text, at);
+        return m.hasMatch() ? m.captured(1).toULongLong() : 0;
+    };
+
+    // The shell, as the graph knows it: the process evaluating self().
+    type(QStringLiteral("self()"));
+    uint64_t shell = 0;
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        shell = resultAfter(QStringLiteral("> self()"));
+        return shell != 0 && node(*window, shell) != nullptr;
+    })) << console->plainText().toStdString();
+    EXPECT_TRUE(node(*window, shell)->alive);
+
+    const int before = int(console->plainText().size());
+    type(QStringLiteral("pid = spawn_link(fn -> raise \"boom\" end)"));
+    // iex's report: the shell was taken down by the link, and a new one took its place.
+    ASSERT_TRUE(vigil::test::waitFor([&] { return console->plainText().mid(before).contains(QLatin1String("** (EXIT from ")); }))
+        << console->plainText().mid(before).toStdString();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return !node(*window, shell)->alive; }));
+    const QString report = console->plainText().mid(before);
+    // The result line: the pid spawn_link returned.
+    const uint64_t crashed = resultAfter(QStringLiteral("> pid = spawn_link("));
+    ASSERT_NE(crashed, 0u) << report.toStdString();
+    EXPECT_NE(crashed, shell);
+    EXPECT_TRUE(report.contains(QStringLiteral("** (EXIT from #PID<0.%1.0>)").arg(shell))) << report.toStdString();
+    EXPECT_TRUE(report.contains(QLatin1String("boom"))) << report.toStdString();
+    EXPECT_NE(node(*window, shell)->exitReason, ":normal");
+
+    // The shell works again, as a new process; the old variable binding went with the old shell.
+    type(QStringLiteral("self()"));
+    uint64_t fresh = 0;
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        fresh = resultAfter(QStringLiteral("> self()"));
+        return fresh != 0 && fresh != shell && node(*window, fresh) != nullptr;
+    })) << console->plainText().toStdString();
+    EXPECT_NE(fresh, shell);
+    EXPECT_TRUE(node(*window, fresh)->alive);
+
+    // The crashed process appeared in the graph state, spawned by the old shell, dead with its error; the pids
+    // printed are links.
+    ASSERT_NE(node(*window, crashed), nullptr) << "the spawned process is known to the graph";
+    EXPECT_EQ(node(*window, crashed)->spawner, shell);
+    EXPECT_FALSE(node(*window, crashed)->alive);
+    EXPECT_TRUE(QString::fromStdString(node(*window, crashed)->exitReason).contains(QLatin1String("boom")))
+        << node(*window, crashed)->exitReason;
+    for (uint64_t p : { crashed, fresh }) {
+        EXPECT_TRUE(output->toHtml().contains(QStringLiteral("pid:%1").arg(p)));
+        Q_EMIT output->anchorClicked(QUrl(QStringLiteral("pid:%1").arg(p)));
+        EXPECT_EQ(window->selection(), QList<uint64_t>({ p }));
+    }
+}

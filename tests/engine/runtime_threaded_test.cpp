@@ -425,6 +425,81 @@ TEST(RuntimeThreaded, TraceOverflowIsReportedNotBlocking)
     EXPECT_LE(events.size(), 64u * 3);
 }
 
+// Small rings wrap around many times while two subscribers watch: one drained all along from its own thread, one
+// never drained until the end. The drained one sees every event in order (a process's exit after its spawn, its
+// messages between them); both give back every reference their rings held, so the shared payload ends as it began.
+TEST(RuntimeThreaded, TraceRingsWrapInOrderAndGiveBackEveryReference)
+{
+    const Term payload = T({ A("chunk"), Term::binary("a payload that lives on the heap") });
+    const uint32_t refsBefore = payload.heapObject()->refs.load();
+    {
+        Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 256 });
+        auto watched = rt.subscribe(TraceOptions { .allMessages = true });
+        auto idle = rt.subscribe(TraceOptions { .allMessages = true });
+        std::atomic<bool> stop { false };
+        std::vector<TraceEvent> seen;
+        uint64_t lost = 0;
+        std::thread drainer([&] {
+            std::vector<TraceEvent> batch;
+            for (;;) {
+                const bool last = stop.load();
+                batch.clear();
+                lost += watched->drain(batch);
+                for (TraceEvent& e : batch)
+                    seen.push_back(std::move(e));
+                if (last)
+                    break;
+                std::this_thread::sleep_for(std::chrono::microseconds(200));
+            }
+        });
+        auto host = rt.hostProcess();
+        const Term hostPid = host->pid();
+        constexpr int kWorkers = 200;
+        for (int w = 0; w < kWorkers; ++w) {
+            rt.spawn([hostPid, payload](ProcessContext& ctx) -> Task<void> {
+                for (int i = 0; i < 20; ++i)
+                    ctx.send(ctx.self(), payload);
+                for (int i = 0; i < 20; ++i)
+                    co_await ctx.receive();
+                ctx.send(hostPid, A("done"));
+            });
+        }
+        for (int w = 0; w < kWorkers; ++w)
+            ASSERT_TRUE(host->receive(30'000));
+        stop.store(true);
+        drainer.join();
+        ASSERT_GT(seen.size(), 0u);
+        // In order, and each process's story in order: spawned, then its messages, then its exit.
+        std::map<uint64_t, int> stage; // 1 = spawned, 2 = exited
+        uint64_t lastSeq = 0;
+        size_t checked = 0;
+        for (const TraceEvent& e : seen) {
+            EXPECT_GT(e.seq, lastSeq) << "events out of order";
+            lastSeq = e.seq;
+            if (e.kind == TraceKind::Spawned) {
+                EXPECT_EQ(stage[e.pid], 0) << "pid " << e.pid << " spawned twice";
+                stage[e.pid] = 1;
+            } else if (e.kind == TraceKind::Exited) {
+                if (stage.count(e.pid)) { // its spawn may have been lost to a full ring
+                    EXPECT_EQ(stage[e.pid], 1) << "pid " << e.pid << " exited before it was spawned";
+                    ++checked;
+                }
+                stage[e.pid] = 2;
+            } else if (e.kind == TraceKind::MessageQueued && e.data == payload) {
+                EXPECT_NE(stage[e.pid], 2) << "message queued to pid " << e.pid << " after its exit";
+            }
+        }
+        if (lost == 0) {
+            EXPECT_GE(checked, size_t(kWorkers));
+        }
+        // The undrained subscriber's ring is full of events holding the payload; dropping it must release them.
+        rt.unsubscribe(idle);
+        rt.unsubscribe(watched);
+        seen.clear();
+    }
+    EXPECT_EQ(payload.heapObject()->refs.load(), refsBefore);
+}
+
 TEST(RuntimeThreaded, PauseAndStep)
 {
     Runtime rt(RuntimeConfig { .workers = 2 });

@@ -33,13 +33,19 @@ InspectorWidget::InspectorWidget(TraceBridge* bridge, DetailFn detail, QWidget* 
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
     m_view->header()->setStretchLastSection(true);
-    m_view->setColumnWidth(0, 150);
+    // A shallow indent and a key column as wide as the longest Process.info key: the values get the rest.
+    m_view->setIndentation(12);
+    int keyWidth = 0;
+    for (const char* key : { ":message_queue_len", ":registered_name", ":current_function", "messages in / out" })
+        keyWidth = std::max(keyWidth, m_view->fontMetrics().horizontalAdvance(QLatin1String(key)));
+    m_view->setColumnWidth(0, 2 * m_view->indentation() + keyWidth + 14);
     m_view->setExpandsOnDoubleClick(true);
     m_view->setWordWrap(false);
-    for (int s : { InspectorModel::Info, InspectorModel::Mailbox, InspectorModel::State, InspectorModel::Links,
-             InspectorModel::Monitors, InspectorModel::MonitoredBy, InspectorModel::Recent })
+    // Section titles ("Mailbox (250, first 100 shown)") run across both columns.
+    for (int s = 0; s < InspectorModel::NUM_SECTIONS; ++s) {
         m_view->setExpanded(m_model->index(s, 0), true);
-    m_view->setFirstColumnSpanned(0, {}, false);
+        m_view->setFirstColumnSpanned(s, {}, true);
+    }
     connect(m_view, &QTreeView::clicked, this, [this](const QModelIndex& idx) {
         const uint64_t pid = idx.data(InspectorModel::PidRole).toULongLong();
         if (pid && pid != m_pid)

@@ -158,7 +158,7 @@ MainWindow::MainWindow(Runtime& runtime, QWidget* parent)
     m_graph->applyDelta({});
     resize(1500, 940);
     resizeDocks({ findChild<QDockWidget*>(QStringLiteral("processDock")), findChild<QDockWidget*>(QStringLiteral("inspectorDock")) },
-        { 340, 300 }, Qt::Horizontal);
+        { 320, 340 }, Qt::Horizontal);
     resizeDocks({ findChild<QDockWidget*>(QStringLiteral("bottomDock")) }, { 230 }, Qt::Vertical);
     updateActions();
     updateStatusBar();

@@ -576,6 +576,7 @@ int runOverhead(QApplication& app, const Args& a)
     // CPU time of the GUI thread and of the whole process over the workload: what the observer took from the
     // workers on this machine, less noisy than the wall time.
     const double guiCpu0 = threadCpuMs();
+    const uint64_t drains0 = window ? window->bridge()->drains() : 0;
     const double procCpu0 = processCpuMs();
     std::thread runner([&] {
         seconds = runWorkload(rt, a.workload);
@@ -584,6 +585,7 @@ int runOverhead(QApplication& app, const Args& a)
     loop.exec();
     runner.join();
     const double guiCpuMs = threadCpuMs() - guiCpu0;
+    const unsigned long long drains = window ? window->bridge()->drains() - drains0 : 0;
     const double procCpuMs = processCpuMs() - procCpu0;
     if (bare) {
         scratch.clear();
@@ -593,8 +595,9 @@ int runOverhead(QApplication& app, const Args& a)
     const unsigned long long events = window ? window->bridge()->eventsApplied() : bareEvents;
     const unsigned long long dropped = window ? window->bridge()->eventsDropped() : bareDropped;
     std::printf("GUI mode=overhead workload=%s gui=%d%s seconds=%.3f events=%llu dropped=%llu gui_cpu_ms=%.1f "
-                "process_cpu_ms=%.1f\n",
-        a.workload.c_str(), a.gui ? 1 : 0, bare ? " drain_only=1" : "", seconds, events, dropped, guiCpuMs, procCpuMs);
+                "process_cpu_ms=%.1f drains=%llu\n",
+        a.workload.c_str(), a.gui ? 1 : 0, bare ? " drain_only=1" : "", seconds, events, dropped, guiCpuMs, procCpuMs,
+        drains);
     std::fflush(stdout);
     std::_Exit(seconds < 0 ? 1 : 0);
 }

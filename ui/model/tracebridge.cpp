@@ -24,7 +24,7 @@ TraceBridge::TraceBridge(std::shared_ptr<TraceSubscription> subscription, Snapsh
     m_clock.start();
     m_waker->target = this;
     m_drainTimer.setSingleShot(true);
-    connect(&m_drainTimer, &QTimer::timeout, this, &TraceBridge::drainNow);
+    connect(&m_drainTimer, &QTimer::timeout, this, &TraceBridge::drainWhenDue);
     m_tickTimer.setInterval(200);
     connect(&m_tickTimer, &QTimer::timeout, this, &TraceBridge::onTick);
     m_sampleTimer.setInterval(1000);
@@ -79,7 +79,11 @@ int64_t TraceBridge::intervalNs() const
     if (m_cpuBudget <= 0)
         return base;
     const int64_t longest = std::max<int64_t>(base, 1'000'000'000 / kMinRate);
-    return std::clamp(int64_t(double(m_cycleCostNs) / m_cpuBudget), base, longest);
+    int64_t spent = m_cycleCostNs;
+    // The cycle in progress counts as soon as it costs more than the last one (its repaints come after the drain).
+    if (const int64_t cpu = threadCpuNs(); cpu >= 0 && m_lastDrainCpuNs >= 0)
+        spent = std::max(spent, cpu - m_lastDrainCpuNs);
+    return std::clamp(int64_t(double(spent) / m_cpuBudget), base, longest);
 }
 
 void TraceBridge::setCpuBudget(double fraction) { m_cpuBudget = std::clamp(fraction, 0.0, 1.0); }
@@ -132,6 +136,12 @@ void TraceBridge::onWake()
 {
     if (m_drainTimer.isActive())
         return;
+    drainWhenDue();
+}
+
+void TraceBridge::drainWhenDue()
+{
+    // Asked again when due: by then the last cycle's repaints are done and counted in intervalNs().
     const int64_t interval = intervalNs();
     const int64_t since = wallNs() - m_lastDrainNs;
     if (since >= interval)
@@ -146,15 +156,15 @@ void TraceBridge::drainNow()
     m_drainTimer.stop();
     m_waker->pending.store(false);
     const int64_t startNs = wallNs();
-    // What the GUI thread spent since the last drain (this cycle's drain, updates and repaints, and whatever else
-    // it did). After a quiet spell that is mostly unrelated work, so only cycles that follow closely count fully.
+    // What the GUI thread spent since the last drain: this cycle's drain, updates and repaints, and whatever else
+    // it did. After a quiet spell that is mostly unrelated work, so it counts only as a share of the longest
+    // interval.
     if (const int64_t cpu = threadCpuNs(); cpu >= 0) {
         if (m_lastDrainCpuNs >= 0) {
             const int64_t spent = cpu - m_lastDrainCpuNs;
             const int64_t wall = std::max<int64_t>(startNs - m_lastDrainNs, 1);
-            const int64_t longest = 2'000'000'000 / kMinRate;
-            const int64_t cost = wall > longest ? int64_t(double(spent) * double(longest) / double(wall)) : spent;
-            m_cycleCostNs = (m_cycleCostNs + cost) / 2;
+            const int64_t longest = 1'000'000'000 / kMinRate;
+            m_cycleCostNs = wall > longest ? int64_t(double(spent) * double(longest) / double(wall)) : spent;
         }
         m_lastDrainCpuNs = cpu;
     }

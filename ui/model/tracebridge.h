@@ -84,6 +84,7 @@ Q_SIGNALS:
 private:
     struct Waker;
     void onWake();
+    void drainWhenDue();
     void onTick();
     void publish();
     int64_t wallNs() const;
@@ -104,7 +105,7 @@ private:
     int m_maxRate = 30;
     double m_cpuBudget = kDefaultCpuBudget;
     int64_t m_lastDrainCpuNs = -1; // the GUI thread's CPU clock at the last drain
-    int64_t m_cycleCostNs = 0; // smoothed GUI-thread CPU time from one drain to the next
+    int64_t m_cycleCostNs = 0; // GUI-thread CPU time from the drain before the last to the last
     uint64_t m_dropped = 0;
     uint64_t m_applied = 0;
     uint64_t m_drains = 0;

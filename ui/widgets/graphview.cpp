@@ -23,6 +23,9 @@ namespace vigil {
 namespace {
 // New processes are placed at once (placeAdded); the full layout that tidies up runs at most this often.
 constexpr int kLayoutIntervalMs = 200;
+// A due layout waits this much longer for the next update from the bridge, so that it shares that update's repaint
+// instead of causing one of its own; the timer only catches the last change of a burst.
+constexpr int kLayoutGraceMs = 70;
 constexpr size_t kMaxEffects = 48;
 constexpr double kMinFitZoom = 0.72;
 
@@ -147,7 +150,7 @@ void GraphView::applyDelta(const GraphDelta& delta)
 {
     assertGuiThread();
     if (delta.structureChanged || delta.resynced)
-        scheduleLayout();
+        scheduleLayout(true);
     if (delta.edgesChanged)
         m_edgesDirty = true;
     std::set<uint64_t> aggregates; // "+N more" nodes standing for a changed process
@@ -176,7 +179,9 @@ void GraphView::applyDelta(const GraphDelta& delta)
         addEffects(delta);
     if (!m_pendingRestarts.empty())
         flashPendingRestarts();
-    if (m_edgesDirty && !m_layoutDirty)
+    if (m_layoutDirty && m_layoutTimer.isActive() && m_clock.elapsed() - m_lastLayoutMs >= kLayoutIntervalMs)
+        relayout(); // due: now, in this update's repaint
+    else if (m_edgesDirty && !m_layoutDirty)
         rebuildEdges();
     if (placed)
         Q_EMIT nodesPlaced();
@@ -311,13 +316,13 @@ size_t GraphView::placeAdded(const std::vector<uint64_t>& added)
     return placed;
 }
 
-void GraphView::scheduleLayout()
+void GraphView::scheduleLayout(bool fromUpdate)
 {
     m_layoutDirty = true;
     if (m_layoutTimer.isActive())
         return;
     const qint64 since = m_clock.elapsed() - m_lastLayoutMs;
-    m_layoutTimer.start(int(std::max<qint64>(0, kLayoutIntervalMs - since)));
+    m_layoutTimer.start(int(std::max<qint64>(0, kLayoutIntervalMs - since)) + (fromUpdate ? kLayoutGraceMs : 0));
 }
 
 void GraphView::flushLayout()
@@ -371,7 +376,8 @@ void GraphView::relayout()
     flashPendingRestarts();
 
     const QRectF bounds(-60, -60, std::max(600.0, m_layout.width + 120), std::max(400.0, m_layout.height + 120));
-    m_scene->setSceneRect(bounds);
+    if (m_scene->sceneRect() != bounds)
+        m_scene->setSceneRect(bounds); // a new rect repaints the scroll bars too
     rebuildEdges();
     if (m_fitPending && !m_layout.items.empty()) {
         m_fitPending = false;

@@ -84,7 +84,8 @@ protected:
     void mouseDoubleClickEvent(QMouseEvent* event) override;
 
 private:
-    void scheduleLayout();
+    // fromUpdate: the change came with an update from the bridge, and the next one will likely run the layout.
+    void scheduleLayout(bool fromUpdate = false);
     // Gives new processes an item right away; returns how many were placed.
     size_t placeAdded(const std::vector<uint64_t>& added);
     bool provisionalSlot(const GraphNode& n, LayoutItem& out) const;

@@ -247,7 +247,7 @@ def render(cells, meta, notes):
     w_("## Observation cost")
     w_("")
     w_("`--trace` attaches one trace subscriber (`Runtime::subscribe()`) and drains it from a separate thread in a "
-       "loop, one drain per millisecond, for the whole run, i.e. 30 times as often as the GUI bridge's ≤ 30 Hz drain. "
+       "loop that waits 1 ms after a batch of fewer than 4,096 events, for the whole run, i.e. far more often than the GUI bridge's ≤ 30 Hz drain. "
        "Events are what the subscriber received (median per run); lost are events dropped because a ring was "
        "full (the engine never waits for a subscriber).")
     w_("")

@@ -153,7 +153,8 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         total += m_end[r] - m_pos[r];
         dropped += m_rings[r]->takeDropped();
     }
-    out.reserve(out.size() + total);
+    if (out.capacity() < out.size() + total) // geometric, so that a caller reusing its buffer soon stops growing it
+        out.reserve(std::max(out.size() + total, 2 * out.capacity()));
     std::vector<TraceEvent> held;
     held.swap(m_held);
     size_t sharedPos = 0;

@@ -120,6 +120,7 @@ void GraphView::applyTheme()
     QPen mon(th.monitorEdge, 1.8, Qt::DashLine, Qt::RoundCap, Qt::RoundJoin);
     mon.setDashPattern({ 5, 4 });
     m_monitors->setPen(mon);
+    m_legendPixmap = QPixmap();
     for (auto& [id, item] : m_items)
         item->update();
     viewport()->update();
@@ -856,24 +857,11 @@ void GraphView::drawBackground(QPainter* painter, const QRectF& rect)
         painter->drawPoints(dots.data(), int(dots.size()));
 }
 
-void GraphView::drawForeground(QPainter* painter, const QRectF&)
+void GraphView::paintLegend(QPainter* painter, const QRectF& box, const QFont& f) const
 {
-    if (!m_showLegend)
-        return;
     const Theme& th = Theme::current();
-    painter->save();
-    painter->resetTransform();
-    painter->setRenderHint(QPainter::Antialiasing, true);
-    QFont f = font();
-    const double pt = f.pointSizeF() > 0 ? f.pointSizeF() : 9;
-    f.setPointSizeF(pt * 0.85);
-    painter->setFont(f);
     const QFontMetricsF fm(f);
     const double line = fm.height() + 5;
-    const double w = 430;
-    const double h = line * 5 + 16;
-    const QRectF box(10, viewport()->height() - h - 10, w, h);
-    m_legendHeight = h;
     painter->setPen(QPen(th.groupBorder, 1));
     painter->setBrush(th.legendFill);
     painter->drawRoundedRect(box, 8, 8);
@@ -972,6 +960,43 @@ void GraphView::drawForeground(QPainter* painter, const QRectF&)
     painter->drawEllipse(QPointF(x + 6, y + line / 2), 5, 5);
     x = label(x + 16, tr("restart flash"));
     label(x, tr("▸ N collapsed (double-click)"));
+}
+
+void GraphView::drawForeground(QPainter* painter, const QRectF&)
+{
+    if (!m_showLegend)
+        return;
+    const Theme& th = Theme::current();
+    painter->save();
+    painter->resetTransform();
+    painter->setRenderHint(QPainter::Antialiasing, true);
+    QFont f = font();
+    const double pt = f.pointSizeF() > 0 ? f.pointSizeF() : 9;
+    f.setPointSizeF(pt * 0.85);
+    painter->setFont(f);
+    const QFontMetricsF fm(f);
+    const double line = fm.height() + 5;
+    const double w = 430;
+    const double h = line * 5 + 16;
+    const QRectF box(10, viewport()->height() - h - 10, w, h);
+    m_legendHeight = h;
+    // The legend only changes with the font, the theme and the link/monitor toggles: drawn once into a pixmap
+    // (at the same sub-pixel offset), not on every repaint of a busy graph.
+    const qreal dpr = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
+    const double fracY = box.top() - std::floor(box.top());
+    const QString key = f.toString() + QLatin1Char('|') + QString::number(dpr) + QLatin1Char('|')
+        + QString::number(fracY) + QLatin1Char('|') + QString::number(int(m_showLinks) * 2 + int(m_showMonitors));
+    if (m_legendPixmap.isNull() || key != m_legendKey) {
+        m_legendKey = key;
+        m_legendPixmap = QPixmap(QSize(int(std::ceil((w + 3) * dpr)), int(std::ceil((h + 4) * dpr))));
+        m_legendPixmap.setDevicePixelRatio(dpr);
+        m_legendPixmap.fill(Qt::transparent);
+        QPainter lp(&m_legendPixmap);
+        lp.setRenderHints(painter->renderHints() | QPainter::Antialiasing);
+        lp.setFont(f);
+        paintLegend(&lp, QRectF(1, 1 + fracY, w, h), f); // 1 px of room for the border's outer half
+    }
+    painter->drawPixmap(QPointF(box.left() - 1, std::floor(box.top()) - 1), m_legendPixmap);
 
     // Scale hint, top right.
     const QString counts = tr("%1 shown of %2 processes · zoom %3%")

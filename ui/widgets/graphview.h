@@ -11,6 +11,7 @@
 
 #include <QElapsedTimer>
 #include <QGraphicsView>
+#include <QPixmap>
 #include <QTimer>
 
 #include <unordered_map>
@@ -80,6 +81,7 @@ protected:
     void wheelEvent(QWheelEvent* event) override;
     void drawBackground(QPainter* painter, const QRectF& rect) override;
     void drawForeground(QPainter* painter, const QRectF& rect) override;
+    void paintLegend(QPainter* painter, const QRectF& box, const QFont& font) const;
     void contextMenuEvent(QContextMenuEvent* event) override;
     void mouseDoubleClickEvent(QMouseEvent* event) override;
 
@@ -126,6 +128,8 @@ private:
     bool m_showMonitors = true;
     bool m_showLegend = true;
     double m_legendHeight = 130;
+    QPixmap m_legendPixmap;
+    QString m_legendKey;
     bool m_animations = true;
     bool m_fitPending = true;
     bool m_syncingSelection = false;

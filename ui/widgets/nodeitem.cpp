@@ -32,6 +32,16 @@ void drawLine(QPainter* p, const QRectF& rect, const QStaticText& t, double line
     p->drawStaticText(QPointF(x, rect.top() + (rect.height() - lineHeight) / 2), t);
 }
 
+// Mailbox depths that read the same on a badge (countText) have the same key.
+int64_t shownCount(int64_t n)
+{
+    if (n >= 1'000'000)
+        return 2'000'000'000 + n / 100'000;
+    if (n >= 10'000)
+        return 1'000'000'000 + n / 1000;
+    return n;
+}
+
 QString countText(int64_t n)
 {
     if (n >= 1'000'000)
@@ -143,6 +153,12 @@ void NodeItem::updateFrom(const GraphNode& n)
         && !m_title.isEmpty() && n.strategy.size() == size_t(m_strategy.size());
     if (same)
         return;
+    // What the text says (laid out once per change): everything but the mailbox, which only has the badge.
+    const bool sameText = n.kind == m_kind && n.status == m_status && n.restarts == m_restarts && n.trapExit == m_trap
+        && name == m_titleSource && reason == m_reasonSource && n.strategy.size() == size_t(m_strategy.size());
+    // A mailbox change the badge does not show (12,345 and 12,400 both read "12k") repaints nothing.
+    const bool visible = !sameText || n.supervisorGaveUp != m_gaveUp || m_title.isEmpty()
+        || shownCount(n.mailbox) != shownCount(m_mailbox) || (n.mailbox > 0) != (m_mailbox > 0);
     if (n.kind != m_kind)
         prepareGeometryChange();
     if (name != m_titleSource || n.kind != m_kind || m_title.isEmpty()) {
@@ -163,10 +179,13 @@ void NodeItem::updateFrom(const GraphNode& n)
     m_restarts = n.restarts;
     m_trap = n.trapExit;
     m_gaveUp = n.supervisorGaveUp;
-    m_text.valid = false;
+    if (!sameText)
+        m_text.valid = false;
+    m_text.badgeValid = false;
     if (isUnderMouse())
         setToolTip(toolTipText());
-    update();
+    if (visible)
+        update();
 }
 
 QString NodeItem::toolTipText() const
@@ -232,6 +251,14 @@ bool NodeItem::animate(qint64 nowMs)
 
 QFont NodeItem::baseFont() const { return scene() ? scene()->font() : QFont(); }
 
+void NodeItem::prepareBadge()
+{
+    const QString badge = countText(m_mailbox);
+    m_text.badge = plainText(badge);
+    m_text.badgeWidth = std::max(20.0, QFontMetricsF(m_text.badgeFont).horizontalAdvance(badge) + 10);
+    m_text.badgeValid = true;
+}
+
 void NodeItem::prepareText(const QFont& base)
 {
     Text& t = m_text;
@@ -283,11 +310,8 @@ void NodeItem::prepareText(const QFont& base)
     f.setBold(true);
     f.setPointSizeF(basePt * 0.8);
     t.badgeFont = f;
-    const QFontMetricsF fb(f);
-    const QString badge = countText(m_mailbox);
-    t.badge = plainText(badge);
-    t.badgeWidth = std::max(20.0, fb.horizontalAdvance(badge) + 10);
-    t.badgeHeight = fb.height();
+    t.badgeHeight = QFontMetricsF(f).height();
+    prepareBadge();
 
     f.setBold(false);
     f.setPointSizeF(basePt * 0.72);
@@ -373,6 +397,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     const QFont base = baseFont();
     if (!m_text.valid || m_text.base != base)
         prepareText(base);
+    else if (!m_text.badgeValid)
+        prepareBadge();
     painter->setFont(m_text.letterFont);
     painter->setPen(dead ? th.subtleText : th.text);
     drawLine(painter, glyph, m_text.letter, m_text.letterHeight, true);

@@ -54,11 +54,13 @@ private:
     QString toolTipText() const;
     QPainterPath bodyPath() const;
     void prepareText(const QFont& base);
+    void prepareBadge();
 
     // The node's text, laid out once per change of what it says (or of the font) instead of on every paint:
     // shaping and eliding text was the largest part of painting a busy graph.
     struct Text {
         bool valid = false;
+        bool badgeValid = false; // the mailbox changes far more often than the rest
         QFont base; // the scene font it was made with
         QFont letterFont, titleFont, secondFont, badgeFont, strategyFont;
         QStaticText letter, title, second, badge, strategy;

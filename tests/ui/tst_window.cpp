@@ -1049,7 +1049,7 @@ TEST_F(WindowTest, FloodOfAMillionMessagesKeepsTheWindowResponsive)
         consumer = window->selection().size() == 1 ? window->selection().front() : 0;
         return consumer != 0;
     })) << "the flooded consumer is selected";
-    EXPECT_EQ(node(*window, consumer)->label, "flooded consumer");
+    EXPECT_EQ(node(*window, consumer)->label, "flood consumer");
 
     // The GUI thread's heartbeat: a 20 ms timer whose worst gap is measured while the flood runs.
     QElapsedTimer beat;
@@ -1070,15 +1070,22 @@ TEST_F(WindowTest, FloodOfAMillionMessagesKeepsTheWindowResponsive)
         NodeItem* item = g->itemFor(consumer);
         return item ? item->mailbox() : -1;
     };
-    // The badge climbs as the frames go by.
+    // The badge climbs as the frames go by. (Once the producer is done the consumer drains, slowly: a loaded
+    // machine may show the window a little of that too, so rises are counted rather than every step required.)
     std::vector<int64_t> badges;
+    auto rises = [&] {
+        int n = 0;
+        for (size_t i = 1; i < badges.size(); ++i)
+            n += badges[i] > badges[i - 1];
+        return n;
+    };
     ASSERT_TRUE(vigil::test::waitFor([&] {
         const int64_t b = badge();
         if (b > 0 && (badges.empty() || b != badges.back()))
             badges.push_back(b);
-        return badges.size() >= 3 && badges.back() >= 100000;
-    }, 20000)) << "badge samples: " << badges.size() << ", last " << (badges.empty() ? -1 : badges.back());
-    EXPECT_TRUE(std::is_sorted(badges.begin(), badges.end())) << "the depth only grows during the flood";
+        return rises() >= 2 && badges.back() >= 100000;
+    }, 20000)) << "badge samples: " << ::testing::PrintToString(badges);
+    EXPECT_GT(badges.back(), badges.front());
 
     // The chart of the selection's mailbox shows the same rise, a point a second.
     auto chartRising = [&] {
@@ -1086,6 +1093,12 @@ TEST_F(WindowTest, FloodOfAMillionMessagesKeepsTheWindowResponsive)
         return pts.size() >= 2 && pts.back().y() > pts.front().y() && pts.back().y() >= 10000;
     };
     ASSERT_TRUE(vigil::test::waitFor(chartRising, 10000)) << window->charts()->mailboxPoints().size() << " points";
+    // Titled with the pid as text (a chart title is rich text: unescaped, "<0.81.0>" vanished as a tag), over a
+    // window short enough for the first seconds to be seen.
+    EXPECT_TRUE(window->charts()->mailboxTitle().contains(
+        QStringLiteral("Mailbox of %1 (flood consumer)").arg(QString::fromStdString(pidText(consumer)).toHtmlEscaped())))
+        << window->charts()->mailboxTitle().toStdString();
+    EXPECT_EQ(window->charts()->windowSeconds(), 30);
 
     // The flood reaches its million; the window and the processes are still there.
     ASSERT_TRUE(vigil::test::waitFor([&] {

@@ -287,7 +287,7 @@ std::optional<SpawnResult> spawnBuiltin(Runtime& rt, const std::string& id)
     if (id == "flood") {
         // The consumer is what a user watches: it is the one returned. Its producer is linked to it.
         auto consumer = rt.spawn(
-            [](ProcessContext& c) { return slowConsumerBody(c, 5); }, labelled("flooded consumer", "slow_consumer"));
+            [](ProcessContext& c) { return slowConsumerBody(c, 5); }, labelled("flood consumer", "slow_consumer"));
         const Term target = consumer.pid;
         auto producer = rt.spawn(
             [target](ProcessContext& c) { return floodProducerBody(c, target, kFloodMessages, 10000, 20); },

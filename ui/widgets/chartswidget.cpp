@@ -9,10 +9,32 @@
 #include <QLineSeries>
 #include <QValueAxis>
 
+#include <algorithm>
+#include <cmath>
+
 namespace vigil {
 
 namespace {
-constexpr double kWindowSec = 120;
+constexpr double kWindowSec = 120; // the most history shown
+constexpr double kMinWindowSec = 30; // the least: the first seconds of a session fill a quarter of the chart, not a sliver
+
+// A count axis from 0 to at least maxValue, ticks on whole numbers (1, 2 or 5 times a power of ten apart), so the
+// "%d" labels never repeat (a 0..2 range with five ticks read "0 0 1 1 2").
+void setCountRange(QValueAxis* axis, double maxValue)
+{
+    const double target = std::max(1.0, maxValue) / 4;
+    double step = 1;
+    for (double p = 1; step < target; p *= 10) {
+        for (double m : { 1.0, 2.0, 5.0 }) {
+            step = m * p;
+            if (step >= target)
+                break;
+        }
+    }
+    const double top = step * std::max(1.0, std::ceil(std::max(1.0, maxValue) / step));
+    axis->setRange(0, top);
+    axis->setTickCount(int(std::lround(top / step)) + 1);
+}
 }
 
 ChartsWidget::ChartsWidget(const StatsHistory* stats, QWidget* parent)
@@ -101,7 +123,9 @@ void ChartsWidget::applyTheme()
 
 void ChartsWidget::setWatchedTitle(const QString& title)
 {
-    m_mailbox.chart->setTitle(title.isEmpty() ? tr("Mailbox of the selection") : tr("Mailbox of %1").arg(title));
+    // Chart titles are rich text: "#PID<0.81.0>" would be taken for a tag.
+    m_mailbox.chart->setTitle(
+        title.isEmpty() ? tr("Mailbox of the selection") : tr("Mailbox of %1").arg(title.toHtmlEscaped()));
     refresh();
 }
 
@@ -109,12 +133,25 @@ int ChartsWidget::pointCount() const { return int(m_alive.series[0]->count()); }
 
 QList<QPointF> ChartsWidget::mailboxPoints() const { return m_mailbox.series[0]->points(); }
 
+QString ChartsWidget::mailboxTitle() const { return m_mailbox.chart->title(); }
+
+double ChartsWidget::windowSeconds() const { return -m_mailbox.x->min(); }
+
 void ChartsWidget::refresh()
 {
     const auto& samples = m_stats->samples();
     if (samples.empty())
         return;
     const double now = samples.back().timeSec;
+    // Short histories get a shorter window (in steps of 30 s), so what was just measured is wide enough to read.
+    const double span = now - samples.front().timeSec;
+    const double window = std::clamp(kMinWindowSec * std::ceil(std::max(1.0, span) / kMinWindowSec), kMinWindowSec, kWindowSec);
+    for (Chart* c : { &m_alive, &m_rate, &m_exits, &m_mailbox }) {
+        if (c->x->min() != -window) {
+            c->x->setRange(-window, 0);
+            c->x->setTickCount(int(window / (window > 60 ? 30 : window > 30 ? 15 : 10)) + 1);
+        }
+    }
     QList<QPointF> alive;
     QList<QPointF> rate;
     QList<QPointF> exits[5];
@@ -125,7 +162,7 @@ void ChartsWidget::refresh()
     double maxMail = 1;
     for (const StatsSample& s : samples) {
         const double x = s.timeSec - now;
-        if (x < -kWindowSec)
+        if (x < -window)
             continue;
         alive.append({ x, double(s.alive) });
         rate.append({ x, s.messagesPerSec });
@@ -141,22 +178,15 @@ void ChartsWidget::refresh()
             maxMail = std::max(maxMail, double(s.watchedMailbox));
         }
     }
-    auto niceMax = [](double v) {
-        const double p = std::pow(10.0, std::floor(std::log10(v)));
-        for (double m : { 1.0, 2.0, 2.5, 5.0, 10.0 })
-            if (v <= m * p)
-                return m * p;
-        return 10 * p;
-    };
     m_alive.series[0]->replace(alive);
-    m_alive.y->setRange(0, niceMax(maxAlive * 1.1));
+    setCountRange(m_alive.y, maxAlive * 1.1);
     m_rate.series[0]->replace(rate);
-    m_rate.y->setRange(0, niceMax(maxRate * 1.1));
+    setCountRange(m_rate.y, maxRate * 1.1);
     for (int i = 0; i < 5; ++i)
         m_exits.series[size_t(i)]->replace(exits[i]);
-    m_exits.y->setRange(0, niceMax(maxExit * 1.1));
+    setCountRange(m_exits.y, maxExit * 1.1);
     m_mailbox.series[0]->replace(mailbox);
-    m_mailbox.y->setRange(0, niceMax(maxMail * 1.1));
+    setCountRange(m_mailbox.y, maxMail * 1.1);
 }
 
 } // namespace vigil

@@ -24,6 +24,8 @@ public:
     void applyTheme();
     int pointCount() const; // points in the alive series (tests)
     QList<QPointF> mailboxPoints() const; // the selection's mailbox series as drawn (tests)
+    QString mailboxTitle() const; // that chart's title, rich text (tests)
+    double windowSeconds() const; // how much history the charts span now (tests)
 
 private:
     struct Chart {

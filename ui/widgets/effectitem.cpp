@@ -6,6 +6,8 @@
 #include <QFontMetricsF>
 #include <QPainter>
 
+#include <algorithm>
+
 namespace vigil {
 
 EffectItem::EffectItem(QPainterPath travel, QPointF anchor, QString text, QColor color, qint64 startMs)
@@ -21,14 +23,28 @@ EffectItem::EffectItem(QPainterPath travel, QPointF anchor, QString text, QColor
         m_progress = 1;
 }
 
-QRectF EffectItem::bubbleRect() const
+QRectF EffectItem::bubbleRectAt(QPointF anchor, const QString& text)
 {
     QFont f = QApplication::font();
     f.setPointSizeF((f.pointSizeF() > 0 ? f.pointSizeF() : 9) * 0.9);
     f.setBold(true); // measured as painted
     const QFontMetricsF fm(f);
-    const double w = std::min(380.0, fm.horizontalAdvance(m_text) + 24);
-    return QRectF(m_anchor.x() - w / 2, m_anchor.y() - 30, w, 22);
+    const double w = std::min(380.0, fm.horizontalAdvance(text) + 24);
+    return QRectF(anchor.x() - w / 2, anchor.y() - 30, w, 22);
+}
+
+QPointF EffectItem::freeAnchor(QPointF anchor, const QString& text, const std::vector<EffectItem*>& others)
+{
+    // A few steps up at most: past that the bubbles would float far from their process.
+    for (int step = 0; step < 6; ++step) {
+        const QRectF r = bubbleRectAt(anchor, text).adjusted(-2, -2, 2, 2);
+        const bool covered = std::any_of(
+            others.begin(), others.end(), [&r](const EffectItem* e) { return e->bubbleRect().intersects(r); });
+        if (!covered)
+            break;
+        anchor.ry() -= r.height();
+    }
+    return anchor;
 }
 
 QRectF EffectItem::boundingRect() const

@@ -7,6 +7,8 @@
 #include <QGraphicsItem>
 #include <QPainterPath>
 
+#include <vector>
+
 namespace vigil {
 
 class EffectItem : public QGraphicsItem {
@@ -23,11 +25,16 @@ public:
     bool animate(qint64 nowMs);
     const QString& text() const { return m_text; }
 
+    // Where a new bubble with this text can be anchored so that it covers none of the others' bubbles: at `anchor`,
+    // or stacked above it. (Two exit signals reaching one process in the same frame drew two bubbles on one spot.)
+    static QPointF freeAnchor(QPointF anchor, const QString& text, const std::vector<EffectItem*>& others);
+
     static constexpr qint64 kTravelMs = 700;
     static constexpr qint64 kBubbleMs = 2600;
 
 private:
-    QRectF bubbleRect() const;
+    QRectF bubbleRect() const { return bubbleRectAt(m_anchor, m_text); }
+    static QRectF bubbleRectAt(QPointF anchor, const QString& text);
 
     QPainterPath m_travel;
     QPointF m_anchor;

@@ -581,8 +581,9 @@ void GraphView::addEffects(const GraphDelta& delta)
             break;
         }
         const QRectF tr = rectOf(shownTo);
-        auto* fx = new EffectItem(signalPath(s.from, s.to), QPointF(tr.center().x(), tr.top()), text,
-            th.signalColor(s.outcome), now);
+        auto* fx = new EffectItem(signalPath(s.from, s.to),
+            EffectItem::freeAnchor(QPointF(tr.center().x(), tr.top()), text, m_effects), text, th.signalColor(s.outcome),
+            now);
         m_scene->addItem(fx);
         m_effects.push_back(fx);
     }
@@ -598,8 +599,9 @@ void GraphView::addEffects(const GraphDelta& delta)
                                          .arg(QString::fromStdString(pidText(r.oldPid)),
                                              QString::fromStdString(pidText(r.newPid)))
                                          .arg(r.count);
-                auto* fx = new EffectItem({}, QPointF(at.center().x(), at.bottom() + 44), text, th.flash,
-                    now + EffectItem::kTravelMs);
+                auto* fx = new EffectItem({},
+                    EffectItem::freeAnchor(QPointF(at.center().x(), at.bottom() + 44), text, m_effects), text,
+                    th.flash, now + EffectItem::kTravelMs);
                 m_scene->addItem(fx);
                 m_effects.push_back(fx);
             }

@@ -3,6 +3,7 @@
 #include "builtinprocesses.h"
 #include "chartswidget.h"
 #include "consolewidget.h"
+#include "effectitem.h"
 #include "eventformat.h"
 #include "eventlogmodel.h"
 #include "eventlogwidget.h"
@@ -1199,4 +1200,30 @@ TEST_F(WindowTest, ConsoleSpawnLinkOfACrashingProcessRestartsTheShellLikeIex)
         Q_EMIT output->anchorClicked(QUrl(QStringLiteral("pid:%1").arg(p)));
         EXPECT_EQ(window->selection(), QList<uint64_t>({ p }));
     }
+}
+
+// Two exit signals reaching one process together: their bubbles are stacked, not drawn on one spot.
+TEST_F(WindowTest, BubblesOfSignalsToOneProcessDoNotCoverEachOther)
+{
+    const uint64_t trapper = serial(spawn("keeper"));
+    const uint64_t a = serial(spawn("idle"));
+    const uint64_t b = serial(spawn("idle"));
+    settle(*window);
+    for (uint64_t p : { a, b }) {
+        window->setSelection({ trapper, p });
+        window->action(QStringLiteral("actionLink"))->trigger();
+    }
+    settle(*window);
+    window->setSelection({ a, b });
+    window->action(QStringLiteral("actionKill"))->trigger();
+    std::vector<QRectF> bubbles;
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        bubbles.clear();
+        for (QGraphicsItem* item : window->graphView()->scene()->items())
+            if (item->type() == EffectItem::Type && static_cast<EffectItem*>(item)->text().startsWith(QLatin1String("trapped")))
+                bubbles.push_back(static_cast<EffectItem*>(item)->bubbleRect());
+        return bubbles.size() == 2;
+    })) << window->graphView()->activeEffectTexts().join(QStringLiteral(" | ")).toStdString();
+    EXPECT_FALSE(bubbles[0].intersects(bubbles[1])) << "one above the other";
+    EXPECT_EQ(bubbles[0].center().x(), bubbles[1].center().x()) << "both over the trapping process";
 }

@@ -24,6 +24,7 @@ public:
     // False when finished (the owner deletes it).
     bool animate(qint64 nowMs);
     const QString& text() const { return m_text; }
+    QRectF bubbleRect() const { return bubbleRectAt(m_anchor, m_text); } // scene coordinates
 
     // Where a new bubble with this text can be anchored so that it covers none of the others' bubbles: at `anchor`,
     // or stacked above it. (Two exit signals reaching one process in the same frame drew two bubbles on one spot.)
@@ -33,7 +34,6 @@ public:
     static constexpr qint64 kBubbleMs = 2600;
 
 private:
-    QRectF bubbleRect() const { return bubbleRectAt(m_anchor, m_text); }
     static QRectF bubbleRectAt(QPointF anchor, const QString& text);
 
     QPainterPath m_travel;

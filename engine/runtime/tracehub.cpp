@@ -195,8 +195,10 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             continue;
         }
         std::vector<TraceEvent>& to = (m_rest.empty() && bestSeq == m_next) ? out : m_rest;
-        if (best < workerRings)
+        if (best < workerRings) {
+            m_rings[best]->prefetch(m_pos[best] + 8);
             to.push_back(m_rings[best]->take(m_pos[best]++));
+        }
         else if (best == workerRings)
             to.push_back(std::move(m_shared[sharedPos++]));
         else

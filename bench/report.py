@@ -3,6 +3,7 @@
 that every workload ran on every system and that all systems agree on the check values."""
 
 import argparse
+import json
 import statistics
 import sys
 from collections import defaultdict
@@ -133,7 +134,7 @@ def check(cells):
     return problems
 
 
-def render(cells, meta, notes):
+def render(cells, meta, notes, gbench=None):
     out = []
     w_ = out.append
     w_("# Benchmarks")
@@ -267,6 +268,19 @@ def render(cells, meta, notes):
            f"| {show_cell(w, g)} | {fmt_pct(overhead(w, v, g))} | {gev} | {glost} |")
     w_("")
 
+    if gbench:
+        w_("## Micro-benchmarks")
+        w_("")
+        w_("Google Benchmark executables (`bench/*_gbench.cpp`), run by the same command after the workloads; "
+           "medians of the repetitions. `trace_gbench` is the trace pipeline alone: publishing events into a "
+           "subscriber's rings and draining them, on one thread, across two cores, and from two producers at once.")
+        w_("")
+        w_("| benchmark | real time | CPU time | events/s |")
+        w_("|---|---|---|---|")
+        for b in gbench:
+            w_(f"| {b['name']} | {b['real']} | {b['cpu']} | {b['rate']} |")
+        w_("")
+
     if notes:
         w_(notes.rstrip())
         w_("")
@@ -326,6 +340,31 @@ def show_cell(w, c):
     return f"{fmt_time(c.seconds)} ({fmt_rate(c.rate)})"
 
 
+def read_gbench(paths):
+    """Median rows of Google Benchmark JSON files (--benchmark_format=json with repetitions)."""
+    rows = []
+    for path in paths:
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except (FileNotFoundError, json.JSONDecodeError):
+            continue
+        for b in data.get("benchmarks", []):
+            if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+                continue
+            if any(r["name"] == b.get("run_name", b["name"]) for r in rows):
+                continue
+            unit = b.get("time_unit", "ns")
+            rate = b.get("items_per_second")
+            rows.append({
+                "name": b.get("run_name", b["name"]),
+                "real": f"{b['real_time']:,.0f} {unit}",
+                "cpu": f"{b['cpu_time']:,.0f} {unit}",
+                "rate": fmt_rate(rate) if rate else "—",
+            })
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -333,6 +372,7 @@ def main():
     ap.add_argument("--notes")
     ap.add_argument("--out", required=True)
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--gbench", action="append", default=[], help="Google Benchmark JSON output (repeatable)")
     a = ap.parse_args()
     rows = parse(a.results)
     for r in rows:
@@ -347,7 +387,7 @@ def main():
         except FileNotFoundError:
             pass
     with open(a.out, "w") as f:
-        f.write(render(cells, meta, "" if a.check else notes))
+        f.write(render(cells, meta, "" if a.check else notes, read_gbench(a.gbench)))
     problems = check(cells)
     if problems:
         print("PROBLEMS:", file=sys.stderr)

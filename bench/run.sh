@@ -70,7 +70,8 @@ if ! cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_BUILD_GU
 fi
 cmake --build "$BUILD" -j "$JOBS" --target engine_bench
 # Optional parts: a failure here only drops that column.
-for t in caf_bench script_bench bridge_bench; do
+GBENCH=$(ninja -C "$BUILD" -t targets all 2>/dev/null | sed -n 's|^bench/\([a-z_]*_gbench\):.*|\1|p' | sort -u)
+for t in caf_bench script_bench bridge_bench $GBENCH; do
     if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q "^bench/$t:"; then
         cmake --build "$BUILD" -j "$JOBS" --target "$t" || echo "$t did not build: its column is left out"
     fi
@@ -160,6 +161,22 @@ for ((rep = 1; rep <= REPS; rep++)); do
         done
     done
 done
+# Google Benchmark micro-benchmarks (bench/*_gbench.cpp): medians of 5 repetitions (one short one with --quick).
+GBENCH_ARGS=()
+for t in $GBENCH; do
+    [ -x "$BUILD/bench/$t" ] || continue
+    [ -n "$ONLY" ] && continue
+    echo "micro-benchmarks: $t"
+    reps=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true)
+    ((QUICK)) && reps=(--benchmark_min_time=0.01)
+    if "$BUILD/bench/$t" "${reps[@]}" --benchmark_format=json --benchmark_out="$BUILD/$t.json" \
+        --benchmark_out_format=json >>"$LOG" 2>&1; then
+        GBENCH_ARGS+=(--gbench "$BUILD/$t.json")
+    else
+        echo "  $t: FAILED (see $LOG)"
+        ((QUICK)) && exit 1
+    fi
+done
 end=$(date +%s)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -182,5 +199,6 @@ META="$BUILD/meta.txt"
     echo "wall_seconds=$((end - start))"
 } >"$META"
 
-python3 bench/report.py --results "$RESULTS" --meta "$META" --notes bench/notes.md --out "$OUT" $( ((QUICK)) && echo --check)
+python3 bench/report.py --results "$RESULTS" --meta "$META" --notes bench/notes.md --out "$OUT" "${GBENCH_ARGS[@]}" \
+    $( ((QUICK)) && echo --check)
 echo "wrote $OUT"

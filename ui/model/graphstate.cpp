@@ -323,33 +323,50 @@ void GraphState::updateStatus(GraphNode& n, int64_t wallNs)
 
 void GraphState::findFoldable(const std::vector<TraceEvent>& events)
 {
-    m_folding.clear();
+    m_foldFlags.clear();
+    m_foldCount = 0;
     const size_t keep = m_options.keepShortLivedPerBatch;
     if (keep == SIZE_MAX || events.size() < 2 * keep)
         return;
+    auto covered = [this](const TraceEvent& e) { return e.seq != 0 && e.seq <= m_snapshotSeq; };
+    // Pids are serial numbers, so the ones born in a batch lie in one narrow range: per-pid state goes into a flat
+    // vector over that range (kept between batches) instead of a hash map that allocates a node per process.
+    uint64_t lo = UINT64_MAX;
+    uint64_t hi = 0;
+    for (const TraceEvent& e : events) {
+        if (e.kind == TraceKind::Spawned && !covered(e)) {
+            lo = std::min(lo, e.pid);
+            hi = std::max(hi, e.pid);
+        }
+    }
+    if (lo > hi || hi - lo >= (uint64_t(1) << 24))
+        return;
+    const size_t span = size_t(hi - lo + 1);
     // Born here (and not known before), died here, and nothing else about them but their own messages, links,
-    // monitors and signals. Index of the Exited event, or kNo when the pid is disqualified.
-    constexpr size_t kNo = SIZE_MAX;
-    constexpr size_t kBorn = SIZE_MAX - 1;
-    std::unordered_map<uint64_t, size_t> cand;
-    cand.reserve(events.size());
+    // monitors and signals. kBorn + 1 + index of the Exited event, or kNo when the pid is disqualified.
+    constexpr uint32_t kUnseen = 0;
+    constexpr uint32_t kNo = 1;
+    constexpr uint32_t kBorn = 2;
+    m_foldState.assign(span, kUnseen);
+    auto slot = [&](uint64_t pid) -> uint32_t* { return pid >= lo && pid <= hi ? &m_foldState[pid - lo] : nullptr; };
     auto disqualify = [&](uint64_t pid) {
-        if (pid)
-            cand[pid] = kNo;
+        if (uint32_t* st = slot(pid))
+            *st = kNo;
     };
     for (size_t i = 0; i < events.size(); ++i) {
         const TraceEvent& e = events[i];
-        if (e.seq != 0 && e.seq <= m_snapshotSeq)
+        if (covered(e))
             continue;
         switch (e.kind) {
         case TraceKind::Spawned:
-            if (!m_nodes.count(e.pid) && !cand.count(e.pid) && !(e.other == 0 && e.data.isAtom()))
-                cand.emplace(e.pid, kBorn);
+            if (uint32_t* st = slot(e.pid);
+                st && *st == kUnseen && !m_nodes.count(e.pid) && !(e.other == 0 && e.data.isAtom()))
+                *st = kBorn;
             disqualify(e.other); // a parent: its children would lose their place
             break;
         case TraceKind::Exited:
-            if (auto it = cand.find(e.pid); it != cand.end() && it->second == kBorn)
-                it->second = i;
+            if (uint32_t* st = slot(e.pid); st && *st == kBorn && i < UINT32_MAX - kBorn - 1)
+                *st = kBorn + 1 + uint32_t(i);
             break;
         case TraceKind::ChildStarted:
         case TraceKind::ChildRestarted:
@@ -367,25 +384,27 @@ void GraphState::findFoldable(const std::vector<TraceEvent>& events)
             break;
         }
     }
-    std::vector<size_t> deaths;
-    for (const auto& [pid, at] : cand)
-        if (at != kNo && at != kBorn)
-            deaths.push_back(at);
-    if (deaths.size() <= keep)
+    m_foldDeaths.clear();
+    for (uint32_t st : m_foldState)
+        if (st > kBorn)
+            m_foldDeaths.push_back(st - kBorn - 1);
+    if (m_foldDeaths.size() <= keep)
         return;
     // The most recent deaths stay (the table and graph show them); the earlier ones are folded.
-    std::sort(deaths.begin(), deaths.end());
-    deaths.resize(deaths.size() - keep);
-    m_folding.reserve(deaths.size());
-    for (size_t at : deaths)
-        m_folding.insert(events[at].pid);
+    std::sort(m_foldDeaths.begin(), m_foldDeaths.end());
+    m_foldDeaths.resize(m_foldDeaths.size() - keep);
+    m_foldLo = lo;
+    m_foldFlags.assign(span, 0);
+    for (uint32_t at : m_foldDeaths)
+        m_foldFlags[events[at].pid - lo] = 1;
+    m_foldCount = m_foldDeaths.size();
 }
 
 bool GraphState::folds(const TraceEvent& e)
 {
-    if (m_folding.empty())
+    if (m_foldCount == 0)
         return false;
-    const bool self = m_folding.count(e.pid) != 0;
+    const bool self = folding(e.pid);
     switch (e.kind) {
     case TraceKind::Spawned:
         if (self)
@@ -401,9 +420,9 @@ bool GraphState::folds(const TraceEvent& e)
         return self;
     case TraceKind::ExitSignal:
         // A signal from a folded process still reaches (and may kill) a live one; one to a folded one is moot.
-        return m_folding.count(e.other) != 0;
+        return folding(e.other);
     default:
-        return self || (e.other && m_folding.count(e.other));
+        return self || (e.other && folding(e.other));
     }
 }
 
@@ -420,7 +439,8 @@ void GraphState::apply(const std::vector<TraceEvent>& events, int64_t wallNs)
         apply(e, wallNs);
     }
     m_delta.folded += m_folded - foldedBefore;
-    m_folding.clear();
+    m_foldFlags.clear();
+    m_foldCount = 0;
 }
 
 void GraphState::apply(const TraceEvent& e, int64_t wallNs)

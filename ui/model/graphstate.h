@@ -208,7 +208,16 @@ private:
     std::unordered_set<uint64_t> m_compact; // parents (0 = roots) whose child lists hold nodes that left the tree
     size_t m_alive = 0;
     uint64_t m_folded = 0;
-    std::unordered_set<uint64_t> m_folding; // pids folded in the batch being applied
+    // Pids folded in the batch being applied: a flag per pid from m_foldLo on.
+    bool folding(uint64_t pid) const
+    {
+        return pid >= m_foldLo && pid - m_foldLo < m_foldFlags.size() && m_foldFlags[size_t(pid - m_foldLo)];
+    }
+    uint64_t m_foldLo = 0;
+    std::vector<uint8_t> m_foldFlags;
+    size_t m_foldCount = 0;
+    std::vector<uint32_t> m_foldState; // findFoldable's per-pid state, kept for its capacity
+    std::vector<uint32_t> m_foldDeaths;
     uint64_t m_lastSeq = 0;
     uint64_t m_snapshotSeq = 0;
     GraphDelta m_delta;

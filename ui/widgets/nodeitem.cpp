@@ -280,14 +280,17 @@ void NodeItem::prepareText(const QFont& base)
     f.setBold(true);
     f.setStrikeOut(false);
     // A long name gets a little smaller (twice at most) before it is cut off.
-    for (double step : { 0.88, 0.78 }) {
-        if (QFontMetricsF(f).horizontalAdvance(m_title) <= width)
+    bool fits = false;
+    for (double step : { 0.88, 0.78, 0.0 }) {
+        fits = QFontMetricsF(f).horizontalAdvance(m_title) <= width;
+        if (fits || step == 0.0)
             break;
         f.setPointSizeF(basePt * step);
     }
     t.titleFont = f;
     const QFontMetricsF fm(f);
-    t.title = plainText(fm.elidedText(m_title, Qt::ElideRight, width));
+    // Shaping is the costly part: elide only what does not fit.
+    t.title = plainText(fits ? m_title : fm.elidedText(m_title, Qt::ElideRight, width));
     t.titleHeight = fm.height();
 
     f.setBold(false);
@@ -300,11 +303,14 @@ void NodeItem::prepareText(const QFont& base)
     // Every supervisor traps exits: on one the strategy tag says more.
     if (m_trap && !dead && m_strategy.isEmpty())
         second += QStringLiteral(" ·trap");
-    if (QFontMetricsF(f).horizontalAdvance(second) > width)
+    bool secondFits = QFontMetricsF(f).horizontalAdvance(second) <= width;
+    if (!secondFits) {
         f.setPointSizeF(basePt * 0.76);
+        secondFits = QFontMetricsF(f).horizontalAdvance(second) <= width;
+    }
     t.secondFont = f;
     const QFontMetricsF fm2(f);
-    t.second = plainText(fm2.elidedText(second, Qt::ElideRight, width));
+    t.second = plainText(secondFits ? second : fm2.elidedText(second, Qt::ElideRight, width));
     t.secondHeight = fm2.height();
 
     f.setBold(true);

@@ -154,6 +154,12 @@ TEST(Models, InspectorUpdatesInPlace)
     ASSERT_EQ(model.rowCount(links), 1);
     EXPECT_EQ(model.index(0, InspectorModel::Value, links).data(InspectorModel::PidRole).toULongLong(), 8u);
     EXPECT_TRUE(model.sectionRows(InspectorModel::State).join(QString()).contains(QStringLiteral("answer: 42")));
+    // Every title counts the rows it heads.
+    EXPECT_EQ(model.sectionTitle(InspectorModel::State), QStringLiteral("State"));
+    ASSERT_FALSE(in.recent.empty());
+    EXPECT_EQ(model.sectionTitle(InspectorModel::Recent),
+        QStringLiteral("Recent events (%1)").arg(model.rowCount(model.index(InspectorModel::Recent, 0))));
+    EXPECT_EQ(model.sectionTitle(InspectorModel::Links), QStringLiteral("Links (1)"));
 
     d.messages.clear();
     d.summary.messageQueueLen = 0;

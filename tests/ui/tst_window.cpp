@@ -807,6 +807,11 @@ TEST_F(WindowTest, KillingTheDemoCacheRestartsItAndItsStateIsLost)
     ASSERT_TRUE(vigil::test::waitFor([&] { return inspectorState(*window).startsWith(QLatin1String("state: %{")); }))
         << inspectorState(*window).toStdString();
     EXPECT_FALSE(inspectorState(*window).contains(QLatin1String("before_kill"))) << inspectorState(*window).toStdString();
+    EXPECT_EQ(window->inspector()->model()->sectionTitle(InspectorModel::State), QLatin1String("State"));
+    const int recentRows = int(inspectorRows(*window, InspectorModel::Recent).size());
+    EXPECT_GT(recentRows, 0);
+    EXPECT_EQ(window->inspector()->model()->sectionTitle(InspectorModel::Recent),
+        QStringLiteral("Recent events (%1)").arg(recentRows));
     EXPECT_TRUE(inspectorRows(*window, InspectorModel::Info)
                     .contains(QStringLiteral("restarted from: %1").arg(QString::fromStdString(pidText(cache)))));
     const QString header = window->inspector()->headerText();

@@ -205,7 +205,10 @@ void InspectorModel::setInput(const InspectorInput& in)
     std::vector<Row> state;
     if (in.detail && !in.detail->state.isNilAtom())
         state.push_back({ QStringLiteral("state"), termText(in.detail->state, 4000), 0 });
-    setSection(State, state.empty() ? tr("State (none exposed)") : tr("State"), std::move(state));
+    // Titles are made before the rows are moved: the order in which arguments are evaluated is unspecified, and
+    // GCC moved the rows out first ("State (none exposed)" over a state, "Recent events (0)" over a list).
+    const QString stateTitle = state.empty() ? tr("State (none exposed)") : tr("State");
+    setSection(State, stateTitle, std::move(state));
 
     auto pidRows = [](const std::vector<uint64_t>& pids) {
         std::vector<Row> rows;
@@ -246,7 +249,8 @@ void InspectorModel::setInput(const InspectorInput& in)
         recent.push_back({ QStringLiteral("+%1s %2").arg(t, 0, 'f', 3).arg(QString::fromLatin1(eventTitle(it->kind))),
             qs(describeEvent(*it)), other });
     }
-    setSection(Recent, tr("Recent events (%1)").arg(recent.size()), std::move(recent));
+    const QString recentTitle = tr("Recent events (%1)").arg(recent.size());
+    setSection(Recent, recentTitle, std::move(recent));
 }
 
 QStringList InspectorModel::sectionRows(Section s) const

@@ -23,6 +23,9 @@ TraceBridge::TraceBridge(std::shared_ptr<TraceSubscription> subscription, Snapsh
 {
     m_clock.start();
     m_waker->target = this;
+    // Room for a storm's worth of events up front (address space only until used): growing the buffer by
+    // doubling in the middle of a storm moved every event again and again.
+    m_buffer.reserve(kBufferReserve);
     m_drainTimer.setSingleShot(true);
     connect(&m_drainTimer, &QTimer::timeout, this, &TraceBridge::drainWhenDue);
     m_tickTimer.setInterval(200);
@@ -78,7 +81,9 @@ int64_t TraceBridge::intervalNs() const
     const int64_t base = 1'000'000'000 / m_maxRate;
     if (m_cpuBudget <= 0)
         return base;
-    const int64_t longest = std::max<int64_t>(base, 1'000'000'000 / kMinRate);
+    // While the engine outruns the rings (the last drain lost events) the view is resynchronised from a snapshot
+    // afterwards anyway: each drain then copies up to a ring's capacity, and only the CPU budget bounds how often.
+    const int64_t longest = m_lossy ? kMaxResyncDelayNs : std::max<int64_t>(base, 1'000'000'000 / kMinRate);
     int64_t spent = m_cycleCostNs;
     // The cycle in progress counts as soon as it costs more than the last one (its repaints come after the drain).
     if (const int64_t cpu = threadCpuNs(); cpu >= 0 && m_lastDrainCpuNs >= 0)
@@ -190,6 +195,7 @@ void TraceBridge::drainNow()
         while (m_watchedMessages.size() > 100)
             m_watchedMessages.pop_front();
     }
+    m_lossy = lost > 0;
     if (lost) {
         m_dropped += lost;
         Q_EMIT eventsLost(lost);

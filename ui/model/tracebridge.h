@@ -11,7 +11,9 @@
 // applying, the model and view updates and the repaints they cause) is kept under a share of one core, so the
 // observer takes a bounded slice of the machine from the engine however busy the engine is. A cheap stream is
 // drained at the full rate; an expensive one less often, but never less than kMinRate times a second, so an event
-// still reaches the screen in well under 100 ms.
+// still reaches the screen in well under 100 ms. Only while events are being lost (a storm that overflows the
+// engine's buffers, after which the view is resynchronised from a snapshot anyway) may drains be up to
+// kMaxResyncDelayNs apart.
 
 #include "graphstate.h"
 #include "statshistory.h"
@@ -52,6 +54,7 @@ public:
     double cpuBudget() const { return m_cpuBudget; }
     static constexpr double kDefaultCpuBudget = 0.10;
     static constexpr int kMinRate = 15;
+    static constexpr size_t kBufferReserve = size_t(1) << 17; // events
     // The interval the next drain waits for (ms), and the GUI thread's CPU time per drain cycle it is based on.
     double drainIntervalMs() const { return double(intervalNs()) / 1e6; }
     double cycleCpuMs() const { return double(m_cycleCostNs) / 1e6; }
@@ -105,6 +108,7 @@ private:
     int m_maxRate = 30;
     double m_cpuBudget = kDefaultCpuBudget;
     int64_t m_lastDrainCpuNs = -1; // the GUI thread's CPU clock at the last drain
+    bool m_lossy = false; // the last drain lost events
     int64_t m_cycleCostNs = 0; // GUI-thread CPU time from the drain before the last to the last
     uint64_t m_dropped = 0;
     uint64_t m_applied = 0;

@@ -791,6 +791,23 @@ TEST_F(WindowTest, KillingTheDemoCacheRestartsItAndItsStateIsLost)
     EXPECT_EQ(node(*window, fresh)->restartedFrom, cache);
     EXPECT_EQ(node(*window, fresh)->supervisor, named(*window, "Demo.Root"));
 
+    // The exit is seen: on the graph as it happens, and in the event log, followed by the restart.
+    bool diedShown = false;
+    for (const QString& t : window->graphView()->activeEffectTexts())
+        diedShown |= t.startsWith(QLatin1String("died: "));
+    EXPECT_TRUE(diedShown) << window->graphView()->activeEffectTexts().join(QStringLiteral(" | ")).toStdString();
+    int exitedRow = -1;
+    int restartedRow = -1;
+    for (int r = 0; r < window->eventLogModel()->rowCount(); ++r) {
+        const TraceEvent& e = window->eventLogModel()->event(r);
+        if (e.kind == TraceKind::Exited && e.pid == cache && labelText(e.data) == "killed")
+            exitedRow = r;
+        else if (e.kind == TraceKind::ChildRestarted && e.other == fresh)
+            restartedRow = r;
+    }
+    EXPECT_GE(exitedRow, 0);
+    EXPECT_GT(restartedRow, exitedRow);
+
     // The selection followed the restart: the inspector shows the new process.
     ASSERT_TRUE(vigil::test::waitFor([&] { return window->selection() == QList<uint64_t>({ fresh }); }))
         << "selection stayed on " << (window->selection().isEmpty() ? 0 : window->selection().front());

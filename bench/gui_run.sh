@@ -3,15 +3,18 @@
 # bench/gui_results.md, which bench/report.py copies into docs/BENCHMARKS.md (and this script splices in directly,
 # so docs/BENCHMARKS.md is current without a full bench/run.sh).
 #
-#   bench/gui_run.sh [--build DIR] [--reps N]     (default: build/ui, 3 repetitions of each overhead run)
+#   bench/gui_run.sh [--build DIR] [--reps N] [--overhead-reps N]
+#       (default: build/ui, 3 repetitions of the live runs, 7 of each overhead run: those are short and noisy)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build/ui
 REPS=3
+OVERHEAD_REPS=7
 while (($#)); do
     case "$1" in
     --build) BUILD=$2; shift ;;
     --reps) REPS=$2; shift ;;
+    --overhead-reps) OVERHEAD_REPS=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 1 ;;
     esac
     shift
@@ -30,9 +33,11 @@ for ((r = 1; r <= REPS; r++)); do
     run live --procs 10000 --rate 100000 --seconds 6
 done
 run scale --procs 100000
-for ((r = 1; r <= REPS; r++)); do
+# Interleaved, so that a change in the machine's speed affects all three alike.
+for ((r = 1; r <= OVERHEAD_REPS; r++)); do
     for w in messages spawn; do
         run overhead --workload "$w"
+        run overhead --workload "$w" --drain-only
         run overhead --workload "$w" --gui
     done
 done
@@ -42,6 +47,6 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 python3 bench/gui_report.py --raw "$RAW" --out bench/gui_results.md \
     --meta "date=$(date -u '+%Y-%m-%d %H:%M UTC')" "commit=$commit" "load_before=$load_before" \
     "load_after=$load_after" "build=$BUILD ($(grep -m1 CMAKE_BUILD_TYPE: "$BUILD/CMakeCache.txt" | cut -d= -f2))" \
-    "reps=$REPS"
+    "reps=$REPS (overhead: $OVERHEAD_REPS)"
 python3 bench/gui_report.py --splice bench/gui_results.md --into docs/BENCHMARKS.md
 echo "wrote bench/gui_results.md and its section in docs/BENCHMARKS.md"

@@ -425,6 +425,15 @@ QPainterPath GraphView::curvePath(const QRectF& a, const QRectF& b, double bend)
         p.cubicTo(s.x(), s.y() - lift, e.x(), e.y() - lift, e.x(), e.y());
         return p;
     }
+    if (std::abs(ca.x() - cb.x()) < 1) {
+        // Same column (stacked leaves): bow out on the right, or a monitor between neighbours is only an arrowhead.
+        const QPointF s(a.right(), ca.y());
+        const QPointF e(b.right(), cb.y());
+        const double out = 22 + std::abs(cb.y() - ca.y()) * 0.12 * (bend > 0 ? 1 : 1.4);
+        p.moveTo(s);
+        p.cubicTo(s.x() + out, s.y(), e.x() + out, e.y(), e.x(), e.y());
+        return p;
+    }
     const QPointF d = cb - ca;
     const double len = std::hypot(d.x(), d.y());
     const QPointF n = len > 0 ? QPointF(-d.y() / len, d.x() / len) : QPointF();

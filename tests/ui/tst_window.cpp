@@ -1014,10 +1014,15 @@ TEST_F(WindowTest, PauseAndStepThroughACrashCascadeThenResume)
         collect();
         storyAfterStep.push_back(story.size());
         if (story.size() == 1 && storyAfterStep.size() == 1) {
-            // The graph shows the same moment: b is dead, its siblings still live.
+            // The graph shows the same moment: b is dead, its siblings still live; the status bar says what
+            // the step did.
             EXPECT_FALSE(node(*window, before[1])->alive);
             EXPECT_TRUE(node(*window, before[0])->alive);
             EXPECT_TRUE(node(*window, before[2])->alive);
+            EXPECT_TRUE(window->lastStatusMessage().startsWith(QLatin1String("Step: ")))
+                << window->lastStatusMessage().toStdString();
+            EXPECT_TRUE(window->lastStatusMessage().contains(QString::fromStdString(pidText(before[1]))))
+                << window->lastStatusMessage().toStdString();
         }
     }
     ASSERT_EQ(std::count_if(story.begin(), story.end(), [](const std::string& s) { return s.rfind("restarted", 0) == 0; }), 3)

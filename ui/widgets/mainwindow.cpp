@@ -3,6 +3,7 @@
 #include "builtinprocesses.h"
 #include "chartswidget.h"
 #include "consolewidget.h"
+#include "eventformat.h"
 #include "eventlogmodel.h"
 #include "eventlogwidget.h"
 #include "graphview.h"
@@ -850,9 +851,29 @@ void MainWindow::stepOnce()
 {
     if (!m_paused)
         return;
-    if (!m_runtime.stepPaused())
+    if (!m_runtime.stepPaused()) {
         report(tr("Nothing is runnable right now"));
+        m_bridge->drainNow();
+        return;
+    }
+    // Say what the step did: the status bar names its last event (a lifecycle one rather than mail, if any).
+    std::vector<TraceEvent> stepped;
+    const auto collect = connect(m_bridge, &TraceBridge::eventsDrained, this,
+        [&stepped](const std::vector<TraceEvent>& events) { stepped.insert(stepped.end(), events.begin(), events.end()); });
     m_bridge->drainNow();
+    disconnect(collect);
+    if (stepped.empty()) {
+        report(tr("Step: a process ran, nothing traced"));
+        return;
+    }
+    const TraceEvent* shown = &stepped.back();
+    for (auto it = stepped.rbegin(); it != stepped.rend(); ++it) {
+        if (eventCategory(it->kind) != EventCategory::Messages) {
+            shown = &*it;
+            break;
+        }
+    }
+    report(tr("Step: %n event(s), the last: %1", nullptr, int(stepped.size())).arg(qs(describeEvent(*shown))));
 }
 
 void MainWindow::setSpeed(int stepsPerSecond)

@@ -7,6 +7,7 @@
 #include <QPainter>
 
 #include <algorithm>
+#include <cmath>
 
 namespace vigil {
 
@@ -35,16 +36,35 @@ QRectF EffectItem::bubbleRectAt(QPointF anchor, const QString& text)
 
 QPointF EffectItem::freeAnchor(QPointF anchor, const QString& text, const std::vector<EffectItem*>& others)
 {
-    // A few steps up at most: past that the bubbles would float far from their process.
+    // The same words at about the same place (the layout may have moved a little since) read as one bubble: a
+    // process that hears the same thing every second gets one bubble, not a tower of them.
+    for (const EffectItem* e : others)
+        if (e->m_text == text && std::hypot(e->m_anchor.x() - anchor.x(), e->m_anchor.y() - anchor.y()) < 60)
+            return e->m_anchor;
+    auto coveredBy = [&](QPointF at) -> const EffectItem* {
+        const QRectF r = bubbleRectAt(at, text).adjusted(-2, -2, 2, 2);
+        for (const EffectItem* e : others)
+            if (e->bubbleRect().intersects(r))
+                return e;
+        return nullptr;
+    };
+    QPointF at = anchor;
+    // A few steps at most: past that the bubbles would float far from their process.
     for (int step = 0; step < 6; ++step) {
-        const QRectF r = bubbleRectAt(anchor, text).adjusted(-2, -2, 2, 2);
-        const bool covered = std::any_of(
-            others.begin(), others.end(), [&r](const EffectItem* e) { return e->bubbleRect().intersects(r); });
-        if (!covered)
-            break;
-        anchor.ry() -= r.height();
+        const EffectItem* other = coveredBy(at);
+        if (!other)
+            return at;
+        // A neighbour's bubble: slide sideways just clear of it, if that stays over the process; else go up.
+        const QRectF mine = bubbleRectAt(at, text);
+        const QRectF theirs = other->bubbleRect();
+        const double right = theirs.right() + 4 - mine.left();
+        const double left = mine.right() + 4 - theirs.left();
+        const QPointF side = at + QPointF(right <= left ? right : -left, 0);
+        if (std::abs(side.x() - anchor.x()) < mine.width() * 0.6 && !coveredBy(side))
+            return side;
+        at.ry() -= mine.height() + 4;
     }
-    return anchor;
+    return at;
 }
 
 QRectF EffectItem::boundingRect() const

@@ -416,7 +416,10 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     drawLine(painter, QRectF(textRect.left(), textRect.top(), textRect.width(), textRect.height() / 2), m_text.title,
         m_text.titleHeight, false);
     painter->setFont(m_text.secondFont);
-    painter->setPen(dead ? th.signalKill : th.subtleText);
+    // A normal or shutdown exit is no error: its reason is grey, the others red.
+    const bool quietExit = m_reason == QLatin1String(":normal") || m_reason == QLatin1String(":shutdown")
+        || m_reason.startsWith(QLatin1String("{:shutdown,"));
+    painter->setPen(dead && !quietExit ? th.signalKill : th.subtleText);
     drawLine(painter,
         QRectF(textRect.left(), textRect.top() + textRect.height() / 2, textRect.width(), textRect.height() / 2),
         m_text.second, m_text.secondHeight, false);

@@ -756,10 +756,15 @@ TEST_F(WindowTest, FirstStartShowsALiveDemoTreeWithTrafficAndAGrowingMailbox)
         NodeItem* item = g->itemFor(consumer);
         return item ? item->mailbox() : -1;
     };
-    const int64_t first = badge();
-    ASSERT_GE(first, 0);
-    ASSERT_TRUE(vigil::test::waitFor([&] { return badge() >= first + 10; }, 4000))
-        << "badge went from " << first << " to " << badge();
+    // (It catches up for four seconds in every ten: measured from the lowest depth seen, so a slow start that
+    // lands in a catching-up phase still sees the next climb.)
+    int64_t lowest = badge();
+    ASSERT_GE(lowest, 0);
+    ASSERT_TRUE(vigil::test::waitFor([&] {
+        const int64_t now = badge();
+        lowest = std::min(lowest, now);
+        return now >= lowest + 10;
+    }, 12000)) << "badge stayed at " << badge() << " (lowest " << lowest << ")";
 }
 
 // Journey 2: select the demo's cache, press Kill: the exit is seen, the supervisor restarts it, the node shows a

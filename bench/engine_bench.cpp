@@ -545,8 +545,11 @@ public:
     explicit TraceDrainer(Runtime& rt)
         : m_rt(rt)
         , m_sub(rt.subscribe())
-        , m_thread([this] { loop(); })
     {
+        // Room for three full rings, touched once now: growing the buffer mid-run would fault in fresh pages.
+        m_buf.resize(3 << 16);
+        m_buf.clear();
+        m_thread = std::thread([this] { loop(); });
     }
     ~TraceDrainer() { stop(); }
     void stop()

@@ -18,6 +18,14 @@ struct Worker {
     std::thread thread;
     TinySpinLock mutex; // held for a few instructions at a time
     std::deque<Process*> queue; // FIFO; thieves take from the front too
+    // Processes spawned on this worker that have not run yet, newest last. The worker runs the newest first (a
+    // fork-join tree is then walked depth first and only a path of it is alive at a time, instead of every node);
+    // thieves take the oldest (the biggest subtrees). At most kFreshStreak in a row, then one from `queue`, so
+    // processes that keep spawning cannot starve the others.
+    std::deque<Process*> fresh;
+    uint32_t freshStreak = 0;
+    uint32_t picks = 0; // processes this worker has taken to run (see findWork)
+    static constexpr uint32_t kFreshStreak = 32;
     Process* next = nullptr; // the process this worker just woke; only the owner touches it
     uint32_t messageWindowMs = 0; // message-event budget of this worker (see TraceOptions)
     uint32_t messageTokens = 0;
@@ -180,7 +188,8 @@ struct Runtime::Impl {
     void destroyBody(Process* p);
 
     // Scheduling
-    void enqueue(Process* p, bool wokenBySender);
+    void enqueue(Process* p, bool wokenBySender, bool spawned = false);
+    Process* takeInjected();
     void notifyWorkers();
     void runSlice(Process* p);
     void workerLoop(Worker* w);

@@ -414,7 +414,7 @@ SpawnResult Runtime::Impl::spawn(
         if (c->trapExit)
             emit(TraceKind::TrapExit, c->serial, 0, Term(), Term(), SignalOutcome::None, 1);
     }
-    enqueue(c, false);
+    enqueue(c, false, true);
     return result;
 }
 
@@ -636,7 +636,7 @@ void Runtime::Impl::runSlice(Process* p)
 // ---------------------------------------------------------------------------------------------------------------
 // Queues
 
-void Runtime::Impl::enqueue(Process* p, bool wokenBySender)
+void Runtime::Impl::enqueue(Process* p, bool wokenBySender, bool spawned)
 {
     if (deterministic) {
         detQueue.push_back(p);
@@ -653,7 +653,10 @@ void Runtime::Impl::enqueue(Process* p, bool wokenBySender)
             p = displaced;
         }
         std::lock_guard g(w->mutex);
-        w->queue.push_back(p);
+        if (spawned)
+            w->fresh.push_back(p);
+        else
+            w->queue.push_back(p);
     } else {
         std::lock_guard g(injectMutex);
         inject.push_back(p);
@@ -679,48 +682,73 @@ Process* Runtime::Impl::steal(Worker* self)
             continue;
         Process* p = nullptr;
         std::vector<Process*> extra;
+        std::vector<Process*> extraFresh;
         {
             std::lock_guard g(other->mutex);
-            if (other->queue.empty())
+            if (other->queue.empty() && other->fresh.empty())
                 continue;
-            p = other->queue.front();
-            other->queue.pop_front();
-            // Take up to half of the rest as well; never hold two queue locks at once (two thieves would deadlock).
+            std::deque<Process*>& from = other->queue.empty() ? other->fresh : other->queue;
+            p = from.front();
+            from.pop_front();
+            // Take up to half of the rest as well (the oldest of both queues); never hold two queue locks at once
+            // (two thieves would deadlock).
             const size_t n = other->queue.size() / 2;
             for (size_t i = 0; i < n; ++i) {
                 extra.push_back(other->queue.front());
                 other->queue.pop_front();
             }
+            const size_t f = other->fresh.size() / 2;
+            for (size_t i = 0; i < f; ++i) {
+                extraFresh.push_back(other->fresh.front());
+                other->fresh.pop_front();
+            }
         }
-        if (!extra.empty()) {
+        if (!extra.empty() || !extraFresh.empty()) {
             std::lock_guard g(self->mutex);
             self->queue.insert(self->queue.end(), extra.begin(), extra.end());
+            self->fresh.insert(self->fresh.begin(), extraFresh.begin(), extraFresh.end());
         }
         return p;
     }
     return nullptr;
 }
 
+Process* Runtime::Impl::takeInjected()
+{
+    std::lock_guard g(injectMutex);
+    if (inject.empty())
+        return nullptr;
+    Process* p = inject.front();
+    inject.pop_front();
+    return p;
+}
+
 Process* Runtime::Impl::findWork(Worker* w)
 {
     if (w->next)
         return std::exchange(w->next, nullptr);
+    // Processes the host started or woke wait in the shared queue, which a busy worker would otherwise never look
+    // at: it looks there first on every 61st pick.
+    if (++w->picks % 61 == 0)
+        if (Process* p = takeInjected())
+            return p;
     {
         std::lock_guard g(w->mutex);
+        if (!w->fresh.empty() && (w->freshStreak < Worker::kFreshStreak || w->queue.empty())) {
+            Process* p = w->fresh.back();
+            w->fresh.pop_back();
+            ++w->freshStreak;
+            return p;
+        }
         if (!w->queue.empty()) {
             Process* p = w->queue.front();
             w->queue.pop_front();
+            w->freshStreak = 0;
             return p;
         }
     }
-    {
-        std::lock_guard g(injectMutex);
-        if (!inject.empty()) {
-            Process* p = inject.front();
-            inject.pop_front();
-            return p;
-        }
-    }
+    if (Process* p = takeInjected())
+        return p;
     return steal(w);
 }
 
@@ -733,7 +761,7 @@ bool Runtime::Impl::hasAnyWork()
     }
     for (auto& w : workers) {
         std::lock_guard g(w->mutex);
-        if (!w->queue.empty())
+        if (!w->queue.empty() || !w->fresh.empty())
             return true;
     }
     return false;

@@ -155,7 +155,10 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     }
     if (out.capacity() < out.size() + total) // geometric, so that a caller reusing its buffer soon stops growing it
         out.reserve(std::max(out.size() + total, 2 * out.capacity()));
-    std::vector<TraceEvent> held;
+    // The held events are read from m_heldIn; the three buffers rotate and are never freed, so a subscriber that
+    // keeps losing events does not map and fault in a fresh buffer on every drain.
+    std::vector<TraceEvent>& held = m_heldIn;
+    held.clear();
     held.swap(m_held);
     size_t sharedPos = 0;
     size_t heldPos = 0;
@@ -208,6 +211,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     }
     for (size_t r = 0; r < workerRings; ++r)
         m_rings[r]->release(m_end[r]);
+    held.clear();
     // Deliver the contiguous run; an event written a moment late by another thread fills its gap next time.
     if (!m_rest.empty()) {
         if (m_heldRounds > 0 || dropped > 0) {

@@ -81,6 +81,7 @@ private:
     std::atomic<bool> m_hasNotify { false }; // producers skip the notify lock when nobody asked to be woken
     uint64_t m_next; // next sequence number to deliver
     std::vector<TraceEvent> m_held; // events after a gap, held back for one drain
+    std::vector<TraceEvent> m_heldIn; // drain's copy of the events held by the previous one
     std::vector<TraceEvent> m_shared; // drain's copy of the shared ring, sorted
     std::vector<TraceEvent> m_rest; // drain's events after a gap
     std::vector<uint64_t> m_pos; // drain's read position in each worker ring

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <chrono>
 #include <map>
@@ -498,6 +499,59 @@ TEST(RuntimeThreaded, TraceRingsWrapInOrderAndGiveBackEveryReference)
         seen.clear();
     }
     EXPECT_EQ(payload.heapObject()->refs.load(), refsBefore);
+}
+
+// A process that has not run yet is run before older runnable ones (depth first through a fork-join tree), but not
+// forever: endless chains of spawns on both workers must not starve processes that only yield.
+TEST(RuntimeThreaded, ChainsOfFreshSpawnsDoNotStarveOlderProcesses)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    std::atomic<bool> stop { false };
+    constexpr int kTickers = 4;
+    std::array<std::atomic<int64_t>, kTickers> ticks {};
+    std::vector<Term> tickers;
+    for (int i = 0; i < kTickers; ++i) {
+        tickers.push_back(rt.spawn([&ticks, &stop, i](ProcessContext& ctx) -> Task<void> {
+                                while (!stop.load()) {
+                                    ticks[size_t(i)].fetch_add(1);
+                                    ctx.consumeReductions();
+                                    co_await ctx.yield(); // suspends once the slice's reductions are spent
+                                }
+                            }).pid);
+    }
+    // Each link of a chain spawns the next and exits, until the host says stop.
+    struct Chain {
+        static NativeBody link(const std::atomic<bool>* stop, Term hostPid)
+        {
+            return [stop, hostPid](ProcessContext& ctx) -> Task<void> {
+                if (stop->load())
+                    ctx.send(hostPid, A("chain_done"));
+                else
+                    ctx.spawn(link(stop, hostPid));
+                co_return;
+            };
+        }
+    };
+    constexpr int kChains = 6;
+    for (int c = 0; c < kChains; ++c)
+        rt.spawn(Chain::link(&stop, hostPid));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::array<int64_t, kTickers> before {};
+    for (int i = 0; i < kTickers; ++i)
+        before[size_t(i)] = ticks[size_t(i)].load();
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    int64_t least = INT64_MAX;
+    for (int i = 0; i < kTickers; ++i)
+        least = std::min(least, ticks[size_t(i)].load() - before[size_t(i)]);
+    stop.store(true);
+    for (int c = 0; c < kChains; ++c)
+        EXPECT_EQ(host->receive(10'000), A("chain_done"));
+    for (const Term& t : tickers)
+        EXPECT_TRUE(rt.waitExit(t, 10'000).has_value());
+    // With a slice for older processes after every 33 fresh ones, each ticker ticks thousands of times in 400 ms.
+    EXPECT_GT(least, 100) << "a yielding process was starved by the chains: " << ticks[0].load() << " " << ticks[1].load() << " " << ticks[2].load() << " " << ticks[3].load();
 }
 
 TEST(RuntimeThreaded, PauseAndStep)

@@ -839,6 +839,13 @@ TEST_F(WindowTest, KillingTheDemoCacheRestartsItAndItsStateIsLost)
     const QString header = window->inspector()->headerText();
     EXPECT_TRUE(header.contains(QStringLiteral("the state of %1 was lost").arg(QString::fromStdString(pidText(cache)).toHtmlEscaped())))
         << header.toStdString();
+
+    // The dead pid can still be picked on purpose (the table lists it): the selection stays on it.
+    window->setSelection({ cache });
+    const uint64_t drainsBefore = window->bridge()->drains();
+    ASSERT_TRUE(vigil::test::waitFor([&] { return window->bridge()->drains() >= drainsBefore + 3; }));
+    EXPECT_EQ(window->selection(), QList<uint64_t>({ cache }));
+    EXPECT_EQ(window->inspector()->pid(), cache);
 }
 
 // Journey 5: send {:put, :answer, 42} to a key-value GenServer spawned from the palette: the badge and the inspector

@@ -517,12 +517,14 @@ void MainWindow::onBridgeUpdated()
             }
         }
     }
-    // A selected process that a supervisor restarted hands the selection to its successor (the inspector then
-    // shows the new process and its fresh state); one that vanished from the state is deselected.
+    // A selected process that a supervisor restarted while it was selected hands the selection to its successor
+    // (the inspector then shows the new process and its fresh state); a dead one picked on purpose stays picked.
+    // One that vanished from the state is deselected.
     QList<uint64_t> kept;
     for (uint64_t p : m_selection) {
         const GraphNode* n = st.node(p);
-        for (int hops = 0; n && !n->alive && n->replacedBy && hops < 16; ++hops) {
+        const bool follow = m_selectedAlive.contains(p);
+        for (int hops = 0; follow && n && !n->alive && n->replacedBy && hops < 16; ++hops) {
             const GraphNode* next = st.node(n->replacedBy);
             if (!next)
                 break;
@@ -542,6 +544,10 @@ void MainWindow::setSelection(const QList<uint64_t>& pids)
 {
     assertGuiThread();
     m_selection = pids;
+    m_selectedAlive.clear();
+    for (uint64_t p : pids)
+        if (const GraphNode* n = m_bridge->state().node(p); n && n->alive)
+            m_selectedAlive.insert(p);
     m_graph->setSelectedPids(pids);
     m_table->setSelectedPids(pids);
     const uint64_t current = pids.isEmpty() ? 0 : pids.back();

@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QMainWindow>
+#include <QSet>
 #include <QTimer>
 
 #include <memory>
@@ -120,6 +121,7 @@ private:
     QTimer m_stepTimer; // slow motion: steps the paused engine
     QTimer m_statusTimer;
     QList<uint64_t> m_selection;
+    QSet<uint64_t> m_selectedAlive; // selected pids that were alive when picked: a restart moves the selection on
     QString m_lastMessage;
     QElapsedTimer m_lostReportClock;
     uint64_t m_lostSinceReport = 0;

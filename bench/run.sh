@@ -38,7 +38,7 @@ JOBS=${VIGIL_JOBS:-2}
 
 # --- what the suite needs (Debian 12) ------------------------------------------------------------------------------
 PACKAGES=(build-essential cmake ninja-build erlang-base libcaf-dev python3
-          qt6-base-dev qt6-charts-dev qt6-svg-dev libgl1-mesa-dev)
+          qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libgl1-mesa-dev libbenchmark-dev)
 if ((INSTALL)); then
     missing=()
     for p in "${PACKAGES[@]}"; do

@@ -53,7 +53,7 @@ public:
     void setCpuBudget(double fraction);
     double cpuBudget() const { return m_cpuBudget; }
     static constexpr double kDefaultCpuBudget = 0.10;
-    static constexpr int kMinRate = 15;
+    static constexpr int kMinRate = 20;
     static constexpr size_t kBufferReserve = size_t(1) << 17; // events
     // The interval the next drain waits for (ms), and the GUI thread's CPU time per drain cycle it is based on.
     double drainIntervalMs() const { return double(intervalNs()) / 1e6; }

@@ -20,12 +20,15 @@ struct Worker {
     std::deque<Process*> queue; // FIFO; thieves take from the front too
     // Processes spawned on this worker that have not run yet, newest last. The worker runs the newest first (a
     // fork-join tree is then walked depth first and only a path of it is alive at a time, instead of every node);
-    // thieves take the oldest (the biggest subtrees). At most kFreshStreak in a row, then one from `queue`, so
-    // processes that keep spawning cannot starve the others.
+    // thieves take the oldest (the biggest subtrees). The front of `queue` is run after at most queueDue picks
+    // from here: 32, or as many as were waiting here when it was queued, so processes that keep spawning cannot
+    // starve the others, and a spawner that yields continues after the children it started (as it would in
+    // first-in-first-out order) instead of piling up new ones faster than they run.
     std::deque<Process*> fresh;
-    uint32_t freshStreak = 0;
+    size_t freshStreak = 0; // picks from `fresh` since the front of `queue` began to wait
+    size_t queueDue = 32;
     uint32_t picks = 0; // processes this worker has taken to run (see findWork)
-    static constexpr uint32_t kFreshStreak = 32;
+    static constexpr size_t kFreshStreak = 32;
     Process* next = nullptr; // the process this worker just woke; only the owner touches it
     uint32_t messageWindowMs = 0; // message-event budget of this worker (see TraceOptions)
     uint32_t messageTokens = 0;

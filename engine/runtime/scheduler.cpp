@@ -655,8 +655,13 @@ void Runtime::Impl::enqueue(Process* p, bool wokenBySender, bool spawned)
         std::lock_guard g(w->mutex);
         if (spawned)
             w->fresh.push_back(p);
-        else
+        else {
+            if (w->queue.empty()) {
+                w->freshStreak = 0;
+                w->queueDue = std::max(Worker::kFreshStreak, w->fresh.size());
+            }
             w->queue.push_back(p);
+        }
     } else {
         std::lock_guard g(injectMutex);
         inject.push_back(p);
@@ -734,7 +739,7 @@ Process* Runtime::Impl::findWork(Worker* w)
             return p;
     {
         std::lock_guard g(w->mutex);
-        if (!w->fresh.empty() && (w->freshStreak < Worker::kFreshStreak || w->queue.empty())) {
+        if (!w->fresh.empty() && (w->freshStreak < w->queueDue || w->queue.empty())) {
             Process* p = w->fresh.back();
             w->fresh.pop_back();
             ++w->freshStreak;
@@ -744,6 +749,7 @@ Process* Runtime::Impl::findWork(Worker* w)
             Process* p = w->queue.front();
             w->queue.pop_front();
             w->freshStreak = 0;
+            w->queueDue = std::max(Worker::kFreshStreak, w->fresh.size());
             return p;
         }
     }

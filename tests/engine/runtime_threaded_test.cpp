@@ -554,6 +554,32 @@ TEST(RuntimeThreaded, ChainsOfFreshSpawnsDoNotStarveOlderProcesses)
     EXPECT_GT(least, 100) << "a yielding process was starved by the chains: " << ticks[0].load() << " " << ticks[1].load() << " " << ticks[2].load() << " " << ticks[3].load();
 }
 
+// Children run before their spawner continues, but a spawner that yields comes back after the children it
+// started, so a loop that spawns short-lived processes does not pile them up faster than they run.
+TEST(RuntimeThreaded, ASpawnerThatYieldsDoesNotPileUpItsChildren)
+{
+    for (unsigned workers : { 1u, 2u }) {
+        Runtime rt(RuntimeConfig { .workers = workers });
+        auto host = rt.hostProcess();
+        const Term hostPid = host->pid();
+        Runtime* r = &rt;
+        rt.spawn([r, hostPid](ProcessContext& ctx) -> Task<void> {
+            size_t most = 0;
+            for (int i = 0; i < 200'000; ++i) {
+                ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
+                if ((i & 255) == 0) {
+                    most = std::max(most, r->processCount());
+                    co_await ctx.yield();
+                }
+            }
+            ctx.send(hostPid, I(int64_t(most)));
+        });
+        auto most = host->receive(60'000);
+        ASSERT_TRUE(most.has_value());
+        EXPECT_LT(most->asInteger(), 20'000) << "children piled up with " << workers << " worker(s)";
+    }
+}
+
 TEST(RuntimeThreaded, PauseAndStep)
 {
     Runtime rt(RuntimeConfig { .workers = 2 });

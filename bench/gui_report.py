@@ -109,8 +109,11 @@ def render(rows, meta):
             bare_slow = f"{(statistics.median(d) / statistics.median(a) - 1) * 100:+.0f}%" if d else "—"
             cpu = med(win, "gui_cpu_ms")
             drains = med(win, "drains")
+            # When the GUI thread spent more CPU than the workload lasted, most of the window's work fell after
+            # the timed part: the wall-time comparison cannot show the target is met.
+            met = verdict(slow <= 10) if cpu <= statistics.median(b) * 1000 else "not shown (GUI work after the run)"
             w(f"| {desc} | {statistics.median(a) * 1000:.0f} ms | {bare} | {statistics.median(b) * 1000:.0f} ms "
-              f"| {bare_slow} | {slow:+.0f}% | {cpu:.0f} ms | {drains:.0f} | {ev:,.0f} | {dr:,.0f} | {verdict(slow <= 10)} |")
+              f"| {bare_slow} | {slow:+.0f}% | {cpu:.0f} ms | {drains:.0f} | {ev:,.0f} | {dr:,.0f} | {met} |")
         w("")
     notes = meta.get("notes")
     if notes:

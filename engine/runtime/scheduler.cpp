@@ -697,16 +697,13 @@ Process* Runtime::Impl::steal(Worker* self)
             from.pop_front();
             // Take up to half of the rest as well (the oldest of both queues); never hold two queue locks at once
             // (two thieves would deadlock).
-            const size_t n = other->queue.size() / 2;
-            for (size_t i = 0; i < n; ++i) {
-                extra.push_back(other->queue.front());
-                other->queue.pop_front();
-            }
-            const size_t f = other->fresh.size() / 2;
-            for (size_t i = 0; i < f; ++i) {
-                extraFresh.push_back(other->fresh.front());
-                other->fresh.pop_front();
-            }
+            auto takeOldestHalf = [](std::deque<Process*>& q, std::vector<Process*>& out) {
+                const auto half = q.begin() + std::ptrdiff_t(q.size() / 2);
+                out.assign(q.begin(), half);
+                q.erase(q.begin(), half);
+            };
+            takeOldestHalf(other->queue, extra);
+            takeOldestHalf(other->fresh, extraFresh);
         }
         if (!extra.empty() || !extraFresh.empty()) {
             std::lock_guard g(self->mutex);

@@ -489,8 +489,9 @@ TEST(RuntimeThreaded, TraceRingsWrapInOrderAndGiveBackEveryReference)
             } else if (e.kind == TraceKind::MessageQueued && e.data == payload) {
                 // find, not operator[]: a message seen after a spawn lost to a full ring must not invent a stage.
                 const auto it = stage.find(e.pid);
-                if (it != stage.end())
+                if (it != stage.end()) {
                     EXPECT_NE(it->second, 2) << "message queued to pid " << e.pid << " after its exit";
+                }
             }
         }
         if (lost == 0) {

@@ -6,6 +6,8 @@
 
 #include <QAbstractItemModelTester>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 using namespace vigil;
@@ -77,6 +79,23 @@ TEST(Models, ProcessTableFollowsDeltas)
     g.resync(snap, 2000);
     model.applyDelta(g.takeDelta());
     EXPECT_EQ(model.rowCount(), int(g.nodes().size()));
+
+    // Sorted by pid (the table's default), both ways.
+    auto pidsInFilter = [&] {
+        std::vector<qulonglong> pids;
+        for (int r = 0; r < filter.rowCount(); ++r)
+            pids.push_back(filter.index(r, ProcessTableModel::Pid).data(ProcessTableModel::PidRole).toULongLong());
+        return pids;
+    };
+    std::vector<qulonglong> all;
+    for (int r = 0; r < model.rowCount(); ++r)
+        all.push_back(model.pidAt(r));
+    std::sort(all.begin(), all.end());
+    filter.sort(ProcessTableModel::Pid, Qt::AscendingOrder);
+    EXPECT_EQ(pidsInFilter(), all);
+    filter.sort(ProcessTableModel::Pid, Qt::DescendingOrder);
+    std::reverse(all.begin(), all.end());
+    EXPECT_EQ(pidsInFilter(), all);
 }
 
 TEST(Models, EventLogRingAndFilter)

@@ -44,4 +44,14 @@ bool ProcessFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& sour
     return true;
 }
 
+bool ProcessFilterModel::lessThan(const QModelIndex& left, const QModelIndex& right) const
+{
+    if (left.column() == ProcessTableModel::Pid && right.column() == ProcessTableModel::Pid
+        && sortRole() == ProcessTableModel::SortRole) {
+        if (const auto* table = qobject_cast<const ProcessTableModel*>(sourceModel()))
+            return table->pidAt(left.row()) < table->pidAt(right.row());
+    }
+    return QSortFilterProxyModel::lessThan(left, right);
+}
+
 } // namespace vigil

@@ -52,6 +52,7 @@ bool ProcessContext::send(const Term& dest, Term msg)
         return true;
     }
     if (dest.isAtom()) {
+        rt->tookForeignWork(); // the registry is written by every thread
         std::shared_lock g(rt->registryMutex);
         auto it = rt->registry.find(dest.asAtom().index());
         if (it == rt->registry.end())
@@ -273,6 +274,7 @@ Expected<Term, Term> ProcessContext::monitorWithRef(const Term& pidOrName, Term 
         target = pidOrName;
     } else if (pidOrName.isAtom() || (pidOrName.isTuple(2) && pidOrName.element(0).isAtom())) {
         name = pidOrName.isAtom() ? pidOrName : pidOrName.element(0);
+        rt->tookForeignWork(); // the registry is written by every thread
         std::shared_lock g(rt->registryMutex);
         auto it = rt->registry.find(name.asAtom().index());
         if (it != rt->registry.end())
@@ -380,6 +382,7 @@ Expected<bool, Term> ProcessContext::registerName(Atom name, const Term& pid)
         return unexpected(Term::atom(atoms::badarg));
     Process* t = asProcess(pid);
     {
+        rt->tookForeignWork(); // the registry is written by every thread
         std::unique_lock g(rt->registryMutex);
         if (t->state.load() == Process::Dead || t->exiting || !(t->registeredName == atoms::nil)
             || rt->registry.count(name.index()))
@@ -397,6 +400,7 @@ bool ProcessContext::unregister(Atom name)
     auto* rt = proc()->rt;
     Process* t = nullptr;
     {
+        rt->tookForeignWork(); // the registry is written by every thread
         std::unique_lock g(rt->registryMutex);
         auto it = rt->registry.find(name.index());
         if (it == rt->registry.end())
@@ -413,6 +417,7 @@ bool ProcessContext::unregister(Atom name)
 Term ProcessContext::whereis(Atom name) const
 {
     auto* rt = proc()->rt;
+    rt->tookForeignWork(); // the registry is written by every thread
     std::shared_lock g(rt->registryMutex);
     auto it = rt->registry.find(name.index());
     return it == rt->registry.end() ? Term::nil() : it->second->pidTerm();
@@ -467,6 +472,7 @@ bool ProcessContext::isAlive(const Term& pid) const
 std::vector<Term> ProcessContext::processes() const
 {
     std::vector<std::pair<uint64_t, Term>> all;
+    proc()->rt->tookForeignWork();
     proc()->rt->table.forEach([&](Process* p) {
         if (!p->isHost || p->hostWait() == nullptr || p != p->rt->system)
             all.emplace_back(p->serial, p->pidTerm());

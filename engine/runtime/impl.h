@@ -173,7 +173,7 @@ struct Runtime::Impl {
     bool deliver(Process* target, Signal* s); // push + wake; false (and s deleted) if target is dead
     void sendMessage(Process* from, Process* to, Term msg);
     void sendSignal(Process* from, Process* to, Signal::Kind kind, Term payload, Term ref = Term(), bool viaLink = false);
-    Process* whereisProcess(Atom name) const;
+    Process* whereisProcess(Atom name);
 
     // Signal processing in the process's own context; returns true when the process must die.
     // Handles the signals that arrived. Returns true if the process must die. With `held`, a lock taken for the
@@ -234,6 +234,10 @@ struct Runtime::Impl {
     std::atomic<uint32_t> workerMessageEventsPerWindow { 500 };
     std::atomic<uint32_t> statsIntervalMs { 50 };
 
+    // The calling worker took in work another thread handed over (see TraceHub): its next event is numbered after
+    // everything numbered before the hand-over.
+    void tookForeignWork();
+
     void emit(TraceKind kind, uint64_t pid, uint64_t other = 0, Term data = Term(), Term extra = Term(),
         SignalOutcome outcome = SignalOutcome::None, uint32_t count = 0);
 
@@ -247,6 +251,12 @@ extern thread_local Worker* tlsWorker;
 // instruction, which on x86 orders that store before every later load (see runSlice).
 extern thread_local bool tlsOrdered;
 extern thread_local Runtime::Impl* tlsRuntime;
+
+inline void Runtime::Impl::tookForeignWork()
+{
+    if (tlsRuntime == this && tlsWorker)
+        trace.invalidate(int(tlsWorker->id));
+}
 
 inline Process* asProcess(const Term& pid) { return static_cast<Process*>(pid.asPidObject()); }
 

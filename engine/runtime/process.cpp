@@ -127,8 +127,16 @@ Process::~Process()
     freeChain(mailHead);
 }
 
+namespace {
+uint16_t thisThreadOrigin(const Runtime::Impl* rt)
+{
+    return tlsWorker && tlsRuntime == rt ? uint16_t(std::min<unsigned>(tlsWorker->id + 1, 0xFFFF)) : 0;
+}
+} // namespace
+
 bool Process::push(Signal* s)
 {
+    s->origin = thisThreadOrigin(rt);
     Signal* head = inbox.load(std::memory_order_relaxed);
     do {
         if (head == closedInbox())
@@ -141,22 +149,25 @@ bool Process::push(Signal* s)
 
 bool Process::inboxClosed() const { return inbox.load(std::memory_order_acquire) == closedInbox(); }
 
-void Process::takeInbox()
+bool Process::takeInbox()
 {
     Signal* head = inbox.load(std::memory_order_relaxed);
     if (!head || head == closedInbox())
-        return;
+        return false;
     head = inbox.exchange(nullptr, std::memory_order_acquire);
     if (!head || head == closedInbox()) {
         if (head == closedInbox())
             inbox.store(closedInbox(), std::memory_order_release);
-        return;
+        return false;
     }
     // The inbox is a stack; reverse it into arrival order.
+    const uint16_t mine = thisThreadOrigin(rt);
+    bool foreign = false;
     Signal* reversed = nullptr;
     Signal* last = head;
     while (head) {
         Signal* n = head->next;
+        foreign |= head->origin != mine;
         head->next = reversed;
         reversed = head;
         head = n;
@@ -166,6 +177,7 @@ void Process::takeInbox()
     else
         pendingHead = reversed;
     pendingTail = last;
+    return foreign;
 }
 
 void Runtime::Impl::enqueueMessage(Process* p, Signal* s)
@@ -240,7 +252,8 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
     if (!p->pendingHead && !p->inbox.load(std::memory_order_acquire))
         return p->exitPending;
     p->lock.lock();
-    p->takeInbox();
+    if (p->takeInbox())
+        tookForeignWork(); // signals another thread pushed
     while (p->pendingHead && !p->exitPending) {
         Signal* s = p->pendingHead;
         p->pendingHead = s->next;
@@ -322,7 +335,8 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
             (*fn)(*p);
             delete fn;
             p->lock.lock();
-            p->takeInbox();
+            if (p->takeInbox())
+                tookForeignWork();
             break;
         }
         }
@@ -394,6 +408,7 @@ void Runtime::Impl::die(Process* p)
     // The name goes first, so that nobody linked or monitoring can reach the dead process by name (rule 2.3).
     if (!(p->registeredName == atoms::nil)) {
         Atom name = p->registeredName;
+        tookForeignWork(); // another process may have registered this one
         {
             std::unique_lock g(registryMutex);
             auto it = registry.find(name.index());

@@ -41,6 +41,7 @@ struct Signal : pool::Pooled {
     Kind kind = Kind::Message;
     bool viaLink = false;
     bool detailed = false; // Message: observers see its queued and received events (decided once, when it is sent)
+    uint16_t origin = 0; // the worker thread that pushed it, plus one; 0 for any other thread (set by push)
     Term from; // sender pid (nil atom for the host)
     Term payload; // Monitor: the registered name monitored by, or nil
     Term ref; // Control: the request, owned (see setControl); 64 bytes in all, one pool granule class
@@ -204,7 +205,8 @@ public:
     // Inbox (multi-producer, lock-free). Returns false if the process is dead (inbox closed).
     bool push(Signal* s);
     // Moves the inbox into the pending list, oldest first. Caller holds lock.
-    void takeInbox();
+    // Moves the inbox to the pending list; true if a signal in it was pushed by another thread than the caller's.
+    bool takeInbox();
     bool inboxClosed() const;
 
     ProcessExtras& extras()
@@ -239,6 +241,7 @@ public:
     bool statsDirty = false;
     bool statsTimerArmed = false;
     bool selfSignalled = false; // a signal to itself waits in the inbox (handled before the next receive)
+    uint16_t lastWorker = 0xFFFF; // the worker thread that last ran it (0xFFFF: none yet); see runSlice
     Atom registeredName = atoms::nil;
 
     Signal* pendingHead = nullptr;

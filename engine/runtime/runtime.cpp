@@ -129,6 +129,7 @@ Snapshot Runtime::Impl::snapshot()
 {
     stopWorld();
     Snapshot snap;
+    trace.closeBlocks(); // every event numbered up to snap.seq is then out (or covered by a gap marker)
     snap.seq = trace.currentSeq();
     snap.timeNs = nowNs();
     {

@@ -101,6 +101,7 @@ Runtime::Impl::Impl(Runtime* owner, RuntimeConfig cfg)
             workers.push_back(std::move(w));
         }
     }
+    trace.setWorkers(workers.size());
     for (size_t i = 0; i <= workers.size(); ++i) {
         timerSets.push_back(std::make_unique<TimerSet>());
         timerSets.back()->index = uint32_t(i);
@@ -396,6 +397,9 @@ SpawnResult Runtime::Impl::spawn(
         if (registry.emplace(options.registerAs->index(), c).second)
             c->registeredName = *options.registerAs;
     }
+    // Its spawn event is numbered by this thread: running it here needs no new block (see runSlice).
+    if (Worker* w = tlsRuntime == this ? tlsWorker : nullptr)
+        c->lastWorker = uint16_t(std::min<unsigned>(w->id, 0xFFFE));
     table.insert(c); // the table owns the initial reference
     if (tracing()) {
         auto* x = c->extrasIfAny();
@@ -489,8 +493,9 @@ void Runtime::Impl::sendSignal(
     deliver(to, s);
 }
 
-Process* Runtime::Impl::whereisProcess(Atom name) const
+Process* Runtime::Impl::whereisProcess(Atom name)
 {
+    tookForeignWork();
     std::shared_lock g(registryMutex);
     auto it = registry.find(name.index());
     return it == registry.end() ? nullptr : it->second;
@@ -569,6 +574,12 @@ bool sliceOrdered()
 void Runtime::Impl::runSlice(Process* p)
 {
     tlsRuntime = this;
+    if (Worker* w = tlsWorker; w && p->lastWorker != w->id) {
+        // The process's earlier events were numbered by another thread (it was stolen, or woken by a process on
+        // another worker, or started by the host): number this slice's after them.
+        trace.invalidate(int(w->id));
+        p->lastWorker = uint16_t(std::min<unsigned>(w->id, 0xFFFE));
+    }
     p->state.store(Process::Running, std::memory_order_release);
     tlsOrdered = false;
     p->budget = config.sliceReductions;
@@ -731,9 +742,12 @@ Process* Runtime::Impl::findWork(Worker* w)
         return std::exchange(w->next, nullptr);
     // Processes the host started or woke wait in the shared queue, which a busy worker would otherwise never look
     // at: it looks there first on every 61st pick.
-    if (++w->picks % 61 == 0)
-        if (Process* p = takeInjected())
+    if (++w->picks % 61 == 0) {
+        if (Process* p = takeInjected()) {
+            tookForeignWork();
             return p;
+        }
+    }
     {
         std::lock_guard g(w->mutex);
         if (!w->fresh.empty() && (w->freshStreak < w->queueDue || w->queue.empty())) {
@@ -750,9 +764,12 @@ Process* Runtime::Impl::findWork(Worker* w)
             return p;
         }
     }
-    if (Process* p = takeInjected())
-        return p;
-    return steal(w);
+    Process* p = takeInjected();
+    if (!p)
+        p = steal(w);
+    if (p)
+        tookForeignWork();
+    return p;
 }
 
 bool Runtime::Impl::hasAnyWork()

@@ -5,6 +5,9 @@
 namespace vigil {
 
 namespace {
+// How many sequence numbers an entry accounts for: one for an event, a gap marker its whole run.
+uint64_t seqSpan(const TraceEvent& e) { return e.kind == kSeqGapKind ? e.count : 1; }
+
 size_t roundUpPow2(size_t n)
 {
     size_t p = 1;
@@ -76,6 +79,8 @@ TraceEvent TraceRing::take(uint64_t i) const
     return e;
 }
 
+bool TraceRing::isGap(uint64_t i) const { return m_slots[i & m_mask].kind == kSeqGapKind; }
+
 void TraceRing::discard(uint64_t i) const
 {
     const TraceSlot& s = m_slots[i & m_mask];
@@ -98,11 +103,11 @@ TraceSubscriptionImpl::TraceSubscriptionImpl(size_t workers, size_t capacity, ui
         m_rings.push_back(std::make_unique<TraceRing>(capacity));
 }
 
-void TraceSubscriptionImpl::push(int worker, TraceEvent&& e)
+void TraceSubscriptionImpl::push(int worker, TraceEvent&& e, bool wake)
 {
     bool dropped = false;
     bool wasEmpty = false;
-    const bool notify = m_hasNotify.load(std::memory_order_acquire);
+    const bool notify = wake && m_hasNotify.load(std::memory_order_acquire);
     if (worker >= 0 && size_t(worker) + 1 < m_rings.size()) {
         wasEmpty = m_rings[size_t(worker)]->push(std::move(e), dropped, notify);
     } else {
@@ -128,12 +133,16 @@ void TraceSubscriptionImpl::skipUpTo(uint64_t seq)
     std::lock_guard g(m_drainMutex);
     if (m_next <= seq)
         m_next = seq + 1;
-    std::erase_if(m_held, [seq](const TraceEvent& e) { return e.seq <= seq; });
+    std::erase_if(m_held, [seq](const TraceEvent& e) { return e.seq + seqSpan(e) - 1 <= seq; });
 }
 
 uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
 {
     std::lock_guard g(m_drainMutex);
+    // Numbers still unused in the workers' open blocks become gap markers (in the shared ring), so that events
+    // numbered after them can be delivered now.
+    if (m_hub)
+        m_hub->closeBlocks();
     // Each worker ring is already in sequence order (one producer): merge the rings straight from their slots into
     // `out`. Threads sharing the last ring take their sequence numbers before its lock, so that one is copied and
     // sorted first; so are the events held back by the previous drain.
@@ -188,26 +197,30 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         }
         if (best == kNone)
             break;
-        if (bestSeq < m_next) { // already covered by a snapshot
-            if (best < workerRings)
-                m_rings[best]->discard(m_pos[best]++);
-            else if (best == workerRings)
-                ++sharedPos;
-            else
-                ++heldPos;
+        if (best < workerRings && bestSeq < m_next && !m_rings[best]->isGap(m_pos[best])) {
+            m_rings[best]->discard(m_pos[best]++); // already covered by a snapshot
             continue;
         }
-        std::vector<TraceEvent>& to = (m_rest.empty() && bestSeq == m_next) ? out : m_rest;
+        TraceEvent e;
         if (best < workerRings) {
             m_rings[best]->prefetch(m_pos[best] + 8);
-            to.push_back(m_rings[best]->take(m_pos[best]++));
+            e = m_rings[best]->take(m_pos[best]++);
+        } else if (best == workerRings) {
+            e = std::move(m_shared[sharedPos++]);
+        } else {
+            e = std::move(held[heldPos++]);
         }
-        else if (best == workerRings)
-            to.push_back(std::move(m_shared[sharedPos++]));
-        else
-            to.push_back(std::move(held[heldPos++]));
-        if (&to == &out)
-            ++m_next;
+        const uint64_t span = seqSpan(e);
+        if (e.seq + span <= m_next)
+            continue; // already covered by a snapshot (or, for a gap, by the events around it)
+        if (!m_rest.empty() || e.seq > m_next) {
+            m_rest.push_back(std::move(e));
+            continue;
+        }
+        // e.seq <= m_next < e.seq + span: the next number, or a gap marker covering it.
+        m_next = e.seq + span;
+        if (span == 1 && e.kind != kSeqGapKind)
+            out.push_back(std::move(e));
     }
     for (size_t r = 0; r < workerRings; ++r)
         m_rings[r]->release(m_end[r]);
@@ -217,8 +230,9 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         if (m_heldRounds > 0 || dropped > 0) {
             // The gap did not fill within one round: those events were lost. Deliver the rest in order.
             for (TraceEvent& e : m_rest) {
-                m_next = e.seq + 1;
-                out.push_back(std::move(e));
+                m_next = std::max(m_next, e.seq + seqSpan(e));
+                if (e.kind != kSeqGapKind)
+                    out.push_back(std::move(e));
             }
             m_rest.clear();
             m_heldRounds = 0;
@@ -239,7 +253,10 @@ std::shared_ptr<TraceSubscription> TraceHub::subscribe(size_t workers, size_t ca
     std::lock_guard g(m_mutex);
     for (size_t i = 0; i < kMaxSubscribers; ++i) {
         if (!m_owners[i]) {
+            // Events from blocks opened before now are not this subscriber's: close them, then start after them.
+            closeBlocks();
             auto sub = std::make_shared<TraceSubscriptionImpl>(workers, capacity, m_seq.load() + 1);
+            sub->setHub(this);
             m_owners[i] = sub;
             m_slots[i].store(sub.get(), std::memory_order_release);
             m_active.fetch_add(1, std::memory_order_acq_rel);
@@ -261,9 +278,66 @@ void TraceHub::unsubscribe(const std::shared_ptr<TraceSubscription>& sub)
     }
 }
 
+void TraceHub::setWorkers(size_t workers)
+{
+    m_blocks = std::make_unique<SeqBlock[]>(workers);
+    m_blockCount = workers;
+}
+
+uint64_t TraceHub::nextSeq(int worker)
+{
+    if (size_t(worker) >= m_blockCount)
+        return m_seq.fetch_add(1, std::memory_order_acq_rel) + 1;
+    SeqBlock& b = m_blocks[size_t(worker)];
+    // A compare-and-swap, not a plain store, because a drain on another thread may close the block meanwhile; the
+    // line is this worker's own, so it costs no transfer. Taking one number: next + 1, left - 1.
+    uint64_t w = b.word.load(std::memory_order_relaxed);
+    while (!b.stale && (w & 0xFF) != 0) {
+        if (b.word.compare_exchange_weak(w, w + 0xFF, std::memory_order_relaxed))
+            return w >> 8;
+    }
+    while ((w & 0xFF) != 0) {
+        if (b.word.compare_exchange_weak(w, w & ~uint64_t(0xFF), std::memory_order_relaxed)) {
+            publishGap(worker, w >> 8, w & 0xFF);
+            break;
+        }
+    }
+    // The counter's read-modify-write comes after whatever hand-over made the block stale, so the new block lies
+    // above every number the other thread had taken before it.
+    const uint64_t first = m_seq.fetch_add(kSeqBlock, std::memory_order_acq_rel) + 1;
+    b.stale = false;
+    b.word.store(((first + 1) << 8) | (kSeqBlock - 1), std::memory_order_release);
+    return first;
+}
+
+void TraceHub::closeBlocks()
+{
+    for (size_t i = 0; i < m_blockCount; ++i) {
+        SeqBlock& b = m_blocks[i];
+        uint64_t w = b.word.load(std::memory_order_acquire);
+        while ((w & 0xFF) != 0) {
+            if (b.word.compare_exchange_weak(w, w & ~uint64_t(0xFF), std::memory_order_acq_rel)) {
+                publishGap(-1, w >> 8, w & 0xFF);
+                break;
+            }
+        }
+    }
+}
+
+void TraceHub::publishGap(int worker, uint64_t first, uint64_t count)
+{
+    TraceEvent gap;
+    gap.seq = first;
+    gap.kind = kSeqGapKind;
+    gap.count = uint32_t(count);
+    for (auto& slot : m_slots)
+        if (auto* sub = slot.load(std::memory_order_acquire))
+            sub->push(worker, TraceEvent(gap), false);
+}
+
 void TraceHub::publish(int worker, TraceEvent&& e)
 {
-    e.seq = m_seq.fetch_add(1, std::memory_order_acq_rel) + 1;
+    e.seq = nextSeq(worker);
     TraceSubscriptionImpl* last = nullptr;
     for (auto& slot : m_slots) {
         if (auto* sub = slot.load(std::memory_order_acquire)) {

@@ -30,6 +30,8 @@ struct alignas(64) TraceSlot {
 };
 static_assert(sizeof(TraceSlot) == 64, "a trace slot is one cache line");
 
+class TraceHub;
+
 class TraceRing {
 public:
     explicit TraceRing(size_t capacity);
@@ -45,6 +47,7 @@ public:
     uint64_t begin() const { return m_tail.load(std::memory_order_relaxed); }
     uint64_t end() const { return m_head.load(std::memory_order_acquire); }
     uint64_t seqAt(uint64_t i) const { return m_slots[i & m_mask].seq; }
+    bool isGap(uint64_t i) const;
     // The slots were written on another core: ask for them a few events ahead of the merge.
     void prefetch(uint64_t i) const { __builtin_prefetch(&m_slots[i & m_mask]); }
     TraceEvent take(uint64_t i) const; // each slot is taken exactly once
@@ -69,10 +72,13 @@ public:
     uint64_t drain(std::vector<TraceEvent>& out) override;
     void setNotify(std::function<void()> notify) override;
 
-    void push(int worker, TraceEvent&& e); // worker < 0: any other thread
+    // worker < 0: any other thread. wake: notify the drainer if its ring was empty (not for gap markers).
+    void push(int worker, TraceEvent&& e, bool wake = true);
     void skipUpTo(uint64_t seq); // events up to seq are already known (after a snapshot)
+    void setHub(TraceHub* hub) { m_hub = hub; }
 
 private:
+    TraceHub* m_hub = nullptr; // closes the workers' open sequence blocks before each drain
     std::vector<std::unique_ptr<TraceRing>> m_rings; // one per worker, then the shared one
     std::mutex m_sharedMutex;
     std::mutex m_drainMutex;
@@ -89,17 +95,49 @@ private:
     int m_heldRounds = 0;
 };
 
+// Inside the hub and the drain only: a run of sequence numbers no event will carry (the unused rest of a worker's
+// block, see TraceHub). seq is the first, count how many. Subscribers never see it.
+constexpr TraceKind kSeqGapKind = TraceKind(0xFF);
+
+// Sequence numbers. One counter hands them out, but a worker thread takes them in blocks of kSeqBlock and numbers
+// its events from its block, so the counter's cache line is not fought over on every event. Order is kept where it
+// matters, between events one of which could have caused the other: a worker gives up its block (invalidate) as
+// soon as it takes in work from another thread (a process stolen or injected, signals from an inbox, the name
+// registry), so the events that follow are numbered after everything the other thread had numbered before the
+// hand-over. Events with no such path between them may be numbered in either order, as two threads' events could
+// be anyway. Every number is either carried by one event or covered by a gap marker: a worker reports the unused
+// rest of a block it gives up, and a drain first closes every open block (reporting those rests too), so a
+// subscriber never waits for numbers that will not come.
 class TraceHub {
 public:
     static constexpr size_t kMaxSubscribers = 8;
+    static constexpr uint64_t kSeqBlock = 128; // at most 255: a block's remaining count lives in the low byte
     ~TraceHub();
+    void setWorkers(size_t workers); // before any worker runs
     bool enabled() const { return m_active.load(std::memory_order_relaxed) > 0; }
+    // Numbers up to this one are handed out; with every block closed (closeBlocks), no event numbered up to it is
+    // still to come from a worker.
     uint64_t currentSeq() const { return m_seq.load(std::memory_order_acquire); }
     std::shared_ptr<TraceSubscription> subscribe(size_t workers, size_t capacity);
     void unsubscribe(const std::shared_ptr<TraceSubscription>& sub);
     void publish(int worker, TraceEvent&& e); // assigns seq
+    // The calling worker took in another thread's work: its next event opens a new block.
+    void invalidate(int worker)
+    {
+        if (size_t(worker) < m_blockCount)
+            m_blocks[size_t(worker)].stale = true;
+    }
+    void closeBlocks(); // any thread: the unused rest of every worker's block becomes a gap marker
 
 private:
+    struct alignas(64) SeqBlock {
+        std::atomic<uint64_t> word { 0 }; // (next number << 8) | numbers left; none left: no open block
+        bool stale = false; // only the worker touches this
+    };
+    uint64_t nextSeq(int worker);
+    void publishGap(int worker, uint64_t first, uint64_t count);
+    std::unique_ptr<SeqBlock[]> m_blocks;
+    size_t m_blockCount = 0;
     std::atomic<TraceSubscriptionImpl*> m_slots[kMaxSubscribers] {};
     std::shared_ptr<TraceSubscriptionImpl> m_owners[kMaxSubscribers];
     std::vector<std::shared_ptr<TraceSubscriptionImpl>> m_retired; // kept until the hub dies: producers may hold them

@@ -507,6 +507,134 @@ TEST(RuntimeThreaded, TraceRingsWrapInOrderAndGiveBackEveryReference)
 
 // A process that has not run yet is run before older runnable ones (depth first through a fork-join tree), but not
 // forever: endless chains of spawns on both workers must not starve processes that only yield.
+// Workers number trace events from blocks of sequence numbers they take in turn; a worker must leave its block as
+// soon as it takes in another thread's work. Tokens hop between relays (and through short-lived children the relays
+// spawn) while both workers steal from each other: every message's sent, queued and received events must come out
+// in that order, every process's story must begin with its spawn and end with its exit, and the numbers must run
+// without a hole.
+TEST(RuntimeThreaded, TraceNumbersPutCausesBeforeEffectsAcrossWorkers)
+{
+    Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 1 << 20 });
+    auto sub = rt.subscribe(TraceOptions { .allMessages = true });
+    std::atomic<bool> stop { false };
+    std::vector<TraceEvent> seen;
+    uint64_t lost = 0;
+    std::thread drainer([&] {
+        std::vector<TraceEvent> batch;
+        for (;;) {
+            const bool last = stop.load();
+            batch.clear();
+            lost += sub->drain(batch);
+            for (TraceEvent& e : batch)
+                seen.push_back(std::move(e));
+            if (last)
+                break;
+            std::this_thread::sleep_for(std::chrono::microseconds(300));
+        }
+    });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    constexpr int kRelays = 48;
+    constexpr int kTokens = 24;
+    constexpr int kHops = 300;
+    // A relay forwards {token, hop, next-relays} to a relay picked by the hop number; every 7th hop goes through a
+    // fresh child that forwards it and exits. The last hop reports to the host.
+    std::vector<Term> relays;
+    for (int i = 0; i < kRelays; ++i) {
+        relays.push_back(rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                              for (;;) {
+                                  auto m = co_await ctx.receive();
+                                  if (!m->isTuple(3))
+                                      co_return;
+                                  const int64_t token = m->element(0).asInteger();
+                                  const int64_t hop = m->element(1).asInteger();
+                                  const Term all = m->element(2);
+                                  if (hop == kHops) {
+                                      ctx.send(hostPid, I(token));
+                                      continue;
+                                  }
+                                  const Term next = all.element(size_t((token * 31 + hop * 17) % kRelays));
+                                  const Term msg = T({ I(token), I(hop + 1), all });
+                                  if (hop % 7 == 0) {
+                                      ctx.spawn([next, msg](ProcessContext& c) -> Task<void> {
+                                          c.send(next, msg);
+                                          co_return;
+                                      });
+                                  } else {
+                                      ctx.send(next, msg);
+                                  }
+                              }
+                          }).pid);
+    }
+    const Term all = Term::tuple(std::vector<Term>(relays.begin(), relays.end()));
+    for (int t = 0; t < kTokens; ++t)
+        host->send(relays[size_t(t % kRelays)], T({ I(t), I(0), all }));
+    for (int t = 0; t < kTokens; ++t)
+        ASSERT_TRUE(host->receive(60'000));
+    for (const Term& r : relays)
+        host->send(r, A("stop"));
+    ASSERT_TRUE(rt.waitIdle(30'000));
+    stop.store(true);
+    drainer.join();
+    ASSERT_EQ(lost, 0u);
+    // Without a hole: the subscription started at some number and every later number is one delivered event or a
+    // number nobody used; what is checked is strict order, and that no fact comes before its cause.
+    uint64_t lastSeq = 0;
+    std::map<uint64_t, int> stage; // 1 spawned, 2 exited
+    std::map<std::pair<int64_t, int64_t>, int> hops; // (token, hop) -> 1 sent, 2 queued, 3 received
+    // A relay takes its messages first come, first served: per process, the received events follow the queued
+    // ones in the same order, even when the process's slices ran on different workers.
+    std::map<uint64_t, std::vector<std::pair<int64_t, int64_t>>> queuedTo, receivedBy;
+    size_t messagesChecked = 0;
+    for (const TraceEvent& e : seen) {
+        ASSERT_GT(e.seq, lastSeq);
+        lastSeq = e.seq;
+        const bool ours = e.data.isTuple(3) && e.data.element(0).isInteger();
+        const auto key = ours ? std::make_pair(e.data.element(0).asInteger(), e.data.element(1).asInteger())
+                              : std::make_pair(int64_t(-1), int64_t(-1));
+        switch (e.kind) {
+        case TraceKind::Spawned:
+            EXPECT_EQ(stage[e.pid], 0) << "pid " << e.pid << " spawned twice";
+            stage[e.pid] = 1;
+            break;
+        case TraceKind::Exited:
+            EXPECT_EQ(stage[e.pid], 1) << "pid " << e.pid << " exited before it was spawned";
+            stage[e.pid] = 2;
+            break;
+        case TraceKind::MessageSent:
+            if (ours) {
+                EXPECT_EQ(hops[key], 0) << "token " << key.first << " hop " << key.second << " sent twice";
+                hops[key] = 1;
+                if (e.pid != 0) {
+                    EXPECT_EQ(stage[e.pid], 1) << "pid " << e.pid << " sent before its spawn or after its exit";
+                }
+            }
+            break;
+        case TraceKind::MessageQueued:
+            if (ours) {
+                EXPECT_EQ(hops[key], 1) << "token " << key.first << " hop " << key.second << " queued before it was sent";
+                hops[key] = 2;
+                queuedTo[e.pid].push_back(key);
+            }
+            break;
+        case TraceKind::MessageReceived:
+            if (ours) {
+                EXPECT_EQ(hops[key], 2) << "token " << key.first << " hop " << key.second
+                                        << " received before it was queued";
+                hops[key] = 3;
+                receivedBy[e.pid].push_back(key);
+                ++messagesChecked;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    EXPECT_EQ(messagesChecked, size_t(kTokens) * (kHops + 1));
+    EXPECT_TRUE(queuedTo == receivedBy) << "a process's messages were received in another order than queued";
+    rt.unsubscribe(sub);
+}
+
 TEST(RuntimeThreaded, ChainsOfFreshSpawnsDoNotStarveOlderProcesses)
 {
     Runtime rt(RuntimeConfig { .workers = 2 });

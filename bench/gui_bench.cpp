@@ -9,8 +9,9 @@
 //   gui_bench scale    [--procs 100000]
 //       100,000 processes: what the graph shows (aggregation), layout and frame times, and the process table
 //       scrolled page by page through every row (paint time per step).
-//   gui_bench overhead --workload messages|spawn [--gui]
-//       A fixed engine workload timed with or without the window observing it.
+//   gui_bench overhead --workload messages|spawn [--gui | --drain-only] [--seconds 4] [--warmup 0.5]
+//       An engine workload that runs for a fixed time, with no observer, a bare subscriber or the window observing
+//       it: its steady-state throughput (round trips or spawns per second) over the run after a warm-up.
 
 #include "graphlayout.h"
 #include "graphview.h"
@@ -55,7 +56,8 @@ struct Args {
     std::string mode;
     int64_t procs = 10000;
     int64_t rate = 100000;
-    double seconds = 6;
+    double seconds = -1; // < 0: the mode's default (live 6, overhead 4)
+    double warmup = 0.5; // overhead: seconds before the measured window starts
     std::string workload = "messages";
     bool gui = false;
     bool drainOnly = false; // subscribe and drain at 30 Hz, discard the events: the engine's own tracing cost
@@ -75,6 +77,8 @@ Args parse(int argc, char** argv)
             a.rate = std::stoll(next());
         else if (!std::strcmp(argv[i], "--seconds"))
             a.seconds = std::stod(next());
+        else if (!std::strcmp(argv[i], "--warmup"))
+            a.warmup = std::stod(next());
         else if (!std::strcmp(argv[i], "--workload"))
             a.workload = next();
         else if (!std::strcmp(argv[i], "--gui"))
@@ -359,7 +363,7 @@ int runLive(QApplication& app, const Args& a)
     ticker.start();
     frames.start();
     const auto t0 = Clock::now();
-    waitUntil(app, [] { return false; }, int(a.seconds * 1000));
+    waitUntil(app, [] { return false; }, int((a.seconds < 0 ? 6 : a.seconds) * 1000));
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     ticker.stop();
     frames.stop();
@@ -476,8 +480,18 @@ double processCpuMs()
 }
 
 // ---- engine overhead ------------------------------------------------------------------------------------------
+//
+// Both workloads run until told to stop and count their work in plain locals. The GUI thread steers them through
+// one flag, `phase` (0 warm-up, 1 measuring, 2 stop), which each process reads every 256 iterations only. When a
+// process first sees phase >= 1 it notes its count, when it sees 2 it stops and reports {count at start, count at
+// end} to the host. So each process's share covers the interval from its first check after the window opened to
+// its first check after it closed: the same length as the window, shifted by a lag of under 256 iterations that is
+// alike at both ends (and small against the seconds the window lasts). The rate is the sum of those shares over the
+// window's length as the GUI thread measured it, which is also where it reads its own CPU clock and the drain count.
 
-// 500 ping-pong pairs, each 2,000 round trips: message traffic over many processes.
+enum Phase : int { kWarmup = 0, kMeasuring = 1, kStop = 2 };
+
+// Echoes {from, n} back to `from`; anything else ends it.
 Task<void> pongBody(ProcessContext& ctx)
 {
     for (;;) {
@@ -488,57 +502,80 @@ Task<void> pongBody(ProcessContext& ctx)
     }
 }
 
-NativeBody pingBody(Term pong, Term host, int64_t n)
+// Round trips with its pong until phase says stop: message traffic over many processes.
+NativeBody pingBody(Term pong, Term host, const std::atomic<int>* phase)
 {
-    return [pong, host, n](ProcessContext& ctx) -> Task<void> {
+    return [pong, host, phase](ProcessContext& ctx) -> Task<void> {
         const Term self = ctx.self();
-        for (int64_t i = 0; i < n; ++i) {
-            ctx.send(pong, Term::tuple({ self, Term::integer(i) }));
+        int64_t n = 0;
+        int64_t atStart = -1;
+        for (;; ++n) {
+            if ((n & 255) == 0) {
+                const int p = phase->load(std::memory_order_relaxed);
+                if (p >= kMeasuring && atStart < 0)
+                    atStart = n;
+                if (p == kStop)
+                    break;
+            }
+            ctx.send(pong, Term::tuple({ self, Term::integer(n) }));
             co_await ctx.receive();
         }
         ctx.send(pong, Term::atom(atoms::stop));
-        ctx.send(host, Term::atom(atoms::ok));
+        ctx.send(host, Term::tuple({ Term::integer(atStart), Term::integer(n) }));
     };
 }
 
-// Spawn churn: 100 spawners each spawn 2,000 children that exit at once (200,000 short-lived processes).
-NativeBody spawnerBody(Term host, int64_t n)
+// Spawn churn: spawns children that exit at once, yielding every 256 spawns, until phase says stop.
+NativeBody spawnerBody(Term host, const std::atomic<int>* phase)
 {
-    return [host, n](ProcessContext& ctx) -> Task<void> {
-        for (int64_t i = 0; i < n; ++i) {
-            ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
-            if ((i & 255) == 255)
-                co_await ctx.yield();
+    return [host, phase](ProcessContext& ctx) -> Task<void> {
+        int64_t n = 0;
+        int64_t atStart = -1;
+        for (;;) {
+            const int p = phase->load(std::memory_order_relaxed);
+            if (p >= kMeasuring && atStart < 0)
+                atStart = n;
+            if (p == kStop)
+                break;
+            for (int i = 0; i < 256; ++i, ++n)
+                ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
+            co_await ctx.yield();
         }
-        ctx.send(host, Term::atom(atoms::ok));
+        ctx.send(host, Term::tuple({ Term::integer(atStart), Term::integer(n) }));
     };
 }
 
-double runWorkload(Runtime& rt, const std::string& workload)
+// Starts the workload's processes, then (once the GUI thread has set kStop) collects their reports: the work done
+// within the measured window, or -1 when a process did not report.
+int64_t runWorkload(Runtime& rt, const std::string& workload, const std::atomic<int>* phase)
 {
     auto host = rt.hostProcess();
-    const auto t0 = Clock::now();
     int expect = 0;
     if (workload == "messages") {
         for (int i = 0; i < 500; ++i) {
             const Term pong = rt.spawn(pongBody).pid;
-            rt.spawn(pingBody(pong, host->pid(), 2000));
+            rt.spawn(pingBody(pong, host->pid(), phase));
             ++expect;
         }
     } else {
         for (int i = 0; i < 100; ++i) {
-            rt.spawn(spawnerBody(host->pid(), 2000));
+            rt.spawn(spawnerBody(host->pid(), phase));
             ++expect;
         }
     }
-    for (int i = 0; i < expect; ++i)
-        if (!host->receive(600000))
+    int64_t done = 0;
+    for (int i = 0; i < expect; ++i) {
+        const auto m = host->receive(600000);
+        if (!m || !m->isTuple(2) || m->element(0).asInteger() < 0)
             return -1;
-    return std::chrono::duration<double>(Clock::now() - t0).count();
+        done += m->element(1).asInteger() - m->element(0).asInteger();
+    }
+    return done;
 }
 
 int runOverhead(QApplication& app, const Args& a)
 {
+    const double seconds = a.seconds < 0 ? 4 : a.seconds;
     RuntimeConfig cfg;
     cfg.workers = 2;
     Runtime rt(cfg);
@@ -569,37 +606,66 @@ int runOverhead(QApplication& app, const Args& a)
     // Let the window open and paint itself first (both ways, so the runs differ only in the observer): what is
     // measured is the engine while the window observes it, not while the window is opening.
     waitUntil(app, [] { return false; }, 300);
-    double seconds = 0;
-    // The GUI thread runs a real event loop meanwhile: it serves the window, or sleeps in the loop without one (a
-    // processEvents() polling loop would keep a core busy in both cases and hide what the window costs).
+
+    // What the GUI thread reads at the start and the end of the measured window. Its CPU time (and the whole
+    // process's) over the window is what the observer took from the workers on this machine.
+    struct Mark {
+        Clock::time_point t;
+        double guiCpuMs = 0;
+        double procCpuMs = 0;
+        uint64_t drains = 0;
+        uint64_t events = 0;
+        uint64_t dropped = 0;
+    };
+    auto mark = [&] {
+        Mark m;
+        m.t = Clock::now();
+        m.guiCpuMs = threadCpuMs();
+        m.procCpuMs = processCpuMs();
+        m.drains = window ? window->bridge()->drains() : 0;
+        m.events = window ? window->bridge()->eventsApplied() : bareEvents;
+        m.dropped = window ? window->bridge()->eventsDropped() : bareDropped;
+        return m;
+    };
+    std::atomic<int> phase { kWarmup };
+    Mark begin, end;
+    // The GUI thread runs a real event loop throughout: it serves the window, or sleeps in the loop without one (a
+    // processEvents() polling loop would keep a core busy in both cases and hide what the window costs). Two timers
+    // on it open and close the measured window; a late timer only moves the window, whose ends are read when the
+    // flag is set.
     QEventLoop loop;
-    // CPU time of the GUI thread and of the whole process over the workload: what the observer took from the
-    // workers on this machine, less noisy than the wall time.
-    const double guiCpu0 = threadCpuMs();
-    const uint64_t drains0 = window ? window->bridge()->drains() : 0;
-    const double procCpu0 = processCpuMs();
+    QTimer startTimer, stopTimer;
+    for (QTimer* t : { &startTimer, &stopTimer }) {
+        t->setSingleShot(true);
+        t->setTimerType(Qt::PreciseTimer);
+    }
+    QObject::connect(&startTimer, &QTimer::timeout, [&] {
+        begin = mark();
+        phase.store(kMeasuring, std::memory_order_relaxed);
+        stopTimer.start(int(seconds * 1000));
+    });
+    QObject::connect(&stopTimer, &QTimer::timeout, [&] {
+        phase.store(kStop, std::memory_order_relaxed);
+        end = mark();
+    });
+    int64_t done = 0;
     std::thread runner([&] {
-        seconds = runWorkload(rt, a.workload);
+        done = runWorkload(rt, a.workload, &phase);
         QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection);
     });
+    startTimer.start(int(a.warmup * 1000));
     loop.exec();
     runner.join();
-    const double guiCpuMs = threadCpuMs() - guiCpu0;
-    const unsigned long long drains = window ? window->bridge()->drains() - drains0 : 0;
-    const double procCpuMs = processCpuMs() - procCpu0;
-    if (bare) {
-        scratch.clear();
-        bareDropped += bare->drain(scratch);
-        bareEvents += scratch.size();
-    }
-    const unsigned long long events = window ? window->bridge()->eventsApplied() : bareEvents;
-    const unsigned long long dropped = window ? window->bridge()->eventsDropped() : bareDropped;
-    std::printf("GUI mode=overhead workload=%s gui=%d%s seconds=%.3f events=%llu dropped=%llu gui_cpu_ms=%.1f "
-                "process_cpu_ms=%.1f drains=%llu\n",
-        a.workload.c_str(), a.gui ? 1 : 0, bare ? " drain_only=1" : "", seconds, events, dropped, guiCpuMs, procCpuMs,
-        drains);
+
+    const double secs = std::chrono::duration<double>(end.t - begin.t).count();
+    std::printf("GUI mode=overhead workload=%s gui=%d%s warmup=%.2f seconds=%.3f count=%lld rate=%.0f events=%llu "
+                "dropped=%llu gui_cpu_ms=%.1f process_cpu_ms=%.1f drains=%llu\n",
+        a.workload.c_str(), a.gui ? 1 : 0, bare ? " drain_only=1" : "", a.warmup, secs, static_cast<long long>(done),
+        double(done) / secs, static_cast<unsigned long long>(end.events - begin.events),
+        static_cast<unsigned long long>(end.dropped - begin.dropped), end.guiCpuMs - begin.guiCpuMs,
+        end.procCpuMs - begin.procCpuMs, static_cast<unsigned long long>(end.drains - begin.drains));
     std::fflush(stdout);
-    std::_Exit(seconds < 0 ? 1 : 0);
+    std::_Exit(done < 0 ? 1 : 0);
 }
 
 } // namespace
@@ -617,6 +683,6 @@ int main(int argc, char** argv)
     if (a.mode == "overhead")
         return runOverhead(app, a);
     std::fprintf(stderr, "usage: gui_bench live|scale|overhead [--procs N] [--rate N] [--seconds S] "
-                         "[--workload messages|spawn] [--gui]\n");
+                         "[--workload messages|spawn] [--gui | --drain-only] [--warmup S]\n");
     return 2;
 }

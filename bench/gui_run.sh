@@ -4,12 +4,12 @@
 # so docs/BENCHMARKS.md is current without a full bench/run.sh).
 #
 #   bench/gui_run.sh [--build DIR] [--reps N] [--overhead-reps N]
-#       (default: build/ui, 3 repetitions of the live runs, 7 of each overhead run: those are short and noisy)
+#       (default: build/ui, 3 repetitions of the live runs and of each overhead run: those run 0.5 s + 4 s each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build/ui
 REPS=3
-OVERHEAD_REPS=7
+OVERHEAD_REPS=3
 while (($#)); do
     case "$1" in
     --build) BUILD=$2; shift ;;
@@ -33,12 +33,13 @@ for ((r = 1; r <= REPS; r++)); do
     run live --procs 10000 --rate 100000 --seconds 6
 done
 run scale --procs 100000
-# Interleaved, so that a change in the machine's speed affects all three alike.
+# Fixed-duration runs (0.5 s warm-up, then a 4 s measured window), interleaved so that a change in the machine's
+# speed affects all three variants alike.
 for ((r = 1; r <= OVERHEAD_REPS; r++)); do
     for w in messages spawn; do
-        run overhead --workload "$w"
-        run overhead --workload "$w" --drain-only
-        run overhead --workload "$w" --gui
+        run overhead --workload "$w" --seconds 4
+        run overhead --workload "$w" --seconds 4 --drain-only
+        run overhead --workload "$w" --seconds 4 --gui
     done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

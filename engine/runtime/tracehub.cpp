@@ -173,6 +173,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     size_t heldPos = 0;
     m_rest.clear();
     constexpr uint64_t kNone = ~uint64_t(0);
+    uint64_t next = m_next; // kept in a register: the loop below runs once per event
     for (;;) {
         // The source holding the lowest sequence number: a worker ring (r < workerRings), the shared copy or the held
         // events.
@@ -197,31 +198,49 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         }
         if (best == kNone)
             break;
-        if (best < workerRings && bestSeq < m_next && !m_rings[best]->isGap(m_pos[best])) {
-            m_rings[best]->discard(m_pos[best]++); // already covered by a snapshot
-            continue;
-        }
         TraceEvent e;
         if (best < workerRings) {
-            m_rings[best]->prefetch(m_pos[best] + 8);
-            e = m_rings[best]->take(m_pos[best]++);
+            TraceRing& ring = *m_rings[best];
+            uint64_t pos = m_pos[best];
+            const uint64_t end = m_end[best];
+            // A worker numbers its events from blocks, so its ring mostly holds runs of consecutive numbers: take
+            // the whole run without looking at the other sources again.
+            if (m_rest.empty() && bestSeq == next) {
+                while (pos != end && ring.seqAt(pos) == next && !ring.isGap(pos)) {
+                    ring.prefetch(pos + 8);
+                    out.push_back(ring.take(pos++));
+                    ++next;
+                }
+                if (pos != m_pos[best]) {
+                    m_pos[best] = pos;
+                    continue;
+                }
+            }
+            if (bestSeq < next && !ring.isGap(pos)) {
+                ring.discard(pos); // already covered by a snapshot
+                m_pos[best] = pos + 1;
+                continue;
+            }
+            e = ring.take(pos);
+            m_pos[best] = pos + 1;
         } else if (best == workerRings) {
             e = std::move(m_shared[sharedPos++]);
         } else {
             e = std::move(held[heldPos++]);
         }
         const uint64_t span = seqSpan(e);
-        if (e.seq + span <= m_next)
+        if (e.seq + span <= next)
             continue; // already covered by a snapshot (or, for a gap, by the events around it)
-        if (!m_rest.empty() || e.seq > m_next) {
+        if (!m_rest.empty() || e.seq > next) {
             m_rest.push_back(std::move(e));
             continue;
         }
-        // e.seq <= m_next < e.seq + span: the next number, or a gap marker covering it.
-        m_next = e.seq + span;
-        if (span == 1 && e.kind != kSeqGapKind)
+        // e.seq <= next < e.seq + span: the next number, or a gap marker covering it.
+        next = e.seq + span;
+        if (e.kind != kSeqGapKind)
             out.push_back(std::move(e));
     }
+    m_next = next;
     for (size_t r = 0; r < workerRings; ++r)
         m_rings[r]->release(m_end[r]);
     held.clear();

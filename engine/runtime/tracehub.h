@@ -78,13 +78,16 @@ public:
     void setHub(TraceHub* hub) { m_hub = hub; }
 
 private:
+    // Read by producers on every event: kept on a cache line nothing else writes while events flow.
+    alignas(64) std::vector<std::unique_ptr<TraceRing>> m_rings; // one per worker, then the shared one
+    std::atomic<bool> m_hasNotify { false }; // producers skip the notify lock when nobody asked to be woken
     TraceHub* m_hub = nullptr; // closes the workers' open sequence blocks before each drain
-    std::vector<std::unique_ptr<TraceRing>> m_rings; // one per worker, then the shared one
-    std::mutex m_sharedMutex;
-    std::mutex m_drainMutex;
+    // Locks, each taken now and then by one side or the other.
+    alignas(64) std::mutex m_sharedMutex;
     std::mutex m_notifyMutex;
     std::function<void()> m_notify;
-    std::atomic<bool> m_hasNotify { false }; // producers skip the notify lock when nobody asked to be woken
+    // The drain's own state.
+    alignas(64) std::mutex m_drainMutex;
     uint64_t m_next; // next sequence number to deliver
     std::vector<TraceEvent> m_held; // events after a gap, held back for one drain
     std::vector<TraceEvent> m_heldIn; // drain's copy of the events held by the previous one

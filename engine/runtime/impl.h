@@ -28,6 +28,8 @@ struct Worker {
     size_t freshStreak = 0; // picks from `fresh` since the front of `queue` began to wait
     size_t queueDue = 32;
     uint32_t picks = 0; // processes this worker has taken to run (see findWork)
+    uint64_t serialNext = 0; // this worker's block of pid serials: [serialNext, serialEnd)
+    uint64_t serialEnd = 0;
     static constexpr size_t kFreshStreak = 32;
     Process* next = nullptr; // the process this worker just woke; only the owner touches it
     uint32_t messageWindowMs = 0; // message-event budget of this worker (see TraceOptions)
@@ -63,7 +65,7 @@ public:
                 if (!s[i].load(std::memory_order_relaxed))
                     continue;
                 const uint64_t serial = (seg << kSegmentBits) | i;
-                std::lock_guard g(m_locks[serial % kLocks]);
+                std::lock_guard g(stripe(serial));
                 if (Process* p = s[i].load(std::memory_order_acquire))
                     f(p);
             }
@@ -77,6 +79,9 @@ public:
         return n > 0 ? size_t(n) : 0;
     }
 
+    // Workers take serials in blocks of this many (see Runtime::Impl::newProcess).
+    static constexpr uint64_t kSerialBlock = 64;
+
 private:
     std::atomic<Process*>& slot(uint64_t serial);
     std::atomic<Process*>* slotIfAny(uint64_t serial) const;
@@ -89,6 +94,9 @@ private:
         void unlock() { l.unlock(); }
     };
     mutable std::array<Stripe, kLocks> m_locks;
+    // A block of serials shares one stripe: a worker spawning and reaping its own processes then works on its own
+    // stripe's line, as it writes its own lines of the slot array.
+    Stripe& stripe(uint64_t serial) const { return m_locks[(serial / kSerialBlock) % kLocks]; }
     std::unique_ptr<std::atomic<std::atomic<Process*>*>[]> m_segmentsStorage { new std::atomic<std::atomic<Process*>*>[kSegments]() };
     std::atomic<std::atomic<Process*>*>* m_segments = m_segmentsStorage.get();
 };

@@ -50,14 +50,14 @@ void ProcessTable::insert(Process* p)
     // No stripe lock: serials are never reused, so nobody else writes this slot, and a reader that sees the
     // pointer sees a process whose reference the table already owns.
     slot(p->serial).store(p, std::memory_order_release);
-    m_locks[p->serial % kLocks].count.fetch_add(1, std::memory_order_relaxed);
+    stripe(p->serial).count.fetch_add(1, std::memory_order_relaxed);
 }
 
 void ProcessTable::erase(uint64_t serial)
 {
-    std::lock_guard g(m_locks[serial % kLocks]);
+    std::lock_guard g(stripe(serial));
     if (auto* s = slotIfAny(serial); s && s->exchange(nullptr, std::memory_order_acq_rel))
-        m_locks[serial % kLocks].count.fetch_sub(1, std::memory_order_relaxed);
+        stripe(serial).count.fetch_sub(1, std::memory_order_relaxed);
 }
 
 Process* ProcessTable::find(uint64_t serial) const
@@ -69,7 +69,7 @@ Process* ProcessTable::find(uint64_t serial) const
 Term ProcessTable::pidFor(uint64_t serial) const
 {
     // The stripe lock keeps the process from being erased and released while we take our reference.
-    std::lock_guard g(m_locks[serial % kLocks]);
+    std::lock_guard g(stripe(serial));
     Process* p = find(serial);
     return p ? p->pidTerm() : Term();
 }
@@ -340,7 +340,19 @@ void Runtime::Impl::flushStatsBatch(Worker* w)
 
 Process* Runtime::Impl::newProcess(uint64_t parent)
 {
-    auto* p = new Process(this, nextSerial.fetch_add(1, std::memory_order_relaxed));
+    // A worker takes serials in blocks, so that two workers spawning at once neither fight over the counter nor write
+    // neighbouring slots of the process table. Serials still grow with each spawner's spawns, and never repeat.
+    uint64_t serial;
+    if (Worker* w = tlsRuntime == this ? tlsWorker : nullptr) {
+        if (w->serialNext == w->serialEnd) {
+            w->serialNext = nextSerial.fetch_add(ProcessTable::kSerialBlock, std::memory_order_relaxed);
+            w->serialEnd = w->serialNext + ProcessTable::kSerialBlock;
+        }
+        serial = w->serialNext++;
+    } else {
+        serial = nextSerial.fetch_add(1, std::memory_order_relaxed);
+    }
+    auto* p = new Process(this, serial);
     p->parent = parent;
     return p;
 }

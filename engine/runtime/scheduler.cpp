@@ -730,6 +730,11 @@ Process* Runtime::Impl::steal(Worker* self)
         }
         if (!extra.empty() || !extraFresh.empty()) {
             std::lock_guard g(self->mutex);
+            if (self->queue.empty() && !extra.empty()) {
+                // The stolen processes start to wait here now: under a limit computed for them (see enqueue).
+                self->freshStreak = 0;
+                self->queueDue = std::max(Worker::kFreshStreak, self->fresh.size() + extraFresh.size());
+            }
             self->queue.insert(self->queue.end(), extra.begin(), extra.end());
             self->fresh.insert(self->fresh.begin(), extraFresh.begin(), extraFresh.end());
         }

@@ -321,12 +321,12 @@ void GraphState::updateStatus(GraphNode& n, int64_t wallNs)
     m_active.insert(n.pid);
 }
 
-void GraphState::findFoldable(const std::vector<TraceEvent>& events)
+void GraphState::findFoldable(const std::vector<TraceEvent>& events, bool resyncFollows)
 {
     m_foldFlags.clear();
     m_foldCount = 0;
-    const size_t keep = m_options.keepShortLivedPerBatch;
-    if (keep == SIZE_MAX || events.size() < 2 * keep)
+    const size_t keep = resyncFollows ? 0 : m_options.keepShortLivedPerBatch;
+    if (!resyncFollows && (keep == SIZE_MAX || events.size() < 2 * keep))
         return;
     auto covered = [this](const TraceEvent& e) { return e.seq != 0 && e.seq <= m_snapshotSeq; };
     // Pids are serial numbers, so the ones born in a batch lie in one narrow range: per-pid state goes into a flat
@@ -384,6 +384,18 @@ void GraphState::findFoldable(const std::vector<TraceEvent>& events)
             break;
         }
     }
+    if (resyncFollows) {
+        // The resync restores whoever of them is still alive: skip them all, dead or not.
+        m_foldLo = lo;
+        m_foldFlags.assign(span, 0);
+        for (size_t i = 0; i < span; ++i) {
+            if (m_foldState[i] >= kBorn) {
+                m_foldFlags[i] = 1;
+                ++m_foldCount;
+            }
+        }
+        return;
+    }
     m_foldDeaths.clear();
     for (uint32_t st : m_foldState)
         if (st > kBorn)
@@ -407,12 +419,13 @@ bool GraphState::folds(const TraceEvent& e)
     const bool self = folding(e.pid);
     switch (e.kind) {
     case TraceKind::Spawned:
-        if (self)
-            ++m_folded;
         return self;
     case TraceKind::Exited:
-        if (self)
+        // Counted at its death: one skipped ahead of a resync may still be alive, and the snapshot will list it.
+        if (self) {
             ++m_delta.exits;
+            ++m_folded;
+        }
         return self;
     case TraceKind::MessageSent:
         if (self)
@@ -426,9 +439,9 @@ bool GraphState::folds(const TraceEvent& e)
     }
 }
 
-void GraphState::apply(const std::vector<TraceEvent>& events, int64_t wallNs)
+void GraphState::apply(const std::vector<TraceEvent>& events, int64_t wallNs, bool resyncFollows)
 {
-    findFoldable(events);
+    findFoldable(events, resyncFollows);
     const uint64_t foldedBefore = m_folded;
     for (const TraceEvent& e : events) {
         if (folds(e)) {

@@ -146,7 +146,12 @@ public:
 
     // Applies events in sequence order; events at or below the last snapshot's seq are skipped.
     void apply(const TraceEvent& e, int64_t wallNs);
-    void apply(const std::vector<TraceEvent>& events, int64_t wallNs);
+    // resyncFollows: the batch is known to be incomplete (events were lost) and a resync() will rebuild the state
+    // from a snapshot soon. Then every process born in the batch that plays no part a snapshot cannot restore (a
+    // parent of another process born here, a supervised child, a registered name) is skipped whether it died or not:
+    // the snapshot brings the ones still alive, the others are counted as folded. Events about processes known
+    // before the batch are applied as usual.
+    void apply(const std::vector<TraceEvent>& events, int64_t wallNs, bool resyncFollows = false);
     // Rebuilds from a consistent snapshot, keeping what snapshots do not carry (child ids, restart counts, ...).
     void resync(const Snapshot& snapshot, int64_t wallNs);
     // Updates counters that have no events (reductions, status) without touching structure.
@@ -196,7 +201,7 @@ private:
     void erase(uint64_t pid);
     void updateStatus(GraphNode& n, int64_t wallNs);
     // The pids of a batch that are born and die in it and play no other part, beyond the ones kept.
-    void findFoldable(const std::vector<TraceEvent>& events);
+    void findFoldable(const std::vector<TraceEvent>& events, bool resyncFollows);
     bool folds(const TraceEvent& e);
 
     Options m_options;

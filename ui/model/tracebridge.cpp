@@ -181,7 +181,10 @@ void TraceBridge::drainNow()
         lost = m_subscription->drain(m_buffer);
     const int64_t now = wallNs();
     const uint64_t sentBefore = m_state.pendingDelta().messagesSent;
-    m_state.apply(m_buffer, now);
+    // A drain that lost events is followed by a resync from a snapshot (now or within kMaxResyncDelayNs), which
+    // rebuilds the processes a full ring's worth of events would create and mostly kill again: apply only what the
+    // snapshot cannot restore. The event log, the charts' counters and the watched process still see every event.
+    m_state.apply(m_buffer, now, lost > 0 && bool(m_snapshot));
     m_stats.addMessages(m_state.pendingDelta().messagesSent - sentBefore);
     m_applied += m_buffer.size();
     m_stats.addEvents(m_buffer);

@@ -253,6 +253,52 @@ TEST(GraphState, ResyncKeepsWhatSnapshotsDoNotCarry)
     EXPECT_EQ(g.node(104)->mailbox, 7);
 }
 
+TEST(GraphState, ResyncThatFindsTheSameTreeAsksForNoLayout)
+{
+    GraphState g;
+    EventScript s;
+    s.spawn(1, 0, "root");
+    s.spawnLink(2, 1);
+    s.spawn(3, 1);
+    g.apply(s.events, 0);
+    g.takeDelta();
+    auto snapshotOf = [&](std::vector<uint64_t> pids) {
+        Snapshot snap;
+        snap.seq = s.seq() + 1;
+        for (uint64_t pid : pids) {
+            ProcessSnapshot p;
+            p.pid = pid;
+            p.parent = pid == 1 ? 0 : 1;
+            if (pid == 1)
+                p.links = { 2 };
+            else if (pid == 2)
+                p.links = { 1 };
+            p.messageQueueLen = pid == 3 ? 4 : 0;
+            snap.processes.push_back(p);
+        }
+        return snap;
+    };
+    g.resync(snapshotOf({ 1, 2, 3 }), 1);
+    GraphDelta d = g.takeDelta();
+    EXPECT_TRUE(d.resynced);
+    EXPECT_FALSE(d.structureChanged) << "same tree";
+    EXPECT_FALSE(d.edgesChanged) << "same links";
+    EXPECT_TRUE(d.changed.count(3));
+    EXPECT_EQ(g.node(3)->mailbox, 4);
+
+    g.resync(snapshotOf({ 1, 2, 3, 4 }), 2);
+    d = g.takeDelta();
+    EXPECT_TRUE(d.structureChanged) << "a process the events missed";
+    EXPECT_EQ(d.added, std::vector<uint64_t>({ 4 }));
+    EXPECT_FALSE(d.edgesChanged);
+
+    g.resync(snapshotOf({ 1, 3, 4 }), 3);
+    d = g.takeDelta();
+    EXPECT_TRUE(d.edgesChanged) << "2 died while events were lost: its link is gone";
+    EXPECT_FALSE(g.node(2)->alive);
+    EXPECT_EQ(g.checkConsistency(), "");
+}
+
 TEST(GraphState, ShortLivedStormIsFoldedBeyondTheLastFew)
 {
     GraphState::Options o;

@@ -5,6 +5,7 @@
 #include "synthetic.h"
 
 #include <QAbstractItemModelTester>
+#include <QSignalSpy>
 
 #include <algorithm>
 
@@ -96,6 +97,43 @@ TEST(Models, ProcessTableFollowsDeltas)
     filter.sort(ProcessTableModel::Pid, Qt::DescendingOrder);
     std::reverse(all.begin(), all.end());
     EXPECT_EQ(pidsInFilter(), all);
+}
+
+TEST(Models, ProcessTableFollowsAResyncWithoutReset)
+{
+    GraphState g;
+    ProcessTableModel model(&g);
+    QAbstractItemModelTester tester(&model, kFatal);
+    ProcessFilterModel filter;
+    filter.setSourceModel(&model);
+    QAbstractItemModelTester filterTester(&filter, kFatal);
+    filter.sort(ProcessTableModel::Pid, Qt::AscendingOrder);
+    EventScript s;
+    s.spawn(10, 0, "root");
+    s.spawn(12, 10);
+    g.apply(s.events, 0);
+    model.applyDelta(g.takeDelta());
+    ASSERT_EQ(model.rowCount(), 2);
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+
+    Snapshot snap;
+    snap.seq = s.seq() + 10;
+    for (uint64_t pid : { 10, 11 }) {
+        ProcessSnapshot p;
+        p.pid = pid;
+        p.parent = pid == 10 ? 0 : 10;
+        p.messageQueueLen = pid == 10 ? 3 : 0;
+        snap.processes.push_back(p);
+    }
+    g.resync(snap, 1);
+    model.applyDelta(g.takeDelta());
+    EXPECT_EQ(resets.count(), 0);
+    ASSERT_EQ(model.rowCount(), 3) << "the resync added 11; 12 stays, dead";
+    EXPECT_EQ(model.index(model.rowOf(10), ProcessTableModel::Mailbox).data().toLongLong(), 3);
+    ASSERT_GE(model.rowOf(11), 0);
+    ASSERT_EQ(filter.rowCount(), 3);
+    EXPECT_EQ(filter.index(1, ProcessTableModel::Pid).data(ProcessTableModel::PidRole).toULongLong(), 11u)
+        << "sorted in place";
 }
 
 TEST(Models, EventLogRingAndFilter)

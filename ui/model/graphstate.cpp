@@ -772,12 +772,20 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
             touch(n);
         }
     }
-    // Links and monitors come wholly from the snapshot.
+    // Links and monitors come wholly from the snapshot. Whether any of them changed decides whether the edges (and
+    // the layout's linked groups) are redone.
+    bool edgesChanged = false;
     for (auto& [pid, n] : m_nodes) {
+        if (present.count(pid))
+            continue;
+        edgesChanged = edgesChanged || !n.links.empty() || !n.monitors.empty() || !n.monitoredBy.empty();
         n.links.clear();
         n.monitors.clear();
         n.monitoredBy.clear();
     }
+    std::vector<uint64_t> links;
+    std::vector<MonitorEdge> monitors;
+    std::vector<MonitorEdge> monitoredBy;
 
     for (const ProcessSnapshot* p : procs) {
         GraphNode* n = find(p->pid);
@@ -801,12 +809,20 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
         n->reductions = p->reductions;
         n->messagesIn = p->messagesIn;
         n->messagesOut = p->messagesOut;
-        n->links = p->links;
-        std::sort(n->links.begin(), n->links.end());
+        links = p->links;
+        std::sort(links.begin(), links.end());
+        monitors.clear();
         for (const auto& [ref, target] : p->monitors)
-            n->monitors.push_back({ refOf(ref), target });
+            monitors.push_back({ refOf(ref), target });
+        monitoredBy.clear();
         for (const auto& [ref, watcher] : p->monitoredBy)
-            n->monitoredBy.push_back({ refOf(ref), watcher });
+            monitoredBy.push_back({ refOf(ref), watcher });
+        if (links != n->links || monitors != n->monitors || monitoredBy != n->monitoredBy) {
+            edgesChanged = true;
+            n->links.swap(links);
+            n->monitors.swap(monitors);
+            n->monitoredBy.swap(monitoredBy);
+        }
         if (n->status == NodeStatus::Running)
             m_active.insert(n->pid);
         touch(*n);
@@ -814,8 +830,10 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
     m_snapshotSeq = snapshot.seq;
     m_lastSeq = std::max(m_lastSeq, snapshot.seq);
     m_delta.resynced = true;
-    m_delta.structureChanged = true;
-    m_delta.edgesChanged = true;
+    // Tree membership changed only if nodes were created or left the tree (create() and leaveTree() say so): a
+    // resync that found the same tree needs no new layout.
+    if (edgesChanged)
+        m_delta.edgesChanged = true;
     if (!m_compact.empty())
         compactTree();
 }

@@ -152,10 +152,8 @@ void ProcessTableModel::reset()
 void ProcessTableModel::applyDelta(const GraphDelta& delta)
 {
     Q_ASSERT_X(QThread::currentThread() == thread(), "ProcessTableModel", "GUI thread only");
-    if (delta.resynced) {
-        reset();
-        return;
-    }
+    // A resync creates nodes and changes attributes but removes none: it is applied like any other delta (a reset
+    // made the views and the sort proxy start over for every row).
     if (!delta.erased.empty()) {
         std::vector<int> rows;
         rows.reserve(delta.erased.size());

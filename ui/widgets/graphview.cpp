@@ -150,7 +150,8 @@ QRectF GraphView::rectOf(uint64_t id) const
 void GraphView::applyDelta(const GraphDelta& delta)
 {
     assertGuiThread();
-    if (delta.structureChanged || delta.resynced)
+    // A resync that changed links also redoes the layout: its groups are framed as linked to their parent or not.
+    if (delta.structureChanged || (delta.resynced && delta.edgesChanged))
         scheduleLayout(true);
     if (delta.edgesChanged)
         m_edgesDirty = true;

@@ -299,6 +299,30 @@ TEST(GraphState, ResyncThatFindsTheSameTreeAsksForNoLayout)
     EXPECT_EQ(g.checkConsistency(), "");
 }
 
+TEST(GraphState, ResyncPutsAProcessUnderTheParentItBrings)
+{
+    GraphState g;
+    EventScript s;
+    s.spawn(1, 0, "root");
+    s.spawn(5, 3); // 3's own spawn was lost
+    g.apply(s.events, 0);
+    ASSERT_EQ(g.node(5)->treeParent, 0u);
+    Snapshot snap;
+    snap.seq = s.seq() + 1;
+    for (uint64_t pid : { 1, 3, 5 }) {
+        ProcessSnapshot p;
+        p.pid = pid;
+        p.parent = pid == 1 ? 0 : pid == 3 ? 1 : 3;
+        snap.processes.push_back(p);
+    }
+    g.resync(snap, 1);
+    EXPECT_EQ(g.node(3)->treeParent, 1u);
+    EXPECT_EQ(g.node(5)->treeParent, 3u);
+    EXPECT_EQ(g.roots(), std::vector<uint64_t>({ 1 }));
+    EXPECT_TRUE(g.takeDelta().structureChanged);
+    EXPECT_EQ(g.checkConsistency(), "");
+}
+
 TEST(GraphState, ShortLivedStormIsFoldedBeyondTheLastFew)
 {
     GraphState::Options o;

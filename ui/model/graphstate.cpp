@@ -827,6 +827,27 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
             m_active.insert(n->pid);
         touch(*n);
     }
+    // A process whose spawner or supervisor was not known when it appeared (its events were lost or skipped ahead
+    // of this resync) was drawn as a root; the snapshot has brought that parent now.
+    const std::vector<uint64_t> roots = m_roots;
+    for (uint64_t pid : roots) {
+        GraphNode* n = find(pid);
+        const uint64_t parent = !n ? 0 : n->supervisor ? n->supervisor : n->spawner;
+        if (!parent || parent == pid)
+            continue;
+        const GraphNode* p = find(parent);
+        if (!p || !p->inTree)
+            continue;
+        // Never under its own descendant.
+        bool below = false;
+        for (const GraphNode* a = p; a && !below; a = a->treeParent ? find(a->treeParent) : nullptr)
+            below = a->pid == pid;
+        if (!below) {
+            detach(*n);
+            attach(*n, parent);
+            touch(*n);
+        }
+    }
     m_snapshotSeq = snapshot.seq;
     m_lastSeq = std::max(m_lastSeq, snapshot.seq);
     m_delta.resynced = true;

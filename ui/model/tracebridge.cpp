@@ -184,7 +184,8 @@ void TraceBridge::drainNow()
     // A drain that lost events is followed by a resync from a snapshot (now or within kMaxResyncDelayNs), which
     // rebuilds the processes a full ring's worth of events would create and mostly kill again: apply only what the
     // snapshot cannot restore. The event log, the charts' counters and the watched process still see every event.
-    m_state.apply(m_buffer, now, lost > 0 && bool(m_snapshot));
+    // (A drain that loses nothing while a resync is due is followed by that resync at once.)
+    m_state.apply(m_buffer, now, bool(m_snapshot) && (lost > 0 || m_resyncDueSinceNs >= 0));
     m_stats.addMessages(m_state.pendingDelta().messagesSent - sentBefore);
     m_applied += m_buffer.size();
     m_stats.addEvents(m_buffer);

@@ -198,6 +198,9 @@ int64_t Runtime::Impl::sliceTimeNs()
 void Runtime::Impl::emit(
     TraceKind kind, uint64_t pid, uint64_t other, Term data, Term extra, SignalOutcome outcome, uint32_t count)
 {
+    const int worker = tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1;
+    if (!trace.wants(worker))
+        return; // every subscriber is behind: counted as lost, nothing built
     TraceEvent e;
     e.timeNs = sliceTimeNs();
     e.kind = kind;
@@ -207,7 +210,7 @@ void Runtime::Impl::emit(
     e.other = other;
     e.data = std::move(data);
     e.extra = std::move(extra);
-    trace.publish(tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1, std::move(e));
+    trace.publish(worker, std::move(e));
 }
 
 namespace {
@@ -235,8 +238,11 @@ uint32_t coarseMs()
 
 void Runtime::Impl::emitFull(TraceEvent e)
 {
+    const int worker = tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1;
+    if (!trace.wants(worker))
+        return;
     e.timeNs = sliceTimeNs();
-    trace.publish(tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1, std::move(e));
+    trace.publish(worker, std::move(e));
 }
 
 bool Runtime::Impl::messageDetail(Process* p)
@@ -281,6 +287,9 @@ void Runtime::Impl::emitStats(Process* p)
 {
     p->statsDirty = false;
     p->lastStatsMs = coarseMs();
+    const int worker = tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1;
+    if (!trace.wants(worker))
+        return; // the counters go out with the next report (or a resync)
     TraceEvent e;
     e.timeNs = sliceTimeNs();
     e.kind = TraceKind::MailboxStats;
@@ -289,7 +298,7 @@ void Runtime::Impl::emitStats(Process* p)
     e.other = p->messagesIn;
     e.old = p->messagesOut;
     e.data = Term::integer(int64_t(p->reductions));
-    trace.publish(tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1, std::move(e));
+    trace.publish(worker, std::move(e));
 }
 
 void Runtime::Impl::afterSlice(Process* p, bool idle)

@@ -37,7 +37,7 @@ bool TraceRing::push(TraceEvent&& e, bool& dropped, bool exactEmpty)
     if (exactEmpty || head - m_tailSeen >= m_size) {
         m_tailSeen = m_tail.load(std::memory_order_acquire);
         if (head - m_tailSeen >= m_size) {
-            m_dropped.fetch_add(1, std::memory_order_relaxed);
+            countDrop();
             dropped = true;
             return false;
         }
@@ -352,6 +352,27 @@ void TraceHub::publishGap(int worker, uint64_t first, uint64_t count)
     for (auto& slot : m_slots)
         if (auto* sub = slot.load(std::memory_order_acquire))
             sub->push(worker, TraceEvent(gap), false);
+}
+
+bool TraceHub::wants(int worker)
+{
+    if (size_t(worker) >= m_blockCount)
+        return true;
+    bool any = false;
+    for (auto& slot : m_slots) {
+        if (auto* sub = slot.load(std::memory_order_acquire)) {
+            if (!sub->ringFull(worker))
+                return true;
+            any = true;
+        }
+    }
+    if (!any)
+        return true;
+    // Every ring full: the event is lost to all of them. (A ring a drain empties meanwhile counts it lost too.)
+    for (auto& slot : m_slots)
+        if (auto* sub = slot.load(std::memory_order_acquire))
+            sub->countDrop(worker);
+    return false;
 }
 
 void TraceHub::publish(int worker, TraceEvent&& e)

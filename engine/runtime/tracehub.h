@@ -54,7 +54,26 @@ public:
     void discard(uint64_t i) const; // or dropped exactly once
     void release(uint64_t upTo) { m_tail.store(upTo, std::memory_order_release); }
     void popAll(std::vector<TraceEvent>& out);
-    uint64_t takeDropped() { return m_dropped.exchange(0, std::memory_order_acq_rel); }
+    // Events dropped since the last call (consumer side).
+    uint64_t takeDropped()
+    {
+        const uint64_t total = m_droppedTotal.load(std::memory_order_acquire);
+        const uint64_t d = total - m_droppedSeen;
+        m_droppedSeen = total;
+        return d;
+    }
+    // Producer side: whether the ring is full.
+    bool full()
+    {
+        const uint64_t head = m_head.load(std::memory_order_relaxed);
+        if (head - m_tailSeen < m_size)
+            return false;
+        m_tailSeen = m_tail.load(std::memory_order_acquire);
+        return head - m_tailSeen >= m_size;
+    }
+    // One producer at a time (the shared ring's under its lock) counts its drops with a plain store on its own line:
+    // a full ring costs the producer no read-modify-write per event.
+    void countDrop() { m_droppedTotal.store(m_droppedTotal.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
 
 private:
     const size_t m_size;
@@ -62,8 +81,9 @@ private:
     std::unique_ptr<TraceSlot[]> m_slots;
     alignas(64) std::atomic<uint64_t> m_head { 0 }; // written by the producer
     uint64_t m_tailSeen = 0; // the producer's last read of m_tail
+    std::atomic<uint64_t> m_droppedTotal { 0 }; // written by the producer
     alignas(64) std::atomic<uint64_t> m_tail { 0 }; // written by the consumer
-    std::atomic<uint64_t> m_dropped { 0 };
+    uint64_t m_droppedSeen = 0; // the consumer's last read of m_droppedTotal
 };
 
 class TraceSubscriptionImpl final : public TraceSubscription {
@@ -75,6 +95,9 @@ public:
     // worker < 0: any other thread. wake: notify the drainer if its ring was empty (not for gap markers).
     void push(int worker, TraceEvent&& e, bool wake = true);
     void skipUpTo(uint64_t seq); // events up to seq are already known (after a snapshot)
+    // A worker's producer side of its own ring.
+    bool ringFull(int worker) { return m_rings[size_t(worker)]->full(); }
+    void countDrop(int worker) { m_rings[size_t(worker)]->countDrop(); }
     void setHub(TraceHub* hub) { m_hub = hub; }
 
 private:
@@ -124,6 +147,10 @@ public:
     std::shared_ptr<TraceSubscription> subscribe(size_t workers, size_t capacity);
     void unsubscribe(const std::shared_ptr<TraceSubscription>& sub);
     void publish(int worker, TraceEvent&& e); // assigns seq
+    // Called by a worker before it builds an event: false when every subscriber's ring for this worker is full, in
+    // which case the event is counted as dropped by each and takes no sequence number (a subscriber that lost events
+    // learns it from the count, and resynchronises).
+    bool wants(int worker);
     // The calling worker took in another thread's work: its next event opens a new block.
     void invalidate(int worker)
     {

@@ -124,6 +124,22 @@ protected:
     std::unique_ptr<QAbstractItemModelTester> inspectorTester;
 };
 
+// Types a term missing its closing brace into a fresh send dialog for the selected process: the editor must say
+// where it is wrong (line 1, column 15), keep the send button off and refuse to send. The dialog is then closed.
+void expectTypoRefused(MainWindow& window)
+{
+    MessageDialog* dlg = window.openSendDialog();
+    ASSERT_NE(dlg, nullptr);
+    dlg->termEditor()->setText(QStringLiteral("{:put, :answer"));
+    EXPECT_FALSE(dlg->termEditor()->isValid());
+    EXPECT_FALSE(dlg->actionButton()->isEnabled());
+    EXPECT_TRUE(dlg->termEditor()->errorText().contains(QStringLiteral("line 1, column 15")))
+        << dlg->termEditor()->errorText().toStdString();
+    EXPECT_FALSE(dlg->submit()) << "nothing is sent on error";
+    EXPECT_TRUE(dlg->isVisible());
+    dlg->reject();
+}
+
 } // namespace
 
 TEST_F(WindowTest, KillActionShowsRestartAndNewPid)
@@ -203,22 +219,13 @@ TEST_F(WindowTest, MalformedTermShowsErrorAndSendsNothing)
     const uint64_t pid = serial(spawn("keeper"));
     ASSERT_TRUE(vigil::test::waitFor([&] { return bool(node(*window, pid) != nullptr); }));
     window->setSelection({ pid });
-    MessageDialog* dlg = window->openSendDialog();
-    ASSERT_NE(dlg, nullptr);
-    dlg->termEditor()->setText(QStringLiteral("{:put, :answer"));
-    EXPECT_FALSE(dlg->actionButton()->isEnabled());
-    EXPECT_FALSE(dlg->termEditor()->isValid());
-    EXPECT_TRUE(dlg->termEditor()->errorText().contains(QStringLiteral("line 1, column")))
-        << dlg->termEditor()->errorText().toStdString();
-    EXPECT_FALSE(dlg->submit()) << "nothing is sent on error";
-    EXPECT_TRUE(dlg->isVisible());
+    expectTypoRefused(*window);
     settle(*window);
     EXPECT_EQ(node(*window, pid)->mailbox, 0);
     EXPECT_EQ(node(*window, pid)->messagesIn, 0u);
     auto detail = runtime->detail(*runtime->pidFor(pid));
     ASSERT_TRUE(detail.has_value());
     EXPECT_TRUE(detail->messages.empty());
-    dlg->reject();
 }
 
 TEST_F(WindowTest, LinkTwoAndKillOne)
@@ -897,15 +904,7 @@ TEST_F(WindowTest, SendPutToTheKvProcessAndATypoIsRefused)
     EXPECT_GE(inBefore, 1u);
 
     // The typo: refused where it is wrong, nothing sent.
-    MessageDialog* typo = window->openSendDialog();
-    ASSERT_NE(typo, nullptr);
-    typo->termEditor()->setText(QStringLiteral("{:put, :answer"));
-    EXPECT_FALSE(typo->termEditor()->isValid());
-    EXPECT_FALSE(typo->actionButton()->isEnabled());
-    EXPECT_TRUE(typo->termEditor()->errorText().contains(QStringLiteral("line 1, column 15")))
-        << typo->termEditor()->errorText().toStdString();
-    EXPECT_FALSE(typo->submit());
-    typo->reject();
+    expectTypoRefused(*window);
     settle(*window);
     EXPECT_EQ(node(*window, kv)->messagesIn, inBefore);
     EXPECT_EQ(inspectorState(*window), QLatin1String("state: %{answer: 42}"));

@@ -6,7 +6,7 @@
 // versions of the same workloads and compares the lines. Definitions of every workload are in docs/BENCHMARKS.md;
 // the three implementations must agree on `check` for the same n.
 //
-//   engine_bench WORKLOAD [--n N] [--trace] [--workers W]
+//   engine_bench WORKLOAD [--n N] [--trace] [--workers W] [--ring EVENTS]
 //   bridge_bench WORKLOAD [--n N]          (the same source built with the Qt-Core UI model library)
 //
 // --trace attaches a trace subscriber and drains it from a separate thread while the workload runs.
@@ -592,7 +592,7 @@ private:
 
 int usage()
 {
-    std::fprintf(stderr, "usage: engine_bench WORKLOAD [--n N] [--trace] [--workers W]\nworkloads:");
+    std::fprintf(stderr, "usage: engine_bench WORKLOAD [--n N] [--trace] [--workers W] [--ring EVENTS]\nworkloads:");
     for (const auto& w : kWorkloads)
         std::fprintf(stderr, " %s", w.name);
     std::fprintf(stderr, "\n");
@@ -614,6 +614,7 @@ int main(int argc, char** argv)
     int64_t n = workload->defaultN;
     bool trace = false;
     unsigned workers = 2;
+    size_t ring = RuntimeConfig {}.traceBufferEvents;
     for (int i = 2; i < argc; ++i) {
         if (std::strcmp(argv[i], "--n") == 0 && i + 1 < argc)
             n = std::atoll(argv[++i]);
@@ -621,11 +622,13 @@ int main(int argc, char** argv)
             trace = true;
         else if (std::strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
             workers = unsigned(std::atoi(argv[++i]));
+        else if (std::strcmp(argv[i], "--ring") == 0 && i + 1 < argc)
+            ring = size_t(std::atoll(argv[++i]));
         else
             return usage();
     }
 
-    Runtime rt(RuntimeConfig { .workers = workers });
+    Runtime rt(RuntimeConfig { .workers = workers, .traceBufferEvents = ring });
     auto host = rt.hostProcess();
     Env env { rt, *host, n };
     Outcome o;

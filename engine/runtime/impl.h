@@ -260,10 +260,14 @@ extern thread_local Worker* tlsWorker;
 extern thread_local bool tlsOrdered;
 extern thread_local Runtime::Impl* tlsRuntime;
 
+void forgetPreciseTime(); // the worker's next traced slice reads the precise clock (see sliceTimeNs)
+
 inline void Runtime::Impl::tookForeignWork()
 {
-    if (tlsRuntime == this && tlsWorker)
+    if (tlsRuntime == this && tlsWorker) {
         trace.invalidate(int(tlsWorker->id));
+        forgetPreciseTime();
+    }
 }
 
 inline Process* asProcess(const Term& pid) { return static_cast<Process*>(pid.asPidObject()); }

@@ -637,6 +637,54 @@ TEST(RuntimeThreaded, TraceNumbersPutCausesBeforeEffectsAcrossWorkers)
     rt.unsubscribe(sub);
 }
 
+// Event times: a worker re-reads the precise clock only when the kernel's tick moved or every 8th traced slice, so
+// events of one slice share a time; times still follow real time across a sleep and never run backwards on a worker.
+TEST(RuntimeThreaded, EventTimesFollowTheClock)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto sub = rt.subscribe(TraceOptions { .allMessages = true });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    // Warm up both workers' clocks with traced slices a moment before: events caused after `before` must not reuse
+    // a time read before it.
+    for (int i = 0; i < 4; ++i)
+        rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+            ctx.send(hostPid, A("warm"));
+            co_return;
+        });
+    for (int i = 0; i < 4; ++i)
+        ASSERT_TRUE(host->receive(10'000));
+    std::vector<TraceEvent> events;
+    sub->drain(events);
+    events.clear();
+    const int64_t before = rt.nowNs();
+    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+        ctx.send(hostPid, A("first"));
+        co_await ctx.sleep(30);
+        ctx.send(hostPid, A("second"));
+    });
+    ASSERT_TRUE(host->receive(10'000));
+    ASSERT_TRUE(host->receive(10'000));
+    ASSERT_TRUE(rt.waitIdle(10'000));
+    const int64_t after = rt.nowNs();
+    EXPECT_EQ(sub->drain(events), 0u);
+    int64_t first = -1, second = -1;
+    for (const TraceEvent& e : events) {
+        if (e.data == A("warm") || e.kind == TraceKind::Exited || e.kind == TraceKind::MailboxStats)
+            continue; // the warm-up processes' last events may still be on their way
+        EXPECT_GE(e.timeNs, before) << traceKindName(e.kind) << " pid " << e.pid;
+        EXPECT_LE(e.timeNs, after);
+        if (e.kind == TraceKind::MessageSent && e.data == A("first"))
+            first = e.timeNs;
+        if (e.kind == TraceKind::MessageSent && e.data == A("second"))
+            second = e.timeNs;
+    }
+    ASSERT_GE(first, 0);
+    ASSERT_GE(second, 0);
+    EXPECT_GE(second - first, 25'000'000) << "the second send came 30 ms after the first";
+    rt.unsubscribe(sub);
+}
+
 TEST(RuntimeThreaded, ChainsOfFreshSpawnsDoNotStarveOlderProcesses)
 {
     Runtime rt(RuntimeConfig { .workers = 2 });

@@ -181,7 +181,6 @@ struct Runtime::Impl {
     bool deliver(Process* target, Signal* s); // push + wake; false (and s deleted) if target is dead
     void sendMessage(Process* from, Process* to, Term msg);
     void sendSignal(Process* from, Process* to, Signal::Kind kind, Term payload, Term ref = Term(), bool viaLink = false);
-    Process* whereisProcess(Atom name);
 
     // Signal processing in the process's own context; returns true when the process must die.
     // Handles the signals that arrived. Returns true if the process must die. With `held`, a lock taken for the

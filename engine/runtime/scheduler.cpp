@@ -538,14 +538,6 @@ void Runtime::Impl::sendSignal(
     deliver(to, s);
 }
 
-Process* Runtime::Impl::whereisProcess(Atom name)
-{
-    tookForeignWork();
-    std::shared_lock g(registryMutex);
-    auto it = registry.find(name.index());
-    return it == registry.end() ? nullptr : it->second;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Running a slice
 
@@ -622,8 +614,7 @@ void Runtime::Impl::runSlice(Process* p)
     if (Worker* w = tlsWorker; w && p->lastWorker != w->id) {
         // The process's earlier events were numbered by another thread (it was stolen, or woken by a process on
         // another worker, or started by the host): number this slice's after them.
-        trace.invalidate(int(w->id));
-        forgetPreciseTime();
+        tookForeignWork();
         p->lastWorker = uint16_t(std::min<unsigned>(w->id, 0xFFFE));
     }
     p->state.store(Process::Running, std::memory_order_release);
@@ -793,12 +784,9 @@ Process* Runtime::Impl::findWork(Worker* w)
         return std::exchange(w->next, nullptr);
     // Processes the host started or woke wait in the shared queue, which a busy worker would otherwise never look
     // at: it looks there first on every 61st pick.
-    if (++w->picks % 61 == 0) {
-        if (Process* p = takeInjected()) {
-            tookForeignWork();
+    if (++w->picks % 61 == 0)
+        if (Process* p = takeInjected())
             return p;
-        }
-    }
     {
         std::lock_guard g(w->mutex);
         if (!w->fresh.empty() && (w->freshStreak < w->queueDue || w->queue.empty())) {
@@ -815,12 +803,9 @@ Process* Runtime::Impl::findWork(Worker* w)
             return p;
         }
     }
-    Process* p = takeInjected();
-    if (!p)
-        p = steal(w);
-    if (p)
-        tookForeignWork();
-    return p;
+    if (Process* p = takeInjected())
+        return p;
+    return steal(w);
 }
 
 bool Runtime::Impl::hasAnyWork()

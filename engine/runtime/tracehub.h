@@ -128,7 +128,8 @@ constexpr TraceKind kSeqGapKind = TraceKind(0xFF);
 // Sequence numbers. One counter hands them out, but a worker thread takes them in blocks of kSeqBlock and numbers
 // its events from its block, so the counter's cache line is not fought over on every event. Order is kept where it
 // matters, between events one of which could have caused the other: a worker gives up its block (invalidate) as
-// soon as it takes in work from another thread (a process stolen or injected, signals from an inbox, the name
+// soon as it takes in work from another thread (a process last run or spawned elsewhere: stolen, or started by the
+// host; signals another thread pushed, which is also how the host and the timers wake a process; the name
 // registry), so the events that follow are numbered after everything the other thread had numbered before the
 // hand-over. Events with no such path between them may be numbered in either order, as two threads' events could
 // be anyway. Every number is either carried by one event or covered by a gap marker: a worker reports the unused

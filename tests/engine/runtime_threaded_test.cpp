@@ -98,6 +98,44 @@ struct Graph {
     bool operator==(const Graph&) const = default;
 };
 
+// Drains a subscription from its own thread every `pause` until stop(), keeping every event in order.
+class BackgroundDrainer {
+public:
+    BackgroundDrainer(std::shared_ptr<TraceSubscription> sub, std::chrono::microseconds pause)
+        : m_sub(std::move(sub))
+        , m_thread([this, pause] {
+            std::vector<TraceEvent> batch;
+            for (;;) {
+                const bool last = m_stop.load();
+                batch.clear();
+                m_lost += m_sub->drain(batch);
+                for (TraceEvent& e : batch)
+                    m_seen.push_back(std::move(e));
+                if (last)
+                    break;
+                std::this_thread::sleep_for(pause);
+            }
+        })
+    {
+    }
+    ~BackgroundDrainer() { stop(); }
+    void stop()
+    {
+        m_stop.store(true);
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+    std::vector<TraceEvent>& seen() { return m_seen; }
+    uint64_t lost() const { return m_lost; }
+
+private:
+    std::shared_ptr<TraceSubscription> m_sub;
+    std::atomic<bool> m_stop { false };
+    std::vector<TraceEvent> m_seen;
+    uint64_t m_lost = 0;
+    std::thread m_thread; // last: it starts once the rest is ready
+};
+
 } // namespace
 
 TEST(RuntimeThreaded, PingPongAcrossWorkers)
@@ -439,22 +477,7 @@ TEST(RuntimeThreaded, TraceRingsWrapInOrderAndGiveBackEveryReference)
         Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 256 });
         auto watched = rt.subscribe(TraceOptions { .allMessages = true });
         auto idle = rt.subscribe(TraceOptions { .allMessages = true });
-        std::atomic<bool> stop { false };
-        std::vector<TraceEvent> seen;
-        uint64_t lost = 0;
-        std::thread drainer([&] {
-            std::vector<TraceEvent> batch;
-            for (;;) {
-                const bool last = stop.load();
-                batch.clear();
-                lost += watched->drain(batch);
-                for (TraceEvent& e : batch)
-                    seen.push_back(std::move(e));
-                if (last)
-                    break;
-                std::this_thread::sleep_for(std::chrono::microseconds(200));
-            }
-        });
+        BackgroundDrainer drainer(watched, std::chrono::microseconds(200));
         auto host = rt.hostProcess();
         const Term hostPid = host->pid();
         constexpr int kWorkers = 200;
@@ -469,8 +492,9 @@ TEST(RuntimeThreaded, TraceRingsWrapInOrderAndGiveBackEveryReference)
         }
         for (int w = 0; w < kWorkers; ++w)
             ASSERT_TRUE(host->receive(30'000));
-        stop.store(true);
-        drainer.join();
+        drainer.stop();
+        std::vector<TraceEvent>& seen = drainer.seen();
+        const uint64_t lost = drainer.lost();
         ASSERT_GT(seen.size(), 0u);
         // In order, and each process's story in order: spawned, then its messages, then its exit.
         std::map<uint64_t, int> stage; // 1 = spawned, 2 = exited
@@ -518,22 +542,7 @@ TEST(RuntimeThreaded, TraceNumbersPutCausesBeforeEffectsAcrossWorkers)
 {
     Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 1 << 20 });
     auto sub = rt.subscribe(TraceOptions { .allMessages = true });
-    std::atomic<bool> stop { false };
-    std::vector<TraceEvent> seen;
-    uint64_t lost = 0;
-    std::thread drainer([&] {
-        std::vector<TraceEvent> batch;
-        for (;;) {
-            const bool last = stop.load();
-            batch.clear();
-            lost += sub->drain(batch);
-            for (TraceEvent& e : batch)
-                seen.push_back(std::move(e));
-            if (last)
-                break;
-            std::this_thread::sleep_for(std::chrono::microseconds(300));
-        }
-    });
+    BackgroundDrainer drainer(sub, std::chrono::microseconds(300));
     auto host = rt.hostProcess();
     const Term hostPid = host->pid();
     constexpr int kRelays = 48;
@@ -576,9 +585,9 @@ TEST(RuntimeThreaded, TraceNumbersPutCausesBeforeEffectsAcrossWorkers)
     for (const Term& r : relays)
         host->send(r, A("stop"));
     ASSERT_TRUE(rt.waitIdle(30'000));
-    stop.store(true);
-    drainer.join();
-    ASSERT_EQ(lost, 0u);
+    drainer.stop();
+    const std::vector<TraceEvent>& seen = drainer.seen();
+    ASSERT_EQ(drainer.lost(), 0u);
     // Without a hole: the subscription started at some number and every later number is one delivered event or a
     // number nobody used; what is checked is strict order, and that no fact comes before its cause.
     uint64_t lastSeq = 0;

@@ -55,6 +55,19 @@ private:
     std::function<void()> m_notify;
 };
 
+// A snapshot of the given processes: the first one a root, the others its children.
+Snapshot familyOf(std::initializer_list<uint64_t> pids)
+{
+    Snapshot snap;
+    for (uint64_t pid : pids) {
+        ProcessSnapshot p;
+        p.pid = pid;
+        p.parent = pid == *pids.begin() ? 0 : *pids.begin();
+        snap.processes.push_back(p);
+    }
+    return snap;
+}
+
 } // namespace
 
 TEST(TraceBridge, WakesOnNotifyAndAppliesBatches)
@@ -97,14 +110,8 @@ TEST(TraceBridge, NoDrainWithoutEvents)
 TEST(TraceBridge, LostEventsResyncFromSnapshot)
 {
     auto sub = std::make_shared<FakeSubscription>();
-    Snapshot snap;
+    Snapshot snap = familyOf({ 1, 2, 3 });
     snap.seq = 50;
-    for (uint64_t pid : { 1, 2, 3 }) {
-        ProcessSnapshot p;
-        p.pid = pid;
-        p.parent = pid == 1 ? 0 : 1;
-        snap.processes.push_back(p);
-    }
     int snapshots = 0;
     TraceBridge bridge(sub, [&] {
         ++snapshots;
@@ -157,13 +164,7 @@ TEST(TraceBridge, NoSnapshotWhileEventsKeepBeingLost)
 TEST(TraceBridge, LossyDrainAppliesOnlyWhatTheResyncCannotRestore)
 {
     auto sub = std::make_shared<FakeSubscription>();
-    Snapshot later;
-    for (uint64_t pid : { 1, 3, 5 }) {
-        ProcessSnapshot p;
-        p.pid = pid;
-        p.parent = pid == 1 ? 0 : 1;
-        later.processes.push_back(p);
-    }
+    const Snapshot later = familyOf({ 1, 3, 5 });
     int snapshots = 0;
     TraceBridge bridge(sub, [&] {
         ++snapshots;

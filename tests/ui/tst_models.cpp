@@ -20,6 +20,25 @@ constexpr auto kFatal = QAbstractItemModelTester::FailureReportingMode::Fatal;
 
 Term atom(const char* s) { return Term::atom(s); }
 
+// The process table and its sort/filter proxy over a graph state, both watched by QAbstractItemModelTester.
+struct CheckedTable {
+    explicit CheckedTable(GraphState& g)
+        : model(&g)
+        , tester(&model, kFatal)
+        , filterTester(attach(filter, model), kFatal)
+    {
+    }
+    static ProcessFilterModel* attach(ProcessFilterModel& f, ProcessTableModel& m)
+    {
+        f.setSourceModel(&m);
+        return &f;
+    }
+    ProcessTableModel model;
+    QAbstractItemModelTester tester;
+    ProcessFilterModel filter;
+    QAbstractItemModelTester filterTester;
+};
+
 } // namespace
 
 TEST(Models, ProcessTableFollowsDeltas)
@@ -28,11 +47,9 @@ TEST(Models, ProcessTableFollowsDeltas)
     opt.lingerNs = 10;
     opt.keepDead = 0;
     GraphState g(opt);
-    ProcessTableModel model(&g);
-    QAbstractItemModelTester tester(&model, kFatal);
-    ProcessFilterModel filter;
-    filter.setSourceModel(&model);
-    QAbstractItemModelTester filterTester(&filter, kFatal);
+    CheckedTable table(g);
+    ProcessTableModel& model = table.model;
+    ProcessFilterModel& filter = table.filter;
     filter.sort(ProcessTableModel::Mailbox, Qt::DescendingOrder);
 
     EventScript s;
@@ -102,11 +119,9 @@ TEST(Models, ProcessTableFollowsDeltas)
 TEST(Models, ProcessTableFollowsAResyncWithoutReset)
 {
     GraphState g;
-    ProcessTableModel model(&g);
-    QAbstractItemModelTester tester(&model, kFatal);
-    ProcessFilterModel filter;
-    filter.setSourceModel(&model);
-    QAbstractItemModelTester filterTester(&filter, kFatal);
+    CheckedTable table(g);
+    ProcessTableModel& model = table.model;
+    ProcessFilterModel& filter = table.filter;
     filter.sort(ProcessTableModel::Pid, Qt::AscendingOrder);
     EventScript s;
     s.spawn(10, 0, "root");

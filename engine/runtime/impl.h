@@ -229,7 +229,7 @@ struct Runtime::Impl {
     // Once a process has reported MailboxStats, observers take its counters from those alone (see messageDetail).
     static bool markUnseen(Process* p, bool detailed)
     {
-        if (!detailed || p->lastStatsMs != 0)
+        if (!detailed || p->lastStatsMs.load(std::memory_order_relaxed) != 0)
             p->statsDirty = true;
         return detailed;
     }

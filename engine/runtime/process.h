@@ -273,7 +273,9 @@ public:
 
     // Trace sampling state (see TraceOptions)
     uint32_t traceWindowMs = 0;
-    uint32_t lastStatsMs = 0;
+    // When it last reported MailboxStats (0: never). Written only by the process's own slices; the timer thread reads
+    // it to tell whether a process it is about to remind has reported meanwhile.
+    std::atomic<uint32_t> lastStatsMs { 0 };
     uint32_t traceTokens = 0;
     uint32_t budget = 0; // reductions left in this slice (here it fills the gap before the 64-bit fields)
 

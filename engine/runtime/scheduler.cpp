@@ -286,7 +286,7 @@ bool Runtime::Impl::messageDetail(Process* p)
     }
     // Once a process has reported MailboxStats, observers take its counters from those alone: every change, even
     // one with its own event, must reach them in a later MailboxStats.
-    if (p->lastStatsMs != 0)
+    if (p->lastStatsMs.load(std::memory_order_relaxed) != 0)
         p->statsDirty = true;
     if (p->traceTokens > 0) {
         if (!w) {
@@ -310,7 +310,7 @@ bool Runtime::Impl::messageDetail(Process* p)
 void Runtime::Impl::emitStats(Process* p)
 {
     p->statsDirty = false;
-    p->lastStatsMs = coarseMs();
+    p->lastStatsMs.store(coarseMs(), std::memory_order_relaxed);
     const int worker = tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1;
     if (!trace.wants(worker))
         return; // the counters go out with the next report (or a resync)
@@ -329,7 +329,8 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
 {
     const uint32_t now = coarseMs();
     const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);
-    if (now - p->lastStatsMs >= interval) {
+    const uint32_t last = p->lastStatsMs.load(std::memory_order_relaxed);
+    if (now - last >= interval) {
         emitStats(p);
         return;
     }
@@ -345,7 +346,7 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
         TimerEntry e;
         e.kind = TimerEntry::Kind::Stats;
         e.process = p;
-        addTimer(int64_t(interval - (now - p->lastStatsMs)), std::move(e));
+        addTimer(int64_t(interval - (now - last)), std::move(e));
         return;
     }
     if (w->statsBatch.empty())
@@ -1014,7 +1015,23 @@ int64_t Runtime::Impl::cancelTimer(uint64_t id)
 void Runtime::Impl::fireTimer(TimerEntry& e)
 {
     if (e.kind == TimerEntry::Kind::Stats) {
-        auto remind = [this](Process* p) {
+        // A process that has reported since it was put here is running again (it reports only at the end of a
+        // slice): it stays on the list, without a wake-up, until one interval after its last report. Only one that
+        // stayed idle gets the signal. So a process that goes idle after every message, as most do, is not woken
+        // (and perhaps moved to another thread, away from its partner) just to say what it will say anyway.
+        const uint32_t now = readCoarseMs();
+        const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);
+        TimerEntry again;
+        again.kind = TimerEntry::Kind::Stats;
+        uint32_t againIn = 0;
+        auto remind = [&](Process* p) {
+            const uint32_t since = now - p->lastStatsMs.load(std::memory_order_relaxed);
+            if (since < interval && p->state.load(std::memory_order_relaxed) != Process::Dead) {
+                // Checked again when the last of these is due: each is reminded at most one interval late.
+                againIn = std::max(againIn, interval - since);
+                again.batch.push_back(p);
+                return;
+            }
             Signal* s = new Signal;
             s->kind = Signal::Kind::Stats;
             deliver(p, s);
@@ -1025,6 +1042,8 @@ void Runtime::Impl::fireTimer(TimerEntry& e)
         for (Process* p : e.batch)
             remind(p);
         e.batch.clear();
+        if (!again.batch.empty())
+            addTimer(againIn, std::move(again));
         return;
     }
     if (e.kind == TimerEntry::Kind::ReceiveTimeout) {

@@ -835,3 +835,56 @@ TEST(RuntimeThreaded, SampledMessageEventsEndWithExactMailboxStats)
     EXPECT_EQ(last->other, 10'000u);
     EXPECT_EQ(*rt.info(consumer, atoms::message_queue_len), T({ A("message_queue_len"), I(500) }));
 }
+
+// A process that goes idle after every message but keeps reporting while its traffic lasts is not woken by the
+// idle-stats reminder meanwhile; once the traffic stops for good, the reminder still brings its final counters.
+TEST(RuntimeThreaded, IdleStatsReminderOutlastsBurstsOfTraffic)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 1, .workerMessageEventsPerWindow = 1, .statsIntervalMs = 20 });
+    auto host = rt.hostProcess();
+    Term hostPid = host->pid();
+    constexpr int kBursts = 30;
+    constexpr int kPerBurst = 50;
+    Term echo = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                      for (;;) {
+                          Term m = *co_await ctx.receive();
+                          ctx.send(m.element(0), m.element(1));
+                      }
+                  }).pid;
+    // Bursts 7 ms apart for about 200 ms: the echo process reports at the end of some slices (a reminder armed when
+    // it first went idle finds it has) and sits idle in between.
+    int64_t sum = 0;
+    for (int b = 0; b < kBursts; ++b) {
+        for (int i = 0; i < kPerBurst; ++i)
+            rt.send(echo, T({ hostPid, I(i) }));
+        for (int i = 0; i < kPerBurst; ++i) {
+            auto r = host->receive(5000);
+            ASSERT_TRUE(r.has_value());
+            sum += r->asInteger();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(7));
+    }
+    EXPECT_EQ(sum, int64_t(kBursts) * (kPerBurst * (kPerBurst - 1) / 2));
+    std::vector<TraceEvent> events;
+    const TraceEvent* last = nullptr;
+    size_t reports = 0;
+    for (int i = 0; i < 200; ++i) {
+        sub->drain(events);
+        last = nullptr;
+        reports = 0;
+        for (const auto& e : events)
+            if (e.kind == TraceKind::MailboxStats && e.pid == echo.pidSerial()) {
+                last = &e;
+                ++reports;
+            }
+        if (last && last->other == uint64_t(kBursts * kPerBurst))
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_NE(last, nullptr);
+    EXPECT_EQ(last->other, uint64_t(kBursts * kPerBurst)) << "the final report counts every message in";
+    EXPECT_EQ(last->old, uint64_t(kBursts * kPerBurst)) << "and every message out";
+    EXPECT_EQ(last->count, 0u);
+    EXPECT_GE(reports, 2u) << "it reported while the traffic lasted too";
+}

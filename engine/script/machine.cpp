@@ -1465,6 +1465,7 @@ struct Exec {
             m.m_recv.timeoutMs = m.m_pendMs;
             m.m_recv.sleepOnly = m.m_pending == Machine::Pending::Sleep;
             m.m_recv.any = m.m_pending == Machine::Pending::ReceiveAny;
+            m.m_recvTypes = ~0u;
             m.m_pending = Machine::Pending::None;
             return false;
         case Machine::Pending::Await:
@@ -2442,6 +2443,30 @@ struct RecvCode {
         Operand x, y;
         int a = -1, b = -1;
     };
+    // The outer shape of every message a clause can accept, from its pattern and the type tests its guard
+    // requires of the whole message (shapeOf): tested before the clause, it turns down most messages a selective
+    // receive skips without running the clause.
+    static constexpr uint32_t kAnyArity = ~0u;
+    struct Shape {
+        uint32_t types = ~0u; // bit per Term::Type
+        uint32_t arity = kAnyArity; // a tuple's size
+        bool hasAtom = false;
+        Atom atom; // a tuple's first element, or the atom itself
+        bool admits(const Term& v) const
+        {
+            if (!(types >> unsigned(v.type()) & 1))
+                return false;
+            if (v.isTuple()) {
+                if (arity == kAnyArity && !hasAtom)
+                    return true;
+                const size_t n = v.tupleSize();
+                return (arity == kAnyArity || n == arity) && (!hasAtom || (n > 0 && v.element(0).isAtom(atom)));
+            }
+            return !hasAtom || !v.isAtom() || v.asAtom() == atom;
+        }
+    };
+    std::vector<Shape> shapes; // one per clause
+    uint32_t types = 0; // union of the clauses' types
     struct ClauseCode {
         bool fast = false;
         std::vector<int> pins; // machine slots whose values the pattern requires (pins, pinned map keys)
@@ -2720,12 +2745,127 @@ bool runGuard(const RecvCode::GOp* g, int idx, const Locals& loc, const Term* sl
     return false;
 }
 
+constexpr uint32_t typeBit(Term::Type t)
+{
+    return 1u << unsigned(t);
+}
+
+uint32_t typesOf(TypeTest t)
+{
+    using T = Term::Type;
+    switch (t) {
+    case TypeTest::Atom:
+    case TypeTest::Boolean:
+    case TypeTest::Nil: return typeBit(T::Atom);
+    case TypeTest::Integer: return typeBit(T::Integer);
+    case TypeTest::Float: return typeBit(T::Float);
+    case TypeTest::Number: return typeBit(T::Integer) | typeBit(T::Float);
+    case TypeTest::Binary: return typeBit(T::Binary);
+    case TypeTest::List: return typeBit(T::Nil) | typeBit(T::Cons);
+    case TypeTest::Tuple: return typeBit(T::Tuple);
+    case TypeTest::Map: return typeBit(T::Map);
+    case TypeTest::Pid: return typeBit(T::Pid);
+    case TypeTest::Reference: return typeBit(T::Reference);
+    case TypeTest::Function: return typeBit(T::Fun);
+    case TypeTest::None: break;
+    }
+    return ~0u;
+}
+
+void requireArity(RecvCode::Shape& s, uint32_t n)
+{
+    if (s.arity != RecvCode::kAnyArity && s.arity != n)
+        s.types = 0; // both sides of a match pattern: no tuple has both sizes
+    s.arity = n;
+}
+
+void requireAtom(RecvCode::Shape& s, Atom a)
+{
+    if (s.hasAtom && !(s.atom == a))
+        s.types = 0;
+    s.hasAtom = true;
+    s.atom = a;
+}
+
+// Narrows s to the values pattern p can match (conservatively: a form not handled here says nothing). `whole`
+// collects the slots the pattern binds to the whole value.
+void shapeOf(const Node* p, RecvCode::Shape& s, std::vector<int>& whole)
+{
+    using T = Term::Type;
+    switch (p->kind) {
+    case NodeKind::Lit:
+        if (p->lit.isNumber()) {
+            s.types &= typeBit(T::Integer) | typeBit(T::Float);
+        } else {
+            s.types &= typeBit(p->lit.type());
+            if (p->lit.isAtom())
+                requireAtom(s, p->lit.asAtom());
+        }
+        return;
+    case NodeKind::Var:
+        if (p->slot >= 0 && !(p->flags & kCheck))
+            whole.push_back(p->slot);
+        return;
+    case NodeKind::Tuple:
+        s.types &= typeBit(T::Tuple);
+        requireArity(s, uint32_t(p->kids.size()));
+        if (!p->kids.empty() && p->kids[0]->kind == NodeKind::Lit && p->kids[0]->lit.isAtom())
+            requireAtom(s, p->kids[0]->lit.asAtom());
+        return;
+    case NodeKind::List:
+        if (!p->kids.empty())
+            s.types &= typeBit(T::Cons);
+        else if (!p->tail)
+            s.types &= typeBit(T::Nil);
+        return;
+    case NodeKind::Map: s.types &= typeBit(T::Map); return;
+    case NodeKind::Binary: s.types &= typeBit(T::Binary); return;
+    case NodeKind::BinOp:
+        if (p->op == OpConcat)
+            s.types &= typeBit(T::Binary);
+        return;
+    case NodeKind::Match:
+        shapeOf(p->a, s, whole);
+        shapeOf(p->b, s, whole);
+        return;
+    default: return;
+    }
+}
+
+// Narrows s by the type tests guard g requires of the whole message (those joined by and / &&).
+void guardShape(const Node* g, const std::vector<int>& whole, RecvCode::Shape& s)
+{
+    if (g->kind == NodeKind::BinOp && (g->op == OpAnd || g->op == OpAndAlso)) {
+        guardShape(g->a, whole, s);
+        guardShape(g->b, whole, s);
+        return;
+    }
+    if (g->kind != NodeKind::RemoteCall)
+        return;
+    const TypeTest tt = typeTestOf(g);
+    if (tt == TypeTest::None || g->kids[0]->kind != NodeKind::Var)
+        return;
+    for (int slot : whole)
+        if (slot == g->kids[0]->slot) {
+            s.types &= typesOf(tt);
+            return;
+        }
+}
+
 } // namespace
 
 std::shared_ptr<const RecvCode> compileReceive(const Node* receive)
 {
     auto code = std::make_shared<RecvCode>();
     for (const Clause* c : receive->clauses) {
+        RecvCode::Shape& shape = code->shapes.emplace_back();
+        if (c->pats.size() == 1) {
+            std::vector<int> whole;
+            shapeOf(c->pats[0], shape, whole);
+            if (c->guard)
+                guardShape(c->guard, whole, shape);
+        }
+        code->types |= shape.types;
         RecvCode::ClauseCode& cc = code->clauses.emplace_back();
         RecvBuilder b { cc, {} };
         cc.fast = c->pats.size() == 1 && b.pattern(c->pats[0]);
@@ -2765,6 +2905,7 @@ void Machine::startReceive(const Node* receive)
     m_recvNode = receive;
     m_recvSkip = 0;
     m_recvClause = -1;
+    m_recvTypes = receive->recv ? receive->recv->types : ~0u;
     if (!m_markValid)
         return;
     m_markValid = false; // a marker serves the receive that follows it
@@ -2787,7 +2928,7 @@ void Machine::startReceive(const Node* receive)
     m_recvSkip = m_markCount;
 }
 
-bool Machine::matches(const Term& msg)
+bool Machine::testMessage(const Term& msg)
 {
     if (m_recv.any)
         return true;
@@ -2802,6 +2943,8 @@ bool Machine::matches(const Term& msg)
     const RecvCode* code = m_recvNode->recv.get();
     const std::vector<Clause*>& clauses = m_recvNode->clauses;
     for (size_t ci = 0; ci < clauses.size(); ++ci) {
+        if (code && !code->shapes[ci].admits(msg))
+            continue;
         if (code && code->clauses[ci].fast) {
             const RecvCode::ClauseCode& cc = code->clauses[ci];
             Locals loc;
@@ -2830,6 +2973,7 @@ void Machine::deliver(std::optional<Term> msg)
 {
     m_delivered = std::move(msg);
     m_recvSkip = 0;
+    m_recvTypes = ~0u;
     m_markValid = false;
 }
 

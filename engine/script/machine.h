@@ -210,8 +210,14 @@ public:
     // Runs until done, a receive, or the slice is used up. Throws ProcessException for an uncaught error.
     RunStatus run();
     const ReceiveRequest& receiveRequest() const { return m_recv; }
-    // Whether the waiting receive accepts this message (pure: guards only).
-    bool matches(const Term& msg);
+    // Whether the waiting receive accepts this message (pure: guards only). A message of a type no clause accepts
+    // is turned down here, before any clause runs (a selective receive skips mostly such messages).
+    bool matches(const Term& msg)
+    {
+        if (!(m_recvTypes >> unsigned(msg.type()) & 1) && !m_recvSkip)
+            return false;
+        return testMessage(msg);
+    }
     // Receive marker (as the BEAM's for make_ref-based receives): a reference this process just created cannot be
     // in any message already in its mailbox, so a receive whose every clause requires that reference skips those
     // messages without testing them. make_ref and Process.monitor count the mailbox (mailboxLength) before they
@@ -288,6 +294,8 @@ private:
     size_t m_markCount = 0;
     bool m_markValid = false;
     size_t m_recvSkip = 0; // messages the waiting receive skips untested
+    uint32_t m_recvTypes = ~0u; // bit per Term::Type: the types of message some clause of the waiting receive accepts
+    bool testMessage(const Term& msg);
     int m_recvClause = -1; // the clause that accepted the message matches() last said yes to
     void startReceive(const Node* receive);
     Term m_result;

@@ -1466,6 +1466,7 @@ struct Exec {
             m.m_recv.sleepOnly = m.m_pending == Machine::Pending::Sleep;
             m.m_recv.any = m.m_pending == Machine::Pending::ReceiveAny;
             m.m_recvTypes = ~0u;
+            m.m_recvTagCount = 0;
             m.m_pending = Machine::Pending::None;
             return false;
         case Machine::Pending::Await:
@@ -2467,6 +2468,9 @@ struct RecvCode {
     };
     std::vector<Shape> shapes; // one per clause
     uint32_t types = 0; // union of the clauses' types
+    // The (size, first element) pairs of the clauses accepting tuples, when each of them requires both (at most
+    // Machine::kMaxRecvTags; otherwise empty).
+    std::vector<Machine::RecvTag> tags;
     struct ClauseCode {
         bool fast = false;
         std::vector<int> pins; // machine slots whose values the pattern requires (pins, pinned map keys)
@@ -2857,6 +2861,7 @@ void guardShape(const Node* g, const std::vector<int>& whole, RecvCode::Shape& s
 std::shared_ptr<const RecvCode> compileReceive(const Node* receive)
 {
     auto code = std::make_shared<RecvCode>();
+    bool untagged = false; // some clause accepts a tuple whatever its size or first element
     for (const Clause* c : receive->clauses) {
         RecvCode::Shape& shape = code->shapes.emplace_back();
         if (c->pats.size() == 1) {
@@ -2866,6 +2871,12 @@ std::shared_ptr<const RecvCode> compileReceive(const Node* receive)
                 guardShape(c->guard, whole, shape);
         }
         code->types |= shape.types;
+        if (shape.types & typeBit(Term::Type::Tuple)) {
+            if (shape.hasAtom && shape.arity != RecvCode::kAnyArity)
+                code->tags.push_back({ shape.arity, shape.atom });
+            else
+                untagged = true;
+        }
         RecvCode::ClauseCode& cc = code->clauses.emplace_back();
         RecvBuilder b { cc, {} };
         cc.fast = c->pats.size() == 1 && b.pattern(c->pats[0]);
@@ -2878,6 +2889,8 @@ std::shared_ptr<const RecvCode> compileReceive(const Node* receive)
             cc.guardRoot = -1;
         }
     }
+    if (untagged || code->tags.size() > size_t(Machine::kMaxRecvTags))
+        code->tags.clear();
     return code;
 }
 
@@ -2905,7 +2918,13 @@ void Machine::startReceive(const Node* receive)
     m_recvNode = receive;
     m_recvSkip = 0;
     m_recvClause = -1;
-    m_recvTypes = receive->recv ? receive->recv->types : ~0u;
+    m_recvTypes = ~0u;
+    m_recvTagCount = 0;
+    if (const RecvCode* code = receive->recv.get()) {
+        m_recvTypes = code->types;
+        for (const RecvTag& t : code->tags)
+            m_recvTags[m_recvTagCount++] = t;
+    }
     if (!m_markValid)
         return;
     m_markValid = false; // a marker serves the receive that follows it
@@ -2974,6 +2993,7 @@ void Machine::deliver(std::optional<Term> msg)
     m_delivered = std::move(msg);
     m_recvSkip = 0;
     m_recvTypes = ~0u;
+    m_recvTagCount = 0;
     m_markValid = false;
 }
 

@@ -210,14 +210,25 @@ public:
     // Runs until done, a receive, or the slice is used up. Throws ProcessException for an uncaught error.
     RunStatus run();
     const ReceiveRequest& receiveRequest() const { return m_recv; }
-    // Whether the waiting receive accepts this message (pure: guards only). A message of a type no clause accepts
-    // is turned down here, before any clause runs (a selective receive skips mostly such messages).
+    // Whether the waiting receive accepts this message (pure: guards only). A message of a type no clause accepts,
+    // or a tuple whose size and tag no clause accepts, is turned down here, before any clause runs (a selective
+    // receive skips mostly such messages).
     bool matches(const Term& msg)
     {
-        if (!(m_recvTypes >> unsigned(msg.type()) & 1) && !m_recvSkip)
-            return false;
+        if (!m_recvSkip) {
+            if (!(m_recvTypes >> unsigned(msg.type()) & 1))
+                return false;
+            if (m_recvTagCount && msg.isTuple() && !tagAccepted(msg))
+                return false;
+        }
         return testMessage(msg);
     }
+    // A tuple size and atom first element a receive clause requires.
+    struct RecvTag {
+        uint32_t arity;
+        Atom atom;
+    };
+    static constexpr int kMaxRecvTags = 4;
     // Receive marker (as the BEAM's for make_ref-based receives): a reference this process just created cannot be
     // in any message already in its mailbox, so a receive whose every clause requires that reference skips those
     // messages without testing them. make_ref and Process.monitor count the mailbox (mailboxLength) before they
@@ -295,6 +306,21 @@ private:
     bool m_markValid = false;
     size_t m_recvSkip = 0; // messages the waiting receive skips untested
     uint32_t m_recvTypes = ~0u; // bit per Term::Type: the types of message some clause of the waiting receive accepts
+    // When every clause of the waiting receive that accepts tuples requires a size and an atom first element, those
+    // pairs: a tuple with none of them is turned down inline too.
+    RecvTag m_recvTags[kMaxRecvTags];
+    int m_recvTagCount = 0;
+    bool tagAccepted(const Term& tuple) const
+    {
+        const auto* t = static_cast<const TupleObject*>(tuple.heapObject());
+        if (t->count == 0)
+            return false;
+        const Term& first = t->elems[0];
+        for (int i = 0; i < m_recvTagCount; ++i)
+            if (m_recvTags[i].arity == t->count && first.isAtom(m_recvTags[i].atom))
+                return true;
+        return false;
+    }
     bool testMessage(const Term& msg);
     int m_recvClause = -1; // the clause that accepted the message matches() last said yes to
     void startReceive(const Node* receive);

@@ -30,6 +30,36 @@ defmodule Case do
       end
     end)
 
+    pick("tagged and untagged tuple clauses", [{:c, 0}, {:b, 1, 2}, {:z, 9}, {:a, 2}], fn ->
+      receive do
+        {:a, x} -> {:a, x}
+        {t, x} when t == :z -> {t, x}
+      end
+    end)
+
+    pick("tagged tuple and integer clauses", [{:c, 0}, {:a}, :a, 7, {:a, 1}], fn ->
+      receive do
+        {:a, x} -> {:a, x}
+        n when is_integer(n) -> {:int, n}
+      end
+    end)
+
+    pick("five tags", [{:f, 0}, {:e}, {:e, 1, 2}, {:d, 3}, {:e, 4}], fn ->
+      receive do
+        {:a, x} -> x
+        {:b, x} -> x
+        {:c, x} -> x
+        {:d, x} when x > 5 -> x
+        {:e, x} -> x
+      end
+    end)
+
+    pick("tag with a guard", [{:n, :x}, {:m, 1}, {:n, 2}], fn ->
+      receive do
+        {:n, x} when is_integer(x) -> x
+      end
+    end)
+
     pick("atoms", [:x, nil, :y, :stop, :y], fn ->
       receive do
         :stop -> :stop

@@ -1,11 +1,15 @@
 // The graph view on a synthetic event stream (no runtime): items appear, move and go as the state changes.
 
+#include "graphscene.h"
 #include "graphview.h"
 #include "nodeitem.h"
 
 #include "synthetic.h"
 
 #include <gtest/gtest.h>
+
+#include <QImage>
+#include <QPainter>
 
 using namespace vigil;
 using vigil::test::EventScript;
@@ -200,5 +204,66 @@ TEST(GraphViewAggregate, ProcessesBehindTheAggregateStayCurrent)
         ASSERT_NE(n, nullptr) << "no item for a forgotten process";
         EXPECT_TRUE(n->inTree) << pidText(li.id) << " left the tree but is still drawn";
         EXPECT_EQ(f.view.itemFor(li.id)->mailbox(), n->mailbox) << pidText(li.id);
+    }
+}
+
+namespace {
+
+// The whole scene into an image, as an export does: through the scene's direct painting or Qt's default.
+QImage renderScene(GraphView& view, double scale, bool direct)
+{
+    auto* scene = static_cast<GraphScene*>(view.scene());
+    scene->setDirectPainting(direct);
+    const QRectF src = scene->itemsBoundingRect();
+    QImage img((src.size() * scale).toSize(), QImage::Format_ARGB32_Premultiplied);
+    img.fill(Qt::white);
+    QPainter p(&img);
+    p.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+    scene->render(&p, QRectF(QPointF(0, 0), QSizeF(img.size())), src);
+    p.end();
+    scene->setDirectPainting(true);
+    return img;
+}
+
+} // namespace
+
+TEST(GraphViewRender, DirectPaintingDrawsWhatQtsDefaultDraws)
+{
+    ViewFixture f;
+    LayoutOptions o;
+    o.maxChildrenShown = 4;
+    f.view.setLayoutOptions(o);
+    f.script.spawn(100, 0, "sup", "supervisor");
+    for (uint64_t c = 101; c <= 107; ++c)
+        f.script.spawnLink(c, 100);
+    f.script.spawn(110, 102, "worker", "gen_server");
+    f.script.spawn(111, 102);
+    f.script.link(101, 103);
+    f.script.queue(101, 100, Term::atom("hello"));
+    f.apply();
+    f.view.flushLayout();
+    f.script.signal(100, 104, Term::atom("boom"), SignalOutcome::Killed); // an effect item on top
+    f.script.exit(104, Term::atom("boom"));
+    f.apply();
+    f.view.setSelectedPids({ 102 });
+    ASSERT_FALSE(f.view.activeEffectTexts().isEmpty());
+    ASSERT_NE(f.view.itemFor(aggregateIdFor(100)), nullptr);
+    ASSERT_NE(f.view.itemFor(104), nullptr);
+    ASSERT_GT(f.view.linkEdgeCount(), 0);
+
+    // Near (text, badges, outlines) and far (blocks, the selected node still outlined), down to sub-pixel nodes.
+    for (double scale : { 1.0, 0.5, 0.25, 0.1, 0.02 }) {
+        // Once before comparing: a node's text is laid out at its first paint, and glyphs drawn the first time
+        // can differ a little from later draws.
+        renderScene(f.view, scale, false);
+        const QImage direct = renderScene(f.view, scale, true);
+        EXPECT_TRUE(static_cast<GraphScene*>(f.view.scene())->lastPaintWasDirect());
+        const QImage qt = renderScene(f.view, scale, false);
+        ASSERT_EQ(direct.size(), qt.size());
+        int differ = 0;
+        for (int y = 0; y < qt.height(); ++y)
+            for (int x = 0; x < qt.width(); ++x)
+                differ += direct.pixel(x, y) != qt.pixel(x, y);
+        EXPECT_EQ(differ, 0) << "at scale " << scale;
     }
 }

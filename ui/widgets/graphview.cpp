@@ -2,6 +2,7 @@
 
 #include "edgelayeritem.h"
 #include "effectitem.h"
+#include "graphscene.h"
 #include "nodeitem.h"
 #include "theme.h"
 
@@ -61,7 +62,7 @@ void addArrow(QPainterPath& arrows, const QPointF& tip, const QPointF& from)
 GraphView::GraphView(const GraphState* state, QWidget* parent)
     : QGraphicsView(parent)
     , m_state(state)
-    , m_scene(new QGraphicsScene(this))
+    , m_scene(new GraphScene(this))
 {
     setObjectName(QStringLiteral("graphView"));
     m_clock.start();

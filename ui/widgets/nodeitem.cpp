@@ -329,11 +329,34 @@ void NodeItem::prepareText(const QFont& base)
     t.valid = true;
 }
 
-void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*)
+void NodeItem::paintBlock(QPainter* painter, const QPointF& at) const
 {
     const Theme& th = Theme::current();
+    const QRectF r(at, QSizeF(m_w, m_h));
+    if (isAggregate()) {
+        painter->fillRect(r, th.nodeBorder);
+        painter->fillRect(r.adjusted(1.5, 1.5, -1.5, -1.5), th.groupFill);
+        // Its "+ N more" line, a few pixels high at most at this distance, as a bar of its colour.
+        painter->fillRect(QRectF(r.left() + r.width() * 0.25, r.top() + r.height() * 0.3, r.width() * 0.5,
+                              r.height() * 0.2),
+            th.text);
+        return;
+    }
+    painter->fillRect(r, m_gaveUp ? th.signalKill : th.nodeBorder);
+    painter->fillRect(
+        r.adjusted(1.5, 1.5, -1.5, -1.5), m_status == NodeStatus::Dead ? th.deadFill : th.nodeFill[int(m_kind)]);
+    painter->fillRect(QRectF(r.left() + 4, r.top() + 6, 6, r.height() - 12), th.status[int(m_status)]);
+}
+
+void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*)
+{
     const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
     painter->setRenderHint(QPainter::Antialiasing, lod > 0.35);
+    if (paintsAsBlock(lod)) {
+        paintBlock(painter, QPointF());
+        return;
+    }
+    const Theme& th = Theme::current();
     const QRectF r = body();
     const QPainterPath path = bodyPath();
     const bool dead = m_status == NodeStatus::Dead;
@@ -365,14 +388,11 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
         return;
     }
 
-    QColor fill = dead ? th.deadFill : th.nodeFill[int(m_kind)];
+    const QColor fill = dead ? th.deadFill : th.nodeFill[int(m_kind)];
     const bool selected = isSelected();
-    if (lod < 0.3 && !selected) {
-        // Far away (a whole big tree in one frame): a coloured block with its status stripe is all that can be
-        // read, and plain rectangles keep such frames cheap.
-        painter->fillRect(r, m_gaveUp ? th.signalKill : th.nodeBorder);
-        painter->fillRect(r.adjusted(1.5, 1.5, -1.5, -1.5), fill);
-        painter->fillRect(QRectF(r.left() + 4, r.top() + 6, 6, r.height() - 12), th.status[int(m_status)]);
+    if (lod < kBlockLod && !selected) {
+        // Flashing far away: the block over its glow.
+        paintBlock(painter, QPointF());
         return;
     }
     painter->setBrush(fill);
@@ -382,8 +402,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->setPen(border);
     painter->drawPath(path);
 
-    if (lod < 0.3) {
-        // Far away: a coloured block is all that can be read.
+    if (lod < kBlockLod) {
+        // Selected far away: its outline in the selection colour, and the status stripe.
         painter->fillRect(QRectF(r.left() + 4, r.top() + 6, 6, r.height() - 12), th.status[int(m_status)]);
         return;
     }

@@ -36,6 +36,13 @@ public:
     void flash(qint64 nowMs, const QColor& color);
     // Advances animations; false when nothing is animating any more.
     bool animate(qint64 nowMs);
+    // Far away (a whole big tree in one frame) a node that is neither selected nor flashing is a coloured block:
+    // its outline, fill and status stripe as plain rectangles (an aggregate's text as a bar), nothing that could
+    // be read at that size is left out. paintBlock paints it with its top left at `at` in the painter's
+    // coordinates, so the scene can paint many without moving the painter for each.
+    static constexpr double kBlockLod = 0.3;
+    bool paintsAsBlock(double lod) const { return lod < kBlockLod && !isSelected() && m_flashLevel <= 0.01; }
+    void paintBlock(QPainter* painter, const QPointF& at) const;
 
     NodeKind kind() const { return m_kind; }
     NodeStatus status() const { return m_status; }

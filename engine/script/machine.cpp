@@ -2460,8 +2460,8 @@ struct RecvCode {
             if (v.isTuple()) {
                 if (arity == kAnyArity && !hasAtom)
                     return true;
-                const size_t n = v.tupleSize();
-                return (arity == kAnyArity || n == arity) && (!hasAtom || (n > 0 && v.element(0).isAtom(atom)));
+                const auto* t = static_cast<const TupleObject*>(v.heapObject());
+                return (arity == kAnyArity || t->count == arity) && (!hasAtom || (t->count > 0 && t->elems[0].isAtom(atom)));
             }
             return !hasAtom || !v.isAtom() || v.asAtom() == atom;
         }

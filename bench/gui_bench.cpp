@@ -1,11 +1,13 @@
 // GUI benchmarks: the real observer window (offscreen) on a real runtime. One measurement per run, printed as
 // "GUI key=value ..." lines that bench/gui_run.sh turns into bench/gui_results.md.
 //
-//   gui_bench live     [--procs 10000] [--rate 100000] [--seconds 6]
+//   gui_bench live     [--procs 10000] [--rate 100000] [--seconds 6] [--frame-png FILE] [--fresh-frame-image]
 //       10,000 live processes in a tree (groups > managers > leaves), traffic processes sending --rate messages/s
 //       to random leaves and a churn process spawning short-lived children. Measures full graph frames (the whole
 //       scene rendered into a 1600x1000 image, and the view's viewport as the user sees it), layout time, the delay
 //       from an engine event to the models and to the scene, and how late the GUI thread serves a 10 ms timer.
+//       Full frames are painted into one image kept between frames (--fresh-frame-image: a new one each time);
+//       their GUI-thread CPU time and page faults are reported too. --frame-png saves the last one.
 //   gui_bench scale    [--procs 100000]
 //       100,000 processes: what the graph shows (aggregation), layout and frame times, and the process table
 //       scrolled page by page through every row (paint time per step).
@@ -39,6 +41,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <sys/resource.h>
 #include <random>
 #include <string>
 #include <thread>
@@ -62,6 +65,8 @@ struct Args {
     bool gui = false;
     bool drainOnly = false; // subscribe and drain at 30 Hz, discard the events: the engine's own tracing cost
     double cpuBudget = -1; // the bridge's CPU budget (TraceBridge::setCpuBudget); < 0: its default
+    std::string framePng; // live: also save the last full graph frame here (to look at what was measured)
+    bool freshFrameImage = false; // live: render each full frame into a new image (see renderWholeScene)
 };
 
 Args parse(int argc, char** argv)
@@ -87,6 +92,10 @@ Args parse(int argc, char** argv)
             a.drainOnly = true;
         else if (!std::strcmp(argv[i], "--cpu-budget"))
             a.cpuBudget = std::stod(next());
+        else if (!std::strcmp(argv[i], "--frame-png"))
+            a.framePng = next();
+        else if (!std::strcmp(argv[i], "--fresh-frame-image"))
+            a.freshFrameImage = true;
     }
     return a;
 }
@@ -224,10 +233,41 @@ std::vector<Term> leavesOf(Runtime& rt, const std::vector<Term>& groups)
     return out;
 }
 
-// Renders the whole scene (every item) into a frame-sized image.
-double renderWholeScene(GraphView* view)
+double threadCpuMs();
+
+// What one full frame cost: wall time, the GUI thread's CPU time (a frame whose wall time is far above it was
+// waiting for a core, not working) and the page faults it took (each costs ~10 us on this VM).
+struct FrameCost {
+    double ms = 0;
+    double cpuMs = 0;
+    long faults = 0;
+};
+
+long threadFaults()
 {
-    QImage img(1600, 1000, QImage::Format_ARGB32_Premultiplied);
+    rusage ru {};
+    getrusage(RUSAGE_THREAD, &ru);
+    return ru.ru_minflt + ru.ru_majflt;
+}
+
+// Renders the whole scene (every item) into a frame-sized image. The image is made once and painted over on
+// every frame, as a window's backing store is: a new 6.4 MB image each time often lands on pages the allocator
+// just gave back to the kernel, and then 1,600 page faults (~20 ms here) were counted as rendering.
+// freshImage: a new image for every frame all the same (the way this was measured before).
+FrameCost renderWholeScene(GraphView* view, bool freshImage = false, const std::string& savePng = {})
+{
+    static QImage kept = [] {
+        QImage i(1600, 1000, QImage::Format_ARGB32_Premultiplied);
+        i.fill(Qt::white); // its pages are touched before the first frame
+        return i;
+    }();
+    QImage fresh;
+    if (freshImage)
+        fresh = QImage(1600, 1000, QImage::Format_ARGB32_Premultiplied);
+    QImage& img = freshImage ? fresh : kept;
+    FrameCost c;
+    const double cpu0 = threadCpuMs();
+    const long faults0 = threadFaults();
     QElapsedTimer t;
     t.start();
     img.fill(Qt::white);
@@ -235,7 +275,12 @@ double renderWholeScene(GraphView* view)
     p.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
     view->scene()->render(&p, QRectF(0, 0, 1600, 1000), view->scene()->itemsBoundingRect(), Qt::KeepAspectRatio);
     p.end();
-    return msSince(t);
+    c.ms = msSince(t);
+    c.cpuMs = threadCpuMs() - cpu0;
+    c.faults = threadFaults() - faults0;
+    if (!savePng.empty())
+        img.save(QString::fromStdString(savePng));
+    return c;
 }
 
 // Paints the view as the user sees it (viewport at the current zoom, legend included).
@@ -303,7 +348,7 @@ int runLive(QApplication& app, const Args& a)
     const uint64_t prober = rt.spawn(proberBody, po).pid.pidSerial();
 
     // Event -> models: when the table model has applied a batch, every event of it is in the models.
-    Stats modelLatency, sceneLatency, wholeFrame, viewFrame, layout, stall;
+    Stats modelLatency, sceneLatency, wholeFrame, wholeFrameCpu, wholeFrameFaults, viewFrame, layout, stall;
     std::vector<int64_t> batchTimes;
     std::unordered_map<uint64_t, int64_t> pendingSpawns; // probe children -> spawn time
     QObject::connect(window.bridge(), &TraceBridge::eventsDrained, &window, [&](const std::vector<TraceEvent>& evs) {
@@ -347,7 +392,10 @@ int runLive(QApplication& app, const Args& a)
     QTimer frames;
     frames.setInterval(250);
     QObject::connect(&frames, &QTimer::timeout, [&] {
-        wholeFrame.add(renderWholeScene(window.graphView()));
+        const FrameCost c = renderWholeScene(window.graphView(), a.freshFrameImage);
+        wholeFrame.add(c.ms);
+        wholeFrameCpu.add(c.cpuMs);
+        wholeFrameFaults.add(double(c.faults));
         viewFrame.add(renderViewport(window.graphView()));
         layout.add(layoutOnce(window));
         lastTick = 0; // the measurement itself is not a stall
@@ -367,6 +415,8 @@ int runLive(QApplication& app, const Args& a)
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     ticker.stop();
     frames.stop();
+    if (!a.framePng.empty())
+        renderWholeScene(window.graphView(), false, a.framePng);
 
     const LayoutResult& lr = window.graphView()->currentLayout();
     std::string line = "GUI mode=live";
@@ -378,6 +428,8 @@ int runLive(QApplication& app, const Args& a)
         static_cast<unsigned long long>(window.bridge()->eventsDropped() - droppedBefore), window.graphView()->zoom());
     line += buf;
     line += wholeFrame.text("scene_frame_ms");
+    line += wholeFrameCpu.text("scene_frame_cpu_ms");
+    line += wholeFrameFaults.text("scene_frame_faults");
     line += viewFrame.text("view_frame_ms");
     line += layout.text("layout_ms");
     line += modelLatency.text("event_to_model_ms");
@@ -413,7 +465,7 @@ int runScale(QApplication& app, const Args& a)
     Stats layout, wholeFrame, viewFrame, scroll;
     for (int i = 0; i < 10; ++i) {
         layout.add(layoutOnce(window));
-        wholeFrame.add(renderWholeScene(window.graphView()));
+        wholeFrame.add(renderWholeScene(window.graphView(), a.freshFrameImage).ms);
         viewFrame.add(renderViewport(window.graphView()));
     }
     const LayoutResult& lr = window.graphView()->currentLayout();

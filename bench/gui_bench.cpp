@@ -462,10 +462,12 @@ int runScale(QApplication& app, const Args& a)
     window.graphView()->fitAll();
     app.processEvents();
 
-    Stats layout, wholeFrame, viewFrame, scroll;
+    Stats layout, wholeFrame, wholeFrameCpu, viewFrame, scroll;
     for (int i = 0; i < 10; ++i) {
         layout.add(layoutOnce(window));
-        wholeFrame.add(renderWholeScene(window.graphView(), a.freshFrameImage).ms);
+        const FrameCost c = renderWholeScene(window.graphView(), a.freshFrameImage);
+        wholeFrame.add(c.ms);
+        wholeFrameCpu.add(c.cpuMs);
         viewFrame.add(renderViewport(window.graphView()));
     }
     const LayoutResult& lr = window.graphView()->currentLayout();
@@ -510,6 +512,7 @@ int runScale(QApplication& app, const Args& a)
     std::string line = buf;
     line += layout.text("layout_ms");
     line += wholeFrame.text("scene_frame_ms");
+    line += wholeFrameCpu.text("scene_frame_cpu_ms");
     line += viewFrame.text("view_frame_ms");
     line += scroll.text("table_scroll_step_ms");
     std::printf("%s\n", line.c_str());

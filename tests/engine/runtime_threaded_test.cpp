@@ -869,8 +869,9 @@ TEST(RuntimeThreaded, IdleStatsReminderOutlastsBurstsOfTraffic)
     std::vector<TraceEvent> events;
     const TraceEvent* last = nullptr;
     size_t reports = 0;
+    uint64_t lost = 0;
     for (int i = 0; i < 200; ++i) {
-        sub->drain(events);
+        lost += sub->drain(events);
         last = nullptr;
         reports = 0;
         for (const auto& e : events)
@@ -878,11 +879,13 @@ TEST(RuntimeThreaded, IdleStatsReminderOutlastsBurstsOfTraffic)
                 last = &e;
                 ++reports;
             }
-        if (last && last->other == uint64_t(kBursts * kPerBurst))
+        if (last && last->other == uint64_t(kBursts * kPerBurst) && last->old == uint64_t(kBursts * kPerBurst)
+            && last->count == 0)
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ASSERT_NE(last, nullptr);
+    EXPECT_EQ(lost, 0u);
     EXPECT_EQ(last->other, uint64_t(kBursts * kPerBurst)) << "the final report counts every message in";
     EXPECT_EQ(last->old, uint64_t(kBursts * kPerBurst)) << "and every message out";
     EXPECT_EQ(last->count, 0u);

@@ -244,7 +244,6 @@ struct Runtime::Impl {
     // The calling worker took in work another thread handed over (see TraceHub): its next event is numbered after
     // everything numbered before the hand-over.
     void tookForeignWork();
-    void leaveSlices(Worker* w); // the worker stops running slices (to sleep, or for a stopped world)
 
     void emit(TraceKind kind, uint64_t pid, uint64_t other = 0, Term data = Term(), Term extra = Term(),
         SignalOutcome outcome = SignalOutcome::None, uint32_t count = 0);

@@ -129,10 +129,7 @@ Snapshot Runtime::Impl::snapshot()
 {
     stopWorld();
     Snapshot snap;
-    // The workers gave their numbering blocks up as they stopped; so does this thread if it is one: every event
-    // numbered up to snap.seq is then out (or covered by a gap marker).
-    if (tlsRuntime == this && tlsWorker)
-        trace.closeOwnBlock(int(tlsWorker->id));
+    trace.closeBlocks(); // every event numbered up to snap.seq is then out (or covered by a gap marker)
     snap.seq = trace.currentSeq();
     snap.timeNs = nowNs();
     {
@@ -414,8 +411,7 @@ std::shared_ptr<TraceSubscription> Runtime::subscribe(TraceOptions options)
     m_impl->messageEventsPerWindow.store(options.messageEventsPerWindow);
     m_impl->workerMessageEventsPerWindow.store(options.workerMessageEventsPerWindow);
     m_impl->statsIntervalMs.store(std::max<uint32_t>(1, options.statsIntervalMs));
-    const int caller = tlsRuntime == m_impl.get() && tlsWorker ? int(tlsWorker->id) : -1;
-    return m_impl->trace.subscribe(m_impl->workers.size(), m_impl->config.traceBufferEvents, caller);
+    return m_impl->trace.subscribe(m_impl->workers.size(), m_impl->config.traceBufferEvents);
 }
 
 void Runtime::unsubscribe(const std::shared_ptr<TraceSubscription>& sub) { m_impl->trace.unsubscribe(sub); }

@@ -835,7 +835,7 @@ void Runtime::Impl::workerLoop(Worker* w)
                 idleSpins = 0;
                 spinning.fetch_sub(1, std::memory_order_seq_cst);
             }
-            leaveSlices(w);
+            w->inSlice.store(false, std::memory_order_seq_cst);
             std::unique_lock g(parkMutex);
             sleepers.fetch_add(1);
             parkCv.wait(g, [&] {
@@ -851,7 +851,7 @@ void Runtime::Impl::workerLoop(Worker* w)
                     if (stepPermits.fetch_sub(1) > 0) {
                         w->inSlice.store(true, std::memory_order_seq_cst);
                         runSlice(p);
-                        leaveSlices(w);
+                        w->inSlice.store(false, std::memory_order_seq_cst);
                     } else {
                         std::lock_guard q(w->mutex);
                         w->queue.push_front(p);
@@ -871,15 +871,13 @@ void Runtime::Impl::workerLoop(Worker* w)
             if (idleSpins == 0)
                 spinning.fetch_add(1, std::memory_order_seq_cst);
             if (++idleSpins < 64) {
-                if (trace.closeWanted(int(w->id)))
-                    trace.closeOwnBlock(int(w->id));
                 std::this_thread::yield();
                 continue;
             }
             idleSpins = 0;
             spinning.fetch_sub(1, std::memory_order_seq_cst);
             flushStatsBatch(w); // nothing may wait in the batch while this worker sleeps
-            leaveSlices(w);
+            w->inSlice.store(false, std::memory_order_seq_cst);
             std::unique_lock g(parkMutex);
             sleepers.fetch_add(1, std::memory_order_seq_cst);
             std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -908,19 +906,10 @@ void Runtime::Impl::workerLoop(Worker* w)
             }
         }
         runSlice(p);
-        if (trace.closeWanted(int(w->id)))
-            trace.closeOwnBlock(int(w->id)); // a drain waits for the numbers this worker has not used
         if (!w->statsBatch.empty() && coarseMs() - w->statsBatchStartMs >= 5)
             flushStatsBatch(w);
     }
-    leaveSlices(w);
-}
-
-void Runtime::Impl::leaveSlices(Worker* w)
-{
-    // No drain is to wait on this worker's numbering block while it sleeps or the world is stopped.
-    trace.closeOwnBlock(int(w->id));
-    w->inSlice.store(false, std::memory_order_seq_cst);
+    w->inSlice.store(false);
 }
 
 void Runtime::Impl::stopWorld()

@@ -1,8 +1,6 @@
 #include "runtime/tracehub.h"
 
 #include <algorithm>
-#include <chrono>
-#include <thread>
 
 namespace vigil {
 
@@ -100,8 +98,6 @@ void TraceRing::popAll(std::vector<TraceEvent>& out)
 
 TraceSubscriptionImpl::TraceSubscriptionImpl(size_t workers, size_t capacity, uint64_t firstSeq)
     : m_next(firstSeq)
-    , m_covered(firstSeq - 1)
-    , m_holdLimit(2 * (workers + 1) * capacity)
 {
     for (size_t i = 0; i < workers + 1; ++i)
         m_rings.push_back(std::make_unique<TraceRing>(capacity));
@@ -137,18 +133,16 @@ void TraceSubscriptionImpl::skipUpTo(uint64_t seq)
     std::lock_guard g(m_drainMutex);
     if (m_next <= seq)
         m_next = seq + 1;
-    m_covered = std::max(m_covered, seq);
     std::erase_if(m_held, [seq](const TraceEvent& e) { return e.seq + seqSpan(e) - 1 <= seq; });
 }
 
 uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
 {
     std::lock_guard g(m_drainMutex);
-    // Which numbers may still come: those the workers' open blocks have not used yet (their workers are asked to
-    // give them up, and given a moment to), and any not handed out yet. Events after such a number wait for it.
-    constexpr uint64_t kNone = ~uint64_t(0);
-    uint64_t pendingFrom = kNone;
-    const uint64_t handedOut = m_hub ? m_hub->settle(pendingFrom, kSettleWaitNs) : kNone;
+    // Numbers still unused in the workers' open blocks become gap markers (in the shared ring), so that events
+    // numbered after them can be delivered now.
+    if (m_hub)
+        m_hub->closeBlocks();
     // Each worker ring is already in sequence order (one producer): merge the rings straight from their slots into
     // `out`. Threads sharing the last ring take their sequence numbers before its lock, so that one is copied and
     // sorted first; so are the events held back by the previous drain.
@@ -178,6 +172,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     size_t sharedPos = 0;
     size_t heldPos = 0;
     m_rest.clear();
+    constexpr uint64_t kNone = ~uint64_t(0);
     uint64_t next = m_next; // kept in a register: the loop below runs once per event
     for (;;) {
         // The source holding the lowest sequence number: a worker ring (r < workerRings), the shared copy or the held
@@ -222,10 +217,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
                 }
             }
             if (bestSeq < next && !ring.isGap(pos)) {
-                // Known already from a snapshot; or it came after a drain gave up waiting for it: then it is lost.
-                if (bestSeq > m_covered)
-                    ++dropped;
-                ring.discard(pos);
+                ring.discard(pos); // already covered by a snapshot
                 m_pos[best] = pos + 1;
                 continue;
             }
@@ -237,12 +229,8 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             e = std::move(held[heldPos++]);
         }
         const uint64_t span = seqSpan(e);
-        if (e.seq + span <= next) {
-            // Known already (see above); a gap marker may also be covered by the events around it.
-            if (e.kind != kSeqGapKind && e.seq > m_covered)
-                ++dropped;
-            continue;
-        }
+        if (e.seq + span <= next)
+            continue; // already covered by a snapshot (or, for a gap, by the events around it)
         if (!m_rest.empty() || e.seq > next) {
             m_rest.push_back(std::move(e));
             continue;
@@ -256,14 +244,9 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     for (size_t r = 0; r < workerRings; ++r)
         m_rings[r]->release(m_end[r]);
     held.clear();
-    // Deliver the contiguous run. The events after a gap wait for it: as long as an open block may still carry the
-    // missing number (bounded by the hold limit, should a worker stay in one slice for very long); otherwise for one
-    // drain, since an event written a moment late by a thread without a block fills its gap next time.
+    // Deliver the contiguous run; an event written a moment late by another thread fills its gap next time.
     if (!m_rest.empty()) {
-        const bool mayCome = next > handedOut || next >= pendingFrom;
-        if (mayCome && m_rest.size() <= m_holdLimit) {
-            m_held.swap(m_rest);
-        } else if (m_heldRounds > 0 || dropped > 0 || mayCome) {
+        if (m_heldRounds > 0 || dropped > 0) {
             // The gap did not fill within one round: those events were lost. Deliver the rest in order.
             for (TraceEvent& e : m_rest) {
                 m_next = std::max(m_next, e.seq + seqSpan(e));
@@ -284,21 +267,18 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
 
 TraceHub::~TraceHub() = default;
 
-std::shared_ptr<TraceSubscription> TraceHub::subscribe(size_t workers, size_t capacity, int callerWorker)
+std::shared_ptr<TraceSubscription> TraceHub::subscribe(size_t workers, size_t capacity)
 {
     std::lock_guard g(m_mutex);
     for (size_t i = 0; i < kMaxSubscribers; ++i) {
         if (!m_owners[i]) {
+            // Events from blocks opened before now are not this subscriber's: close them, then start after them.
+            closeBlocks();
             auto sub = std::make_shared<TraceSubscriptionImpl>(workers, capacity, m_seq.load() + 1);
             sub->setHub(this);
             m_owners[i] = sub;
             m_slots[i].store(sub.get(), std::memory_order_release);
             m_active.fetch_add(1, std::memory_order_acq_rel);
-            // Events from blocks opened before now are not this subscriber's: wait until those blocks are closed,
-            // then start after every number they held.
-            closeOwnBlock(callerWorker);
-            uint64_t pendingFrom = 0;
-            sub->skipUpTo(settle(pendingFrom, -1));
             return sub;
         }
     }
@@ -323,68 +303,44 @@ void TraceHub::setWorkers(size_t workers)
     m_blockCount = workers;
 }
 
-uint64_t TraceHub::blockSeq(SeqBlock& b, int worker)
+uint64_t TraceHub::nextSeq(int worker)
 {
-    const uint64_t w = b.word.load(std::memory_order_relaxed);
-    if ((w & 0xFF) != 0 && !b.stale && !b.closeWanted.load(std::memory_order_relaxed))
-        return w >> 8;
-    closeBlock(b, worker);
-    // Announced before it is taken: a drain that reads the counter and then this word either sees kOpening or
-    // finds the new block above what it read (the store, the counter's read-modify-write and the drain's two loads
-    // are all sequentially consistent).
-    b.word.store(kOpening, std::memory_order_seq_cst);
+    if (size_t(worker) >= m_blockCount)
+        return m_seq.fetch_add(1, std::memory_order_acq_rel) + 1;
+    SeqBlock& b = m_blocks[size_t(worker)];
+    // A compare-and-swap, not a plain store, because a drain on another thread may close the block meanwhile; the
+    // line is this worker's own, so it costs no transfer. Taking one number: next + 1, left - 1.
+    uint64_t w = b.word.load(std::memory_order_relaxed);
+    while (!b.stale && (w & 0xFF) != 0) {
+        if (b.word.compare_exchange_weak(w, w + 0xFF, std::memory_order_relaxed))
+            return w >> 8;
+    }
+    while ((w & 0xFF) != 0) {
+        if (b.word.compare_exchange_weak(w, w & ~uint64_t(0xFF), std::memory_order_relaxed)) {
+            publishGap(worker, w >> 8, w & 0xFF);
+            break;
+        }
+    }
     // The counter's read-modify-write comes after whatever hand-over made the block stale, so the new block lies
     // above every number the other thread had taken before it.
-    const uint64_t first = m_seq.fetch_add(kSeqBlock, std::memory_order_seq_cst) + 1;
+    const uint64_t first = m_seq.fetch_add(kSeqBlock, std::memory_order_acq_rel) + 1;
     b.stale = false;
-    b.word.store((first << 8) | kSeqBlock, std::memory_order_release);
+    b.word.store(((first + 1) << 8) | (kSeqBlock - 1), std::memory_order_release);
     return first;
 }
 
-void TraceHub::closeBlock(SeqBlock& b, int worker)
+void TraceHub::closeBlocks()
 {
-    const uint64_t w = b.word.load(std::memory_order_relaxed);
-    if ((w & 0xFF) != 0) {
-        publishGap(worker, w >> 8, w & 0xFF);
-        b.word.store(0, std::memory_order_release); // after the marker: a drain that sees the block closed finds it
-    }
-    if (b.closeWanted.load(std::memory_order_relaxed))
-        b.closeWanted.store(false, std::memory_order_relaxed);
-}
-
-uint64_t TraceHub::pendingBlocks(uint64_t handedOut, uint64_t& pendingFrom)
-{
-    pendingFrom = ~uint64_t(0);
-    uint64_t n = 0;
     for (size_t i = 0; i < m_blockCount; ++i) {
         SeqBlock& b = m_blocks[i];
-        const uint64_t w = b.word.load(std::memory_order_seq_cst);
-        uint64_t from = 0;
-        if (w == kOpening)
-            from = 0; // its new block may lie anywhere up to handedOut
-        else if ((w & 0xFF) != 0 && (w >> 8) <= handedOut)
-            from = w >> 8;
-        else
-            continue; // closed, or every number it has left lies above handedOut
-        pendingFrom = std::min(pendingFrom, from);
-        ++n;
-        if (!b.closeWanted.load(std::memory_order_relaxed))
-            b.closeWanted.store(true, std::memory_order_relaxed);
+        uint64_t w = b.word.load(std::memory_order_acquire);
+        while ((w & 0xFF) != 0) {
+            if (b.word.compare_exchange_weak(w, w & ~uint64_t(0xFF), std::memory_order_acq_rel)) {
+                publishGap(-1, w >> 8, w & 0xFF);
+                break;
+            }
+        }
     }
-    return n;
-}
-
-uint64_t TraceHub::settle(uint64_t& pendingFrom, int64_t waitNs)
-{
-    const uint64_t handedOut = m_seq.load(std::memory_order_seq_cst);
-    if (pendingBlocks(handedOut, pendingFrom) == 0 || waitNs == 0)
-        return handedOut;
-    // A busy worker closes its block at its next event or slice end, one about to sleep before it does: moments.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(std::max<int64_t>(waitNs, 0));
-    do
-        std::this_thread::yield();
-    while (pendingBlocks(handedOut, pendingFrom) != 0 && (waitNs < 0 || std::chrono::steady_clock::now() < deadline));
-    return handedOut;
 }
 
 void TraceHub::publishGap(int worker, uint64_t first, uint64_t count)
@@ -421,8 +377,7 @@ bool TraceHub::wants(int worker)
 
 void TraceHub::publish(int worker, TraceEvent&& e)
 {
-    SeqBlock* b = size_t(worker) < m_blockCount ? &m_blocks[size_t(worker)] : nullptr;
-    e.seq = b ? blockSeq(*b, worker) : m_seq.fetch_add(1, std::memory_order_acq_rel) + 1;
+    e.seq = nextSeq(worker);
     TraceSubscriptionImpl* last = nullptr;
     for (auto& slot : m_slots) {
         if (auto* sub = slot.load(std::memory_order_acquire)) {
@@ -433,9 +388,6 @@ void TraceHub::publish(int worker, TraceEvent&& e)
     }
     if (last)
         last->push(worker, std::move(e));
-    // The number is used only now that its event is in the rings: a drain that reads the block meanwhile waits.
-    if (b)
-        b->word.store(b->word.load(std::memory_order_relaxed) + 0xFF, std::memory_order_release); // next + 1, left - 1
 }
 
 } // namespace vigil

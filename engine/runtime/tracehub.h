@@ -104,7 +104,7 @@ private:
     // Read by producers on every event: kept on a cache line nothing else writes while events flow.
     alignas(64) std::vector<std::unique_ptr<TraceRing>> m_rings; // one per worker, then the shared one
     std::atomic<bool> m_hasNotify { false }; // producers skip the notify lock when nobody asked to be woken
-    TraceHub* m_hub = nullptr; // tells each drain which numbers may still come (settle)
+    TraceHub* m_hub = nullptr; // closes the workers' open sequence blocks before each drain
     // Locks, each taken now and then by one side or the other.
     alignas(64) std::mutex m_sharedMutex;
     std::mutex m_notifyMutex;
@@ -112,16 +112,13 @@ private:
     // The drain's own state.
     alignas(64) std::mutex m_drainMutex;
     uint64_t m_next; // next sequence number to deliver
-    uint64_t m_covered; // events numbered up to this are known already (before the subscription, or in a snapshot)
     std::vector<TraceEvent> m_held; // events after a gap, held back for one drain
     std::vector<TraceEvent> m_heldIn; // drain's copy of the events held by the previous one
     std::vector<TraceEvent> m_shared; // drain's copy of the shared ring, sorted
     std::vector<TraceEvent> m_rest; // drain's events after a gap
     std::vector<uint64_t> m_pos; // drain's read position in each worker ring
     std::vector<uint64_t> m_end;
-    const size_t m_holdLimit; // events held back at most, waiting for a number an open block may still carry
     int m_heldRounds = 0;
-    static constexpr int64_t kSettleWaitNs = 2'000'000; // how long a drain waits for workers to close their blocks
 };
 
 // Inside the hub and the drain only: a run of sequence numbers no event will carry (the unused rest of a worker's
@@ -135,13 +132,9 @@ constexpr TraceKind kSeqGapKind = TraceKind(0xFF);
 // host; signals another thread pushed, which is also how the host and the timers wake a process; the name
 // registry), so the events that follow are numbered after everything the other thread had numbered before the
 // hand-over. Events with no such path between them may be numbered in either order, as two threads' events could
-// be anyway.
-//
-// Only the worker writes its block, with plain stores: taking a number costs no read-modify-write. It reports the
-// unused rest of a block it gives up as a gap marker, and it gives its block up whenever it leaves its run of slices
-// (to sleep, or because the world stops for a snapshot) and when a drain asks it to. A drain does not wait for
-// numbers that will not come: it reads which numbers the open blocks may still carry, asks their workers to close
-// them, and holds back the events after such a number until its block is closed (see settle).
+// be anyway. Every number is either carried by one event or covered by a gap marker: a worker reports the unused
+// rest of a block it gives up, and a drain first closes every open block (reporting those rests too), so a
+// subscriber never waits for numbers that will not come.
 class TraceHub {
 public:
     static constexpr size_t kMaxSubscribers = 8;
@@ -149,12 +142,10 @@ public:
     ~TraceHub();
     void setWorkers(size_t workers); // before any worker runs
     bool enabled() const { return m_active.load(std::memory_order_relaxed) > 0; }
-    // Numbers up to this one are handed out; with every worker out of its run of slices (the world stopped), no
-    // event numbered up to it is still to come from a worker.
+    // Numbers up to this one are handed out; with every block closed (closeBlocks), no event numbered up to it is
+    // still to come from a worker.
     uint64_t currentSeq() const { return m_seq.load(std::memory_order_acquire); }
-    // callerWorker: the worker thread subscribing, or -1. Waits until no block opened before the subscription is
-    // still in use, so that the subscriber's first number follows every event still to come from those.
-    std::shared_ptr<TraceSubscription> subscribe(size_t workers, size_t capacity, int callerWorker = -1);
+    std::shared_ptr<TraceSubscription> subscribe(size_t workers, size_t capacity);
     void unsubscribe(const std::shared_ptr<TraceSubscription>& sub);
     void publish(int worker, TraceEvent&& e); // assigns seq
     // Called by a worker before it builds an event: false when every subscriber's ring for this worker is full, in
@@ -167,34 +158,14 @@ public:
         if (size_t(worker) < m_blockCount)
             m_blocks[size_t(worker)].stale = true;
     }
-    // The calling worker gives its block up: the unused rest becomes a gap marker in its own ring.
-    void closeOwnBlock(int worker)
-    {
-        if (size_t(worker) < m_blockCount)
-            closeBlock(m_blocks[size_t(worker)], worker);
-    }
-    // Whether a drain is waiting for the calling worker to give its block up.
-    bool closeWanted(int worker) const
-    {
-        return size_t(worker) < m_blockCount && m_blocks[size_t(worker)].closeWanted.load(std::memory_order_relaxed);
-    }
-    // Drain side, before it reads the rings: every number up to the returned one has been handed out, and every event
-    // numbered up to it is in its ring (or covered by a gap marker), except the numbers from pendingFrom on, which
-    // blocks still open may carry later (~0: none). Asks the workers holding such blocks to close them and waits up
-    // to waitNs for them to do so.
-    uint64_t settle(uint64_t& pendingFrom, int64_t waitNs);
+    void closeBlocks(); // any thread: the unused rest of every worker's block becomes a gap marker
 
 private:
-    // (next number << 8) | numbers left; 0: no open block; kOpening: the worker is taking a new block.
-    static constexpr uint64_t kOpening = 0xFF;
     struct alignas(64) SeqBlock {
-        std::atomic<uint64_t> word { 0 }; // written by the worker only; read by drains
-        std::atomic<bool> closeWanted { false }; // set by a drain, cleared by the worker when it closes the block
+        std::atomic<uint64_t> word { 0 }; // (next number << 8) | numbers left; none left: no open block
         bool stale = false; // only the worker touches this
     };
-    uint64_t blockSeq(SeqBlock& b, int worker); // the number the worker's next event carries
-    void closeBlock(SeqBlock& b, int worker);
-    uint64_t pendingBlocks(uint64_t handedOut, uint64_t& pendingFrom); // how many blocks hold numbers up to handedOut
+    uint64_t nextSeq(int worker);
     void publishGap(int worker, uint64_t first, uint64_t count);
     std::unique_ptr<SeqBlock[]> m_blocks;
     size_t m_blockCount = 0;

@@ -98,6 +98,7 @@ void TraceRing::popAll(std::vector<TraceEvent>& out)
 
 TraceSubscriptionImpl::TraceSubscriptionImpl(size_t workers, size_t capacity, uint64_t firstSeq)
     : m_next(firstSeq)
+    , m_covered(firstSeq - 1)
 {
     for (size_t i = 0; i < workers + 1; ++i)
         m_rings.push_back(std::make_unique<TraceRing>(capacity));
@@ -133,6 +134,7 @@ void TraceSubscriptionImpl::skipUpTo(uint64_t seq)
     std::lock_guard g(m_drainMutex);
     if (m_next <= seq)
         m_next = seq + 1;
+    m_covered = std::max(m_covered, seq);
     std::erase_if(m_held, [seq](const TraceEvent& e) { return e.seq + seqSpan(e) - 1 <= seq; });
 }
 
@@ -217,7 +219,10 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
                 }
             }
             if (bestSeq < next && !ring.isGap(pos)) {
-                ring.discard(pos); // already covered by a snapshot
+                // Known already from a snapshot; or it came after a drain gave up waiting for it: then it is lost.
+                if (bestSeq > m_covered)
+                    ++dropped;
+                ring.discard(pos);
                 m_pos[best] = pos + 1;
                 continue;
             }
@@ -229,8 +234,12 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             e = std::move(held[heldPos++]);
         }
         const uint64_t span = seqSpan(e);
-        if (e.seq + span <= next)
-            continue; // already covered by a snapshot (or, for a gap, by the events around it)
+        if (e.seq + span <= next) {
+            // Known already (see above); a gap marker may also be covered by the events around it.
+            if (e.kind != kSeqGapKind && e.seq > m_covered)
+                ++dropped;
+            continue;
+        }
         if (!m_rest.empty() || e.seq > next) {
             m_rest.push_back(std::move(e));
             continue;

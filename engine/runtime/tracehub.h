@@ -112,6 +112,7 @@ private:
     // The drain's own state.
     alignas(64) std::mutex m_drainMutex;
     uint64_t m_next; // next sequence number to deliver
+    uint64_t m_covered; // events numbered up to this are known already (before the subscription, or in a snapshot)
     std::vector<TraceEvent> m_held; // events after a gap, held back for one drain
     std::vector<TraceEvent> m_heldIn; // drain's copy of the events held by the previous one
     std::vector<TraceEvent> m_shared; // drain's copy of the shared ring, sorted

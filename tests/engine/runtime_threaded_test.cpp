@@ -646,6 +646,60 @@ TEST(RuntimeThreaded, TraceNumbersPutCausesBeforeEffectsAcrossWorkers)
     rt.unsubscribe(sub);
 }
 
+// A worker that stays in one long slice has numbers of its block unused; drains meanwhile close that block and
+// deliver the other worker's events at once, and the busy worker's next event, after the slice, follows them all.
+// Nothing is lost, repeated or reordered.
+TEST(RuntimeThreaded, DrainsDuringALongSliceLoseAndReorderNothing)
+{
+    Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 1 << 18 });
+    auto sub = rt.subscribe(TraceOptions { .allMessages = true });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    Term hog = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                     co_await ctx.receive();
+                     ctx.send(hostPid, A("busy"));
+                     // 150 ms in one slice, without a single event.
+                     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(150);
+                     while (std::chrono::steady_clock::now() < until) {
+                     }
+                     ctx.send(hostPid, A("done"));
+                 }).pid;
+    host->send(hog, A("go"));
+    ASSERT_EQ(host->receive(10'000), A("busy"));
+    // The other worker spawns meanwhile.
+    constexpr int kChildren = 500;
+    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+        for (int i = 0; i < kChildren; ++i)
+            ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
+        ctx.send(hostPid, A("spawned"));
+        co_return;
+    });
+    std::vector<TraceEvent> seen;
+    uint64_t lost = 0;
+    std::vector<Term> replies;
+    while (replies.size() < 2) {
+        lost += sub->drain(seen);
+        if (auto r = host->receive(5))
+            replies.push_back(*r);
+    }
+    ASSERT_TRUE(rt.waitIdle(10'000));
+    lost += sub->drain(seen);
+    EXPECT_EQ(lost, 0u);
+    uint64_t lastSeq = 0;
+    bool hogDone = false;
+    for (const TraceEvent& e : seen) {
+        ASSERT_GT(e.seq, lastSeq) << traceKindName(e.kind);
+        lastSeq = e.seq;
+        if (e.kind == TraceKind::MessageSent && e.pid == hog.pidSerial() && e.data == A("done"))
+            hogDone = true;
+    }
+    EXPECT_TRUE(hogDone);
+    size_t allExits = 0;
+    for (const TraceEvent& e : seen)
+        allExits += e.kind == TraceKind::Exited ? 1 : 0;
+    EXPECT_EQ(allExits, size_t(kChildren + 2)) << "every child, the spawner and the hog";
+}
+
 // Event times: a worker re-reads the precise clock only when the kernel's tick moved or every 8th traced slice, so
 // events of one slice share a time; times still follow real time across a sleep and never run backwards on a worker.
 TEST(RuntimeThreaded, EventTimesFollowTheClock)

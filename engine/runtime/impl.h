@@ -34,6 +34,7 @@ struct Worker {
     Process* next = nullptr; // the process this worker just woke; only the owner touches it
     uint32_t messageWindowMs = 0; // message-event budget of this worker (see TraceOptions)
     uint32_t messageTokens = 0;
+    uint32_t samplingSkip = 0; // messages before a spent budget's window is looked at again (see messageDetail)
     // Processes that went idle with unreported counters, retained; one timer reminds them all (see afterSlice).
     std::vector<Process*> statsBatch;
     uint32_t statsBatchStartMs = 0;
@@ -235,6 +236,18 @@ struct Runtime::Impl {
     }
     void emitStats(Process* p);
     void afterSlice(Process* p, bool idle); // MailboxStats bookkeeping when a slice ends
+    // At a slice end with unreported counters. A process that goes idle after every message ends millions of
+    // slices a second: only every 16th looks at the clock (to report if the interval is over); arming the idle
+    // reminder needs no clock and is never skipped.
+    void statsAtSliceEnd(Process* p, bool idle)
+    {
+        if (p->statsCheckIn > 0 && (!idle || p->statsTimerArmed)) {
+            --p->statsCheckIn;
+            return;
+        }
+        p->statsCheckIn = 15;
+        afterSlice(p, idle);
+    }
     void flushStatsBatch(Worker* w); // hands the worker's batch of idle-stats reminders to one timer
     std::atomic<bool> allMessages { false };
     std::atomic<uint32_t> messageEventsPerWindow { 20 };

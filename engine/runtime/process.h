@@ -241,6 +241,7 @@ public:
     bool statsDirty = false;
     bool statsTimerArmed = false;
     bool selfSignalled = false; // a signal to itself waits in the inbox (handled before the next receive)
+    uint8_t statsCheckIn = 0; // slice ends before the next one looks at the clock for MailboxStats (see runSlice)
     uint16_t lastWorker = 0xFFFF; // the worker thread that last ran it (0xFFFF: none yet); see runSlice
     Atom registeredName = atoms::nil;
 

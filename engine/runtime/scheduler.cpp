@@ -273,8 +273,18 @@ bool Runtime::Impl::messageDetail(Process* p)
 {
     if (deterministic || allMessages.load(std::memory_order_relaxed))
         return true;
-    const uint32_t now = coarseMs();
     Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
+    if (w && w->messageTokens == 0) {
+        // The budget is spent. Messages take well under a microsecond each and a window is 100 ms: the clock is
+        // looked at every 64th message only.
+        if (w->samplingSkip > 0) {
+            --w->samplingSkip;
+            p->statsDirty = true;
+            return false;
+        }
+        w->samplingSkip = 63;
+    }
+    const uint32_t now = coarseMs();
     if (w && w->messageTokens == 0 && now - w->messageWindowMs < 100) {
         // This worker's budget for the window is spent: nothing to sample until the window turns.
         p->statsDirty = true;
@@ -514,13 +524,14 @@ void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)
     if (from)
         ++from->messagesOut;
     if (tracing()) {
-        // The sender only matters to observers (it names the edge a message travels along).
-        // Its serial is enough, kept as an integer: no reference-count traffic on the sender per message.
-        if (from)
-            s->from = Term::integer(int64_t(from->serial));
         s->detailed = !from || from == system || messageDetail(from);
-        if (s->detailed)
+        if (s->detailed) {
+            // The sender only matters to observers, in the message's queued event (it names the edge the message
+            // travels along). Its serial is enough, kept as an integer: no reference-count traffic on the sender.
+            if (from)
+                s->from = Term::integer(int64_t(from->serial));
             emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
+        }
     }
     deliver(to, s);
 }
@@ -654,7 +665,7 @@ void Runtime::Impl::runSlice(Process* p)
                         continue;
                 }
                 if (p->statsDirty && tracing())
-                    afterSlice(p, true);
+                    statsAtSliceEnd(p, true);
                 uint32_t s = Process::Running;
                 if (p->state.compare_exchange_strong(s, Process::Waiting, std::memory_order_seq_cst))
                     return; // another thread may own it from here on
@@ -674,7 +685,7 @@ void Runtime::Impl::runSlice(Process* p)
         }
         if (p->yieldRequested || p->budget == 0) {
             if (p->statsDirty && tracing())
-                afterSlice(p, false);
+                statsAtSliceEnd(p, false);
             p->state.store(Process::Runnable, std::memory_order_release);
             enqueue(p, false);
             return;

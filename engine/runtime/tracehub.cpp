@@ -1,6 +1,7 @@
 #include "runtime/tracehub.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace vigil {
 
@@ -253,23 +254,30 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     for (size_t r = 0; r < workerRings; ++r)
         m_rings[r]->release(m_end[r]);
     held.clear();
-    // Deliver the contiguous run; an event written a moment late by another thread fills its gap next time.
+    // Deliver the contiguous run; an event written a moment late by another thread (one that took its number and
+    // was then preempted, say) fills its gap in a later drain. The events after a gap wait for it up to
+    // kGapWaitNs, however many drains that takes, unless events were lost anyway.
     if (!m_rest.empty()) {
-        if (m_heldRounds > 0 || dropped > 0) {
-            // The gap did not fill within one round: those events were lost. Deliver the rest in order.
+        const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::steady_clock::now().time_since_epoch()).count();
+        if (m_gapSeq != next) {
+            m_gapSeq = next; // a new gap (or the first): its wait starts now
+            m_gapSinceNs = now;
+        }
+        if (dropped > 0 || now - m_gapSinceNs >= kGapWaitNs) {
+            // The gap did not fill in time: those events were lost. Deliver the rest in order.
             for (TraceEvent& e : m_rest) {
                 m_next = std::max(m_next, e.seq + seqSpan(e));
                 if (e.kind != kSeqGapKind)
                     out.push_back(std::move(e));
             }
             m_rest.clear();
-            m_heldRounds = 0;
+            m_gapSeq = 0;
         } else {
             m_held.swap(m_rest);
-            m_heldRounds = 1;
         }
     } else {
-        m_heldRounds = 0;
+        m_gapSeq = 0;
     }
     return dropped;
 }

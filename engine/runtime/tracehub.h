@@ -119,7 +119,9 @@ private:
     std::vector<TraceEvent> m_rest; // drain's events after a gap
     std::vector<uint64_t> m_pos; // drain's read position in each worker ring
     std::vector<uint64_t> m_end;
-    int m_heldRounds = 0;
+    uint64_t m_gapSeq = 0; // the number the held events wait for (0: none)
+    int64_t m_gapSinceNs = 0; // since when
+    static constexpr int64_t kGapWaitNs = 20'000'000;
 };
 
 // Inside the hub and the drain only: a run of sequence numbers no event will carry (the unused rest of a worker's

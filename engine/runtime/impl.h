@@ -14,7 +14,9 @@
 namespace vigil {
 
 struct Worker {
+    static constexpr unsigned kMax = 4096; // so that a worker's tag fits a process's and a signal's 16 bits
     unsigned id = 0;
+    uint16_t tag = 0; // id + 1: names this worker in Signal::origin and Process::lastWorker (0: no worker)
     std::thread thread;
     TinySpinLock mutex; // held for a few instructions at a time
     std::deque<Process*> queue; // FIFO; thieves take from the front too
@@ -257,6 +259,9 @@ struct Runtime::Impl {
     // The calling worker took in work another thread handed over (see TraceHub): its next event is numbered after
     // everything numbered before the hand-over.
     void tookForeignWork();
+    Worker* currentWorker() const; // the calling thread's worker of this runtime, or null
+    int traceWorker() const; // its index for the trace hub, -1 for any other thread
+    uint16_t workerTag() const; // its tag, 0 for any other thread
 
     void emit(TraceKind kind, uint64_t pid, uint64_t other = 0, Term data = Term(), Term extra = Term(),
         SignalOutcome outcome = SignalOutcome::None, uint32_t count = 0);
@@ -274,10 +279,22 @@ extern thread_local Runtime::Impl* tlsRuntime;
 
 void forgetPreciseTime(); // the worker's next traced slice reads the precise clock (see sliceTimeNs)
 
+inline Worker* Runtime::Impl::currentWorker() const { return tlsRuntime == this ? tlsWorker : nullptr; }
+inline int Runtime::Impl::traceWorker() const
+{
+    const Worker* w = currentWorker();
+    return w ? int(w->id) : -1;
+}
+inline uint16_t Runtime::Impl::workerTag() const
+{
+    const Worker* w = currentWorker();
+    return w ? w->tag : 0;
+}
+
 inline void Runtime::Impl::tookForeignWork()
 {
-    if (tlsRuntime == this && tlsWorker) {
-        trace.invalidate(int(tlsWorker->id));
+    if (Worker* w = currentWorker()) {
+        trace.invalidate(int(w->id));
         forgetPreciseTime();
     }
 }

@@ -127,16 +127,9 @@ Process::~Process()
     freeChain(mailHead);
 }
 
-namespace {
-uint16_t thisThreadOrigin(const Runtime::Impl* rt)
-{
-    return tlsWorker && tlsRuntime == rt ? uint16_t(std::min<unsigned>(tlsWorker->id + 1, 0xFFFF)) : 0;
-}
-} // namespace
-
 bool Process::push(Signal* s)
 {
-    s->origin = thisThreadOrigin(rt);
+    s->origin = rt->workerTag();
     Signal* head = inbox.load(std::memory_order_relaxed);
     do {
         if (head == closedInbox())
@@ -161,7 +154,7 @@ bool Process::takeInbox()
         return false;
     }
     // The inbox is a stack; reverse it into arrival order.
-    const uint16_t mine = thisThreadOrigin(rt);
+    const uint16_t mine = rt->workerTag();
     bool foreign = false;
     Signal* reversed = nullptr;
     Signal* last = head;

@@ -41,7 +41,7 @@ struct Signal : pool::Pooled {
     Kind kind = Kind::Message;
     bool viaLink = false;
     bool detailed = false; // Message: observers see its queued and received events (decided once, when it is sent)
-    uint16_t origin = 0; // the worker thread that pushed it, plus one; 0 for any other thread (set by push)
+    uint16_t origin = 0; // the tag of the worker thread that pushed it; 0 for any other thread (set by push)
     Term from; // sender pid (nil atom for the host)
     Term payload; // Monitor: the registered name monitored by, or nil
     Term ref; // Control: the request, owned (see setControl); 64 bytes in all, one pool granule class
@@ -242,7 +242,7 @@ public:
     bool statsTimerArmed = false;
     bool selfSignalled = false; // a signal to itself waits in the inbox (handled before the next receive)
     uint8_t statsCheckIn = 0; // slice ends before the next one looks at the clock for MailboxStats (see runSlice)
-    uint16_t lastWorker = 0xFFFF; // the worker thread that last ran it (0xFFFF: none yet); see runSlice
+    uint16_t lastWorker = 0; // the tag of the worker thread that last ran it (0: none yet); see runSlice
     Atom registeredName = atoms::nil;
 
     Signal* pendingHead = nullptr;

@@ -307,7 +307,7 @@ private:
 struct RuntimeConfig {
     enum class Mode : uint8_t { Threaded, Deterministic };
     Mode mode = Mode::Threaded;
-    unsigned workers = 0; // 0 = one per hardware thread
+    unsigned workers = 0; // 0 = one per hardware thread; at most 4096
     uint32_t sliceReductions = 2000;
     size_t traceBufferEvents = 1 << 16; // per producer thread and subscriber
     uint64_t firstPidSerial = 80;

@@ -86,6 +86,7 @@ Runtime::Impl::Impl(Runtime* owner, RuntimeConfig cfg)
 {
     if (config.workers == 0)
         config.workers = std::max(1u, std::thread::hardware_concurrency());
+    config.workers = std::min(config.workers, Worker::kMax);
     if (deterministic)
         config.workers = 1;
     // The host's own pseudo-process: the sender of host messages and exit signals. It is never scheduled.
@@ -98,6 +99,7 @@ Runtime::Impl::Impl(Runtime* owner, RuntimeConfig cfg)
         for (unsigned i = 0; i < config.workers; ++i) {
             auto w = std::make_unique<Worker>();
             w->id = i;
+            w->tag = uint16_t(i + 1);
             workers.push_back(std::move(w));
         }
     }
@@ -222,7 +224,7 @@ int64_t Runtime::Impl::sliceTimeNs()
 void Runtime::Impl::emit(
     TraceKind kind, uint64_t pid, uint64_t other, Term data, Term extra, SignalOutcome outcome, uint32_t count)
 {
-    const int worker = tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1;
+    const int worker = traceWorker();
     if (!trace.wants(worker))
         return; // every subscriber is behind: counted as lost, nothing built
     TraceEvent e;
@@ -262,7 +264,7 @@ uint32_t coarseMs()
 
 void Runtime::Impl::emitFull(TraceEvent e)
 {
-    const int worker = tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1;
+    const int worker = traceWorker();
     if (!trace.wants(worker))
         return;
     e.timeNs = sliceTimeNs();
@@ -273,8 +275,9 @@ bool Runtime::Impl::messageDetail(Process* p)
 {
     if (deterministic || allMessages.load(std::memory_order_relaxed))
         return true;
-    Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
-    if (w && w->messageTokens == 0) {
+    Worker* w = currentWorker();
+    const bool spent = w && w->messageTokens == 0;
+    if (spent) {
         // The budget is spent. Messages take well under a microsecond each and a window is 100 ms: the clock is
         // looked at every 64th message only.
         if (w->samplingSkip > 0) {
@@ -285,7 +288,7 @@ bool Runtime::Impl::messageDetail(Process* p)
         w->samplingSkip = 63;
     }
     const uint32_t now = coarseMs();
-    if (w && w->messageTokens == 0 && now - w->messageWindowMs < 100) {
+    if (spent && now - w->messageWindowMs < 100) {
         // This worker's budget for the window is spent: nothing to sample until the window turns.
         p->statsDirty = true;
         return false;
@@ -321,7 +324,7 @@ void Runtime::Impl::emitStats(Process* p)
 {
     p->statsDirty = false;
     p->lastStatsMs.store(coarseMs(), std::memory_order_relaxed);
-    const int worker = tlsWorker && tlsRuntime == this ? int(tlsWorker->id) : -1;
+    const int worker = traceWorker();
     if (!trace.wants(worker))
         return; // the counters go out with the next report (or a resync)
     TraceEvent e;
@@ -351,7 +354,7 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
     // processes then costs a vector entry each, not a timer each.
     p->statsTimerArmed = true;
     p->retain();
-    Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
+    Worker* w = currentWorker();
     if (!w) {
         TimerEntry e;
         e.kind = TimerEntry::Kind::Stats;
@@ -387,7 +390,7 @@ Process* Runtime::Impl::newProcess(uint64_t parent)
     // A worker takes serials in blocks, so that two workers spawning at once neither fight over the counter nor write
     // neighbouring slots of the process table. Serials still grow with each spawner's spawns, and never repeat.
     uint64_t serial;
-    if (Worker* w = tlsRuntime == this ? tlsWorker : nullptr) {
+    if (Worker* w = currentWorker()) {
         if (w->serialNext == w->serialEnd) {
             w->serialNext = nextSerial.fetch_add(ProcessTable::kSerialBlock, std::memory_order_relaxed);
             w->serialEnd = w->serialNext + ProcessTable::kSerialBlock;
@@ -454,8 +457,7 @@ SpawnResult Runtime::Impl::spawn(
             c->registeredName = *options.registerAs;
     }
     // Its spawn event is numbered by this thread: running it here needs no new block (see runSlice).
-    if (Worker* w = tlsRuntime == this ? tlsWorker : nullptr)
-        c->lastWorker = uint16_t(std::min<unsigned>(w->id, 0xFFFE));
+    c->lastWorker = workerTag();
     table.insert(c); // the table owns the initial reference
     if (tracing()) {
         auto* x = c->extrasIfAny();
@@ -623,11 +625,11 @@ bool sliceOrdered()
 void Runtime::Impl::runSlice(Process* p)
 {
     tlsRuntime = this;
-    if (Worker* w = tlsWorker; w && p->lastWorker != w->id) {
+    if (Worker* w = tlsWorker; w && p->lastWorker != w->tag) {
         // The process's earlier events were numbered by another thread (it was stolen, or woken by a process on
         // another worker, or started by the host): number this slice's after them.
         tookForeignWork();
-        p->lastWorker = uint16_t(std::min<unsigned>(w->id, 0xFFFE));
+        p->lastWorker = w->tag;
     }
     p->state.store(Process::Running, std::memory_order_release);
     tlsOrdered = false;
@@ -702,7 +704,7 @@ void Runtime::Impl::enqueue(Process* p, bool wokenBySender, bool spawned)
         detQueue.push_back(p);
         return;
     }
-    Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
+    Worker* w = currentWorker();
     if (w) {
         if (wokenBySender) {
             // Run the woken process next on this worker: a request/reply pair then stays on one core.
@@ -954,7 +956,7 @@ void Runtime::Impl::resumeWorld()
 
 TimerSet& Runtime::Impl::currentTimerSet()
 {
-    Worker* w = tlsRuntime == this ? tlsWorker : nullptr;
+    Worker* w = currentWorker();
     return w ? *timerSets[w->id] : *timerSets.back();
 }
 

@@ -113,7 +113,7 @@ private:
     alignas(64) std::mutex m_drainMutex;
     uint64_t m_next; // next sequence number to deliver
     uint64_t m_covered; // events numbered up to this are known already (before the subscription, or in a snapshot)
-    std::vector<TraceEvent> m_held; // events after a gap, held back for one drain
+    std::vector<TraceEvent> m_held; // events after a gap, held back until it fills (at most kGapWaitNs)
     std::vector<TraceEvent> m_heldIn; // drain's copy of the events held by the previous one
     std::vector<TraceEvent> m_shared; // drain's copy of the shared ring, sorted
     std::vector<TraceEvent> m_rest; // drain's events after a gap

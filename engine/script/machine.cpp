@@ -1465,8 +1465,7 @@ struct Exec {
             m.m_recv.timeoutMs = m.m_pendMs;
             m.m_recv.sleepOnly = m.m_pending == Machine::Pending::Sleep;
             m.m_recv.any = m.m_pending == Machine::Pending::ReceiveAny;
-            m.m_recvTypes = ~0u;
-            m.m_recvTagCount = 0;
+            m.clearRecvFilter();
             m.m_pending = Machine::Pending::None;
             return false;
         case Machine::Pending::Await:
@@ -2918,8 +2917,7 @@ void Machine::startReceive(const Node* receive)
     m_recvNode = receive;
     m_recvSkip = 0;
     m_recvClause = -1;
-    m_recvTypes = ~0u;
-    m_recvTagCount = 0;
+    clearRecvFilter();
     if (const RecvCode* code = receive->recv.get()) {
         m_recvTypes = code->types;
         for (const RecvTag& t : code->tags)
@@ -2992,8 +2990,7 @@ void Machine::deliver(std::optional<Term> msg)
 {
     m_delivered = std::move(msg);
     m_recvSkip = 0;
-    m_recvTypes = ~0u;
-    m_recvTagCount = 0;
+    clearRecvFilter();
     m_markValid = false;
 }
 

@@ -310,6 +310,11 @@ private:
     // pairs: a tuple with none of them is turned down inline too.
     RecvTag m_recvTags[kMaxRecvTags];
     int m_recvTagCount = 0;
+    void clearRecvFilter() // every message goes to the clauses (or to a receive without any)
+    {
+        m_recvTypes = ~0u;
+        m_recvTagCount = 0;
+    }
     bool tagAccepted(const Term& tuple) const
     {
         const auto* t = static_cast<const TupleObject*>(tuple.heapObject());

@@ -18,6 +18,9 @@ constexpr double kMargin = 12; // room for the badge and the flash glow
 constexpr qint64 kFlashMs = 1600;
 const std::string kNoReason;
 
+// The status colour's stripe at a node body's left edge.
+QRectF statusStripe(const QRectF& body) { return QRectF(body.left() + 4, body.top() + 6, 6, body.height() - 12); }
+
 QStaticText plainText(const QString& s)
 {
     QStaticText t(s);
@@ -345,7 +348,7 @@ void NodeItem::paintBlock(QPainter* painter, const QPointF& at) const
     painter->fillRect(r, m_gaveUp ? th.signalKill : th.nodeBorder);
     painter->fillRect(
         r.adjusted(1.5, 1.5, -1.5, -1.5), m_status == NodeStatus::Dead ? th.deadFill : th.nodeFill[int(m_kind)]);
-    painter->fillRect(QRectF(r.left() + 4, r.top() + 6, 6, r.height() - 12), th.status[int(m_status)]);
+    painter->fillRect(statusStripe(r), th.status[int(m_status)]);
 }
 
 void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*)
@@ -404,7 +407,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
 
     if (lod < kBlockLod) {
         // Selected far away: its outline in the selection colour, and the status stripe.
-        painter->fillRect(QRectF(r.left() + 4, r.top() + 6, 6, r.height() - 12), th.status[int(m_status)]);
+        painter->fillRect(statusStripe(r), th.status[int(m_status)]);
         return;
     }
 

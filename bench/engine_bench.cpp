@@ -649,7 +649,7 @@ int main(int argc, char** argv)
     app.exec();
     runner.join();
     trace = true;
-    o.extra["bridge"] = "1";
+    o.extra.insert_or_assign("bridge", std::string(1, '1')); // not = "1": GCC 12 warns falsely (-Wrestrict) there
     o.extra["events"] = std::to_string(bridge.eventsApplied());
     o.extra["lost"] = std::to_string(bridge.eventsDropped());
     o.extra["drains"] = std::to_string(bridge.drains());

@@ -127,7 +127,9 @@ class TraceSubscription {
 public:
     virtual ~TraceSubscription() = default;
     // Appends every available event in sequence order and returns how many were lost since the last drain
-    // because buffers were full (when non-zero, resync from Runtime::snapshot()).
+    // because buffers were full (when non-zero, resync from Runtime::snapshot()). After a drain that lost events the
+    // engine keeps fewer events for this subscriber (they would be superseded by the resync anyway) until drains
+    // come back lossless; what it turns away is counted as lost all the same.
     virtual uint64_t drain(std::vector<TraceEvent>& out) = 0;
     // Called (from any thread, possibly often) when new events are available; keep it cheap.
     virtual void setNotify(std::function<void()> notify) = 0;

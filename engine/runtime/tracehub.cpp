@@ -35,9 +35,9 @@ TraceRing::~TraceRing()
 bool TraceRing::push(TraceEvent&& e, bool& dropped, bool exactEmpty)
 {
     const uint64_t head = m_head.load(std::memory_order_relaxed);
-    if (exactEmpty || head - m_tailSeen >= m_size) {
-        m_tailSeen = m_tail.load(std::memory_order_acquire);
-        if (head - m_tailSeen >= m_size) {
+    if (exactEmpty || head - m_tailSeen >= m_limitSeen) {
+        refresh();
+        if (head - m_tailSeen >= m_limitSeen) {
             countDrop();
             dropped = true;
             return false;
@@ -253,6 +253,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     m_next = next;
     for (size_t r = 0; r < workerRings; ++r)
         m_rings[r]->release(m_end[r]);
+    adaptLimits(dropped > 0);
     held.clear();
     // Deliver the contiguous run; an event written a moment late by another thread (one that took its number and
     // was then preempted, say) fills its gap in a later drain. The events after a gap wait for it up to
@@ -282,6 +283,26 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     return dropped;
 }
 
+// A subscriber that lost events resynchronises from a snapshot, which makes every event produced until then
+// redundant; under a sustained overload (a spawn storm observed at 30 Hz) the rings would refill at full cost after
+// every drain only for those events to be thrown away. So after a drain that lost events the worker rings accept an
+// eighth as many as before (down to a 64th of their size, at least 1,024), and each drain that loses nothing
+// doubles that again. What a full ring turns away is still counted as lost.
+void TraceSubscriptionImpl::adaptLimits(bool lost)
+{
+    if (!lost && !m_shedding)
+        return;
+    bool shedding = false;
+    for (size_t r = 0; r + 1 < m_rings.size(); ++r) {
+        TraceRing& ring = *m_rings[r];
+        const size_t floor = std::min(ring.size(), std::max<size_t>(ring.size() / 64, 1024));
+        const size_t limit = lost ? std::max(floor, ring.limit() / 8) : std::min(ring.size(), ring.limit() * 2);
+        ring.setLimit(limit);
+        shedding = shedding || limit < ring.size();
+    }
+    m_shedding = shedding;
+}
+
 TraceHub::~TraceHub() = default;
 
 std::shared_ptr<TraceSubscription> TraceHub::subscribe(size_t workers, size_t capacity)
@@ -296,6 +317,7 @@ std::shared_ptr<TraceSubscription> TraceHub::subscribe(size_t workers, size_t ca
             m_owners[i] = sub;
             m_slots[i].store(sub.get(), std::memory_order_release);
             m_active.fetch_add(1, std::memory_order_acq_rel);
+            updateOnly();
             return sub;
         }
     }
@@ -312,6 +334,19 @@ void TraceHub::unsubscribe(const std::shared_ptr<TraceSubscription>& sub)
             m_active.fetch_sub(1, std::memory_order_acq_rel);
         }
     }
+    updateOnly();
+}
+
+void TraceHub::updateOnly()
+{
+    TraceSubscriptionImpl* only = nullptr;
+    int count = 0;
+    for (auto& slot : m_slots)
+        if (auto* sub = slot.load(std::memory_order_relaxed)) {
+            only = sub;
+            ++count;
+        }
+    m_only.store(count == 1 ? only : nullptr, std::memory_order_release);
 }
 
 void TraceHub::setWorkers(size_t workers)
@@ -371,7 +406,7 @@ void TraceHub::publishGap(int worker, uint64_t first, uint64_t count)
             sub->push(worker, TraceEvent(gap), false);
 }
 
-bool TraceHub::wants(int worker)
+bool TraceHub::wantsAny(int worker)
 {
     if (size_t(worker) >= m_blockCount)
         return true;
@@ -395,6 +430,10 @@ bool TraceHub::wants(int worker)
 void TraceHub::publish(int worker, TraceEvent&& e)
 {
     e.seq = nextSeq(worker);
+    if (TraceSubscriptionImpl* only = m_only.load(std::memory_order_acquire)) {
+        only->push(worker, std::move(e));
+        return;
+    }
     TraceSubscriptionImpl* last = nullptr;
     for (auto& slot : m_slots) {
         if (auto* sub = slot.load(std::memory_order_acquire)) {

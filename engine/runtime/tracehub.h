@@ -5,6 +5,7 @@
 
 #include "runtime/runtime.h"
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <atomic>
@@ -62,27 +63,38 @@ public:
         m_droppedSeen = total;
         return d;
     }
-    // Producer side: whether the ring is full.
+    // Producer side: whether the ring is full, or holds as many events as the consumer's limit allows.
     bool full()
     {
         const uint64_t head = m_head.load(std::memory_order_relaxed);
-        if (head - m_tailSeen < m_size)
+        if (head - m_tailSeen < m_limitSeen)
             return false;
-        m_tailSeen = m_tail.load(std::memory_order_acquire);
-        return head - m_tailSeen >= m_size;
+        refresh();
+        return head - m_tailSeen >= m_limitSeen;
     }
+    // Consumer side: how many events the producer may keep in the ring (at most its size; see drain).
+    size_t size() const { return m_size; }
+    size_t limit() const { return m_limit.load(std::memory_order_relaxed); }
+    void setLimit(size_t events) { m_limit.store(std::clamp<size_t>(events, 1, m_size), std::memory_order_relaxed); }
     // One producer at a time (the shared ring's under its lock) counts its drops with a plain store on its own line:
     // a full ring costs the producer no read-modify-write per event.
     void countDrop() { m_droppedTotal.store(m_droppedTotal.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
 
 private:
+    void refresh()
+    {
+        m_tailSeen = m_tail.load(std::memory_order_acquire);
+        m_limitSeen = m_limit.load(std::memory_order_relaxed);
+    }
     const size_t m_size;
     const size_t m_mask;
     std::unique_ptr<TraceSlot[]> m_slots;
     alignas(64) std::atomic<uint64_t> m_head { 0 }; // written by the producer
-    uint64_t m_tailSeen = 0; // the producer's last read of m_tail
+    uint64_t m_tailSeen = 0; // the producer's last reads of m_tail and m_limit
+    uint64_t m_limitSeen = m_size;
     std::atomic<uint64_t> m_droppedTotal { 0 }; // written by the producer
     alignas(64) std::atomic<uint64_t> m_tail { 0 }; // written by the consumer
+    std::atomic<uint64_t> m_limit { m_size }; // written by the consumer
     uint64_t m_droppedSeen = 0; // the consumer's last read of m_droppedTotal
 };
 
@@ -101,6 +113,7 @@ public:
     void setHub(TraceHub* hub) { m_hub = hub; }
 
 private:
+    void adaptLimits(bool lost); // after each drain
     // Read by producers on every event: kept on a cache line nothing else writes while events flow.
     alignas(64) std::vector<std::unique_ptr<TraceRing>> m_rings; // one per worker, then the shared one
     std::atomic<bool> m_hasNotify { false }; // producers skip the notify lock when nobody asked to be woken
@@ -119,6 +132,7 @@ private:
     std::vector<TraceEvent> m_rest; // drain's events after a gap
     std::vector<uint64_t> m_pos; // drain's read position in each worker ring
     std::vector<uint64_t> m_end;
+    bool m_shedding = false; // the last drain lost events: the worker rings run at a lower limit (see drain)
     uint64_t m_gapSeq = 0; // the number the held events wait for (0: none)
     int64_t m_gapSinceNs = 0; // since when
     static constexpr int64_t kGapWaitNs = 20'000'000;
@@ -154,7 +168,18 @@ public:
     // Called by a worker before it builds an event: false when every subscriber's ring for this worker is full, in
     // which case the event is counted as dropped by each and takes no sequence number (a subscriber that lost events
     // learns it from the count, and resynchronises).
-    bool wants(int worker);
+    bool wants(int worker)
+    {
+        // One subscriber is the common case (the window, a recorder): no walk over the subscriber slots.
+        if (TraceSubscriptionImpl* only = m_only.load(std::memory_order_acquire);
+            only && size_t(worker) < m_blockCount) {
+            if (!only->ringFull(worker))
+                return true;
+            only->countDrop(worker);
+            return false;
+        }
+        return wantsAny(worker);
+    }
     // The calling worker took in another thread's work: its next event opens a new block.
     void invalidate(int worker)
     {
@@ -169,10 +194,13 @@ private:
         bool stale = false; // only the worker touches this
     };
     uint64_t nextSeq(int worker);
+    bool wantsAny(int worker);
+    void updateOnly(); // under m_mutex
     void publishGap(int worker, uint64_t first, uint64_t count);
     std::unique_ptr<SeqBlock[]> m_blocks;
     size_t m_blockCount = 0;
     std::atomic<TraceSubscriptionImpl*> m_slots[kMaxSubscribers] {};
+    std::atomic<TraceSubscriptionImpl*> m_only { nullptr }; // the subscriber when there is exactly one
     std::shared_ptr<TraceSubscriptionImpl> m_owners[kMaxSubscribers];
     std::vector<std::shared_ptr<TraceSubscriptionImpl>> m_retired; // kept until the hub dies: producers may hold them
     std::mutex m_mutex;

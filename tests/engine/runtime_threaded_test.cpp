@@ -466,6 +466,53 @@ TEST(RuntimeThreaded, TraceOverflowIsReportedNotBlocking)
     EXPECT_GE(events.size() + lost, 30'000u);
 }
 
+// A subscriber that lost events resynchronises anyway, so after a lossy drain the worker rings accept only an
+// eighth of their size (at least 1,024 events) until drains come back lossless, each of which doubles it again.
+// Whatever is turned away is still counted.
+TEST(RuntimeThreaded, TraceRingsShrinkAfterALossyDrainAndGrowBack)
+{
+    Runtime rt(RuntimeConfig { .workers = 1, .traceBufferEvents = 8192 });
+    auto sub = rt.subscribe();
+    // A process on the worker spawns `children` processes that exit at once: a spawn and an exit event each, all in
+    // the worker's ring.
+    auto burst = [&rt](int children) {
+        rt.spawn([children](ProcessContext& ctx) -> Task<void> {
+            for (int i = 0; i < children; ++i)
+                ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
+            co_return;
+        });
+        EXPECT_TRUE(rt.waitIdle(30'000));
+    };
+    auto exits = [](const std::vector<TraceEvent>& events) {
+        return std::count_if(events.begin(), events.end(), [](const TraceEvent& e) { return e.kind == TraceKind::Exited; });
+    };
+    std::vector<TraceEvent> events;
+    burst(10'000); // 20,000 events into 8,192 slots
+    uint64_t lost = sub->drain(events);
+    EXPECT_GT(lost, 0u);
+    EXPECT_GE(events.size() + lost, 20'000u);
+
+    // 3,000 events would fit the whole ring, but it now takes 1,024.
+    events.clear();
+    burst(1'500);
+    lost = sub->drain(events);
+    EXPECT_GT(lost, 0u);
+    EXPECT_LE(events.size(), 1'024u + 8u) << "the worker ring's limit, plus the host's spawns in the shared ring";
+    EXPECT_GE(events.size() + lost, 3'000u);
+
+    // Lossless drains double the limit: 1,024 -> 2,048 -> 4,096 -> 8,192.
+    for (int i = 0; i < 3; ++i) {
+        events.clear();
+        burst(200);
+        EXPECT_EQ(sub->drain(events), 0u) << "drain " << i;
+        EXPECT_EQ(exits(events), 201) << "drain " << i;
+    }
+    events.clear();
+    burst(3'500); // 7,000 events: the whole ring again
+    EXPECT_EQ(sub->drain(events), 0u);
+    EXPECT_EQ(exits(events), 3'501);
+}
+
 // Small rings wrap around many times while two subscribers watch: one drained all along from its own thread, one
 // never drained until the end. The drained one sees every event in order (a process's exit after its spawn, its
 // messages between them); both give back every reference their rings held, so the shared payload ends as it began.

@@ -259,6 +259,7 @@ struct Runtime::Impl {
     // The calling worker took in work another thread handed over (see TraceHub): its next event is numbered after
     // everything numbered before the hand-over.
     void tookForeignWork();
+    void leaveSlices(Worker* w); // the worker stops running slices (to sleep, or for a stopped world)
     Worker* currentWorker() const; // the calling thread's worker of this runtime, or null
     int traceWorker() const; // its index for the trace hub, -1 for any other thread
     uint16_t workerTag() const; // its tag, 0 for any other thread

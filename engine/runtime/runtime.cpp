@@ -129,7 +129,10 @@ Snapshot Runtime::Impl::snapshot()
 {
     stopWorld();
     Snapshot snap;
-    trace.closeBlocks(); // every event numbered up to snap.seq is then out (or covered by a gap marker)
+    // The workers gave their numbering blocks up as they stopped; so does this thread if it is one: every event
+    // numbered up to snap.seq is then out (or covered by a gap marker).
+    if (Worker* w = currentWorker())
+        trace.closeOwnBlock(int(w->id));
     snap.seq = trace.currentSeq();
     snap.timeNs = nowNs();
     {
@@ -411,7 +414,8 @@ std::shared_ptr<TraceSubscription> Runtime::subscribe(TraceOptions options)
     m_impl->messageEventsPerWindow.store(options.messageEventsPerWindow);
     m_impl->workerMessageEventsPerWindow.store(options.workerMessageEventsPerWindow);
     m_impl->statsIntervalMs.store(std::max<uint32_t>(1, options.statsIntervalMs));
-    return m_impl->trace.subscribe(m_impl->workers.size(), m_impl->config.traceBufferEvents);
+    const Worker* w = m_impl->currentWorker();
+    return m_impl->trace.subscribe(m_impl->workers.size(), m_impl->config.traceBufferEvents, w ? int(w->id) : -1);
 }
 
 void Runtime::unsubscribe(const std::shared_ptr<TraceSubscription>& sub) { m_impl->trace.unsubscribe(sub); }

@@ -848,7 +848,7 @@ void Runtime::Impl::workerLoop(Worker* w)
                 idleSpins = 0;
                 spinning.fetch_sub(1, std::memory_order_seq_cst);
             }
-            w->inSlice.store(false, std::memory_order_seq_cst);
+            leaveSlices(w);
             std::unique_lock g(parkMutex);
             sleepers.fetch_add(1);
             parkCv.wait(g, [&] {
@@ -864,7 +864,7 @@ void Runtime::Impl::workerLoop(Worker* w)
                     if (stepPermits.fetch_sub(1) > 0) {
                         w->inSlice.store(true, std::memory_order_seq_cst);
                         runSlice(p);
-                        w->inSlice.store(false, std::memory_order_seq_cst);
+                        leaveSlices(w);
                     } else {
                         std::lock_guard q(w->mutex);
                         w->queue.push_front(p);
@@ -884,13 +884,15 @@ void Runtime::Impl::workerLoop(Worker* w)
             if (idleSpins == 0)
                 spinning.fetch_add(1, std::memory_order_seq_cst);
             if (++idleSpins < 64) {
+                if (trace.closeWanted(int(w->id)))
+                    trace.closeOwnBlock(int(w->id));
                 std::this_thread::yield();
                 continue;
             }
             idleSpins = 0;
             spinning.fetch_sub(1, std::memory_order_seq_cst);
             flushStatsBatch(w); // nothing may wait in the batch while this worker sleeps
-            w->inSlice.store(false, std::memory_order_seq_cst);
+            leaveSlices(w);
             std::unique_lock g(parkMutex);
             sleepers.fetch_add(1, std::memory_order_seq_cst);
             std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -912,17 +914,26 @@ void Runtime::Impl::workerLoop(Worker* w)
         if (!w->inSlice.load(std::memory_order_relaxed)) {
             w->inSlice.store(true, std::memory_order_seq_cst);
             if (worldStopped.load(std::memory_order_seq_cst) || pausedFlag.load(std::memory_order_seq_cst)) {
-                w->inSlice.store(false, std::memory_order_seq_cst);
+                leaveSlices(w);
                 std::lock_guard q(w->mutex);
                 w->queue.push_front(p);
                 continue;
             }
         }
         runSlice(p);
+        if (trace.closeWanted(int(w->id)))
+            trace.closeOwnBlock(int(w->id)); // a drain waits for the numbers this worker has not used
         if (!w->statsBatch.empty() && coarseMs() - w->statsBatchStartMs >= 5)
             flushStatsBatch(w);
     }
-    w->inSlice.store(false);
+    leaveSlices(w);
+}
+
+void Runtime::Impl::leaveSlices(Worker* w)
+{
+    // No drain or subscriber is to wait on this worker's numbering block while it sleeps or the world is stopped.
+    trace.closeOwnBlock(int(w->id));
+    w->inSlice.store(false, std::memory_order_seq_cst);
 }
 
 void Runtime::Impl::stopWorld()

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace vigil {
 
@@ -100,6 +101,7 @@ void TraceRing::popAll(std::vector<TraceEvent>& out)
 TraceSubscriptionImpl::TraceSubscriptionImpl(size_t workers, size_t capacity, uint64_t firstSeq)
     : m_next(firstSeq)
     , m_covered(firstSeq - 1)
+    , m_holdLimit(2 * (workers + 1) * capacity)
 {
     for (size_t i = 0; i < workers + 1; ++i)
         m_rings.push_back(std::make_unique<TraceRing>(capacity));
@@ -142,10 +144,11 @@ void TraceSubscriptionImpl::skipUpTo(uint64_t seq)
 uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
 {
     std::lock_guard g(m_drainMutex);
-    // Numbers still unused in the workers' open blocks become gap markers (in the shared ring), so that events
-    // numbered after them can be delivered now.
-    if (m_hub)
-        m_hub->closeBlocks();
+    // Which numbers may still come from the workers' open blocks (the events after them wait), and which numbers had
+    // been handed out before the rings are read.
+    constexpr uint64_t kNone = ~uint64_t(0);
+    uint64_t pendingFrom = kNone;
+    const uint64_t handedOut = m_hub ? m_hub->pending(pendingFrom) : kNone;
     // Each worker ring is already in sequence order (one producer): merge the rings straight from their slots into
     // `out`. Threads sharing the last ring take their sequence numbers before its lock, so that one is copied and
     // sorted first; so are the events held back by the previous drain.
@@ -159,12 +162,22 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     m_pos.resize(workerRings);
     m_end.resize(workerRings);
     size_t total = m_shared.size() + m_held.size();
+    m_demand.resize(workerRings);
     for (size_t r = 0; r < workerRings; ++r) {
         m_pos[r] = m_rings[r]->begin();
         m_end[r] = m_rings[r]->end();
         total += m_end[r] - m_pos[r];
-        dropped += m_rings[r]->takeDropped();
+        const uint64_t lost = m_rings[r]->takeDropped();
+        dropped += lost;
+        m_demand[r] = m_end[r] - m_pos[r] + lost;
     }
+    // Events numbered from pendingFrom on stay in their worker rings for a later drain (an open block may still carry
+    // a number below theirs), unless a ring is filling up behind such a number (a worker in a very long slice) or
+    // events were lost anyway: then the drain goes past it, and its event, should it come, counts as lost.
+    uint64_t stopAt = pendingFrom;
+    for (size_t r = 0; r < workerRings && stopAt != kNone; ++r)
+        if (dropped > 0 || (m_end[r] - m_pos[r]) * 4 > m_rings[r]->limit() * 3)
+            stopAt = kNone;
     if (out.capacity() < out.size() + total) // geometric, so that a caller reusing its buffer soon stops growing it
         out.reserve(std::max(out.size() + total, 2 * out.capacity()));
     // The held events are read from m_heldIn; the three buffers rotate and are never freed, so a subscriber that
@@ -175,7 +188,6 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     size_t sharedPos = 0;
     size_t heldPos = 0;
     m_rest.clear();
-    constexpr uint64_t kNone = ~uint64_t(0);
     uint64_t next = m_next; // kept in a register: the loop below runs once per event
     for (;;) {
         // The source holding the lowest sequence number: a worker ring (r < workerRings), the shared copy or the held
@@ -185,7 +197,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         for (size_t r = 0; r < workerRings; ++r) {
             if (m_pos[r] != m_end[r]) {
                 const uint64_t s = m_rings[r]->seqAt(m_pos[r]);
-                if (s < bestSeq) {
+                if (s < bestSeq && s < stopAt) {
                     bestSeq = s;
                     best = r;
                 }
@@ -209,7 +221,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             // A worker numbers its events from blocks, so its ring mostly holds runs of consecutive numbers: take
             // the whole run without looking at the other sources again.
             if (m_rest.empty() && bestSeq == next) {
-                while (pos != end && ring.seqAt(pos) == next && !ring.isGap(pos)) {
+                while (pos != end && ring.seqAt(pos) == next && next < stopAt && !ring.isGap(pos)) {
                     ring.prefetch(pos + 8);
                     out.push_back(ring.take(pos++));
                     ++next;
@@ -251,21 +263,40 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             out.push_back(std::move(e));
     }
     m_next = next;
-    for (size_t r = 0; r < workerRings; ++r)
-        m_rings[r]->release(m_end[r]);
-    adaptLimits(dropped > 0);
+    bool left = false; // events stay in a worker ring behind a number an open block may still carry
+    for (size_t r = 0; r < workerRings; ++r) {
+        m_rings[r]->release(m_pos[r]);
+        left = left || m_pos[r] != m_end[r];
+    }
+    adaptLimits();
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (left) {
+        // A busy worker uses its numbers within microseconds: one that has kept the same number open for a
+        // millisecond (a long slice, or its thread preempted) is asked to give its block up.
+        if (m_stopSeq != stopAt) {
+            m_stopSeq = stopAt;
+            m_stopSinceNs = now;
+        } else if (m_hub && now - m_stopSinceNs >= kAskAfterNs) {
+            m_hub->askToClose(stopAt);
+        }
+    }
     held.clear();
-    // Deliver the contiguous run; an event written a moment late by another thread (one that took its number and
-    // was then preempted, say) fills its gap in a later drain. The events after a gap wait for it up to
-    // kGapWaitNs, however many drains that takes, unless events were lost anyway.
+    // Deliver the contiguous run; the events after a gap wait for it. A number an open block may still carry comes
+    // when its worker uses it or gives the block up: a drain that finds the same number missing again asks the
+    // worker to give it up, and the events wait as long as the block stays open (up to the hold limit). Any other
+    // number was taken by a thread that has yet to write its event (preempted in between, say): the events after it
+    // wait up to kGapWaitNs, however many drains that takes. Unless events were lost anyway.
     if (!m_rest.empty()) {
-        const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::steady_clock::now().time_since_epoch()).count();
+        const bool mayCome = next > handedOut || next >= pendingFrom;
         if (m_gapSeq != next) {
             m_gapSeq = next; // a new gap (or the first): its wait starts now
             m_gapSinceNs = now;
         }
-        if (dropped > 0 || now - m_gapSinceNs >= kGapWaitNs) {
+        if (mayCome)
+            m_gapSinceNs = now;
+        const bool giveUp = mayCome ? m_rest.size() > m_holdLimit : now - m_gapSinceNs >= kGapWaitNs;
+        if (dropped > 0 || giveUp) {
             // The gap did not fill in time: those events were lost. Deliver the rest in order.
             for (TraceEvent& e : m_rest) {
                 m_next = std::max(m_next, e.seq + seqSpan(e));
@@ -284,44 +315,60 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
 }
 
 // A subscriber that lost events resynchronises from a snapshot, which makes every event produced until then
-// redundant; under a sustained overload (a spawn storm observed at 30 Hz) the rings would refill at full cost after
-// every drain only for those events to be thrown away. So after a drain that lost events the worker rings accept an
-// eighth as many as before (down to a 64th of their size, at least 1,024), and each drain that loses nothing
-// doubles that again. What a full ring turns away is still counted as lost.
-void TraceSubscriptionImpl::adaptLimits(bool lost)
+// redundant. When even a whole ring could not hold what a worker produced between two drains (a spawn storm observed
+// at 30 Hz), the ring would refill at full cost after every drain only for its events to be thrown away: so then it
+// keeps an eighth as many as before (down to a 64th of its size, at least 1,024), until a drain finds that a whole
+// ring would have held everything again. What a ring turns away is still counted as lost.
+void TraceSubscriptionImpl::adaptLimits()
 {
-    if (!lost && !m_shedding)
-        return;
-    bool shedding = false;
     for (size_t r = 0; r + 1 < m_rings.size(); ++r) {
         TraceRing& ring = *m_rings[r];
+        if (m_demand[r] <= ring.size()) {
+            if (ring.limit() != ring.size())
+                ring.setLimit(ring.size());
+            continue;
+        }
         const size_t floor = std::min(ring.size(), std::max<size_t>(ring.size() / 64, 1024));
-        const size_t limit = lost ? std::max(floor, ring.limit() / 8) : std::min(ring.size(), ring.limit() * 2);
-        ring.setLimit(limit);
-        shedding = shedding || limit < ring.size();
+        ring.setLimit(std::max(floor, ring.limit() / 8));
     }
-    m_shedding = shedding;
 }
 
 TraceHub::~TraceHub() = default;
 
-std::shared_ptr<TraceSubscription> TraceHub::subscribe(size_t workers, size_t capacity)
+std::shared_ptr<TraceSubscription> TraceHub::subscribe(size_t workers, size_t capacity, int callerWorker)
 {
-    std::lock_guard g(m_mutex);
-    for (size_t i = 0; i < kMaxSubscribers; ++i) {
-        if (!m_owners[i]) {
-            // Events from blocks opened before now are not this subscriber's: close them, then start after them.
-            closeBlocks();
-            auto sub = std::make_shared<TraceSubscriptionImpl>(workers, capacity, m_seq.load() + 1);
-            sub->setHub(this);
-            m_owners[i] = sub;
-            m_slots[i].store(sub.get(), std::memory_order_release);
-            m_active.fetch_add(1, std::memory_order_acq_rel);
-            updateOnly();
-            return sub;
+    std::shared_ptr<TraceSubscriptionImpl> sub;
+    {
+        std::lock_guard g(m_mutex);
+        for (size_t i = 0; i < kMaxSubscribers && !sub; ++i) {
+            if (!m_owners[i]) {
+                sub = std::make_shared<TraceSubscriptionImpl>(workers, capacity, m_seq.load() + 1);
+                sub->setHub(this);
+                m_owners[i] = sub;
+                m_slots[i].store(sub.get(), std::memory_order_release);
+                m_active.fetch_add(1, std::memory_order_acq_rel);
+                updateOnly();
+            }
         }
     }
-    return nullptr;
+    if (!sub)
+        return nullptr;
+    // Events from blocks opened before now are not this subscriber's, but may still be written: wait until those
+    // blocks are given up (a busy worker does so at its next event or slice end, an idle one has already), then
+    // start after every number they held.
+    closeOwnBlock(callerWorker);
+    uint64_t ignored = 0;
+    const uint64_t before = pending(ignored);
+    for (;;) {
+        uint64_t from = 0;
+        pending(from);
+        if (from > before)
+            break;
+        askToClose(before);
+        std::this_thread::yield();
+    }
+    sub->skipUpTo(before);
+    return sub;
 }
 
 void TraceHub::unsubscribe(const std::shared_ptr<TraceSubscription>& sub)
@@ -355,44 +402,62 @@ void TraceHub::setWorkers(size_t workers)
     m_blockCount = workers;
 }
 
-uint64_t TraceHub::nextSeq(int worker)
+uint64_t TraceHub::nextSeq(SeqBlock& b, int worker)
 {
-    if (size_t(worker) >= m_blockCount)
-        return m_seq.fetch_add(1, std::memory_order_acq_rel) + 1;
-    SeqBlock& b = m_blocks[size_t(worker)];
-    // A compare-and-swap, not a plain store, because a drain on another thread may close the block meanwhile; the
-    // line is this worker's own, so it costs no transfer. Taking one number: next + 1, left - 1.
-    uint64_t w = b.word.load(std::memory_order_relaxed);
-    while (!b.stale && (w & 0xFF) != 0) {
-        if (b.word.compare_exchange_weak(w, w + 0xFF, std::memory_order_relaxed))
-            return w >> 8;
-    }
-    while ((w & 0xFF) != 0) {
-        if (b.word.compare_exchange_weak(w, w & ~uint64_t(0xFF), std::memory_order_relaxed)) {
-            publishGap(worker, w >> 8, w & 0xFF);
-            break;
-        }
-    }
+    const uint64_t w = b.word.load(std::memory_order_relaxed);
+    if ((w & 0xFF) != 0 && !b.stale && !b.closeWanted.load(std::memory_order_relaxed))
+        return w >> 8;
+    closeBlock(b, worker);
+    b.stale = false;
+    // Announced before the block is taken: a drain that reads the counter and then this word either sees kOpening or
+    // finds the new block above what it read (the store, the counter's read-modify-write and the drain's two loads
+    // are all sequentially consistent).
+    b.word.store(kOpening, std::memory_order_seq_cst);
     // The counter's read-modify-write comes after whatever hand-over made the block stale, so the new block lies
     // above every number the other thread had taken before it.
-    const uint64_t first = m_seq.fetch_add(kSeqBlock, std::memory_order_acq_rel) + 1;
-    b.stale = false;
-    b.word.store(((first + 1) << 8) | (kSeqBlock - 1), std::memory_order_release);
+    const uint64_t first = m_seq.fetch_add(kSeqBlock, std::memory_order_seq_cst) + 1;
+    b.word.store((first << 8) | kSeqBlock, std::memory_order_release);
     return first;
 }
 
-void TraceHub::closeBlocks()
+void TraceHub::closeBlock(SeqBlock& b, int worker)
 {
+    const uint64_t w = b.word.load(std::memory_order_relaxed);
+    if ((w & 0xFF) != 0 && w != kOpening) {
+        publishGap(worker, w >> 8, w & 0xFF);
+        b.word.store(0, std::memory_order_release); // after the marker: a drain that sees the block closed finds it
+    }
+    if (b.closeWanted.load(std::memory_order_relaxed))
+        b.closeWanted.store(false, std::memory_order_relaxed);
+}
+
+uint64_t TraceHub::pending(uint64_t& pendingFrom) const
+{
+    const uint64_t handedOut = m_seq.load(std::memory_order_seq_cst);
+    pendingFrom = ~uint64_t(0);
+    for (size_t i = 0; i < m_blockCount; ++i) {
+        const uint64_t w = m_blocks[i].word.load(std::memory_order_seq_cst);
+        if (w == kOpening)
+            pendingFrom = 0; // its new block may lie anywhere up to handedOut
+        else if ((w & 0xFF) != 0 && (w >> 8) <= handedOut)
+            pendingFrom = std::min(pendingFrom, w >> 8);
+    }
+    return handedOut;
+}
+
+bool TraceHub::askToClose(uint64_t seq)
+{
+    bool any = false;
     for (size_t i = 0; i < m_blockCount; ++i) {
         SeqBlock& b = m_blocks[i];
-        uint64_t w = b.word.load(std::memory_order_acquire);
-        while ((w & 0xFF) != 0) {
-            if (b.word.compare_exchange_weak(w, w & ~uint64_t(0xFF), std::memory_order_acq_rel)) {
-                publishGap(-1, w >> 8, w & 0xFF);
-                break;
-            }
+        const uint64_t w = b.word.load(std::memory_order_relaxed);
+        if (w != kOpening && (w & 0xFF) != 0 && (w >> 8) <= seq) {
+            if (!b.closeWanted.load(std::memory_order_relaxed))
+                b.closeWanted.store(true, std::memory_order_relaxed);
+            any = true;
         }
     }
+    return any;
 }
 
 void TraceHub::publishGap(int worker, uint64_t first, uint64_t count)
@@ -429,21 +494,25 @@ bool TraceHub::wantsAny(int worker)
 
 void TraceHub::publish(int worker, TraceEvent&& e)
 {
-    e.seq = nextSeq(worker);
+    SeqBlock* b = size_t(worker) < m_blockCount ? &m_blocks[size_t(worker)] : nullptr;
+    e.seq = b ? nextSeq(*b, worker) : m_seq.fetch_add(1, std::memory_order_acq_rel) + 1;
     if (TraceSubscriptionImpl* only = m_only.load(std::memory_order_acquire)) {
         only->push(worker, std::move(e));
-        return;
-    }
-    TraceSubscriptionImpl* last = nullptr;
-    for (auto& slot : m_slots) {
-        if (auto* sub = slot.load(std::memory_order_acquire)) {
-            if (last)
-                last->push(worker, TraceEvent(e));
-            last = sub;
+    } else {
+        TraceSubscriptionImpl* last = nullptr;
+        for (auto& slot : m_slots) {
+            if (auto* sub = slot.load(std::memory_order_acquire)) {
+                if (last)
+                    last->push(worker, TraceEvent(e));
+                last = sub;
+            }
         }
+        if (last)
+            last->push(worker, std::move(e));
     }
-    if (last)
-        last->push(worker, std::move(e));
+    // The number is used only now that its event is in the rings: a drain that reads the block meanwhile waits for it.
+    if (b)
+        b->word.store(b->word.load(std::memory_order_relaxed) + 0xFF, std::memory_order_release); // next + 1, left - 1
 }
 
 } // namespace vigil

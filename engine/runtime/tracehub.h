@@ -113,11 +113,11 @@ public:
     void setHub(TraceHub* hub) { m_hub = hub; }
 
 private:
-    void adaptLimits(bool lost); // after each drain
+    void adaptLimits(); // after each drain
     // Read by producers on every event: kept on a cache line nothing else writes while events flow.
     alignas(64) std::vector<std::unique_ptr<TraceRing>> m_rings; // one per worker, then the shared one
     std::atomic<bool> m_hasNotify { false }; // producers skip the notify lock when nobody asked to be woken
-    TraceHub* m_hub = nullptr; // closes the workers' open sequence blocks before each drain
+    TraceHub* m_hub = nullptr; // tells each drain which numbers open blocks may still carry
     // Locks, each taken now and then by one side or the other.
     alignas(64) std::mutex m_sharedMutex;
     std::mutex m_notifyMutex;
@@ -132,10 +132,16 @@ private:
     std::vector<TraceEvent> m_rest; // drain's events after a gap
     std::vector<uint64_t> m_pos; // drain's read position in each worker ring
     std::vector<uint64_t> m_end;
-    bool m_shedding = false; // the last drain lost events: the worker rings run at a lower limit (see drain)
+    std::vector<uint64_t> m_demand; // events each worker ring was offered since the last drain (kept or lost)
     uint64_t m_gapSeq = 0; // the number the held events wait for (0: none)
-    int64_t m_gapSinceNs = 0; // since when
+    int64_t m_gapSinceNs = 0; // since when (while no open block may carry it)
+    uint64_t m_stopSeq = 0; // the number at which the last drain left events in the worker rings
+    int64_t m_stopSinceNs = 0; // since when drains stop there
+    static constexpr int64_t kAskAfterNs = 1'000'000; // then the drain asks the block's worker to give it up
     static constexpr int64_t kGapWaitNs = 20'000'000;
+    // Events held back at most while an open block may still carry the missing number (a worker in a very long
+    // slice); beyond that the number is given up on and the subscriber told it lost events.
+    const size_t m_holdLimit;
 };
 
 // Inside the hub and the drain only: a run of sequence numbers no event will carry (the unused rest of a worker's
@@ -150,8 +156,15 @@ constexpr TraceKind kSeqGapKind = TraceKind(0xFF);
 // registry), so the events that follow are numbered after everything the other thread had numbered before the
 // hand-over. Events with no such path between them may be numbered in either order, as two threads' events could
 // be anyway. Every number is either carried by one event or covered by a gap marker: a worker reports the unused
-// rest of a block it gives up, and a drain first closes every open block (reporting those rests too), so a
-// subscriber never waits for numbers that will not come.
+// rest of a block it gives up.
+//
+// Only the worker writes its block, with plain stores, so taking a number costs no read-modify-write (a locked
+// instruction there would wait for every store before it, the new process's included: that wait was half of what
+// tracing cost a spawn-heavy workload). A number counts as used only once its event is in the rings. The worker
+// gives its block up when it stops running slices (to sleep, or because the world stops) and when a drain asks it
+// to. A drain reads which numbers the open blocks may still carry (pending) and holds back the events after such a
+// number until it comes; a drain that finds the same number still missing asks the block's worker to give it up,
+// which a busy worker does at its next event or slice end.
 class TraceHub {
 public:
     static constexpr size_t kMaxSubscribers = 8;
@@ -159,10 +172,12 @@ public:
     ~TraceHub();
     void setWorkers(size_t workers); // before any worker runs
     bool enabled() const { return m_active.load(std::memory_order_relaxed) > 0; }
-    // Numbers up to this one are handed out; with every block closed (closeBlocks), no event numbered up to it is
-    // still to come from a worker.
+    // Numbers up to this one are handed out; with every worker out of its slices (the world stopped) and the calling
+    // thread's block closed, no event numbered up to it is still to come from a worker.
     uint64_t currentSeq() const { return m_seq.load(std::memory_order_acquire); }
-    std::shared_ptr<TraceSubscription> subscribe(size_t workers, size_t capacity);
+    // callerWorker: the worker thread subscribing, or -1. Returns once no block opened before the subscription is
+    // still in use, so that every event still to come is numbered after the subscriber's first number.
+    std::shared_ptr<TraceSubscription> subscribe(size_t workers, size_t capacity, int callerWorker = -1);
     void unsubscribe(const std::shared_ptr<TraceSubscription>& sub);
     void publish(int worker, TraceEvent&& e); // assigns seq
     // Called by a worker before it builds an event: false when every subscriber's ring for this worker is full, in
@@ -186,14 +201,34 @@ public:
         if (size_t(worker) < m_blockCount)
             m_blocks[size_t(worker)].stale = true;
     }
-    void closeBlocks(); // any thread: the unused rest of every worker's block becomes a gap marker
+    // The calling worker gives its block up: the unused rest becomes a gap marker in its own ring.
+    void closeOwnBlock(int worker)
+    {
+        if (size_t(worker) < m_blockCount)
+            closeBlock(m_blocks[size_t(worker)], worker);
+    }
+    // Whether a drain asked the calling worker to give its block up.
+    bool closeWanted(int worker) const
+    {
+        return size_t(worker) < m_blockCount && m_blocks[size_t(worker)].closeWanted.load(std::memory_order_relaxed);
+    }
+    // Drain side, before it reads the rings. Every number up to the returned one has been handed out, and every event
+    // numbered up to it is in its ring (or covered by a gap marker) except: numbers from pendingFrom on, which open
+    // blocks may still carry (~0: none), and numbers a thread without a block took and has not written yet.
+    uint64_t pending(uint64_t& pendingFrom) const;
+    // Asks the worker whose open block may carry `seq` to give it up. Returns whether there is such a block.
+    bool askToClose(uint64_t seq);
 
 private:
+    // (next number << 8) | numbers left; 0: no open block; kOpening: the worker is taking a new block.
+    static constexpr uint64_t kOpening = 0xFF;
     struct alignas(64) SeqBlock {
-        std::atomic<uint64_t> word { 0 }; // (next number << 8) | numbers left; none left: no open block
+        std::atomic<uint64_t> word { 0 }; // written by the worker only; read by drains
+        std::atomic<bool> closeWanted { false }; // set by a drain, cleared by the worker as it closes the block
         bool stale = false; // only the worker touches this
     };
-    uint64_t nextSeq(int worker);
+    uint64_t nextSeq(SeqBlock& b, int worker); // the number the worker's next event carries (not used up yet)
+    void closeBlock(SeqBlock& b, int worker);
     bool wantsAny(int worker);
     void updateOnly(); // under m_mutex
     void publishGap(int worker, uint64_t first, uint64_t count);

@@ -280,6 +280,11 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         } else if (m_hub && now - m_stopSinceNs >= kAskAfterNs) {
             m_hub->askToClose(stopAt);
         }
+        // Producers wake a waiting subscriber only when they find its ring empty, which these rings are not: tell
+        // it now that there is more to drain.
+        std::lock_guard n(m_notifyMutex);
+        if (m_notify)
+            m_notify();
     }
     held.clear();
     // Deliver the contiguous run; the events after a gap wait for it. A number an open block may still carry comes
@@ -436,7 +441,10 @@ uint64_t TraceHub::pending(uint64_t& pendingFrom) const
     const uint64_t handedOut = m_seq.load(std::memory_order_seq_cst);
     pendingFrom = ~uint64_t(0);
     for (size_t i = 0; i < m_blockCount; ++i) {
-        const uint64_t w = m_blocks[i].word.load(std::memory_order_seq_cst);
+        uint64_t w = m_blocks[i].word.load(std::memory_order_seq_cst);
+        // A worker takes a new block in a few instructions: look again for a moment before assuming the worst.
+        for (int spins = 0; w == kOpening && spins < 100; ++spins)
+            w = m_blocks[i].word.load(std::memory_order_seq_cst);
         if (w == kOpening)
             pendingFrom = 0; // its new block may lie anywhere up to handedOut
         else if ((w & 0xFF) != 0 && (w >> 8) <= handedOut)

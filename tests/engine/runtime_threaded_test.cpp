@@ -687,8 +687,59 @@ TEST(RuntimeThreaded, TraceNumbersPutCausesBeforeEffectsAcrossWorkers)
     rt.unsubscribe(sub);
 }
 
-// A worker that stays in one long slice has numbers of its block unused; drains meanwhile close that block and
-// deliver the other worker's events at once, and the busy worker's next event, after the slice, follows them all.
+// A drain that leaves events in a ring behind a number a busy worker's block may still carry wakes a subscriber that
+// waits for notifications: producers only notify when they find a ring empty, so it would otherwise wait for good.
+TEST(RuntimeThreaded, ADrainThatLeavesEventsBehindNotifiesAgain)
+{
+    Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 1 << 16 });
+    auto sub = rt.subscribe(TraceOptions { .allMessages = true });
+    std::atomic<int> notified { 0 };
+    sub->setNotify([&notified] { notified.fetch_add(1); });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    std::atomic<bool> release { false };
+    Term hog = rt.spawn([hostPid, &release](ProcessContext& ctx) -> Task<void> {
+                     co_await ctx.receive();
+                     ctx.send(hostPid, A("busy")); // numbered from this worker's block, which stays open
+                     while (!release.load()) {
+                     }
+                     ctx.send(hostPid, A("done"));
+                 }).pid;
+    host->send(hog, A("go"));
+    ASSERT_EQ(host->receive(10'000), A("busy"));
+    constexpr int kChildren = 500;
+    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+        for (int i = 0; i < kChildren; ++i)
+            ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
+        ctx.send(hostPid, A("spawned"));
+        co_return;
+    });
+    ASSERT_EQ(host->receive(10'000), A("spawned"));
+    std::vector<TraceEvent> seen;
+    uint64_t lost = sub->drain(seen);
+    const size_t exitsBefore = size_t(std::count_if(seen.begin(), seen.end(), [](const TraceEvent& e) { return e.kind == TraceKind::Exited; }));
+    EXPECT_LT(exitsBefore, size_t(kChildren)) << "the children's exits wait behind the busy worker's numbers";
+    const int before = notified.load();
+    lost += sub->drain(seen);
+    EXPECT_GT(notified.load(), before) << "a drain that left events behind asks to be called again";
+    release.store(true);
+    ASSERT_EQ(host->receive(10'000), A("done"));
+    ASSERT_TRUE(rt.waitIdle(10'000));
+    lost += sub->drain(seen);
+    EXPECT_EQ(lost, 0u);
+    uint64_t lastSeq = 0;
+    size_t exits = 0;
+    for (const TraceEvent& e : seen) {
+        ASSERT_GT(e.seq, lastSeq);
+        lastSeq = e.seq;
+        exits += e.kind == TraceKind::Exited ? 1 : 0;
+    }
+    EXPECT_EQ(exits, size_t(kChildren + 2)) << "every child, the spawner and the hog";
+}
+
+// A worker that stays in one long slice has numbers of its block unused, and does not hear the drains asking for
+// them: drains meanwhile deliver what comes before those numbers and leave the other worker's later events in its
+// ring until the slice ends (then its next event gives the block up, or uses the number the drains waited for).
 // Nothing is lost, repeated or reordered.
 TEST(RuntimeThreaded, DrainsDuringALongSliceLoseAndReorderNothing)
 {

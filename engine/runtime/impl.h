@@ -45,22 +45,31 @@ struct Worker {
 
 // Live processes by serial number. Serials are never reused, so a flat, segmented array indexed by serial needs no
 // hashing. Inserts need no lock (a slot is written once); erasing takes one of a few striped locks, which keep a
-// reader's reference valid while it takes one.
+// reader's reference valid while it takes one. A segment whose serials have all been handed out and whose processes
+// have all gone is given back to the system (its pages, not its addresses: readers may still look at it and see
+// empty slots) and skipped by every later walk, so memory and walks follow the live processes, not every pid ever
+// issued.
 class ProcessTable {
 public:
     static constexpr uint64_t kSegmentBits = 16;
     static constexpr uint64_t kSegmentSize = uint64_t(1) << kSegmentBits;
-    static constexpr uint64_t kSegments = uint64_t(1) << 16;
+    static constexpr uint64_t kSegments = uint64_t(1) << 20; // 2^36 pids
     static constexpr size_t kLocks = 64;
+    ProcessTable();
     ~ProcessTable();
-    void insert(Process* p);
+    ProcessTable(const ProcessTable&) = delete;
+    ProcessTable& operator=(const ProcessTable&) = delete;
+    void insert(Process* p); // throws std::length_error once every pid has been issued
     void erase(uint64_t serial);
     Process* find(uint64_t serial) const; // not retained
     Term pidFor(uint64_t serial) const; // retained pid, or a non-pid term if unknown
     template <typename F>
     void forEach(F&& f) const
     {
-        for (uint64_t seg = 0; seg < kSegments; ++seg) {
+        const uint64_t high = m_high.load(std::memory_order_acquire);
+        for (uint64_t seg = m_low.load(std::memory_order_acquire); seg < high; ++seg) {
+            if (m_released[seg].load(std::memory_order_acquire))
+                continue;
             std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
             if (!s)
                 continue;
@@ -74,6 +83,10 @@ public:
             }
         }
     }
+    // Gives back every segment lying wholly below `sealedBelow` (no pid under it will be inserted any more) whose
+    // slots are all empty. Callers make sure no thread is about to insert a pid under it.
+    void releaseEmpty(uint64_t sealedBelow);
+    size_t segmentsHeld() const; // segments mapped and not given back (tests)
     size_t size() const
     {
         int64_t n = 0;
@@ -100,8 +113,11 @@ private:
     // A block of serials shares one stripe: a worker spawning and reaping its own processes then works on its own
     // stripe's line, as it writes its own lines of the slot array.
     Stripe& stripe(uint64_t serial) const { return m_locks[(serial / kSerialBlock) % kLocks]; }
-    std::unique_ptr<std::atomic<std::atomic<Process*>*>[]> m_segmentsStorage { new std::atomic<std::atomic<Process*>*>[kSegments]() };
-    std::atomic<std::atomic<Process*>*>* m_segments = m_segmentsStorage.get();
+    // Both arrays are mapped, not allocated: their pages cost memory only once touched.
+    std::atomic<std::atomic<Process*>*>* m_segments = nullptr;
+    std::atomic<uint8_t>* m_released = nullptr; // given back (1); read by walks on any thread
+    std::atomic<uint64_t> m_low { 0 }; // every segment below this one is given back
+    std::atomic<uint64_t> m_high { 0 }; // no segment from this one on has been mapped
 };
 
 struct TimerEntry {
@@ -135,6 +151,11 @@ struct Runtime::Impl {
     std::atomic<int64_t> virtualNs { 0 };
 
     std::atomic<uint64_t> nextSerial;
+    std::atomic<int> hostSerials { 0 }; // serials taken by threads without a block of their own, not yet inserted
+    void insertProcess(Process* p); // into the table, by the thread that took its serial (newProcess)
+    // With the world stopped: gives back the table segments no pid will be inserted into any more and whose processes
+    // have all gone.
+    void releaseTableSegments();
     ProcessTable table;
     Process* system = nullptr; // the host's pseudo-process: sender of host exits and messages
 

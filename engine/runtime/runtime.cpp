@@ -145,6 +145,7 @@ Snapshot Runtime::Impl::snapshot()
             snap.processes.push_back(describe(p, false));
         });
     }
+    releaseTableSegments();
     resumeWorld();
     std::sort(snap.processes.begin(), snap.processes.end(),
         [](const ProcessSnapshot& a, const ProcessSnapshot& b) { return a.pid < b.pid; });
@@ -326,7 +327,7 @@ std::unique_ptr<HostProcess> Runtime::hostProcess()
     p->extras().hostWait = std::make_unique<HostWait>();
     p->state.store(Process::Waiting);
     p->extras().label = Term::atom("host");
-    m_impl->table.insert(p);
+    m_impl->insertProcess(p);
     if (m_impl->tracing()) {
         m_impl->emit(TraceKind::Spawned, p->serial, 0, p->extras().label, Term());
         m_impl->emit(TraceKind::TrapExit, p->serial, 0, Term(), Term(), SignalOutcome::None, 1);

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <ctime>
+#include <stdexcept>
+
+#include <sys/mman.h>
 
 namespace vigil {
 
@@ -16,22 +19,52 @@ thread_local bool tlsOrdered = false;
 // ---------------------------------------------------------------------------------------------------------------
 // Process table
 
+namespace {
+constexpr size_t kSegmentBytes = ProcessTable::kSegmentSize * sizeof(std::atomic<Process*>);
+
+void* mapZeroed(size_t bytes)
+{
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        throw std::bad_alloc();
+    return p;
+}
+} // namespace
+
+ProcessTable::ProcessTable()
+    : m_segments(static_cast<std::atomic<std::atomic<Process*>*>*>(mapZeroed(kSegments * sizeof(void*))))
+    , m_released(static_cast<std::atomic<uint8_t>*>(mapZeroed(kSegments)))
+{
+    // Zero bytes are null pointers and zero counts, which is what a fresh mapping holds.
+    static_assert(sizeof(std::atomic<std::atomic<Process*>*>) == sizeof(void*));
+    static_assert(sizeof(std::atomic<uint8_t>) == 1);
+}
+
 ProcessTable::~ProcessTable()
 {
-    for (uint64_t i = 0; i < kSegments; ++i)
-        delete[] m_segments[i].load(std::memory_order_relaxed);
+    const uint64_t high = m_high.load();
+    for (uint64_t i = 0; i < high; ++i)
+        if (auto* s = m_segments[i].load(std::memory_order_relaxed))
+            ::munmap(s, kSegmentBytes);
+    ::munmap(m_segments, kSegments * sizeof(void*));
+    ::munmap(m_released, kSegments);
 }
 
 std::atomic<Process*>& ProcessTable::slot(uint64_t serial)
 {
     const uint64_t seg = serial >> kSegmentBits;
+    if (seg >= kSegments)
+        throw std::length_error("every pid has been issued");
     std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
     if (!s) {
-        auto* fresh = new std::atomic<Process*>[kSegmentSize]();
+        auto* fresh = static_cast<std::atomic<Process*>*>(mapZeroed(kSegmentBytes));
         if (m_segments[seg].compare_exchange_strong(s, fresh, std::memory_order_acq_rel))
             s = fresh;
         else
-            delete[] fresh;
+            ::munmap(fresh, kSegmentBytes);
+        uint64_t high = m_high.load(std::memory_order_relaxed);
+        while (high < seg + 1 && !m_high.compare_exchange_weak(high, seg + 1, std::memory_order_acq_rel)) {
+        }
     }
     return s[serial & (kSegmentSize - 1)];
 }
@@ -43,6 +76,39 @@ std::atomic<Process*>* ProcessTable::slotIfAny(uint64_t serial) const
         return nullptr;
     std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
     return s ? &s[serial & (kSegmentSize - 1)] : nullptr;
+}
+
+void ProcessTable::releaseEmpty(uint64_t sealedBelow)
+{
+    const uint64_t high = m_high.load(std::memory_order_acquire);
+    uint64_t seg = m_low.load(std::memory_order_relaxed);
+    for (; seg < high && ((seg + 1) << kSegmentBits) <= sealedBelow; ++seg) {
+        if (m_released[seg].load(std::memory_order_relaxed))
+            continue;
+        if (std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire)) {
+            bool empty = true;
+            for (uint64_t i = 0; i < kSegmentSize && empty; ++i)
+                empty = s[i].load(std::memory_order_relaxed) == nullptr;
+            if (!empty)
+                continue;
+            // Its pages go back and read as zeros (empty slots) from now on; the addresses stay valid.
+            ::madvise(s, kSegmentBytes, MADV_DONTNEED);
+        }
+        m_released[seg].store(1, std::memory_order_release);
+    }
+    uint64_t low = m_low.load(std::memory_order_relaxed);
+    while (low < high && m_released[low].load(std::memory_order_relaxed))
+        ++low;
+    m_low.store(low, std::memory_order_release);
+}
+
+size_t ProcessTable::segmentsHeld() const
+{
+    size_t n = 0;
+    const uint64_t high = m_high.load(std::memory_order_acquire);
+    for (uint64_t seg = 0; seg < high; ++seg)
+        n += m_segments[seg].load(std::memory_order_acquire) && !m_released[seg].load(std::memory_order_acquire);
+    return n;
 }
 
 void ProcessTable::insert(Process* p)
@@ -397,11 +463,26 @@ Process* Runtime::Impl::newProcess(uint64_t parent)
         }
         serial = w->serialNext++;
     } else {
-        serial = nextSerial.fetch_add(1, std::memory_order_relaxed);
+        // Counted until inserted, so that a snapshot does not give back the table segment it is about to land in.
+        hostSerials.fetch_add(1, std::memory_order_seq_cst);
+        serial = nextSerial.fetch_add(1, std::memory_order_seq_cst);
     }
     auto* p = new Process(this, serial);
     p->parent = parent;
     return p;
+}
+
+void Runtime::Impl::insertProcess(Process* p)
+{
+    struct Done {
+        Runtime::Impl* rt;
+        ~Done()
+        {
+            if (!rt->currentWorker())
+                rt->hostSerials.fetch_sub(1, std::memory_order_seq_cst);
+        }
+    } done { this };
+    table.insert(p);
 }
 
 SpawnResult Runtime::Impl::spawn(
@@ -458,7 +539,7 @@ SpawnResult Runtime::Impl::spawn(
     }
     // Its spawn event is numbered by this thread: running it here needs no new block (see runSlice).
     c->lastWorker = workerTag();
-    table.insert(c); // the table owns the initial reference
+    insertProcess(c); // the table owns the initial reference
     if (tracing()) {
         auto* x = c->extrasIfAny();
         emit(TraceKind::Spawned, c->serial, c->parent, x ? x->label : Term(), x ? x->initialCall : Term(),
@@ -934,6 +1015,20 @@ void Runtime::Impl::leaveSlices(Worker* w)
     // No drain or subscriber is to wait on this worker's numbering block while it sleeps or the world is stopped.
     trace.closeOwnBlock(int(w->id));
     w->inSlice.store(false, std::memory_order_seq_cst);
+}
+
+void Runtime::Impl::releaseTableSegments()
+{
+    // Pids below every block a worker still holds and below the counter, with no other thread between taking one and
+    // inserting it (read after the counter: such a thread counts itself before taking its pid), will not be
+    // inserted any more. The workers are stopped, so their blocks hold still.
+    uint64_t sealedBelow = nextSerial.load(std::memory_order_seq_cst);
+    if (hostSerials.load(std::memory_order_seq_cst) != 0)
+        return;
+    for (auto& w : workers)
+        if (w->serialNext < w->serialEnd)
+            sealedBelow = std::min(sealedBelow, w->serialNext);
+    table.releaseEmpty(sealedBelow);
 }
 
 void Runtime::Impl::stopWorld()

@@ -6,11 +6,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <chrono>
 #include <map>
 #include <thread>
 #include <random>
 #include <set>
+
+#include <unistd.h>
 
 using namespace vigil;
 using namespace vigil::test;
@@ -464,6 +467,68 @@ TEST(RuntimeThreaded, TraceOverflowIsReportedNotBlocking)
     EXPECT_LE(events.size(), 64u * 3);
     // Every event is either delivered or counted as lost: 10,000 messages, each sent, queued and received.
     EXPECT_GE(events.size() + lost, 30'000u);
+}
+
+namespace {
+size_t residentBytes()
+{
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    unsigned long pages = 0, resident = 0;
+    const int n = std::fscanf(f, "%lu %lu", &pages, &resident);
+    std::fclose(f);
+    return n == 2 ? size_t(resident) * size_t(sysconf(_SC_PAGESIZE)) : 0;
+}
+} // namespace
+
+// The process table has a slot per pid ever issued, in segments of 65,536 (512 KB). Once every pid of a segment has
+// been issued and its processes have all gone, a snapshot gives its memory back; a process still alive keeps its
+// segment, and everything goes on working: lookups, messages, later spawns, later snapshots.
+TEST(RuntimeThreaded, TableSegmentsOfGoneProcessesAreGivenBack)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    const Term keeper = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                             auto m = co_await ctx.receive();
+                             ctx.send(hostPid, T({ A("still_here"), *m }));
+                         }).pid;
+    constexpr int kChildren = 600'000; // about 9 segments
+    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+        for (int i = 0; i < kChildren; ++i) {
+            ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
+            if (i % 256 == 0)
+                co_await ctx.yield();
+        }
+        ctx.send(hostPid, A("spawned"));
+    });
+    ASSERT_EQ(host->receive(120'000), A("spawned"));
+    ASSERT_TRUE(rt.waitIdle(60'000));
+    const size_t before = residentBytes();
+    Snapshot first = rt.snapshot();
+    const size_t after = residentBytes();
+    ASSERT_GT(before, 0u);
+    EXPECT_GE(double(before) - double(after), 3.0 * 1024 * 1024) << "resident before " << before << ", after " << after;
+    auto alive = [](const Snapshot& s, uint64_t pid) {
+        return std::any_of(s.processes.begin(), s.processes.end(), [pid](const ProcessSnapshot& p) { return p.pid == pid; });
+    };
+    EXPECT_TRUE(alive(first, keeper.pidSerial()));
+    EXPECT_LE(first.processes.size(), 4u) << "the keeper, the host and at most the spawner on its way out";
+    // Later spawns land in fresh segments; the old ones are still readable (and empty).
+    std::vector<Term> later;
+    for (int i = 0; i < 100; ++i)
+        later.push_back(rt.spawn([](ProcessContext& ctx) -> Task<void> { co_await ctx.receive(); }).pid);
+    Snapshot second = rt.snapshot();
+    EXPECT_TRUE(alive(second, keeper.pidSerial()));
+    for (const Term& p : later)
+        EXPECT_TRUE(alive(second, p.pidSerial()));
+    EXPECT_FALSE(rt.isAlive(*rt.pidFor(keeper.pidSerial() + 1000, true)));
+    host->send(keeper, A("ping"));
+    EXPECT_EQ(host->receive(10'000), T({ A("still_here"), A("ping") }));
+    for (const Term& p : later)
+        host->send(p, A("stop"));
+    ASSERT_TRUE(rt.waitIdle(10'000));
 }
 
 // A subscriber that lost events resynchronises anyway. When even a whole ring could not hold what a worker produced

@@ -62,8 +62,11 @@ std::atomic<Process*>& ProcessTable::slot(uint64_t serial)
             s = fresh;
         else
             ::munmap(fresh, kSegmentBytes);
-        uint64_t high = m_high.load(std::memory_order_relaxed);
-        while (high < seg + 1 && !m_high.compare_exchange_weak(high, seg + 1, std::memory_order_acq_rel)) {
+    }
+    // Walks look up to m_high: raised before the slot is written, by whichever thread gets there first (the one that
+    // mapped the segment may not have raised it yet). A read of a line that rarely changes, as a rule.
+    if (uint64_t high = m_high.load(std::memory_order_acquire); high <= seg) {
+        while (high <= seg && !m_high.compare_exchange_weak(high, seg + 1, std::memory_order_acq_rel)) {
         }
     }
     return s[serial & (kSegmentSize - 1)];

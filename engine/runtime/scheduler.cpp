@@ -125,7 +125,8 @@ void ProcessTable::insert(Process* p)
 void ProcessTable::erase(uint64_t serial)
 {
     std::lock_guard g(stripe(serial));
-    if (auto* s = slotIfAny(serial); s && s->exchange(nullptr, std::memory_order_acq_rel))
+    // (Looked at first: a slot in a segment given back reads as empty without being written back into memory.)
+    if (auto* s = slotIfAny(serial); s && s->load(std::memory_order_relaxed) && s->exchange(nullptr, std::memory_order_acq_rel))
         stripe(serial).count.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -470,7 +471,14 @@ Process* Runtime::Impl::newProcess(uint64_t parent)
         hostSerials.fetch_add(1, std::memory_order_seq_cst);
         serial = nextSerial.fetch_add(1, std::memory_order_seq_cst);
     }
-    auto* p = new Process(this, serial);
+    Process* p = nullptr;
+    try {
+        p = new Process(this, serial);
+    } catch (...) {
+        if (!currentWorker())
+            hostSerials.fetch_sub(1, std::memory_order_seq_cst);
+        throw;
+    }
     p->parent = parent;
     return p;
 }
@@ -492,6 +500,16 @@ SpawnResult Runtime::Impl::spawn(
     Process* spawner, NativeBody body, std::unique_ptr<ProcessBody> pbody, SpawnOptions& options)
 {
     Process* c = newProcess(spawner && spawner != system ? spawner->serial : 0);
+    // Should anything below throw, a pid taken by a thread without a block of its own is no longer on its way in.
+    struct NotInserted {
+        Runtime::Impl* rt;
+        bool armed = true;
+        ~NotInserted()
+        {
+            if (armed && !rt->currentWorker())
+                rt->hostSerials.fetch_sub(1, std::memory_order_seq_cst);
+        }
+    } notInserted { this };
     if (pbody) {
         c->extras().body = std::move(pbody);
     } else {
@@ -542,6 +560,7 @@ SpawnResult Runtime::Impl::spawn(
     }
     // Its spawn event is numbered by this thread: running it here needs no new block (see runSlice).
     c->lastWorker = workerTag();
+    notInserted.armed = false;
     insertProcess(c); // the table owns the initial reference
     if (tracing()) {
         auto* x = c->extrasIfAny();

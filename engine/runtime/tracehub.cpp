@@ -107,22 +107,25 @@ TraceSubscriptionImpl::TraceSubscriptionImpl(size_t workers, size_t capacity, ui
         m_rings.push_back(std::make_unique<TraceRing>(capacity));
 }
 
-void TraceSubscriptionImpl::push(int worker, TraceEvent&& e, bool wake)
+bool TraceSubscriptionImpl::push(int worker, TraceEvent&& e)
 {
     bool dropped = false;
     bool wasEmpty = false;
-    const bool notify = wake && m_hasNotify.load(std::memory_order_acquire);
+    const bool notify = m_hasNotify.load(std::memory_order_acquire);
     if (worker >= 0 && size_t(worker) + 1 < m_rings.size()) {
         wasEmpty = m_rings[size_t(worker)]->push(std::move(e), dropped, notify);
     } else {
         std::lock_guard g(m_sharedMutex);
         wasEmpty = m_rings.back()->push(std::move(e), dropped, notify);
     }
-    if (wasEmpty && notify) {
-        std::lock_guard g(m_notifyMutex);
-        if (m_notify)
-            m_notify();
-    }
+    return wasEmpty && notify;
+}
+
+void TraceSubscriptionImpl::notify()
+{
+    std::lock_guard g(m_notifyMutex);
+    if (m_notify)
+        m_notify();
 }
 
 void TraceSubscriptionImpl::setNotify(std::function<void()> notify)
@@ -143,7 +146,9 @@ void TraceSubscriptionImpl::skipUpTo(uint64_t seq)
 
 uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
 {
-    std::lock_guard g(m_drainMutex);
+    std::unique_lock g(m_drainMutex);
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch()).count();
     // Which numbers may still come from the workers' open blocks (the events after them wait), and which numbers had
     // been handed out before the rings are read.
     constexpr uint64_t kNone = ~uint64_t(0);
@@ -174,9 +179,12 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     // Events numbered from pendingFrom on stay in their worker rings for a later drain (an open block may still carry
     // a number below theirs), unless a ring is filling up behind such a number (a worker in a very long slice) or
     // events were lost anyway: then the drain goes past it, and its event, should it come, counts as lost.
-    uint64_t stopAt = pendingFrom;
+    // So does a number that has been waited for longer than kGiveUpNs (a worker in one slice for that long).
+    const uint64_t ringDropped = dropped; // the merge below adds events that came too late
+    const bool waitedTooLong = m_stopSeq == pendingFrom && now - m_stopSinceNs >= kGiveUpNs;
+    uint64_t stopAt = waitedTooLong ? kNone : pendingFrom;
     for (size_t r = 0; r < workerRings && stopAt != kNone; ++r)
-        if (dropped > 0 || (m_end[r] - m_pos[r]) * 4 > m_rings[r]->limit() * 3)
+        if (ringDropped > 0 || (m_end[r] - m_pos[r]) * 4 > m_rings[r]->limit() * 3)
             stopAt = kNone;
     if (out.capacity() < out.size() + total) // geometric, so that a caller reusing its buffer soon stops growing it
         out.reserve(std::max(out.size() + total, 2 * out.capacity()));
@@ -269,22 +277,19 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         left = left || m_pos[r] != m_end[r];
     }
     adaptLimits();
-    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::steady_clock::now().time_since_epoch()).count();
-    if (left) {
+    // Events wait for a number an open block may still carry: in a worker ring, or held after a gap at it.
+    const bool waiting = pendingFrom != kNone && (left || (!m_rest.empty() && next >= pendingFrom));
+    if (waiting) {
         // A busy worker uses its numbers within microseconds: one that has kept the same number open for a
         // millisecond (a long slice, or its thread preempted) is asked to give its block up.
-        if (m_stopSeq != stopAt) {
-            m_stopSeq = stopAt;
+        if (m_stopSeq != pendingFrom) {
+            m_stopSeq = pendingFrom;
             m_stopSinceNs = now;
         } else if (m_hub && now - m_stopSinceNs >= kAskAfterNs) {
-            m_hub->askToClose(stopAt);
+            m_hub->askToClose(pendingFrom);
         }
-        // Producers wake a waiting subscriber only when they find its ring empty, which these rings are not: tell
-        // it now that there is more to drain.
-        std::lock_guard n(m_notifyMutex);
-        if (m_notify)
-            m_notify();
+    } else {
+        m_stopSeq = 0;
     }
     held.clear();
     // Deliver the contiguous run; the events after a gap wait for it. A number an open block may still carry comes
@@ -293,7 +298,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     // number was taken by a thread that has yet to write its event (preempted in between, say): the events after it
     // wait up to kGapWaitNs, however many drains that takes. Unless events were lost anyway.
     if (!m_rest.empty()) {
-        const bool mayCome = next > handedOut || next >= pendingFrom;
+        const bool mayCome = next > handedOut || (next >= pendingFrom && !waitedTooLong);
         if (m_gapSeq != next) {
             m_gapSeq = next; // a new gap (or the first): its wait starts now
             m_gapSinceNs = now;
@@ -301,9 +306,17 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         if (mayCome)
             m_gapSinceNs = now;
         const bool giveUp = mayCome ? m_rest.size() > m_holdLimit : now - m_gapSinceNs >= kGapWaitNs;
-        if (dropped > 0 || giveUp) {
-            // The gap did not fill in time: those events were lost. Deliver the rest in order.
+        if (ringDropped > 0 || giveUp) {
+            // The gap did not fill in time: those events were lost. Deliver the rest in order, up to the first number
+            // an open block may still carry (unless that one has been waited for too long as well, or the held
+            // events reached their limit); what comes after it keeps waiting.
+            const uint64_t upTo = (giveUp && mayCome) || waitedTooLong ? kNone : pendingFrom;
+            m_held.clear();
             for (TraceEvent& e : m_rest) {
+                if (e.seq >= upTo) {
+                    m_held.push_back(std::move(e));
+                    continue;
+                }
                 m_next = std::max(m_next, e.seq + seqSpan(e));
                 if (e.kind != kSeqGapKind)
                     out.push_back(std::move(e));
@@ -316,6 +329,11 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     } else {
         m_gapSeq = 0;
     }
+    g.unlock();
+    // Producers wake a waiting subscriber only when they find its ring empty, which these rings may not be: tell it
+    // now that there is more to drain (outside the drain's lock, so that the callback may drain at once).
+    if (waiting)
+        notify();
     return dropped;
 }
 
@@ -350,7 +368,7 @@ std::shared_ptr<TraceSubscription> TraceHub::subscribe(size_t workers, size_t ca
                 sub = std::make_shared<TraceSubscriptionImpl>(workers, capacity, m_seq.load() + 1);
                 sub->setHub(this);
                 m_owners[i] = sub;
-                m_slots[i].store(sub.get(), std::memory_order_release);
+                m_slots[i].store(sub.get(), std::memory_order_seq_cst);
                 m_active.fetch_add(1, std::memory_order_acq_rel);
                 updateOnly();
             }
@@ -364,10 +382,13 @@ std::shared_ptr<TraceSubscription> TraceHub::subscribe(size_t workers, size_t ca
     closeOwnBlock(callerWorker);
     uint64_t ignored = 0;
     const uint64_t before = pending(ignored);
+    // (A worker that stays in one slice for over a second is not waited for: its events from before may then
+    // reach this subscriber numbered below its first, and are dropped.)
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     for (;;) {
         uint64_t from = 0;
         pending(from);
-        if (from > before)
+        if (from > before || std::chrono::steady_clock::now() >= deadline)
             break;
         askToClose(before);
         std::this_thread::yield();
@@ -398,7 +419,7 @@ void TraceHub::updateOnly()
             only = sub;
             ++count;
         }
-    m_only.store(count == 1 ? only : nullptr, std::memory_order_release);
+    m_only.store(count == 1 ? only : nullptr, std::memory_order_seq_cst);
 }
 
 void TraceHub::setWorkers(size_t workers)
@@ -429,8 +450,9 @@ void TraceHub::closeBlock(SeqBlock& b, int worker)
 {
     const uint64_t w = b.word.load(std::memory_order_relaxed);
     if ((w & 0xFF) != 0 && w != kOpening) {
-        publishGap(worker, w >> 8, w & 0xFF);
+        const uint32_t wake = publishGap(worker, w >> 8, w & 0xFF);
         b.word.store(0, std::memory_order_release); // after the marker: a drain that sees the block closed finds it
+        notifySubscribers(wake);
     }
     if (b.closeWanted.load(std::memory_order_relaxed))
         b.closeWanted.store(false, std::memory_order_relaxed);
@@ -468,15 +490,25 @@ bool TraceHub::askToClose(uint64_t seq)
     return any;
 }
 
-void TraceHub::publishGap(int worker, uint64_t first, uint64_t count)
+uint32_t TraceHub::publishGap(int worker, uint64_t first, uint64_t count)
 {
     TraceEvent gap;
     gap.seq = first;
     gap.kind = kSeqGapKind;
     gap.count = uint32_t(count);
-    for (auto& slot : m_slots)
-        if (auto* sub = slot.load(std::memory_order_acquire))
-            sub->push(worker, TraceEvent(gap), false);
+    uint32_t wake = 0;
+    for (size_t i = 0; i < kMaxSubscribers; ++i)
+        if (auto* sub = m_slots[i].load(std::memory_order_seq_cst))
+            wake |= sub->push(worker, TraceEvent(gap)) ? 1u << i : 0u;
+    return wake;
+}
+
+void TraceHub::notifySubscribers(uint32_t which)
+{
+    for (size_t i = 0; which != 0 && i < kMaxSubscribers; ++i, which >>= 1)
+        if (which & 1)
+            if (auto* sub = m_slots[i].load(std::memory_order_acquire))
+                sub->notify();
 }
 
 bool TraceHub::wantsAny(int worker)
@@ -504,23 +536,32 @@ void TraceHub::publish(int worker, TraceEvent&& e)
 {
     SeqBlock* b = size_t(worker) < m_blockCount ? &m_blocks[size_t(worker)] : nullptr;
     e.seq = b ? nextSeq(*b, worker) : m_seq.fetch_add(1, std::memory_order_acq_rel) + 1;
-    if (TraceSubscriptionImpl* only = m_only.load(std::memory_order_acquire)) {
-        only->push(worker, std::move(e));
+    TraceSubscriptionImpl* only = m_only.load(std::memory_order_seq_cst);
+    bool wakeOnly = false;
+    uint32_t wake = 0;
+    if (only) {
+        wakeOnly = only->push(worker, std::move(e));
     } else {
-        TraceSubscriptionImpl* last = nullptr;
-        for (auto& slot : m_slots) {
-            if (auto* sub = slot.load(std::memory_order_acquire)) {
-                if (last)
-                    last->push(worker, TraceEvent(e));
-                last = sub;
+        size_t last = kMaxSubscribers;
+        TraceSubscriptionImpl* lastSub = nullptr;
+        for (size_t i = 0; i < kMaxSubscribers; ++i) {
+            if (auto* sub = m_slots[i].load(std::memory_order_seq_cst)) {
+                if (lastSub)
+                    wake |= lastSub->push(worker, TraceEvent(e)) ? 1u << last : 0u;
+                last = i;
+                lastSub = sub;
             }
         }
-        if (last)
-            last->push(worker, std::move(e));
+        if (lastSub)
+            wake |= lastSub->push(worker, std::move(e)) ? 1u << last : 0u;
     }
     // The number is used only now that its event is in the rings: a drain that reads the block meanwhile waits for it.
     if (b)
         b->word.store(b->word.load(std::memory_order_relaxed) + 0xFF, std::memory_order_release); // next + 1, left - 1
+    // Subscribers are woken only now: a callback may emit events of its own, which take the next numbers.
+    if (wakeOnly)
+        only->notify();
+    notifySubscribers(wake);
 }
 
 } // namespace vigil

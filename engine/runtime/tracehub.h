@@ -104,8 +104,10 @@ public:
     uint64_t drain(std::vector<TraceEvent>& out) override;
     void setNotify(std::function<void()> notify) override;
 
-    // worker < 0: any other thread. wake: notify the drainer if its ring was empty (not for gap markers).
-    void push(int worker, TraceEvent&& e, bool wake = true);
+    // worker < 0: any other thread. Returns whether the subscriber should be woken (its ring was empty and it asked
+    // to be): the caller calls notify() once it has finished with the event's number.
+    bool push(int worker, TraceEvent&& e);
+    void notify();
     void skipUpTo(uint64_t seq); // events up to seq are already known (after a snapshot)
     // A worker's producer side of its own ring.
     bool ringFull(int worker) { return m_rings[size_t(worker)]->full(); }
@@ -138,6 +140,7 @@ private:
     uint64_t m_stopSeq = 0; // the number at which the last drain left events in the worker rings
     int64_t m_stopSinceNs = 0; // since when drains stop there
     static constexpr int64_t kAskAfterNs = 1'000'000; // then the drain asks the block's worker to give it up
+    static constexpr int64_t kGiveUpNs = 200'000'000; // then it goes past the number (its event counts as lost)
     static constexpr int64_t kGapWaitNs = 20'000'000;
     // Events held back at most while an open block may still carry the missing number (a worker in a very long
     // slice); beyond that the number is given up on and the subscriber told it lost events.
@@ -231,7 +234,8 @@ private:
     void closeBlock(SeqBlock& b, int worker);
     bool wantsAny(int worker);
     void updateOnly(); // under m_mutex
-    void publishGap(int worker, uint64_t first, uint64_t count);
+    uint32_t publishGap(int worker, uint64_t first, uint64_t count); // which subscribers to wake (bit i: slot i)
+    void notifySubscribers(uint32_t which);
     std::unique_ptr<SeqBlock[]> m_blocks;
     size_t m_blockCount = 0;
     std::atomic<TraceSubscriptionImpl*> m_slots[kMaxSubscribers] {};

@@ -757,6 +757,53 @@ TEST(RuntimeThreaded, TraceNumbersPutCausesBeforeEffectsAcrossWorkers)
     rt.unsubscribe(sub);
 }
 
+// A subscriber's notify callback runs on the thread that published the event, often a worker, and may itself emit
+// events there: it runs only once that thread has finished with its event's number, so no number is carried twice
+// and none is skipped.
+TEST(RuntimeThreaded, ANotifyCallbackThatEmitsGetsNumbersOfItsOwn)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto sub = rt.subscribe();
+    std::atomic<int> emitted { 0 };
+    thread_local bool inCallback = false;
+    sub->setNotify([&rt, &emitted] {
+        if (inCallback)
+            return;
+        inCallback = true;
+        TraceEvent e;
+        e.kind = TraceKind::Label;
+        e.pid = 1;
+        e.data = A("noticed");
+        rt.emit(std::move(e));
+        emitted.fetch_add(1);
+        inCallback = false;
+    });
+    std::vector<TraceEvent> seen;
+    uint64_t lost = 0;
+    for (int round = 0; round < 30; ++round) {
+        rt.spawn([](ProcessContext& ctx) -> Task<void> {
+            for (int i = 0; i < 5; ++i)
+                ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
+            co_return;
+        });
+        ASSERT_TRUE(rt.waitIdle(10'000));
+        lost += sub->drain(seen);
+    }
+    sub->setNotify(nullptr);
+    ASSERT_TRUE(rt.waitIdle(10'000));
+    lost += sub->drain(seen);
+    EXPECT_EQ(lost, 0u);
+    uint64_t lastSeq = 0;
+    int labels = 0;
+    for (const TraceEvent& e : seen) {
+        ASSERT_GT(e.seq, lastSeq) << traceKindName(e.kind);
+        lastSeq = e.seq;
+        labels += e.kind == TraceKind::Label && e.data == A("noticed") ? 1 : 0;
+    }
+    EXPECT_GT(emitted.load(), 0);
+    EXPECT_EQ(labels, emitted.load()) << "every event the callback emitted arrives";
+}
+
 // A drain that leaves events in a ring behind a number a busy worker's block may still carry wakes a subscriber that
 // waits for notifications: producers only notify when they find a ring empty, so it would otherwise wait for good.
 TEST(RuntimeThreaded, ADrainThatLeavesEventsBehindNotifiesAgain)

@@ -46,6 +46,21 @@ NativeBody commandLoop(Term reportTo)
     };
 }
 
+// A process that spawns `children` processes which exit at once (yielding before every `yieldEvery`th spawn when that
+// is not 0), then sends :spawned to `reportTo` when that is a pid.
+NativeBody spawnShortLived(int children, Term reportTo = Term(), int yieldEvery = 0)
+{
+    return [children, reportTo, yieldEvery](ProcessContext& ctx) -> Task<void> {
+        for (int i = 0; i < children; ++i) {
+            ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
+            if (yieldEvery > 0 && i % yieldEvery == 0)
+                co_await ctx.yield();
+        }
+        if (reportTo.isPid())
+            ctx.send(reportTo, A("spawned"));
+    };
+}
+
 struct Graph {
     std::set<uint64_t> alive;
     std::map<uint64_t, std::set<uint64_t>> links;
@@ -495,14 +510,7 @@ TEST(RuntimeThreaded, TableSegmentsOfGoneProcessesAreGivenBack)
                              ctx.send(hostPid, T({ A("still_here"), *m }));
                          }).pid;
     constexpr int kChildren = 1'000'000; // about 15 segments (7.5 MB), 13 of them wholly issued and empty
-    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
-        for (int i = 0; i < kChildren; ++i) {
-            ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
-            if (i % 256 == 0)
-                co_await ctx.yield();
-        }
-        ctx.send(hostPid, A("spawned"));
-    });
+    rt.spawn(spawnShortLived(kChildren, hostPid, 256));
     ASSERT_EQ(host->receive(120'000), A("spawned"));
     ASSERT_TRUE(rt.waitIdle(60'000));
     const size_t before = residentBytes();
@@ -546,11 +554,7 @@ TEST(RuntimeThreaded, TraceRingsKeepFewerEventsWhileEvenAWholeRingOverflows)
     // A process on the worker spawns `children` processes that exit at once: a spawn and an exit event each, all in
     // the worker's ring.
     auto burst = [&rt](int children) {
-        rt.spawn([children](ProcessContext& ctx) -> Task<void> {
-            for (int i = 0; i < children; ++i)
-                ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
-            co_return;
-        });
+        rt.spawn(spawnShortLived(children));
         EXPECT_TRUE(rt.waitIdle(30'000));
     };
     auto exits = [](const std::vector<TraceEvent>& events) {
@@ -781,11 +785,7 @@ TEST(RuntimeThreaded, ANotifyCallbackThatEmitsGetsNumbersOfItsOwn)
     std::vector<TraceEvent> seen;
     uint64_t lost = 0;
     for (int round = 0; round < 30; ++round) {
-        rt.spawn([](ProcessContext& ctx) -> Task<void> {
-            for (int i = 0; i < 5; ++i)
-                ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
-            co_return;
-        });
+        rt.spawn(spawnShortLived(5));
         ASSERT_TRUE(rt.waitIdle(10'000));
         lost += sub->drain(seen);
     }
@@ -825,12 +825,7 @@ TEST(RuntimeThreaded, ADrainThatLeavesEventsBehindNotifiesAgain)
     host->send(hog, A("go"));
     ASSERT_EQ(host->receive(10'000), A("busy"));
     constexpr int kChildren = 500;
-    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
-        for (int i = 0; i < kChildren; ++i)
-            ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
-        ctx.send(hostPid, A("spawned"));
-        co_return;
-    });
+    rt.spawn(spawnShortLived(kChildren, hostPid));
     ASSERT_EQ(host->receive(10'000), A("spawned"));
     std::vector<TraceEvent> seen;
     uint64_t lost = sub->drain(seen);
@@ -877,12 +872,7 @@ TEST(RuntimeThreaded, DrainsDuringALongSliceLoseAndReorderNothing)
     ASSERT_EQ(host->receive(10'000), A("busy"));
     // The other worker spawns meanwhile.
     constexpr int kChildren = 500;
-    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
-        for (int i = 0; i < kChildren; ++i)
-            ctx.spawn([](ProcessContext&) -> Task<void> { co_return; });
-        ctx.send(hostPid, A("spawned"));
-        co_return;
-    });
+    rt.spawn(spawnShortLived(kChildren, hostPid));
     std::vector<TraceEvent> seen;
     uint64_t lost = 0;
     std::vector<Term> replies;

@@ -987,8 +987,7 @@ void Runtime::Impl::workerLoop(Worker* w)
             if (idleSpins == 0)
                 spinning.fetch_add(1, std::memory_order_seq_cst);
             if (++idleSpins < 64) {
-                if (trace.closeWanted(int(w->id)))
-                    trace.closeOwnBlock(int(w->id));
+                trace.closeOwnBlockIfWanted(int(w->id));
                 std::this_thread::yield();
                 continue;
             }
@@ -1024,8 +1023,7 @@ void Runtime::Impl::workerLoop(Worker* w)
             }
         }
         runSlice(p);
-        if (trace.closeWanted(int(w->id)))
-            trace.closeOwnBlock(int(w->id)); // a drain waits for the numbers this worker has not used
+        trace.closeOwnBlockIfWanted(int(w->id)); // a drain may be waiting for the numbers this worker has not used
         if (!w->statsBatch.empty() && coarseMs() - w->statsBatchStartMs >= 5)
             flushStatsBatch(w);
     }

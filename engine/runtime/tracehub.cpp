@@ -475,19 +475,14 @@ uint64_t TraceHub::pending(uint64_t& pendingFrom) const
     return handedOut;
 }
 
-bool TraceHub::askToClose(uint64_t seq)
+void TraceHub::askToClose(uint64_t seq)
 {
-    bool any = false;
     for (size_t i = 0; i < m_blockCount; ++i) {
         SeqBlock& b = m_blocks[i];
         const uint64_t w = b.word.load(std::memory_order_relaxed);
-        if (w != kOpening && (w & 0xFF) != 0 && (w >> 8) <= seq) {
-            if (!b.closeWanted.load(std::memory_order_relaxed))
-                b.closeWanted.store(true, std::memory_order_relaxed);
-            any = true;
-        }
+        if (w != kOpening && (w & 0xFF) != 0 && (w >> 8) <= seq && !b.closeWanted.load(std::memory_order_relaxed))
+            b.closeWanted.store(true, std::memory_order_relaxed);
     }
-    return any;
 }
 
 uint32_t TraceHub::publishGap(int worker, uint64_t first, uint64_t count)

@@ -128,7 +128,7 @@ private:
     alignas(64) std::mutex m_drainMutex;
     uint64_t m_next; // next sequence number to deliver
     uint64_t m_covered; // events numbered up to this are known already (before the subscription, or in a snapshot)
-    std::vector<TraceEvent> m_held; // events after a gap, held back until it fills (at most kGapWaitNs)
+    std::vector<TraceEvent> m_held; // events after a gap, held back until it fills (see the end of drain)
     std::vector<TraceEvent> m_heldIn; // drain's copy of the events held by the previous one
     std::vector<TraceEvent> m_shared; // drain's copy of the shared ring, sorted
     std::vector<TraceEvent> m_rest; // drain's events after a gap
@@ -210,17 +210,18 @@ public:
         if (size_t(worker) < m_blockCount)
             closeBlock(m_blocks[size_t(worker)], worker);
     }
-    // Whether a drain asked the calling worker to give its block up.
-    bool closeWanted(int worker) const
+    // The calling worker gives its block up if a drain asked it to (a relaxed load when none did).
+    void closeOwnBlockIfWanted(int worker)
     {
-        return size_t(worker) < m_blockCount && m_blocks[size_t(worker)].closeWanted.load(std::memory_order_relaxed);
+        if (size_t(worker) < m_blockCount && m_blocks[size_t(worker)].closeWanted.load(std::memory_order_relaxed))
+            closeBlock(m_blocks[size_t(worker)], worker);
     }
     // Drain side, before it reads the rings. Every number up to the returned one has been handed out, and every event
     // numbered up to it is in its ring (or covered by a gap marker) except: numbers from pendingFrom on, which open
     // blocks may still carry (~0: none), and numbers a thread without a block took and has not written yet.
     uint64_t pending(uint64_t& pendingFrom) const;
-    // Asks the worker whose open block may carry `seq` to give it up. Returns whether there is such a block.
-    bool askToClose(uint64_t seq);
+    // Asks the workers whose open blocks may carry numbers up to `seq` to give them up.
+    void askToClose(uint64_t seq);
 
 private:
     // (next number << 8) | numbers left; 0: no open block; kOpening: the worker is taking a new block.

@@ -196,6 +196,7 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
     const Term& reason = s->payload;
     const uint64_t fromSerial = from.isPid() ? from.pidSerial() : 0;
     SignalOutcome outcome = SignalOutcome::Ignored;
+    uint32_t endedLink = 0;
     if (s->viaLink) {
         auto it = std::find(p->rel().links.begin(), p->rel().links.end(), from);
         if (it == p->rel().links.end()) {
@@ -205,9 +206,8 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
             delete s;
             return;
         }
-        p->rel().links.erase(it);
-        if (tracing())
-            emit(TraceKind::Unlinked, p->serial, fromSerial);
+        p->rel().links.erase(it); // the ExitSignal event says so (count 1): no Unlinked event of its own
+        endedLink = 1;
     }
     if (!s->viaLink && reason.isAtom(atoms::kill)) {
         p->exitPending = true;
@@ -220,7 +220,8 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
         m->payload = std::move(msg);
         m->detailed = tracing() && messageDetail(p);
         if (tracing())
-            emit(TraceKind::ExitSignal, fromSerial, p->serial, m->payload.element(2), Term(), SignalOutcome::Trapped);
+            emit(TraceKind::ExitSignal, fromSerial, p->serial, m->payload.element(2), Term(), SignalOutcome::Trapped,
+                endedLink);
         enqueueMessage(p, m);
         return;
     } else if (reason.isAtom(atoms::normal)) {
@@ -235,7 +236,7 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
         outcome = SignalOutcome::Killed;
     }
     if (tracing())
-        emit(TraceKind::ExitSignal, fromSerial, p->serial, reason, Term(), outcome);
+        emit(TraceKind::ExitSignal, fromSerial, p->serial, reason, Term(), outcome, endedLink);
     delete s;
 }
 
@@ -470,11 +471,10 @@ void Runtime::Impl::die(Process* p)
     }
     freeChain(mail);
 
-    for (const Term& l : links) {
-        if (tracing())
-            emit(TraceKind::Unlinked, p->serial, l.pidSerial());
+    // Its Exited event ends its halves of these links; the other halves end as the signals arrive (ExitSignal
+    // events with count 1).
+    for (const Term& l : links)
         sendSignal(p, asProcess(l), Signal::Kind::Exit, reason, Term(), true);
-    }
     for (const MonitorEntry& m : monitoredBy) {
         Signal* d = new Signal;
         d->kind = Signal::Kind::Down;
@@ -483,12 +483,9 @@ void Runtime::Impl::die(Process* p)
         d->ref = m.ref;
         deliver(asProcess(m.pid), d);
     }
-    for (const MonitorEntry& m : monitors) {
-        if (tracing())
-            emit(TraceKind::Demonitored, p->serial, m.pid.isPid() ? m.pid.pidSerial() : 0, m.ref);
+    for (const MonitorEntry& m : monitors) // these end with its Exited event too
         if (m.pid.isPid())
             sendSignal(p, asProcess(m.pid), Signal::Kind::Demonitor, Term(), m.ref);
-    }
     if (tracing())
         emit(TraceKind::Exited, p->serial, 0, reason);
     if (auto* x = p->extrasIfAny())

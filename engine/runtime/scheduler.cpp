@@ -295,6 +295,23 @@ void Runtime::Impl::emit(
     TraceKind kind, uint64_t pid, uint64_t other, Term data, Term extra, SignalOutcome outcome, uint32_t count)
 {
     const int worker = traceWorker();
+    const bool direct = trace.publishDirect(worker, [&](TraceSlot& s) {
+        const Term::Taken d = data.take();
+        const Term::Taken x = extra.take();
+        s.timeNs = sliceTimeNs();
+        s.pid = pid;
+        s.other = other;
+        s.old = 0;
+        s.dataBits = d.bits;
+        s.extraBits = x.bits;
+        s.count = count;
+        s.kind = kind;
+        s.outcome = outcome;
+        s.dataType = d.type;
+        s.extraType = x.type;
+    });
+    if (direct)
+        return;
     if (!trace.wants(worker))
         return; // every subscriber is behind: counted as lost, nothing built
     TraceEvent e;
@@ -1164,8 +1181,14 @@ void Runtime::Impl::fireTimer(TimerEntry& e)
         again.kind = TimerEntry::Kind::Stats;
         uint32_t againIn = 0;
         auto remind = [&](Process* p) {
+            const uint32_t state = p->state.load(std::memory_order_acquire);
+            if (state == Process::Dead) {
+                // Its exit said all there is to say (a storm of short-lived processes puts many of them here).
+                p->releaseRef();
+                return;
+            }
             const uint32_t since = now - p->lastStatsMs.load(std::memory_order_relaxed);
-            if (since < interval && p->state.load(std::memory_order_relaxed) != Process::Dead) {
+            if (since < interval) {
                 // Checked again when the last of these is due: each is reminded at most one interval late.
                 againIn = std::max(againIn, interval - since);
                 again.batch.push_back(p);

@@ -35,33 +35,28 @@ TraceRing::~TraceRing()
 
 bool TraceRing::push(TraceEvent&& e, bool& dropped, bool exactEmpty)
 {
-    const uint64_t head = m_head.load(std::memory_order_relaxed);
-    if (exactEmpty || head - m_tailSeen >= m_limitSeen) {
-        refresh();
-        if (head - m_tailSeen >= m_limitSeen) {
-            countDrop();
-            dropped = true;
-            return false;
-        }
+    TraceSlot* s = claim(exactEmpty);
+    if (!s) {
+        countDrop();
+        dropped = true;
+        return false;
     }
-    TraceSlot& s = m_slots[head & m_mask];
     const Term::Taken data = e.data.take();
     const Term::Taken extra = e.extra.take();
-    s.seq = e.seq;
-    s.timeNs = e.timeNs;
-    s.pid = e.pid;
-    s.other = e.other;
-    s.old = e.old;
-    s.dataBits = data.bits;
-    s.extraBits = extra.bits;
-    s.count = e.count;
-    s.kind = e.kind;
-    s.outcome = e.outcome;
-    s.dataType = data.type;
-    s.extraType = extra.type;
-    m_head.store(head + 1, std::memory_order_release);
+    s->seq = e.seq;
+    s->timeNs = e.timeNs;
+    s->pid = e.pid;
+    s->other = e.other;
+    s->old = e.old;
+    s->dataBits = data.bits;
+    s->extraBits = extra.bits;
+    s->count = e.count;
+    s->kind = e.kind;
+    s->outcome = e.outcome;
+    s->dataType = data.type;
+    s->extraType = extra.type;
     dropped = false;
-    return head == m_tailSeen;
+    return commit();
 }
 
 TraceEvent TraceRing::take(uint64_t i) const
@@ -428,11 +423,8 @@ void TraceHub::setWorkers(size_t workers)
     m_blockCount = workers;
 }
 
-uint64_t TraceHub::nextSeq(SeqBlock& b, int worker)
+uint64_t TraceHub::openBlock(SeqBlock& b, int worker)
 {
-    const uint64_t w = b.word.load(std::memory_order_relaxed);
-    if ((w & 0xFF) != 0 && !b.stale && !b.closeWanted.load(std::memory_order_relaxed))
-        return w >> 8;
     closeBlock(b, worker);
     b.stale = false;
     // Announced before the block is taken: a drain that reads the counter and then this word either sees kOpening or

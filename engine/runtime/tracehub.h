@@ -43,6 +43,25 @@ public:
     // Single producer. Returns true if the ring was empty before (so the consumer may want a wake-up); that answer
     // costs a read of the consumer's position, so it is only given when exactEmpty is set.
     bool push(TraceEvent&& e, bool& dropped, bool exactEmpty);
+    // The same in two steps, for a producer that writes its event straight into the slot: claim() gives the slot the
+    // next event goes into, or nullptr when the ring is full (the caller counts the drop); commit() publishes it and
+    // answers as push does.
+    TraceSlot* claim(bool exactEmpty)
+    {
+        const uint64_t head = m_head.load(std::memory_order_relaxed);
+        if (exactEmpty || head - m_tailSeen >= m_limitSeen) {
+            refresh();
+            if (head - m_tailSeen >= m_limitSeen)
+                return nullptr;
+        }
+        return &m_slots[head & m_mask];
+    }
+    bool commit()
+    {
+        const uint64_t head = m_head.load(std::memory_order_relaxed);
+        m_head.store(head + 1, std::memory_order_release);
+        return head == m_tailSeen;
+    }
 
     // Single consumer: the events in [begin(), end()) are ready; read them with seqAt/take, then release(end).
     uint64_t begin() const { return m_tail.load(std::memory_order_relaxed); }
@@ -112,6 +131,8 @@ public:
     // A worker's producer side of its own ring.
     bool ringFull(int worker) { return m_rings[size_t(worker)]->full(); }
     void countDrop(int worker) { m_rings[size_t(worker)]->countDrop(); }
+    TraceRing& workerRing(int worker) { return *m_rings[size_t(worker)]; }
+    bool wantsNotify() const { return m_hasNotify.load(std::memory_order_acquire); }
     void setHub(TraceHub* hub) { m_hub = hub; }
 
 private:
@@ -183,6 +204,37 @@ public:
     std::shared_ptr<TraceSubscription> subscribe(size_t workers, size_t capacity, int callerWorker = -1);
     void unsubscribe(const std::shared_ptr<TraceSubscription>& sub);
     void publish(int worker, TraceEvent&& e); // assigns seq
+    // The usual case, a worker's event with exactly one subscriber: checked against the ring, numbered and written
+    // straight into the ring's slot by fill(slot) (everything but seq), with no TraceEvent built and moved on the
+    // way. Returns false, having done nothing, when that case does not apply: then use wants() and publish().
+    template <class Fill>
+    bool publishDirect(int worker, Fill&& fill)
+    {
+        TraceSubscriptionImpl* only = m_only.load(std::memory_order_seq_cst);
+        if (!only || size_t(worker) >= m_blockCount)
+            return false;
+        TraceRing& ring = only->workerRing(worker);
+        if (ring.full()) {
+            ring.countDrop(); // lost before it was built, as in wants()
+            return true;
+        }
+        SeqBlock& b = m_blocks[size_t(worker)];
+        const uint64_t seq = nextSeq(b, worker); // may put a gap marker into the ring first
+        const bool exact = only->wantsNotify();
+        bool wake = false;
+        if (TraceSlot* slot = ring.claim(exact)) {
+            fill(*slot);
+            slot->seq = seq;
+            wake = ring.commit() && exact;
+        } else {
+            ring.countDrop();
+        }
+        // As in publish: the number is used only once its event is in the ring, and the subscriber woken after that.
+        b.word.store(b.word.load(std::memory_order_relaxed) + 0xFF, std::memory_order_release);
+        if (wake)
+            only->notify();
+        return true;
+    }
     // Called by a worker before it builds an event: false when every subscriber's ring for this worker is full, in
     // which case the event is counted as dropped by each and takes no sequence number (a subscriber that lost events
     // learns it from the count, and resynchronises).
@@ -231,7 +283,15 @@ private:
         std::atomic<bool> closeWanted { false }; // set by a drain, cleared by the worker as it closes the block
         bool stale = false; // only the worker touches this
     };
-    uint64_t nextSeq(SeqBlock& b, int worker); // the number the worker's next event carries (not used up yet)
+    // The number the worker's next event carries (not used up yet).
+    uint64_t nextSeq(SeqBlock& b, int worker)
+    {
+        const uint64_t w = b.word.load(std::memory_order_relaxed);
+        if ((w & 0xFF) != 0 && !b.stale && !b.closeWanted.load(std::memory_order_relaxed))
+            return w >> 8;
+        return openBlock(b, worker);
+    }
+    uint64_t openBlock(SeqBlock& b, int worker); // closes the current one first
     void closeBlock(SeqBlock& b, int worker);
     bool wantsAny(int worker);
     void updateOnly(); // under m_mutex

@@ -95,6 +95,10 @@ struct Graph {
         case TraceKind::Unlinked:
             links[e.pid].erase(e.other);
             break;
+        case TraceKind::ExitSignal:
+            if (e.count == 1) // it came over a link, which ended the receiver's half
+                links[e.other].erase(e.pid);
+            break;
         case TraceKind::Monitored:
             monitors[e.pid][e.data.asReference()] = e.other;
             break;
@@ -460,6 +464,64 @@ TEST(RuntimeThreaded, SnapshotPlusEventsEqualsFinalSnapshot)
     EXPECT_TRUE(fromMid.links == truth.links);
     EXPECT_TRUE(fromMid.monitors == truth.monitors);
     EXPECT_TRUE(fromStart == truth);
+}
+
+// A process's death is one Exited event for its own halves of its links and monitors; each other half ends with
+// the ExitSignal event of the signal that reaches it over the link (count 1). A signal not sent over a link, or one
+// that finds the link gone, ends nothing (count 0).
+TEST(RuntimeThreaded, ADeathEndsItsLinksWithoutAnEventPerLink)
+{
+    Runtime rt(RuntimeConfig { .workers = 2, .traceBufferEvents = 1 << 16 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    const Term dying = rt.spawn(commandLoop(hostPid)).pid;
+    const Term plain = rt.spawn(commandLoop(hostPid)).pid;
+    const Term trapper = rt.spawn(commandLoop(hostPid)).pid;
+    const Term watched = rt.spawn(commandLoop(hostPid)).pid;
+    rt.send(trapper, T({ A("trap"), A("true") }));
+    rt.send(dying, T({ A("link"), plain }));
+    rt.send(dying, T({ A("link"), trapper }));
+    rt.send(dying, T({ A("monitor"), watched }));
+    ASSERT_TRUE(host->receive(2000).has_value()); // {:monitored, ...}: the links were made before it
+    ASSERT_TRUE(rt.waitIdle());
+    auto sub = rt.subscribe();
+    rt.exit(trapper, A("shutdown_test")); // not over a link: trapped, ends nothing
+    ASSERT_TRUE(rt.waitIdle());
+    rt.send(dying, T({ A("exit"), A("boom") }));
+    ASSERT_TRUE(rt.waitIdle());
+    std::vector<TraceEvent> events;
+    EXPECT_EQ(sub->drain(events), 0u);
+    const uint64_t d = dying.pidSerial();
+    int exited = 0;
+    std::map<uint64_t, const TraceEvent*> fromDying; // receiver -> exit signal from `dying`
+    const TraceEvent* fromHost = nullptr;
+    for (const TraceEvent& e : events) {
+        EXPECT_FALSE(e.kind == TraceKind::Unlinked || e.kind == TraceKind::Demonitored)
+            << traceKindName(e.kind) << " " << e.pid << " " << e.other;
+        if (e.kind == TraceKind::Exited && e.pid == d)
+            ++exited;
+        if (e.kind == TraceKind::ExitSignal && e.pid == d)
+            fromDying[e.other] = &e;
+        if (e.kind == TraceKind::ExitSignal && e.other == trapper.pidSerial() && e.pid != d)
+            fromHost = &e;
+    }
+    EXPECT_EQ(exited, 1);
+    ASSERT_TRUE(fromHost);
+    EXPECT_EQ(fromHost->outcome, SignalOutcome::Trapped);
+    EXPECT_EQ(fromHost->count, 0u);
+    ASSERT_EQ(fromDying.size(), 2u);
+    ASSERT_TRUE(fromDying.count(plain.pidSerial()));
+    EXPECT_EQ(fromDying[plain.pidSerial()]->outcome, SignalOutcome::Killed);
+    EXPECT_EQ(fromDying[plain.pidSerial()]->count, 1u);
+    ASSERT_TRUE(fromDying.count(trapper.pidSerial()));
+    EXPECT_EQ(fromDying[trapper.pidSerial()]->outcome, SignalOutcome::Trapped);
+    EXPECT_EQ(fromDying[trapper.pidSerial()]->count, 1u);
+    // And the engine agrees: nobody holds a link or a monitor any more.
+    for (const auto& p : rt.snapshot().processes) {
+        EXPECT_TRUE(p.links.empty()) << p.pid;
+        EXPECT_TRUE(p.monitors.empty()) << p.pid;
+        EXPECT_TRUE(p.monitoredBy.empty()) << p.pid;
+    }
 }
 
 TEST(RuntimeThreaded, TraceOverflowIsReportedNotBlocking)

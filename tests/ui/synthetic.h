@@ -42,9 +42,12 @@ public:
         link(parent, pid);
     }
     void exit(uint64_t pid, Term reason) { add(TraceKind::Exited, pid, 0, std::move(reason)); }
-    void signal(uint64_t from, uint64_t to, Term reason, SignalOutcome outcome)
+    // overLink: the signal came over a link the receiver held, and ended its half (the engine's count 1).
+    void signal(uint64_t from, uint64_t to, Term reason, SignalOutcome outcome, bool overLink = false)
     {
-        add(TraceKind::ExitSignal, from, to, std::move(reason)).outcome = outcome;
+        TraceEvent& e = add(TraceKind::ExitSignal, from, to, std::move(reason));
+        e.outcome = outcome;
+        e.count = overLink ? 1 : 0;
     }
     void childStarted(uint64_t sup, uint64_t child, const char* id)
     {

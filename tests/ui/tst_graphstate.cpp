@@ -101,11 +101,16 @@ TEST(GraphState, ExitPropagatesAlongLinks)
     EventScript s;
     s.spawn(200, 0);
     s.spawnLink(201, 200);
+    // As the engine reports a death: one Exited event for the dead process's halves, then each signal over a link.
     s.exit(200, atom("boom"));
-    s.signal(200, 201, atom("boom"), SignalOutcome::Killed);
+    s.signal(200, 201, atom("boom"), SignalOutcome::Killed, true);
     g.apply(s.events, 0);
     EXPECT_EQ(g.node(201)->status, NodeStatus::Exiting);
     EXPECT_TRUE(g.node(201)->links.empty()) << "the dead sender's link is gone";
+    EXPECT_EQ(g.node(200)->linksAtDeath, std::vector<uint64_t>({ 201 })) << "the inspector shows what it was linked to";
+    GraphDelta d = g.takeDelta();
+    ASSERT_EQ(d.signals.size(), 1u);
+    EXPECT_TRUE(d.signals[0].viaLink);
     s.events.clear();
     s.exit(201, atom("boom"));
     g.apply(s.events, 0);

@@ -161,7 +161,7 @@ std::string describeEvent(const TraceEvent& e)
     case TraceKind::Exited:
         return p + " exited: " + text(e.data);
     case TraceKind::ExitSignal: {
-        std::string s = p + " → " + o + " exit signal " + text(e.data);
+        std::string s = p + " → " + o + (e.count == 1 ? " exit signal over their link " : " exit signal ") + text(e.data);
         switch (e.outcome) {
         case SignalOutcome::Trapped:
             s += ": trapped, {:EXIT, …} queued";

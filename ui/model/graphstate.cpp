@@ -496,14 +496,16 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         fx.to = e.other;
         fx.reason = reasonText(e.data);
         fx.outcome = e.outcome;
+        // count 1: it came over a link the receiver still held, and ended the receiver's half of it.
+        fx.viaLink = e.count == 1;
         if (n) {
-            fx.viaLink = std::binary_search(n->links.begin(), n->links.end(), e.other)
+            fx.viaLink = fx.viaLink || std::binary_search(n->links.begin(), n->links.end(), e.other)
                 || std::binary_search(n->linksAtDeath.begin(), n->linksAtDeath.end(), e.other);
             remember(*n, e);
         }
         if (to) {
             // A signal from a dead process ends whatever half of the link the receiver still held.
-            if (n && !n->alive && eraseSorted(to->links, e.pid)) {
+            if ((e.count == 1 || (n && !n->alive)) && eraseSorted(to->links, e.pid)) {
                 m_delta.edgesChanged = true;
                 touch(*to);
             }

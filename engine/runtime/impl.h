@@ -38,7 +38,7 @@ struct Worker {
     uint32_t messageTokens = 0;
     uint32_t samplingSkip = 0; // messages before a spent budget's window is looked at again (see messageDetail)
     // Processes that went idle with unreported counters, retained; one timer reminds them all (see afterSlice).
-    std::vector<Process*> statsBatch;
+    std::vector<uint64_t> statsBatch; // serials of processes to remind (see afterSlice)
     uint32_t statsBatchStartMs = 0;
     alignas(64) std::atomic<bool> inSlice { false };
 };
@@ -123,8 +123,10 @@ private:
 struct TimerEntry {
     enum class Kind : uint8_t { ReceiveTimeout, SendAfter, Stats };
     Kind kind = Kind::SendAfter;
-    Process* process = nullptr; // retained, for ReceiveTimeout and Stats
-    std::vector<Process*> batch; // retained, for Stats: more processes reminded by the same timer
+    Process* process = nullptr; // retained, for ReceiveTimeout
+    // For Stats: the serials of the processes to remind. Not references: a process that dies meanwhile is simply not
+    // found, and its memory is not kept from reuse until the timer fires.
+    std::vector<uint64_t> batch;
     uint64_t generation = 0;
     Term dest;
     Term message;

@@ -206,17 +206,12 @@ Runtime::Impl::~Impl()
         for (auto& [k, e] : set->timers) {
             if (e.process)
                 e.process->releaseRef();
-            for (Process* p : e.batch)
-                p->releaseRef();
         }
         set->timers.clear();
         set->deadlines.clear();
     }
-    for (auto& w : workers) {
-        for (Process* p : w->statsBatch)
-            p->releaseRef();
+    for (auto& w : workers)
         w->statsBatch.clear();
-    }
 
     // Tear down without exit semantics: first every body and mailbox (they may hold pids), then the processes.
     std::vector<Process*> all;
@@ -440,18 +435,17 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
     // Workers collect such processes for a few milliseconds and set one timer for the lot: a storm of short-lived
     // processes then costs a vector entry each, not a timer each.
     p->statsTimerArmed = true;
-    p->retain();
     Worker* w = currentWorker();
     if (!w) {
         TimerEntry e;
         e.kind = TimerEntry::Kind::Stats;
-        e.process = p;
+        e.batch.push_back(p->serial);
         addTimer(int64_t(interval - (now - last)), std::move(e));
         return;
     }
     if (w->statsBatch.empty())
         w->statsBatchStartMs = now;
-    w->statsBatch.push_back(p);
+    w->statsBatch.push_back(p->serial);
     if (now - w->statsBatchStartMs >= 5)
         flushStatsBatch(w);
 }
@@ -1159,10 +1153,8 @@ int64_t Runtime::Impl::cancelTimer(uint64_t id)
             node = set.timers.extract(t);
     }
     if (node) {
-        // The processes it kept are released outside the set's lock (a release may free one).
+        // The process it kept is released outside the set's lock (a release may free it).
         if (Process* p = node->mapped().process)
-            p->releaseRef();
-        for (Process* p : node->mapped().batch)
             p->releaseRef();
     }
     return std::max<int64_t>(0, (deadline - nowNs()) / 1'000'000);
@@ -1180,29 +1172,28 @@ void Runtime::Impl::fireTimer(TimerEntry& e)
         TimerEntry again;
         again.kind = TimerEntry::Kind::Stats;
         uint32_t againIn = 0;
-        auto remind = [&](Process* p) {
-            const uint32_t state = p->state.load(std::memory_order_acquire);
-            if (state == Process::Dead) {
-                // Its exit said all there is to say (a storm of short-lived processes puts many of them here).
-                p->releaseRef();
+        auto remind = [&](uint64_t serial) {
+            // One that died meanwhile is gone from the table: its exit said all there is to say (a storm of
+            // short-lived processes puts many of them here).
+            const Term keep = table.pidFor(serial);
+            if (!keep.isPid())
                 return;
-            }
+            Process* p = asProcess(keep);
+            if (p->state.load(std::memory_order_acquire) == Process::Dead)
+                return;
             const uint32_t since = now - p->lastStatsMs.load(std::memory_order_relaxed);
             if (since < interval) {
                 // Checked again when the last of these is due: each is reminded at most one interval late.
                 againIn = std::max(againIn, interval - since);
-                again.batch.push_back(p);
+                again.batch.push_back(serial);
                 return;
             }
             Signal* s = new Signal;
             s->kind = Signal::Kind::Stats;
             deliver(p, s);
-            p->releaseRef();
         };
-        if (e.process)
-            remind(std::exchange(e.process, nullptr));
-        for (Process* p : e.batch)
-            remind(p);
+        for (uint64_t serial : e.batch)
+            remind(serial);
         e.batch.clear();
         if (!again.batch.empty())
             addTimer(againIn, std::move(again));

@@ -456,7 +456,9 @@ void Runtime::Impl::flushStatsBatch(Worker* w)
         return;
     TimerEntry e;
     e.kind = TimerEntry::Kind::Stats;
-    e.batch = std::move(w->statsBatch);
+    // Copied, not moved: the worker's batch keeps its capacity, so collecting the next one does not grow a fresh
+    // vector (reallocating and faulting in new memory) all over again.
+    e.batch.assign(w->statsBatch.begin(), w->statsBatch.end());
     w->statsBatch.clear();
     const uint32_t waited = coarseMs() - w->statsBatchStartMs;
     const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);

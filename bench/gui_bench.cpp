@@ -671,6 +671,7 @@ int runOverhead(QApplication& app, const Args& a)
         uint64_t drains = 0;
         uint64_t events = 0;
         uint64_t dropped = 0;
+        uint64_t resyncs = 0;
     };
     auto mark = [&] {
         Mark m;
@@ -680,6 +681,7 @@ int runOverhead(QApplication& app, const Args& a)
         m.drains = window ? window->bridge()->drains() : 0;
         m.events = window ? window->bridge()->eventsApplied() : bareEvents;
         m.dropped = window ? window->bridge()->eventsDropped() : bareDropped;
+        m.resyncs = window ? window->bridge()->resyncs() : 0;
         return m;
     };
     std::atomic<int> phase { kWarmup };
@@ -714,11 +716,12 @@ int runOverhead(QApplication& app, const Args& a)
 
     const double secs = std::chrono::duration<double>(end.t - begin.t).count();
     std::printf("GUI mode=overhead workload=%s gui=%d%s warmup=%.2f seconds=%.3f count=%lld rate=%.0f events=%llu "
-                "dropped=%llu gui_cpu_ms=%.1f process_cpu_ms=%.1f drains=%llu\n",
+                "dropped=%llu gui_cpu_ms=%.1f process_cpu_ms=%.1f drains=%llu resyncs=%llu\n",
         a.workload.c_str(), a.gui ? 1 : 0, bare ? " drain_only=1" : "", a.warmup, secs, static_cast<long long>(done),
         double(done) / secs, static_cast<unsigned long long>(end.events - begin.events),
         static_cast<unsigned long long>(end.dropped - begin.dropped), end.guiCpuMs - begin.guiCpuMs,
-        end.procCpuMs - begin.procCpuMs, static_cast<unsigned long long>(end.drains - begin.drains));
+        end.procCpuMs - begin.procCpuMs, static_cast<unsigned long long>(end.drains - begin.drains),
+        static_cast<unsigned long long>(end.resyncs - begin.resyncs));
     std::fflush(stdout);
     std::_Exit(done < 0 ? 1 : 0);
 }

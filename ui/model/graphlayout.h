@@ -26,7 +26,7 @@ struct LayoutOptions {
     double vGap = 56;
     double gridGap = 14;
     size_t gridMinRun = 2; // this many childless siblings in a row go into a framed group
-    size_t stackMaxRun = 3; // groups this small are one column (a stack): the tree stays narrow
+    size_t stackMaxRun = 5; // groups this small are one column (a stack): the tree stays narrow
     size_t gridMinColumns = 3;
     size_t maxChildrenShown = 96; // more children than this: the rest become one aggregate node
     size_t autoCollapseAbove = 1500; // subtrees bigger than this start collapsed unless expanded

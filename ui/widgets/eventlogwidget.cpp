@@ -21,7 +21,7 @@ EventLogWidget::EventLogWidget(EventLogModel* model, QWidget* parent)
     , m_model(model)
     , m_proxy(new EventFilterModel(this))
     , m_filter(new QLineEdit(this))
-    , m_onlySelected(new QCheckBox(tr("Selected process only"), this))
+    , m_onlySelected(new QCheckBox(tr("Selected only"), this))
     , m_follow(new QCheckBox(tr("Follow"), this))
     , m_callMonitors(new QCheckBox(tr("Call monitors"), this))
     , m_view(new QTableView(this))
@@ -34,6 +34,7 @@ EventLogWidget::EventLogWidget(EventLogModel* model, QWidget* parent)
     auto* bar = new QHBoxLayout;
     m_filter->setPlaceholderText(tr("Filter events…"));
     m_filter->setClearButtonEnabled(true);
+    m_filter->setMinimumWidth(150);
     bar->addWidget(m_filter, 1);
     for (int c = 0; c < int(EventCategory::Count); ++c) {
         auto* box = new QCheckBox(QString::fromLatin1(eventCategoryName(EventCategory(c))).replace(QLatin1Char('&'), QStringLiteral("&&")), this);
@@ -58,6 +59,7 @@ EventLogWidget::EventLogWidget(EventLogModel* model, QWidget* parent)
         m_callMonitors->setText(tr("Call monitors (%1)").arg(n));
     });
     bar->addWidget(m_callMonitors);
+    m_onlySelected->setToolTip(tr("Show only the events of the process selected in the graph or the table"));
     bar->addWidget(m_onlySelected);
     m_follow->setChecked(true);
     bar->addWidget(m_follow);

@@ -158,9 +158,10 @@ MainWindow::MainWindow(Runtime& runtime, QWidget* parent)
     m_tableModel->applyDelta(m_bridge->state().takeDelta());
     m_graph->applyDelta({});
     resize(1500, 940);
-    resizeDocks({ findChild<QDockWidget*>(QStringLiteral("processDock")), findChild<QDockWidget*>(QStringLiteral("inspectorDock")) },
-        { 320, 340 }, Qt::Horizontal);
-    resizeDocks({ findChild<QDockWidget*>(QStringLiteral("bottomDock")) }, { 230 }, Qt::Vertical);
+    resizeDocks({ findChild<QDockWidget*>(QStringLiteral("inspectorDock")) }, { 340 }, Qt::Horizontal);
+    resizeDocks({ findChild<QDockWidget*>(QStringLiteral("processDock")), findChild<QDockWidget*>(QStringLiteral("bottomDock")) },
+        { 560, 940 }, Qt::Horizontal);
+    resizeDocks({ findChild<QDockWidget*>(QStringLiteral("bottomDock")) }, { 260 }, Qt::Vertical);
     updateActions();
     updateStatusBar();
 }
@@ -431,10 +432,12 @@ void MainWindow::buildToolbar()
 
 void MainWindow::buildDocks()
 {
+    // The table sits under the graph, beside the console and event log: there it is wide enough for every column,
+    // and the graph gets the window's width for the tree.
     auto* left = new QDockWidget(tr("Processes"), this);
     left->setObjectName(QStringLiteral("processDock"));
     left->setWidget(m_table);
-    addDockWidget(Qt::LeftDockWidgetArea, left);
+    addDockWidget(Qt::BottomDockWidgetArea, left);
     auto* right = new QDockWidget(tr("Inspector"), this);
     right->setObjectName(QStringLiteral("inspectorDock"));
     right->setWidget(m_inspector);
@@ -455,6 +458,7 @@ void MainWindow::buildDocks()
     bottom->setObjectName(QStringLiteral("bottomDock"));
     bottom->setWidget(m_bottomTabs);
     addDockWidget(Qt::BottomDockWidgetArea, bottom);
+    splitDockWidget(left, bottom, Qt::Horizontal);
 
     QMenu* view = nullptr;
     for (QAction* a : menuBar()->actions())

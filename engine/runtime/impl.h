@@ -13,6 +13,12 @@
 
 namespace vigil {
 
+// Erases a worker has not yet uncounted from a process table segment (see ProcessTable::erase).
+struct TableUncount {
+    uint64_t seg = ~uint64_t(0);
+    int64_t pending = 0;
+};
+
 struct Worker {
     static constexpr unsigned kMax = 4096; // so that a worker's tag fits a process's and a signal's 16 bits
     unsigned id = 0;
@@ -41,6 +47,7 @@ struct Worker {
     std::vector<uint64_t> statsBatch; // serials of processes to remind (see afterSlice)
     uint32_t statsBatchStartMs = 0;
     alignas(64) std::atomic<bool> inSlice { false };
+    TableUncount tableUncount; // its erases not yet uncounted from the process table (handed over as it stops)
 };
 
 // Live processes by serial number. Serials are never reused, so a flat, segmented array indexed by serial needs no
@@ -60,32 +67,68 @@ public:
     ProcessTable(const ProcessTable&) = delete;
     ProcessTable& operator=(const ProcessTable&) = delete;
     void insert(Process* p); // throws std::length_error once every pid has been issued
-    void erase(uint64_t serial);
+    // batch: a worker's erases, uncounted from their segment's count (see countIssued) in batches, so that a storm
+    // of exits on two workers does not fight over the count's cache line; flush() hands a batch over.
+    void erase(uint64_t serial, TableUncount* batch = nullptr);
+    void flush(TableUncount& batch)
+    {
+        if (batch.pending != 0)
+            m_live[batch.seg].fetch_sub(batch.pending, std::memory_order_release);
+        batch.pending = 0;
+    }
+    // Each segment counts the pids of it that may still be in use: counted as they are issued, before they are
+    // inserted, and uncounted as their processes are erased (or when one is dropped without being inserted). So the
+    // count is never below the truth, and a segment whose count is 0 and whose pids will not be inserted any more
+    // holds no process: a snapshot gives it back without reading its slots.
+    void countIssued(uint64_t first, uint64_t n);
+    void uncountUninserted(uint64_t serial) { m_live[serial >> kSegmentBits].fetch_sub(1, std::memory_order_release); }
     Process* find(uint64_t serial) const; // not retained
     Term pidFor(uint64_t serial) const; // retained pid, or a non-pid term if unknown
     template <typename F>
     void forEach(F&& f) const
     {
+        forEach(std::forward<F>(f), 0, nullptr);
+    }
+    // The same, noting in `empty` every segment lying wholly below `sealedBelow` (no pid under it will be inserted
+    // any more: the caller makes sure no thread is about to) in which it found no process. release() gives those
+    // back; it need not run while the walk's conditions hold, since nothing writes to such a segment again.
+    template <typename F>
+    void forEach(F&& f, uint64_t sealedBelow, std::vector<uint64_t>* empty) const
+    {
         const uint64_t high = m_high.load(std::memory_order_acquire);
         for (uint64_t seg = m_low.load(std::memory_order_acquire); seg < high; ++seg) {
             if (m_released[seg].load(std::memory_order_acquire))
                 continue;
-            std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
-            if (!s)
+            const bool sealed = empty && ((seg + 1) << kSegmentBits) <= sealedBelow;
+            if (sealed && m_live[seg].load(std::memory_order_acquire) == 0) {
+                empty->push_back(seg); // every pid of it issued and every process gone: nothing to read
                 continue;
-            for (uint64_t i = 0; i < kSegmentSize; ++i) {
-                if (!s[i].load(std::memory_order_relaxed))
-                    continue;
-                const uint64_t serial = (seg << kSegmentBits) | i;
-                std::lock_guard g(stripe(serial));
-                if (Process* p = s[i].load(std::memory_order_acquire))
-                    f(p);
             }
+            std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
+            bool found = false;
+            for (uint64_t i = 0; s && i < kSegmentSize; i += 8) {
+                // Eight slots (one cache line) at a time: in a segment of short-lived processes most lines are empty.
+                uintptr_t any = 0;
+                for (uint64_t j = 0; j < 8; ++j)
+                    any |= reinterpret_cast<uintptr_t>(s[i + j].load(std::memory_order_relaxed));
+                if (!any)
+                    continue;
+                found = true;
+                for (uint64_t j = i; j < i + 8; ++j) {
+                    if (!s[j].load(std::memory_order_relaxed))
+                        continue;
+                    const uint64_t serial = (seg << kSegmentBits) | j;
+                    std::lock_guard g(stripe(serial));
+                    if (Process* p = s[j].load(std::memory_order_acquire))
+                        f(p);
+                }
+            }
+            if (sealed && !found)
+                empty->push_back(seg);
         }
     }
-    // Gives back every segment lying wholly below `sealedBelow` (no pid under it will be inserted any more) whose
-    // slots are all empty. Callers make sure no thread is about to insert a pid under it.
-    void releaseEmpty(uint64_t sealedBelow);
+    // Gives back segments a walk found empty and sealed (see above).
+    void release(const std::vector<uint64_t>& segments);
     size_t segmentsHeld() const; // segments mapped and not given back (tests)
     size_t size() const
     {
@@ -116,6 +159,7 @@ private:
     // Both arrays are mapped, not allocated: their pages cost memory only once touched.
     std::atomic<std::atomic<Process*>*>* m_segments = nullptr;
     std::atomic<uint8_t>* m_released = nullptr; // given back (1); read by walks on any thread
+    std::atomic<int64_t>* m_live = nullptr; // per segment: pids that may still be in use (see countIssued)
     std::atomic<uint64_t> m_low { 0 }; // every segment below this one is given back
     std::atomic<uint64_t> m_high { 0 }; // no segment from this one on has been mapped
 };
@@ -157,7 +201,9 @@ struct Runtime::Impl {
     void insertProcess(Process* p); // into the table, by the thread that took its serial (newProcess)
     // With the world stopped: gives back the table segments no pid will be inserted into any more and whose processes
     // have all gone.
-    void releaseTableSegments();
+    // Below which pids will not be inserted any more, as far as the world stopped can tell (0 when a thread that is
+    // not a worker is between taking a pid and inserting it).
+    uint64_t tableSealedBelow() const;
     ProcessTable table;
     Process* system = nullptr; // the host's pseudo-process: sender of host exits and messages
 

@@ -491,7 +491,8 @@ void Runtime::Impl::die(Process* p)
     if (auto* x = p->extrasIfAny())
         x->stateReader = nullptr;
     p->received = Term();
-    table.erase(p->serial);
+    Worker* w = currentWorker();
+    table.erase(p->serial, w ? &w->tableUncount : nullptr);
     p->releaseRef(); // the table's reference
 }
 

@@ -135,18 +135,23 @@ Snapshot Runtime::Impl::snapshot()
         trace.closeOwnBlock(int(w->id));
     snap.seq = trace.currentSeq();
     snap.timeNs = nowNs();
+    // The same walk finds the table segments whose processes have all gone, which are given back once the workers
+    // run again (nothing writes to them any more).
+    std::vector<uint64_t> emptySegments;
     {
         // Workers are stopped; host threads may still be inside their own process's gate.
         GateReader reader;
-        table.forEach([&](Process* p) {
-            if (p == system || p->state.load() == Process::Dead)
-                return;
-            reader.waitFor(p->lock);
-            snap.processes.push_back(describe(p, false));
-        });
+        table.forEach(
+            [&](Process* p) {
+                if (p == system || p->state.load() == Process::Dead)
+                    return;
+                reader.waitFor(p->lock);
+                snap.processes.push_back(describe(p, false));
+            },
+            tableSealedBelow(), &emptySegments);
     }
-    releaseTableSegments();
     resumeWorld();
+    table.release(emptySegments);
     std::sort(snap.processes.begin(), snap.processes.end(),
         [](const ProcessSnapshot& a, const ProcessSnapshot& b) { return a.pid < b.pid; });
     return snap;

@@ -34,7 +34,9 @@ void* mapZeroed(size_t bytes)
 ProcessTable::ProcessTable()
     : m_segments(static_cast<std::atomic<std::atomic<Process*>*>*>(mapZeroed(kSegments * sizeof(void*))))
     , m_released(static_cast<std::atomic<uint8_t>*>(mapZeroed(kSegments)))
+    , m_live(static_cast<std::atomic<int64_t>*>(mapZeroed(kSegments * sizeof(int64_t))))
 {
+    static_assert(sizeof(std::atomic<int64_t>) == sizeof(int64_t));
     // Zero bytes are null pointers and zero counts, which is what a fresh mapping holds.
     static_assert(sizeof(std::atomic<std::atomic<Process*>*>) == sizeof(void*));
     static_assert(sizeof(std::atomic<uint8_t>) == 1);
@@ -48,6 +50,7 @@ ProcessTable::~ProcessTable()
             ::munmap(s, kSegmentBytes);
     ::munmap(m_segments, kSegments * sizeof(void*));
     ::munmap(m_released, kSegments);
+    ::munmap(m_live, kSegments * sizeof(int64_t));
 }
 
 std::atomic<Process*>& ProcessTable::slot(uint64_t serial)
@@ -81,24 +84,17 @@ std::atomic<Process*>* ProcessTable::slotIfAny(uint64_t serial) const
     return s ? &s[serial & (kSegmentSize - 1)] : nullptr;
 }
 
-void ProcessTable::releaseEmpty(uint64_t sealedBelow)
+void ProcessTable::release(const std::vector<uint64_t>& segments)
 {
-    const uint64_t high = m_high.load(std::memory_order_acquire);
-    uint64_t seg = m_low.load(std::memory_order_relaxed);
-    for (; seg < high && ((seg + 1) << kSegmentBits) <= sealedBelow; ++seg) {
+    for (uint64_t seg : segments) {
         if (m_released[seg].load(std::memory_order_relaxed))
             continue;
-        if (std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire)) {
-            bool empty = true;
-            for (uint64_t i = 0; i < kSegmentSize && empty; ++i)
-                empty = s[i].load(std::memory_order_relaxed) == nullptr;
-            if (!empty)
-                continue;
-            // Its pages go back and read as zeros (empty slots) from now on; the addresses stay valid.
+        // Its pages go back and read as zeros (empty slots) from now on; the addresses stay valid.
+        if (std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire))
             ::madvise(s, kSegmentBytes, MADV_DONTNEED);
-        }
         m_released[seg].store(1, std::memory_order_release);
     }
+    const uint64_t high = m_high.load(std::memory_order_acquire);
     uint64_t low = m_low.load(std::memory_order_relaxed);
     while (low < high && m_released[low].load(std::memory_order_relaxed))
         ++low;
@@ -122,12 +118,40 @@ void ProcessTable::insert(Process* p)
     stripe(p->serial).count.fetch_add(1, std::memory_order_relaxed);
 }
 
-void ProcessTable::erase(uint64_t serial)
+void ProcessTable::erase(uint64_t serial, TableUncount* batch)
 {
-    std::lock_guard g(stripe(serial));
-    // (Looked at first: a slot in a segment given back reads as empty without being written back into memory.)
-    if (auto* s = slotIfAny(serial); s && s->load(std::memory_order_relaxed) && s->exchange(nullptr, std::memory_order_acq_rel))
+    {
+        std::lock_guard g(stripe(serial));
+        // (Looked at first: a slot in a segment given back reads as empty without being written back into memory.)
+        auto* s = slotIfAny(serial);
+        if (!s || !s->load(std::memory_order_relaxed) || !s->exchange(nullptr, std::memory_order_acq_rel))
+            return;
         stripe(serial).count.fetch_sub(1, std::memory_order_relaxed);
+    }
+    const uint64_t seg = serial >> kSegmentBits;
+    if (!batch) {
+        m_live[seg].fetch_sub(1, std::memory_order_release);
+        return;
+    }
+    if (batch->seg != seg) {
+        flush(*batch);
+        batch->seg = seg;
+    }
+    if (++batch->pending == 64)
+        flush(*batch);
+}
+
+void ProcessTable::countIssued(uint64_t first, uint64_t n)
+{
+    while (n > 0) {
+        const uint64_t seg = first >> kSegmentBits;
+        if (seg >= kSegments)
+            return; // inserting them will fail (see slot)
+        const uint64_t inSeg = std::min(n, ((seg + 1) << kSegmentBits) - first);
+        m_live[seg].fetch_add(int64_t(inSeg), std::memory_order_relaxed);
+        first += inSeg;
+        n -= inSeg;
+    }
 }
 
 Process* ProcessTable::find(uint64_t serial) const
@@ -477,17 +501,20 @@ Process* Runtime::Impl::newProcess(uint64_t parent)
         if (w->serialNext == w->serialEnd) {
             w->serialNext = nextSerial.fetch_add(ProcessTable::kSerialBlock, std::memory_order_relaxed);
             w->serialEnd = w->serialNext + ProcessTable::kSerialBlock;
+            table.countIssued(w->serialNext, ProcessTable::kSerialBlock);
         }
         serial = w->serialNext++;
     } else {
         // Counted until inserted, so that a snapshot does not give back the table segment it is about to land in.
         hostSerials.fetch_add(1, std::memory_order_seq_cst);
         serial = nextSerial.fetch_add(1, std::memory_order_seq_cst);
+        table.countIssued(serial, 1);
     }
     Process* p = nullptr;
     try {
         p = new Process(this, serial);
     } catch (...) {
+        table.uncountUninserted(serial);
         if (!currentWorker())
             hostSerials.fetch_sub(1, std::memory_order_seq_cst);
         throw;
@@ -516,13 +543,17 @@ SpawnResult Runtime::Impl::spawn(
     // Should anything below throw, a pid taken by a thread without a block of its own is no longer on its way in.
     struct NotInserted {
         Runtime::Impl* rt;
+        uint64_t serial;
         bool armed = true;
         ~NotInserted()
         {
-            if (armed && !rt->currentWorker())
+            if (!armed)
+                return;
+            rt->table.uncountUninserted(serial);
+            if (!rt->currentWorker())
                 rt->hostSerials.fetch_sub(1, std::memory_order_seq_cst);
         }
-    } notInserted { this };
+    } notInserted { this, c->serial };
     if (pbody) {
         c->extras().body = std::move(pbody);
     } else {
@@ -1047,21 +1078,22 @@ void Runtime::Impl::leaveSlices(Worker* w)
 {
     // No drain or subscriber is to wait on this worker's numbering block while it sleeps or the world is stopped.
     trace.closeOwnBlock(int(w->id));
+    table.flush(w->tableUncount); // so that a snapshot finds its segments' counts up to date
     w->inSlice.store(false, std::memory_order_seq_cst);
 }
 
-void Runtime::Impl::releaseTableSegments()
+uint64_t Runtime::Impl::tableSealedBelow() const
 {
     // Pids below every block a worker still holds and below the counter, with no other thread between taking one and
     // inserting it (read after the counter: such a thread counts itself before taking its pid), will not be
     // inserted any more. The workers are stopped, so their blocks hold still.
     uint64_t sealedBelow = nextSerial.load(std::memory_order_seq_cst);
     if (hostSerials.load(std::memory_order_seq_cst) != 0)
-        return;
+        return 0;
     for (auto& w : workers)
         if (w->serialNext < w->serialEnd)
             sealedBelow = std::min(sealedBelow, w->serialNext);
-    table.releaseEmpty(sealedBelow);
+    return sealedBelow;
 }
 
 void Runtime::Impl::stopWorld()

@@ -328,7 +328,10 @@ TEST(GraphState, ResyncPutsAProcessUnderTheParentItBrings)
     EXPECT_EQ(g.checkConsistency(), "");
 }
 
-TEST(GraphState, ShortLivedStormIsFoldedBeyondTheLastFew)
+namespace {
+// The short-lived processes of the storm get pids first, first + stride, ...: 1 packs them, a big stride spreads them
+// over millions of pids (as a batch that lost events in a storm may).
+void expectStormFoldedBeyondTheLastFew(uint64_t first, uint64_t stride)
 {
     GraphState::Options o;
     o.keepShortLivedPerBatch = 8;
@@ -346,8 +349,9 @@ TEST(GraphState, ShortLivedStormIsFoldedBeyondTheLastFew)
     b.spawn(401, 1);
     b.signal(401, 400, atom("boom"), SignalOutcome::Killed);
     b.exit(401, atom("boom"));
-    uint64_t pid = 10;
-    for (; pid < 110; ++pid) {
+    auto pidAt = [&](uint64_t k) { return first + k * stride; };
+    for (uint64_t k = 0; k < 100; ++k) {
+        const uint64_t pid = pidAt(k);
         b.spawn(pid, 1);
         b.add(TraceKind::MessageSent, pid, 2, atom("hi"));
         b.link(2, pid); // a half on a live process that the death would remove anyway
@@ -364,18 +368,18 @@ TEST(GraphState, ShortLivedStormIsFoldedBeyondTheLastFew)
 
     EXPECT_EQ(g.checkConsistency(), "");
     const GraphDelta d = g.takeDelta();
-    // 101 short-lived ones qualify (401 and 10..109); the last 8 deaths (102..109) are kept.
+    // 101 short-lived ones qualify (401 and the 100); the last 8 deaths (k = 92..99) are kept.
     EXPECT_EQ(g.foldedCount(), 93u);
     EXPECT_EQ(d.folded, 93u);
     EXPECT_EQ(d.events, b.events.size()) << "every event is counted";
     EXPECT_EQ(d.messagesSent, 100u) << "folded processes' sends still count";
     EXPECT_EQ(d.exits, 103u);
-    EXPECT_EQ(g.node(10), nullptr) << "an early one is folded";
+    EXPECT_EQ(g.node(pidAt(0)), nullptr) << "an early one is folded";
     EXPECT_EQ(g.node(401), nullptr);
-    EXPECT_EQ(g.node(101), nullptr);
-    ASSERT_NE(g.node(109), nullptr) << "the last deaths are kept";
-    EXPECT_NE(g.node(102), nullptr);
-    EXPECT_FALSE(g.node(109)->alive);
+    EXPECT_EQ(g.node(pidAt(91)), nullptr);
+    ASSERT_NE(g.node(pidAt(99)), nullptr) << "the last deaths are kept";
+    EXPECT_NE(g.node(pidAt(92)), nullptr);
+    EXPECT_FALSE(g.node(pidAt(99))->alive);
     EXPECT_EQ(g.node(400)->status, NodeStatus::Exiting) << "a folded process's signal still did its work";
     ASSERT_NE(g.node(200), nullptr) << "a parent is never folded";
     EXPECT_EQ(g.node(201)->treeParent, 200u);
@@ -384,6 +388,14 @@ TEST(GraphState, ShortLivedStormIsFoldedBeyondTheLastFew)
     EXPECT_TRUE(g.node(2)->links.empty()) << "no link halves to folded processes";
     EXPECT_EQ(g.aliveCount(), 4u); // 1, 2, 201, 400
     EXPECT_EQ(g.lastSeq(), b.seq());
+}
+} // namespace
+
+TEST(GraphState, ShortLivedStormIsFoldedBeyondTheLastFew) { expectStormFoldedBeyondTheLastFew(10, 1); }
+
+TEST(GraphState, ShortLivedStormIsFoldedWhenItsPidsLieFarApart)
+{
+    expectStormFoldedBeyondTheLastFew(1000, 1'000'003);
 }
 
 TEST(GraphState, FewShortLivedProcessesAreAllKept)

@@ -329,26 +329,45 @@ void GraphState::findFoldable(const std::vector<TraceEvent>& events, bool resync
     if (!resyncFollows && (keep == SIZE_MAX || events.size() < 2 * keep))
         return;
     auto covered = [this](const TraceEvent& e) { return e.seq != 0 && e.seq <= m_snapshotSeq; };
-    // Pids are serial numbers, so the ones born in a batch lie in one narrow range: per-pid state goes into a flat
-    // vector over that range (kept between batches) instead of a hash map that allocates a node per process.
+    // Pids are serial numbers, so the ones born in a batch mostly lie in one narrow range: per-pid state goes into a
+    // flat vector over that range (kept between batches) instead of a hash map that allocates a node per process.
+    // A batch that lost events in a storm may still span millions of pids with few born in it; then the vector has
+    // a place per pid born, found by binary search (see foldIndex), rather than a place per pid in the range.
     uint64_t lo = UINT64_MAX;
     uint64_t hi = 0;
+    size_t born = 0;
     for (const TraceEvent& e : events) {
         if (e.kind == TraceKind::Spawned && !covered(e)) {
             lo = std::min(lo, e.pid);
             hi = std::max(hi, e.pid);
+            ++born;
         }
     }
-    if (lo > hi || hi - lo >= (uint64_t(1) << 24))
+    if (lo > hi)
         return;
-    const size_t span = size_t(hi - lo + 1);
+    // Dense over [lo, hi] unless that range is much wider than the pids in it: then the pids themselves, sorted.
+    m_foldLo = lo;
+    m_foldSpan = hi - lo + 1;
+    m_foldSparse = m_foldSpan > 8 * born + 4096;
+    m_foldPids.clear();
+    if (m_foldSparse) {
+        for (const TraceEvent& e : events)
+            if (e.kind == TraceKind::Spawned && !covered(e))
+                m_foldPids.push_back(e.pid);
+        std::sort(m_foldPids.begin(), m_foldPids.end());
+        m_foldPids.erase(std::unique(m_foldPids.begin(), m_foldPids.end()), m_foldPids.end());
+    }
+    const size_t span = m_foldSparse ? m_foldPids.size() : size_t(m_foldSpan);
     // Born here (and not known before), died here, and nothing else about them but their own messages, links,
     // monitors and signals. kBorn + 1 + index of the Exited event, or kNo when the pid is disqualified.
     constexpr uint32_t kUnseen = 0;
     constexpr uint32_t kNo = 1;
     constexpr uint32_t kBorn = 2;
     m_foldState.assign(span, kUnseen);
-    auto slot = [&](uint64_t pid) -> uint32_t* { return pid >= lo && pid <= hi ? &m_foldState[pid - lo] : nullptr; };
+    auto slot = [&](uint64_t pid) -> uint32_t* {
+        const size_t i = foldIndex(pid);
+        return i < span ? &m_foldState[i] : nullptr;
+    };
     auto disqualify = [&](uint64_t pid) {
         if (uint32_t* st = slot(pid))
             *st = kNo;
@@ -386,7 +405,6 @@ void GraphState::findFoldable(const std::vector<TraceEvent>& events, bool resync
     }
     if (resyncFollows) {
         // The resync restores whoever of them is still alive: skip them all, dead or not.
-        m_foldLo = lo;
         m_foldFlags.assign(span, 0);
         for (size_t i = 0; i < span; ++i) {
             if (m_foldState[i] >= kBorn) {
@@ -405,10 +423,9 @@ void GraphState::findFoldable(const std::vector<TraceEvent>& events, bool resync
     // The most recent deaths stay (the table and graph show them); the earlier ones are folded.
     std::sort(m_foldDeaths.begin(), m_foldDeaths.end());
     m_foldDeaths.resize(m_foldDeaths.size() - keep);
-    m_foldLo = lo;
     m_foldFlags.assign(span, 0);
     for (uint32_t at : m_foldDeaths)
-        m_foldFlags[events[at].pid - lo] = 1;
+        m_foldFlags[foldIndex(events[at].pid)] = 1;
     m_foldCount = m_foldDeaths.size();
 }
 

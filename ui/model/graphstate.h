@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+
 // The observer's picture of the runtime, in plain C++ (no Qt): every process with its links, monitors, mailbox
 // depth and place in the supervision tree, kept up to date by applying trace events in sequence order. Views
 // never rebuild from it wholesale; they read what changed from the GraphDelta that each apply produces.
@@ -213,12 +215,26 @@ private:
     std::unordered_set<uint64_t> m_compact; // parents (0 = roots) whose child lists hold nodes that left the tree
     size_t m_alive = 0;
     uint64_t m_folded = 0;
-    // Pids folded in the batch being applied: a flag per pid from m_foldLo on.
+    // Pids folded in the batch being applied: a flag per pid born in the batch (see foldIndex).
     bool folding(uint64_t pid) const
     {
-        return pid >= m_foldLo && pid - m_foldLo < m_foldFlags.size() && m_foldFlags[size_t(pid - m_foldLo)];
+        const size_t i = foldIndex(pid);
+        return i < m_foldFlags.size() && m_foldFlags[i];
+    }
+    // Where a pid born in the batch keeps its state: at pid - m_foldLo when those pids lie in a narrow range (the
+    // usual case), else at its place in the sorted m_foldPids (a storm's batch may span millions of pids with a few
+    // thousand born in it). SIZE_MAX for any other pid.
+    size_t foldIndex(uint64_t pid) const
+    {
+        if (!m_foldSparse)
+            return pid >= m_foldLo && pid - m_foldLo < m_foldSpan ? size_t(pid - m_foldLo) : SIZE_MAX;
+        auto it = std::lower_bound(m_foldPids.begin(), m_foldPids.end(), pid);
+        return it != m_foldPids.end() && *it == pid ? size_t(it - m_foldPids.begin()) : SIZE_MAX;
     }
     uint64_t m_foldLo = 0;
+    uint64_t m_foldSpan = 0;
+    bool m_foldSparse = false;
+    std::vector<uint64_t> m_foldPids; // sparse: the pids born in the batch, sorted
     std::vector<uint8_t> m_foldFlags;
     size_t m_foldCount = 0;
     std::vector<uint32_t> m_foldState; // findFoldable's per-pid state, kept for its capacity

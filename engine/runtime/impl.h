@@ -58,9 +58,11 @@ struct Worker {
 // issued.
 class ProcessTable {
 public:
-    static constexpr uint64_t kSegmentBits = 16;
+    // A segment is 2 MiB of slots, mapped as one transparent huge page where the system allows: a storm of
+    // short-lived processes then costs a page fault per 262,144 spawns, and giving a segment back drops one page.
+    static constexpr uint64_t kSegmentBits = 18;
     static constexpr uint64_t kSegmentSize = uint64_t(1) << kSegmentBits;
-    static constexpr uint64_t kSegments = uint64_t(1) << 20; // 2^36 pids
+    static constexpr uint64_t kSegments = uint64_t(1) << 18; // 2^36 pids
     static constexpr size_t kLocks = 64;
     ProcessTable();
     ~ProcessTable();

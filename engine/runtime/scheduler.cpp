@@ -29,6 +29,23 @@ void* mapZeroed(size_t bytes)
         throw std::bad_alloc();
     return p;
 }
+
+// A segment, aligned to its size (2 MiB) and advised to be a transparent huge page.
+void* mapSegment()
+{
+    const size_t total = 2 * kSegmentBytes;
+    void* raw = mapZeroed(total);
+    const auto begin = reinterpret_cast<uintptr_t>(raw);
+    const uintptr_t start = (begin + kSegmentBytes - 1) & ~uintptr_t(kSegmentBytes - 1);
+    if (start > begin)
+        ::munmap(raw, start - begin);
+    if (begin + total > start + kSegmentBytes)
+        ::munmap(reinterpret_cast<void*>(start + kSegmentBytes), begin + total - (start + kSegmentBytes));
+#ifdef MADV_HUGEPAGE
+    ::madvise(reinterpret_cast<void*>(start), kSegmentBytes, MADV_HUGEPAGE); // advice only: fine if refused
+#endif
+    return reinterpret_cast<void*>(start);
+}
 } // namespace
 
 ProcessTable::ProcessTable()
@@ -60,7 +77,7 @@ std::atomic<Process*>& ProcessTable::slot(uint64_t serial)
         throw std::length_error("every pid has been issued");
     std::atomic<Process*>* s = m_segments[seg].load(std::memory_order_acquire);
     if (!s) {
-        auto* fresh = static_cast<std::atomic<Process*>*>(mapZeroed(kSegmentBytes));
+        auto* fresh = static_cast<std::atomic<Process*>*>(mapSegment());
         if (m_segments[seg].compare_exchange_strong(s, fresh, std::memory_order_acq_rel))
             s = fresh;
         else

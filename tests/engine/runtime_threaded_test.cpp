@@ -571,7 +571,7 @@ TEST(RuntimeThreaded, TableSegmentsOfGoneProcessesAreGivenBack)
                              auto m = co_await ctx.receive();
                              ctx.send(hostPid, T({ A("still_here"), *m }));
                          }).pid;
-    constexpr int kChildren = 1'000'000; // about 15 segments (7.5 MB), 13 of them wholly issued and empty
+    constexpr int kChildren = 1'300'000; // about 5 segments (10 MB), 3 of them wholly issued and empty
     rt.spawn(spawnShortLived(kChildren, hostPid, 256));
     ASSERT_EQ(host->receive(120'000), A("spawned"));
     ASSERT_TRUE(rt.waitIdle(60'000));

@@ -39,16 +39,12 @@ struct Worker {
     uint64_t serialNext = 0; // this worker's block of pid serials: [serialNext, serialEnd)
     uint64_t serialEnd = 0;
     static constexpr size_t kFreshStreak = 32;
-    static constexpr int64_t kLoneStealNs = 1'000'000; // see Runtime::Impl::steal
     Process* next = nullptr; // the process this worker just woke; only the owner touches it
     uint32_t messageWindowMs = 0; // message-event budget of this worker (see TraceOptions)
     uint32_t messageTokens = 0;
     uint32_t samplingSkip = 0; // messages before a spent budget's window is looked at again (see messageDetail)
     // Processes that went idle with unreported counters; one timer reminds them all (see afterSlice).
     std::vector<uint64_t> statsBatch; // their serials
-    // Per other worker: since when this worker, looking for work, has seen a single process wait there while that
-    // worker runs slices (-1: not now; see steal).
-    std::vector<int64_t> loneSinceNs;
     uint32_t statsBatchStartMs = 0;
     alignas(64) std::atomic<bool> inSlice { false };
     TableUncount tableUncount; // its erases not yet uncounted from the process table (handed over as it stops)

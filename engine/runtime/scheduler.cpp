@@ -211,7 +211,6 @@ Runtime::Impl::Impl(Runtime* owner, RuntimeConfig cfg)
             auto w = std::make_unique<Worker>();
             w->id = i;
             w->tag = uint16_t(i + 1);
-            w->loneSinceNs.assign(config.workers, -1);
             workers.push_back(std::move(w));
         }
     }
@@ -917,27 +916,8 @@ Process* Runtime::Impl::steal(Worker* self)
         std::vector<Process*> extraFresh;
         {
             std::lock_guard g(other->mutex);
-            const size_t waiting = other->queue.size() + other->fresh.size();
-            int64_t& loneSince = self->loneSinceNs[other->id];
-            if (waiting != 1 || !other->inSlice.load(std::memory_order_relaxed))
-                loneSince = -1;
-            if (waiting == 0)
+            if (other->queue.empty() && other->fresh.empty())
                 continue;
-            if (waiting == 1 && other->inSlice.load(std::memory_order_relaxed)) {
-                // A single process waiting on a worker that is running slices is most often one half of a pair that
-                // takes turns there: a sender that yielded while the process it woke runs next. It will run in a
-                // moment, on the core its messages are on; taken away, the pair would run on two cores for good
-                // and every message would cross between them. So it is taken only once it has waited a while (the
-                // other half's slice may be long), which still spreads two busy processes within a fraction of a
-                // millisecond.
-                const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch()).count();
-                if (loneSince < 0)
-                    loneSince = now;
-                if (now - loneSince < Worker::kLoneStealNs)
-                    continue;
-                loneSince = -1;
-            }
             std::deque<Process*>& from = other->queue.empty() ? other->fresh : other->queue;
             p = from.front();
             from.pop_front();

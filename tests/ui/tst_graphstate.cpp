@@ -412,3 +412,18 @@ TEST(GraphState, FewShortLivedProcessesAreAllKept)
     EXPECT_NE(g.node(10), nullptr);
     EXPECT_EQ(g.checkConsistency(), "");
 }
+
+TEST(GraphState, LabelsReadAsUsersWroteThem)
+{
+    auto fnLabel = [](const char* module, const char* name, int64_t arity) {
+        return Term::tuple({ Term::atom(module), Term::atom(name), Term::integer(arity) });
+    };
+    EXPECT_EQ(labelText(fnLabel("elixir_compiler_0", "-__FILE__/1-fun-1-", 0)), "fn/0 in __FILE__/1");
+    EXPECT_EQ(labelText(fnLabel("Elixir.Flood", "-run/2-fun-0-", 1)), "fn/1 in Flood.run/2");
+    EXPECT_EQ(labelText(fnLabel("lists", "-map/2-fun-0-", 1)), "fn/1 in :lists.map/2");
+    EXPECT_EQ(labelText(atom("Elixir.Demo.Cache")), "Demo.Cache");
+    EXPECT_EQ(labelText(Term::binary("Task")), "Task");
+    // Any other tuple is shown as Elixir would print it.
+    EXPECT_EQ(labelText(fnLabel("Elixir.Flood", "run", 2)), "{Flood, :run, 2}");
+    EXPECT_EQ(labelText(fnLabel("m", "-fun-", 0)), "{:m, :\"-fun-\", 0}");
+}

@@ -61,6 +61,23 @@ std::string labelText(const Term& t, size_t limit)
             s.erase(0, 7);
         return s;
     }
+    if (t.isTuple(3) && t.element(0).isAtom() && t.element(1).isAtom() && t.element(2).isInteger()) {
+        // An anonymous function's {module, :"-name/arity-fun-N-", arity} (what a process spawned with a fn is
+        // labelled by) reads as the function it was written in: fn/0 in Flood.run/1, or fn/0 in __FILE__/1 for a
+        // script's top level.
+        const std::string f(t.element(1).asAtom().name());
+        const size_t at = f.rfind("-fun-");
+        if (f.size() > 2 && f.front() == '-' && f.back() == '-' && at != std::string::npos && at > 1) {
+            std::string m(t.element(0).asAtom().name());
+            if (m.rfind("elixir_compiler_", 0) == 0)
+                m.clear();
+            else if (m.rfind("Elixir.", 0) == 0)
+                m = m.substr(7) + ".";
+            else
+                m = inspectAtom(t.element(0).asAtom()) + ".";
+            return "fn/" + std::to_string(t.element(2).asInteger()) + " in " + m + f.substr(1, at - 1);
+        }
+    }
     InspectOptions o;
     o.limitChars = limit;
     return inspect(t, o);

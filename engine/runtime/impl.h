@@ -225,7 +225,10 @@ struct Runtime::Impl {
     std::atomic<bool> worldStopped { false };
     std::atomic<bool> pausedFlag { false };
     std::atomic<int> stepPermits { 0 };
-    std::mutex stopMutex; // serialises stopWorld/pause transitions
+    // Threads between stopWorld() and resumeWorld() (snapshots may be taken by two threads at once): the world runs
+    // again only when the last of them resumes it. Both under stopMutex.
+    std::mutex stopMutex;
+    int stopCount = 0;
     std::condition_variable stepDoneCv;
     std::condition_variable idleCv; // signalled when a worker parks
     std::atomic<uint64_t> stepsDone { 0 };

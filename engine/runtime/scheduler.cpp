@@ -1027,6 +1027,15 @@ void Runtime::Impl::workerLoop(Worker* w)
                 if (p) {
                     if (stepPermits.fetch_sub(1) > 0) {
                         w->inSlice.store(true, std::memory_order_seq_cst);
+                        if (worldStopped.load(std::memory_order_seq_cst)) {
+                            // The world was stopped meanwhile and counts this worker as out of its slices: the step
+                            // is taken once it runs again.
+                            leaveSlices(w);
+                            stepPermits.fetch_add(1);
+                            std::lock_guard q(w->mutex);
+                            w->queue.push_front(p);
+                            continue;
+                        }
                         runSlice(p);
                         leaveSlices(w);
                     } else {
@@ -1117,7 +1126,11 @@ void Runtime::Impl::stopWorld()
 {
     if (deterministic)
         return;
-    worldStopped.store(true, std::memory_order_seq_cst);
+    {
+        std::lock_guard s(stopMutex);
+        if (stopCount++ == 0)
+            worldStopped.store(true, std::memory_order_seq_cst);
+    }
     {
         std::lock_guard g(parkMutex);
         parkCv.notify_all();
@@ -1134,6 +1147,9 @@ void Runtime::Impl::resumeWorld()
 {
     if (deterministic)
         return;
+    std::lock_guard s(stopMutex);
+    if (--stopCount > 0)
+        return; // another thread still needs the world stopped
     worldStopped.store(false, std::memory_order_seq_cst);
     std::lock_guard g(parkMutex);
     parkCv.notify_all();

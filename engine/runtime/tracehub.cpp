@@ -59,9 +59,10 @@ bool TraceRing::push(TraceEvent&& e, bool& dropped, bool exactEmpty)
     return commit();
 }
 
-TraceEvent TraceRing::take(uint64_t i) const
+TraceEvent TraceRing::take(uint64_t i) const { return eventFromSlot(m_slots[i & m_mask]); }
+
+TraceEvent eventFromSlot(const TraceSlot& s)
 {
-    const TraceSlot& s = m_slots[i & m_mask];
     TraceEvent e;
     e.seq = s.seq;
     e.timeNs = s.timeNs;
@@ -523,6 +524,11 @@ void TraceHub::publish(int worker, TraceEvent&& e)
 {
     SeqBlock* b = size_t(worker) < m_blockCount ? &m_blocks[size_t(worker)] : nullptr;
     e.seq = b ? nextSeq(*b, worker) : m_seq.fetch_add(1, std::memory_order_acq_rel) + 1;
+    publishNumbered(worker, std::move(e), b);
+}
+
+void TraceHub::publishNumbered(int worker, TraceEvent&& e, SeqBlock* b)
+{
     TraceSubscriptionImpl* only = m_only.load(std::memory_order_seq_cst);
     bool wakeOnly = false;
     uint32_t wake = 0;

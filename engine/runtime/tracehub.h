@@ -33,6 +33,9 @@ static_assert(sizeof(TraceSlot) == 64, "a trace slot is one cache line");
 
 class TraceHub;
 
+// A slot's event as a TraceEvent, taking over the references of its terms (each slot is read out exactly once).
+TraceEvent eventFromSlot(const TraceSlot& s);
+
 class TraceRing {
 public:
     explicit TraceRing(size_t capacity);
@@ -220,6 +223,15 @@ public:
         }
         SeqBlock& b = m_blocks[size_t(worker)];
         const uint64_t seq = nextSeq(b, worker); // may put a gap marker into the ring first
+        if (m_only.load(std::memory_order_seq_cst) != only) {
+            // The subscribers changed while it took its number (one subscribed, or one left): a new subscriber may
+            // count on this number, so the event goes to every current subscriber, as publish() sends it.
+            TraceSlot s {};
+            fill(s);
+            s.seq = seq;
+            publishNumbered(worker, eventFromSlot(s), &b);
+            return true;
+        }
         const bool exact = only->wantsNotify();
         bool wake = false;
         if (TraceSlot* slot = ring.claim(exact)) {
@@ -292,6 +304,8 @@ private:
         return openBlock(b, worker);
     }
     uint64_t openBlock(SeqBlock& b, int worker); // closes the current one first
+    // The rest of publish(), for an event that has its number (b: the worker's block it came from, or null).
+    void publishNumbered(int worker, TraceEvent&& e, SeqBlock* b);
     void closeBlock(SeqBlock& b, int worker);
     bool wantsAny(int worker);
     void updateOnly(); // under m_mutex

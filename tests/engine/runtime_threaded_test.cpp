@@ -606,6 +606,39 @@ TEST(RuntimeThreaded, TableSegmentsOfGoneProcessesAreGivenBack)
     ASSERT_TRUE(rt.waitIdle(10'000));
 }
 
+// Two threads taking snapshots at once: the world stays stopped until both are done (the first one to finish used to
+// let the workers run under the other's walk), and a live process is in every snapshot, whatever segments of the
+// process table the two give back meanwhile.
+TEST(RuntimeThreaded, SnapshotsFromTwoThreadsAtOnce)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    const Term keeper = rt.spawn([](ProcessContext& ctx) -> Task<void> { co_await ctx.receive(); }).pid;
+    rt.spawn(spawnShortLived(600'000, hostPid, 256));
+    std::atomic<int> missing { 0 };
+    std::atomic<int> taken { 0 };
+    auto taker = [&] {
+        for (int i = 0; i < 40; ++i) {
+            const Snapshot s = rt.snapshot();
+            ++taken;
+            if (std::none_of(s.processes.begin(), s.processes.end(),
+                    [&](const ProcessSnapshot& p) { return p.pid == keeper.pidSerial(); }))
+                ++missing;
+        }
+    };
+    std::thread a(taker);
+    std::thread b(taker);
+    a.join();
+    b.join();
+    EXPECT_EQ(taken.load(), 80);
+    EXPECT_EQ(missing.load(), 0);
+    ASSERT_EQ(host->receive(120'000), A("spawned"));
+    EXPECT_TRUE(rt.isAlive(*rt.pidFor(keeper.pidSerial())));
+    host->send(keeper, A("stop"));
+    ASSERT_TRUE(rt.waitIdle(30'000));
+}
+
 // A subscriber that lost events resynchronises anyway. When even a whole ring could not hold what a worker produced
 // between two drains, the ring keeps only an eighth of its size (at least 1,024 events) until a drain finds that the
 // whole ring would have held everything again. Whatever is turned away is still counted.

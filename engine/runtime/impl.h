@@ -131,7 +131,6 @@ public:
     }
     // Gives back segments a walk found empty and sealed (see above).
     void release(const std::vector<uint64_t>& segments);
-    size_t segmentsHeld() const; // segments mapped and not given back (tests)
     size_t size() const
     {
         int64_t n = 0;
@@ -201,8 +200,6 @@ struct Runtime::Impl {
     std::atomic<uint64_t> nextSerial;
     std::atomic<int> hostSerials { 0 }; // serials taken by threads without a block of their own, not yet inserted
     void insertProcess(Process* p); // into the table, by the thread that took its serial (newProcess)
-    // With the world stopped: gives back the table segments no pid will be inserted into any more and whose processes
-    // have all gone.
     // Below which pids will not be inserted any more, as far as the world stopped can tell (0 when a thread that is
     // not a worker is between taking a pid and inserting it).
     uint64_t tableSealedBelow() const;

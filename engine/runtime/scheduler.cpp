@@ -118,15 +118,6 @@ void ProcessTable::release(const std::vector<uint64_t>& segments)
     m_low.store(low, std::memory_order_release);
 }
 
-size_t ProcessTable::segmentsHeld() const
-{
-    size_t n = 0;
-    const uint64_t high = m_high.load(std::memory_order_acquire);
-    for (uint64_t seg = 0; seg < high; ++seg)
-        n += m_segments[seg].load(std::memory_order_acquire) && !m_released[seg].load(std::memory_order_acquire);
-    return n;
-}
-
 void ProcessTable::insert(Process* p)
 {
     // No stripe lock: serials are never reused, so nobody else writes this slot, and a reader that sees the
@@ -331,21 +322,8 @@ void Runtime::Impl::emit(
     TraceKind kind, uint64_t pid, uint64_t other, Term data, Term extra, SignalOutcome outcome, uint32_t count)
 {
     const int worker = traceWorker();
-    const bool direct = trace.publishDirect(worker, [&](TraceSlot& s) {
-        const Term::Taken d = data.take();
-        const Term::Taken x = extra.take();
-        s.timeNs = sliceTimeNs();
-        s.pid = pid;
-        s.other = other;
-        s.old = 0;
-        s.dataBits = d.bits;
-        s.extraBits = x.bits;
-        s.count = count;
-        s.kind = kind;
-        s.outcome = outcome;
-        s.dataType = d.type;
-        s.extraType = x.type;
-    });
+    const bool direct = trace.publishDirect(
+        worker, [&](TraceSlot& s) { s.set(sliceTimeNs(), kind, outcome, count, pid, other, 0, data, extra); });
     if (direct)
         return;
     if (!trace.wants(worker))

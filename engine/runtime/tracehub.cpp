@@ -41,20 +41,8 @@ bool TraceRing::push(TraceEvent&& e, bool& dropped, bool exactEmpty)
         dropped = true;
         return false;
     }
-    const Term::Taken data = e.data.take();
-    const Term::Taken extra = e.extra.take();
     s->seq = e.seq;
-    s->timeNs = e.timeNs;
-    s->pid = e.pid;
-    s->other = e.other;
-    s->old = e.old;
-    s->dataBits = data.bits;
-    s->extraBits = extra.bits;
-    s->count = e.count;
-    s->kind = e.kind;
-    s->outcome = e.outcome;
-    s->dataType = data.type;
-    s->extraType = extra.type;
+    s->set(e.timeNs, e.kind, e.outcome, e.count, e.pid, e.other, e.old, e.data, e.extra);
     dropped = false;
     return commit();
 }

@@ -28,6 +28,25 @@ struct alignas(64) TraceSlot {
     SignalOutcome outcome;
     Term::Type dataType;
     Term::Type extraType;
+
+    // Every field but seq; the slot takes over the two terms' references (they are left empty).
+    void set(int64_t time, TraceKind k, SignalOutcome o, uint32_t n, uint64_t p, uint64_t oth, uint64_t ol, Term& data,
+        Term& extra)
+    {
+        const Term::Taken d = data.take();
+        const Term::Taken x = extra.take();
+        timeNs = time;
+        pid = p;
+        other = oth;
+        old = ol;
+        dataBits = d.bits;
+        extraBits = x.bits;
+        count = n;
+        kind = k;
+        outcome = o;
+        dataType = d.type;
+        extraType = x.type;
+    }
 };
 static_assert(sizeof(TraceSlot) == 64, "a trace slot is one cache line");
 

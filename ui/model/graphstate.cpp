@@ -50,6 +50,15 @@ NodeKind nodeKindFor(std::string_view behaviour)
 
 std::string pidText(uint64_t serial) { return "#PID<0." + std::to_string(serial) + ".0>"; }
 
+namespace {
+// A module as Elixir code names it: Demo.Worker.1 for an Elixir module, :gen_server for an Erlang one.
+std::string moduleText(Atom module)
+{
+    const std::string m(module.name());
+    return m.rfind("Elixir.", 0) == 0 ? m.substr(7) : inspectAtom(module);
+}
+} // namespace
+
 std::string labelText(const Term& t, size_t limit)
 {
     if (t.isBinary())
@@ -68,13 +77,9 @@ std::string labelText(const Term& t, size_t limit)
         const std::string f(t.element(1).asAtom().name());
         const size_t at = f.rfind("-fun-");
         if (f.size() > 2 && f.front() == '-' && f.back() == '-' && at != std::string::npos && at > 1) {
-            std::string m(t.element(0).asAtom().name());
-            if (m.rfind("elixir_compiler_", 0) == 0)
-                m.clear();
-            else if (m.rfind("Elixir.", 0) == 0)
-                m = m.substr(7) + ".";
-            else
-                m = inspectAtom(t.element(0).asAtom()) + ".";
+            const Atom module = t.element(0).asAtom();
+            const bool scriptTop = std::string_view(module.name()).rfind("elixir_compiler_", 0) == 0;
+            const std::string m = scriptTop ? std::string() : moduleText(module) + ".";
             return "fn/" + std::to_string(t.element(2).asInteger()) + " in " + m + f.substr(1, at - 1);
         }
     }
@@ -87,10 +92,7 @@ std::string mfaText(const Term& t)
 {
     if (t.isTuple(3) && t.element(0).isAtom() && t.element(1).isAtom() && t.element(2).isInteger()) {
         std::string f(t.element(1).asAtom().name());
-        std::string m(t.element(0).asAtom().name());
-        // Elixir modules read as Demo.Worker.1, Erlang ones as :gen_server.
-        m = m.rfind("Elixir.", 0) == 0 ? m.substr(7) : inspectAtom(t.element(0).asAtom());
-        return m + "." + f + "/" + std::to_string(t.element(2).asInteger());
+        return moduleText(t.element(0).asAtom()) + "." + f + "/" + std::to_string(t.element(2).asInteger());
     }
     if (t.isNilAtom())
         return {};

@@ -286,13 +286,13 @@ thread_local int64_t t_sliceNs = -1;
 constexpr int64_t kSliceTimeUnread = -2;
 
 // A precise clock read costs about 26 ns on a virtual machine's paravirtual clock, more than a short slice's
-// events cost otherwise; the coarse clock (the kernel's last tick) costs 4. A busy worker reads the precise clock for
-// a slice's events only when the tick moved since its last precise read, or every 8th traced slice, or after it took
-// in work from another thread or slept (forgetPreciseTime): a slice's events are then stamped at most 8 of this
-// worker's slices early, within one tick, and never before the other thread's action that led to them.
+// events cost otherwise, and even the coarse clock (the kernel's last tick, about 6 ns) was a twentieth of a traced
+// spawn-heavy workload when read once per slice. A busy worker therefore reuses its last precise read for the events
+// of up to 8 slices, counting every slice it runs, traced or not. It reads again sooner after it took in work from
+// another thread, slept, or ran a slice that used its whole reduction budget (forgetPreciseTime): a slice's events
+// are then stamped at most 8 short slices early, and never before the other thread's action that led to them.
 thread_local int64_t t_preciseNs = -1; // the worker's last precise read (-1: read again)
-thread_local int64_t t_preciseTick = -1; // the coarse clock at that read
-thread_local uint32_t t_preciseReuses = 0;
+thread_local uint32_t t_slicesSincePrecise = 0; // slices this worker began since that read
 
 void forgetPreciseTime() { t_preciseNs = -1; }
 
@@ -304,13 +304,9 @@ int64_t Runtime::Impl::sliceTimeNs()
         if (deterministic || !tlsWorker) {
             t_sliceNs = nowNs();
         } else {
-            timespec ts {};
-            clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-            const int64_t tick = int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-            if (tick != t_preciseTick || ++t_preciseReuses >= 8 || t_preciseNs < 0) {
+            if (t_preciseNs < 0 || t_slicesSincePrecise >= 8) {
                 t_preciseNs = nowNs();
-                t_preciseTick = tick;
-                t_preciseReuses = 0;
+                t_slicesSincePrecise = 0;
             }
             t_sliceNs = t_preciseNs;
         }
@@ -426,12 +422,21 @@ void Runtime::Impl::emitStats(Process* p)
     p->statsDirty = false;
     p->lastStatsMs.store(coarseMs(), std::memory_order_relaxed);
     const int worker = traceWorker();
+    const uint32_t depth = uint32_t(std::min<size_t>(p->mailLen, UINT32_MAX));
+    const bool direct = trace.publishDirect(worker, [&](TraceSlot& s) {
+        Term reductions = Term::integer(int64_t(p->reductions));
+        Term none;
+        s.set(sliceTimeNs(), TraceKind::MailboxStats, SignalOutcome::None, depth, p->serial, p->messagesIn,
+            p->messagesOut, reductions, none);
+    });
+    if (direct)
+        return;
     if (!trace.wants(worker))
         return; // the counters go out with the next report (or a resync)
     TraceEvent e;
     e.timeNs = sliceTimeNs();
     e.kind = TraceKind::MailboxStats;
-    e.count = uint32_t(std::min<size_t>(p->mailLen, UINT32_MAX));
+    e.count = depth;
     e.pid = p->serial;
     e.other = p->messagesIn;
     e.old = p->messagesOut;
@@ -777,6 +782,7 @@ void Runtime::Impl::runSlice(Process* p)
     tlsOrdered = false;
     p->budget = config.sliceReductions;
     t_sliceNs = tracing() ? kSliceTimeUnread : -1;
+    ++t_slicesSincePrecise;
     struct SliceEnd {
         ~SliceEnd() { t_sliceNs = -1; }
     } sliceEnd;
@@ -828,6 +834,8 @@ void Runtime::Impl::runSlice(Process* p)
             return;
         }
         if (p->yieldRequested || p->budget == 0) {
+            if (p->budget == 0)
+                forgetPreciseTime(); // a long slice: the next one's events get a fresh time
             if (p->statsDirty && tracing())
                 statsAtSliceEnd(p, false);
             p->state.store(Process::Runnable, std::memory_order_release);

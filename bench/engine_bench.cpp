@@ -26,6 +26,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -42,6 +43,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// CPU time of the whole process, every thread (workers, a trace drainer, the host): a run's CPU seconds say what
+// observing costs the machine, and vary less from run to run than the wall time on a shared machine.
+double processCpuSeconds()
+{
+    rusage u {};
+    ::getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
 Term I(int64_t v) { return Term::integer(v); }
 
 const Atom kPing = Atom::intern("ping");
@@ -56,6 +66,7 @@ struct Outcome {
     int64_t check = 0; // a value every implementation must reproduce
     double seconds = 0; // set by the harness unless the workload times itself
     bool selfTimed = false;
+    double cpuAtStart = -1; // a self-timed workload's processCpuSeconds() when its clock started
     std::map<std::string, std::string> extra {};
 };
 
@@ -449,6 +460,7 @@ Outcome exitStorm(Env& e)
         std::exit(2);
     }
     const size_t alive = e.rt.processCount() - before;
+    const double cpu0 = processCpuSeconds();
     const auto t0 = Clock::now();
     e.rt.exit(root, Term::atom(atoms::kill));
     while (e.rt.processCount() > before)
@@ -456,6 +468,7 @@ Outcome exitStorm(Env& e)
     Outcome o { .ops = e.n, .check = int64_t(alive) };
     o.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     o.selfTimed = true;
+    o.cpuAtStart = cpu0;
     return o;
 }
 
@@ -500,6 +513,7 @@ Outcome spawnExit(Env& e)
     const int64_t n = e.n;
     const size_t before = e.rt.processCount();
     const Term host = e.host.pid();
+    const double cpu0 = processCpuSeconds();
     const auto t0 = Clock::now();
     e.rt.spawn([host, n](ProcessContext& ctx) -> Task<void> {
         for (int64_t i = 0; i < n; ++i) {
@@ -514,6 +528,7 @@ Outcome spawnExit(Env& e)
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     o.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     o.selfTimed = true;
+    o.cpuAtStart = cpu0;
     return o;
 }
 
@@ -590,6 +605,16 @@ private:
     std::thread m_thread;
 };
 
+// CPU milliseconds the run took, from the workload's own start when it times itself (the idle-memory workload
+// starts its clock before the harness's and needs none).
+std::string cpuMs(const Outcome& o, double harnessStart)
+{
+    const double start = o.cpuAtStart >= 0 ? o.cpuAtStart : harnessStart;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", (processCpuSeconds() - start) * 1e3);
+    return buf;
+}
+
 int usage()
 {
     std::fprintf(stderr, "usage: engine_bench WORKLOAD [--n N] [--trace] [--workers W] [--ring EVENTS]\nworkloads:");
@@ -640,10 +665,12 @@ int main(int argc, char** argv)
     TraceBridge bridge(rt.subscribe(), [&rt] { return rt.snapshot(); });
     bridge.start();
     std::thread runner([&] {
+        const double cpu0 = processCpuSeconds();
         const auto t0 = Clock::now();
         o = workload->run(env);
         if (!o.selfTimed)
             o.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        o.extra["cpu_ms"] = cpuMs(o, cpu0);
         QMetaObject::invokeMethod(&app, &QCoreApplication::quit, Qt::QueuedConnection);
     });
     app.exec();
@@ -657,11 +684,13 @@ int main(int argc, char** argv)
     std::unique_ptr<TraceDrainer> drainer;
     if (trace)
         drainer = std::make_unique<TraceDrainer>(rt);
+    const double cpu0 = processCpuSeconds();
     const auto t0 = Clock::now();
     o = workload->run(env);
     const auto t1 = Clock::now();
     if (!o.selfTimed)
         o.seconds = std::chrono::duration<double>(t1 - t0).count();
+    o.extra["cpu_ms"] = cpuMs(o, cpu0);
     if (drainer) {
         drainer->stop();
         o.extra["events"] = std::to_string(drainer->events());

@@ -48,7 +48,7 @@ bool ProcessContext::send(const Term& dest, Term msg)
     Process* to = nullptr;
     if (dest.isPid()) {
         to = asProcess(dest);
-        rt->sendMessage(proc(), to, std::move(msg));
+        rt->sendFromProcess(proc(), to, std::move(msg));
         return true;
     }
     if (dest.isAtom()) {
@@ -65,7 +65,7 @@ bool ProcessContext::send(const Term& dest, Term msg)
     } else {
         return false;
     }
-    rt->sendMessage(proc(), to, std::move(msg));
+    rt->sendFromProcess(proc(), to, std::move(msg));
     to->releaseRef();
     return true;
 }
@@ -166,12 +166,14 @@ std::optional<Term> ProcessContext::ReceiveAwaiter::await_resume() { return ctx-
 SpawnResult ProcessContext::spawn(NativeBody body, SpawnOptions options)
 {
     consumeReductions();
+    proc()->rt->flushOutbox(); // the new process might send to a receiver of ours, and must not overtake us
     return proc()->rt->spawn(proc(), std::move(body), nullptr, options);
 }
 
 SpawnResult ProcessContext::spawn(std::unique_ptr<ProcessBody> body, SpawnOptions options)
 {
     consumeReductions();
+    proc()->rt->flushOutbox();
     return proc()->rt->spawn(proc(), {}, std::move(body), options);
 }
 
@@ -377,6 +379,7 @@ void ProcessContext::exit(const Term& pid, const Term& reason)
 
 Expected<bool, Term> ProcessContext::registerName(Atom name, const Term& pid)
 {
+    proc()->rt->flushOutbox(); // what this process sent is in the inboxes it looks at or names
     auto* rt = proc()->rt;
     if (!pid.isPid() || name == atoms::undefined)
         return unexpected(Term::atom(atoms::badarg));
@@ -397,6 +400,7 @@ Expected<bool, Term> ProcessContext::registerName(Atom name, const Term& pid)
 
 bool ProcessContext::unregister(Atom name)
 {
+    proc()->rt->flushOutbox(); // what this process sent is in the inboxes it looks at or names
     auto* rt = proc()->rt;
     Process* t = nullptr;
     {
@@ -443,6 +447,7 @@ int64_t ProcessContext::cancelTimer(const Term& timerRef)
 
 Expected<Term, Term> ProcessContext::info(const Term& pid, Atom key)
 {
+    proc()->rt->flushOutbox(); // what this process sent is in the inboxes it looks at or names
     if (!pid.isPid())
         return unexpected(Term::atom(atoms::badarg));
     Process* t = asProcess(pid);
@@ -458,6 +463,7 @@ Expected<Term, Term> ProcessContext::info(const Term& pid, Atom key)
 
 std::optional<ProcessDetail> ProcessContext::detail(const Term& pid, size_t messageLimit)
 {
+    proc()->rt->flushOutbox(); // what this process sent is in the inboxes it looks at or names
     return proc()->rt->owner->detail(pid, messageLimit);
 }
 

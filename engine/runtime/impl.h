@@ -19,6 +19,17 @@ struct TableUncount {
     int64_t pending = 0;
 };
 
+// Messages the running process sent to one receiver and this worker has not yet put into the receiver's inbox, newest
+// first (see Runtime::Impl::sendFromProcess).
+struct Outbox {
+    static constexpr uint32_t kMax = 64;
+    Process* to = nullptr; // retained while messages wait here
+    Signal* newest = nullptr;
+    Signal* oldest = nullptr;
+    uint32_t count = 0;
+    const Process* lastDirect = nullptr; // the receiver of the last message sent straight; only compared, never used
+};
+
 struct Worker {
     static constexpr unsigned kMax = 4096; // so that a worker's tag fits a process's and a signal's 16 bits
     unsigned id = 0;
@@ -46,6 +57,7 @@ struct Worker {
     // Processes that went idle with unreported counters; one timer reminds them all (see afterSlice).
     std::vector<uint64_t> statsBatch; // their serials
     uint32_t statsBatchStartMs = 0;
+    Outbox outbox; // only the owner touches it
     alignas(64) std::atomic<bool> inSlice { false };
     TableUncount tableUncount; // its erases not yet uncounted from the process table (handed over as it stops)
 };
@@ -254,6 +266,19 @@ struct Runtime::Impl {
     void wake(Process* p); // after a successful push
     bool deliver(Process* target, Signal* s); // push + wake; false (and s deleted) if target is dead
     void sendMessage(Process* from, Process* to, Term msg);
+    // A send by the process running on this thread: a run of messages to one receiver within a slice goes into its
+    // inbox in one step (see Outbox).
+    void sendFromProcess(Process* from, Process* to, Term msg);
+    void flushOutbox(Worker* w);
+    void traceSend(Process* from, Process* to, Signal* s); // a message's sent event, if it is one observers see
+    void endOfBodyRun();
+    // Before anything that lets the sender's messages be overtaken or looked for (a signal, a spawn, a look at
+    // another process): what the running process has sent goes into the inboxes now.
+    void flushOutbox()
+    {
+        if (Worker* w = currentWorker(); w && w->outbox.count)
+            flushOutbox(w);
+    }
     void sendSignal(Process* from, Process* to, Signal::Kind kind, Term payload, Term ref = Term(), bool viaLink = false);
 
     // Signal processing in the process's own context; returns true when the process must die.

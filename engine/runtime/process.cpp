@@ -140,6 +140,18 @@ bool Process::push(Signal* s)
     return true;
 }
 
+bool Process::pushChain(Signal* newest, Signal* oldest)
+{
+    Signal* head = inbox.load(std::memory_order_relaxed);
+    do {
+        if (head == closedInbox())
+            return false;
+        oldest->next = head;
+    } while (!inbox.compare_exchange_weak(head, newest, std::memory_order_seq_cst, std::memory_order_relaxed));
+    tlsOrdered = true;
+    return true;
+}
+
 bool Process::inboxClosed() const { return inbox.load(std::memory_order_acquire) == closedInbox(); }
 
 bool Process::takeInbox()
@@ -328,6 +340,7 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
             p->lock.unlock();
             (*fn)(*p);
             delete fn;
+            endOfBodyRun(); // what the request sent goes out now, as a body's sends do
             p->lock.lock();
             if (p->takeInbox())
                 tookForeignWork();

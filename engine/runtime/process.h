@@ -204,6 +204,8 @@ public:
 
     // Inbox (multi-producer, lock-free). Returns false if the process is dead (inbox closed).
     bool push(Signal* s);
+    // The same for a chain of signals linked newest first (newest->next ... oldest), each already carrying its origin.
+    bool pushChain(Signal* newest, Signal* oldest);
     // Moves the inbox into the pending list, oldest first. Caller holds lock.
     // Moves the inbox to the pending list; true if a signal in it was pushed by another thread than the caller's.
     bool takeInbox();

@@ -665,29 +665,106 @@ bool Runtime::Impl::deliver(Process* target, Signal* s)
     return true;
 }
 
-void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)
+namespace {
+Signal* newMessage(Process* from, Term& msg)
 {
     Signal* s = new Signal;
     s->kind = Signal::Kind::Message;
     s->payload = std::move(msg);
     if (from)
         ++from->messagesOut;
-    if (tracing()) {
-        s->detailed = !from || from == system || messageDetail(from);
-        if (s->detailed) {
-            // The sender only matters to observers, in the message's queued event (it names the edge the message
-            // travels along). Its serial is enough, kept as an integer: no reference-count traffic on the sender.
-            if (from)
-                s->from = Term::integer(int64_t(from->serial));
-            emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
+    return s;
+}
+} // namespace
+
+// Each message into the receiver's inbox is a locked compare-and-swap on the inbox's head, which waits for every
+// store before it (the message's own included) and, when the receiver runs on another core, takes the line from it.
+// A producer streaming to one receiver paid that per message. Here the second and later messages of a run to one
+// receiver within the sender's slice are linked up on this thread and go in together: when the run reaches
+// Outbox::kMax, when the sender sends elsewhere, signals anyone, spawns or looks at another process, and when its
+// body returns to the scheduler. Messages between one pair stay in order, and the receiver sees them at the latest
+// when the sender's slice ends, before the sender can wait or die; a message to itself or to a host thread, and
+// the first of a run, go straight in.
+void Runtime::Impl::sendFromProcess(Process* from, Process* to, Term msg)
+{
+    Worker* w = currentWorker();
+    if (!w || to == from || to->isHost || deterministic) {
+        sendMessage(from, to, std::move(msg));
+        return;
+    }
+    Outbox& o = w->outbox;
+    if (o.count == 0 || o.to != to) {
+        if (o.count)
+            flushOutbox(w);
+        if (o.lastDirect != to) {
+            o.lastDirect = to;
+            sendMessage(from, to, std::move(msg));
+            return;
         }
     }
+    Signal* s = newMessage(from, msg);
+    if (tracing())
+        traceSend(from, to, s);
+    s->origin = w->tag;
+    if (o.count == 0) {
+        to->retain();
+        o.to = to;
+        o.oldest = s;
+        s->next = nullptr;
+    } else {
+        s->next = o.newest;
+    }
+    o.newest = s;
+    if (++o.count == Outbox::kMax)
+        flushOutbox(w);
+}
+
+void Runtime::Impl::flushOutbox(Worker* w)
+{
+    Outbox& o = w->outbox;
+    Process* to = o.to;
+    Signal* s = o.newest;
+    Signal* oldest = o.oldest;
+    o.to = nullptr;
+    o.newest = o.oldest = nullptr;
+    o.count = 0;
+    o.lastDirect = to; // the next message to it joins a new run at once
+    if (to->pushChain(s, oldest)) {
+        wake(to);
+    } else {
+        while (s) { // the receiver is gone: so are the messages, as they would have been one by one
+            Signal* n = s->next;
+            delete s;
+            s = n;
+        }
+    }
+    to->releaseRef();
+}
+
+void Runtime::Impl::traceSend(Process* from, Process* to, Signal* s)
+{
+    s->detailed = !from || from == system || messageDetail(from);
+    if (s->detailed) {
+        // The sender only matters to observers, in the message's queued event (it names the edge the message
+        // travels along). Its serial is enough, kept as an integer: no reference-count traffic on the sender.
+        if (from)
+            s->from = Term::integer(int64_t(from->serial));
+        emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
+    }
+}
+
+void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)
+{
+    Signal* s = newMessage(from, msg);
+    if (tracing())
+        traceSend(from, to, s);
     deliver(to, s);
 }
 
 void Runtime::Impl::sendSignal(
     Process* from, Process* to, Signal::Kind kind, Term payload, Term ref, bool viaLink)
 {
+    flushOutbox(); // a signal never overtakes the messages its sender sent before it
     Signal* s = new Signal;
     s->kind = kind;
     s->from = from->pidTerm();
@@ -747,13 +824,26 @@ void Runtime::Impl::resumeBody(Process* p)
             p->exitReason = Term::tuple({ Term::atom("error"), Term::binary(e.what()) });
             p->exitPending = true;
         }
+        endOfBodyRun();
         return;
     }
     auto h = p->resumePoint;
     p->resumePoint = {};
     h.resume();
+    endOfBodyRun();
     if (p->root.done())
         finishBody(p);
+}
+
+void Runtime::Impl::endOfBodyRun()
+{
+    // What the body sent goes into the inboxes before the process can wait, yield or die, and a run of messages
+    // starts afresh in its next slice.
+    if (Worker* w = currentWorker()) {
+        if (w->outbox.count)
+            flushOutbox(w);
+        w->outbox.lastDirect = nullptr;
+    }
 }
 
 namespace {
@@ -1023,6 +1113,8 @@ void Runtime::Impl::workerLoop(Worker* w)
                             continue;
                         }
                         runSlice(p);
+                        if (w->outbox.count)
+                            flushOutbox(w);
                         leaveSlices(w);
                     } else {
                         std::lock_guard q(w->mutex);
@@ -1079,6 +1171,8 @@ void Runtime::Impl::workerLoop(Worker* w)
             }
         }
         runSlice(p);
+        if (w->outbox.count)
+            flushOutbox(w); // (a body's sends went out as it returned; this catches any other sender)
         trace.closeOwnBlockIfWanted(int(w->id)); // a drain may be waiting for the numbers this worker has not used
         if (!w->statsBatch.empty() && coarseMs() - w->statsBatchStartMs >= 5)
             flushStatsBatch(w);

@@ -223,6 +223,80 @@ TEST(RuntimeThreaded, ManySendersOneMailboxKeepPerSenderOrder)
     EXPECT_EQ(*got, Term::boolean(true));
 }
 
+// A run of messages to one receiver goes into its inbox in one step (see Runtime::Impl::sendFromProcess). Nothing
+// may tell: the messages keep their order, a signal from the same sender comes after them, a process the sender
+// spawns afterwards cannot overtake them, Process.info sees them, and messages to a dead receiver simply vanish.
+TEST(RuntimeThreaded, RunsOfMessagesKeepTheirPlaceAmongSignalsSpawnsAndLooks)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    constexpr int kEach = 300; // several runs of Outbox::kMax and a partial one, before and after the spawn
+    const Term receiver = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                              ctx.trapExit(true);
+                              std::vector<Term> got;
+                              bool exited = false, child = false;
+                              while (!exited || !child) { // the child's message may come after the signal
+                                  auto m = co_await ctx.receive();
+                                  got.push_back(*m);
+                                  exited = exited || isExit(*m);
+                                  child = child || *m == A("from_child");
+                              }
+                              ctx.send(hostPid, Term::list(got));
+                          }).pid;
+    const Term silent = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                            auto never = [](const Term& m) { return m.isAtom(atoms::stop); };
+                            co_await ctx.receive(never);
+                        }).pid;
+    const Term gone = rt.spawn([](ProcessContext&) -> Task<void> { co_return; }).pid;
+    ASSERT_TRUE(rt.waitIdle(10'000));
+    rt.spawn([receiver, silent, gone, hostPid](ProcessContext& ctx) -> Task<void> {
+        for (int i = 0; i < 50; ++i)
+            ctx.send(silent, I(i));
+        auto len = ctx.info(silent, Atom::intern("message_queue_len"));
+        ctx.send(hostPid, len ? *len : A("error"));
+        for (int i = 0; i < 100; ++i)
+            ctx.send(gone, I(i));
+        for (int i = 0; i < kEach; ++i)
+            ctx.send(receiver, I(i));
+        ctx.spawn([receiver](ProcessContext& c) -> Task<void> {
+            c.send(receiver, A("from_child"));
+            co_return;
+        });
+        // A long computation in the same slice: time for the other worker to run the child.
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        for (int i = kEach; i < 2 * kEach; ++i)
+            ctx.send(receiver, I(i));
+        ctx.exit(receiver, A("bye"));
+        co_await ctx.receive(); // waits for ever: the exit signal must not wait for this slice to end
+    });
+    auto len = host->receive(10'000);
+    ASSERT_TRUE(len);
+    EXPECT_EQ(*len, T({ A("message_queue_len"), I(50) }));
+    auto got = host->receive(10'000);
+    ASSERT_TRUE(got);
+    std::vector<Term> seen;
+    ASSERT_TRUE(got->toVector(seen));
+    ASSERT_EQ(seen.size(), size_t(2 * kEach + 2));
+    int64_t next = 0;
+    size_t childAt = 0, exitAt = 0;
+    for (size_t i = 0; i < seen.size(); ++i) {
+        if (seen[i] == A("from_child")) {
+            childAt = i;
+        } else if (isExit(seen[i])) {
+            exitAt = i;
+            EXPECT_EQ(seen[i].element(2), A("bye"));
+        } else {
+            ASSERT_TRUE(seen[i].isInteger()) << seen[i].inspect();
+            EXPECT_EQ(seen[i].asInteger(), next++) << "at " << i;
+            EXPECT_EQ(exitAt, 0u) << "a message came after the exit signal its sender sent after it";
+        }
+    }
+    EXPECT_EQ(next, 2 * kEach);
+    EXPECT_GE(childAt, size_t(kEach)) << "the child's message overtook messages sent before it was spawned";
+    EXPECT_GT(exitAt, 0u);
+}
+
 // Readers on other threads (the inspector's detail, Process.info from a host and from another process) see the
 // mailbox as a consistent queue while its owner receives at full speed: every view is an increasing run of what
 // was sent, never a torn list, and the owner still gets every message exactly once.

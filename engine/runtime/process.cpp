@@ -129,6 +129,10 @@ Process::~Process()
 
 bool Process::push(Signal* s)
 {
+    // Whatever the process running on this thread pushes (a message straight in, a link, a monitor, a DOWN, an
+    // exit signal) goes in after the run of messages it has waiting in the outbox.
+    if (Worker* w = rt->currentWorker(); w && w->outbox.count)
+        rt->flushOutbox(w);
     s->origin = rt->workerTag();
     Signal* head = inbox.load(std::memory_order_relaxed);
     do {

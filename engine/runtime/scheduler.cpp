@@ -560,7 +560,11 @@ SpawnResult Runtime::Impl::spawn(
         // The body object lives in the process, so the coroutine's captures outlive every suspension.
         c->body = std::move(body);
         try {
+            // A body that is a plain function runs its first part right here, as the new process: what it sends
+            // starts runs of its own and goes out before the process can run elsewhere.
+            endOfBodyRun();
             auto task = c->body(c->context());
+            endOfBodyRun();
             c->root = task.release();
             c->resumePoint = c->root;
         } catch (const ProcessException& e) {
@@ -764,7 +768,6 @@ void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)
 void Runtime::Impl::sendSignal(
     Process* from, Process* to, Signal::Kind kind, Term payload, Term ref, bool viaLink)
 {
-    flushOutbox(); // a signal never overtakes the messages its sender sent before it
     Signal* s = new Signal;
     s->kind = kind;
     s->from = from->pidTerm();

@@ -297,6 +297,114 @@ TEST(RuntimeThreaded, RunsOfMessagesKeepTheirPlaceAmongSignalsSpawnsAndLooks)
     EXPECT_GT(exitAt, 0u);
 }
 
+// A run waiting in the outbox goes out before anything else its sender puts into an inbox: a message to the host
+// (the host may then look at the receiver), a monitor request, a DOWN sent as it dies (after a destructor in its body
+// sent messages), and before a child whose body began by sending can run elsewhere.
+TEST(RuntimeThreaded, ARunGoesOutBeforeHostMessagesMonitorsAndDowns)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    const Term silent = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                            auto never = [](const Term& m) { return m.isAtom(atoms::stop); };
+                            co_await ctx.receive(never);
+                        }).pid;
+    ASSERT_TRUE(rt.waitIdle(10'000));
+    rt.spawn([silent, hostPid](ProcessContext& ctx) -> Task<void> {
+        ctx.send(silent, I(1));
+        ctx.send(silent, I(2));
+        ctx.send(hostPid, A("sent"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the slice goes on
+        co_return;
+    });
+    ASSERT_TRUE(host->receive(10'000));
+    EXPECT_EQ(*rt.info(silent, Atom::intern("message_queue_len")), T({ A("message_queue_len"), I(2) }));
+    ASSERT_TRUE(rt.waitIdle(10'000));
+
+    // The monitored process looks at who monitors it after its first message: then the second is there too.
+    const Term watched = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                             ctx.send(hostPid, A("started"));
+                             // Its worker is busy; the watcher runs on the other one and sends everything meanwhile.
+                             std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                             auto first = co_await ctx.receive();
+                             auto by = ctx.info(ctx.self(), Atom::intern("monitored_by"));
+                             auto second = co_await ctx.receive(0);
+                             ctx.send(hostPid, T({ *first, by ? *by : A("error"), second ? *second : A("none") }));
+                         }).pid;
+    ASSERT_EQ(host->receive(10'000), A("started"));
+    const Term watcher = rt.spawn([watched](ProcessContext& ctx) -> Task<void> {
+                             ctx.send(watched, A("m1"));
+                             ctx.send(watched, A("m2"));
+                             (void)ctx.monitor(watched);
+                             std::this_thread::sleep_for(std::chrono::milliseconds(150));
+                             co_await ctx.receive();
+                         }).pid;
+    auto seen = host->receive(10'000);
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(*seen, T({ A("m1"), T({ A("monitored_by"), L({ watcher }) }), A("m2") }));
+
+    // Messages sent by a destructor as the process is killed come before its DOWN.
+    const Term monitor = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                             auto p = co_await ctx.receive();
+                             (void)ctx.monitor(*p);
+                             ctx.send(*p, A("go"));
+                             std::vector<Term> got;
+                             for (int i = 0; i < 3; ++i)
+                                 got.push_back(*co_await ctx.receive());
+                             ctx.send(hostPid, Term::list(got));
+                         }).pid;
+    struct Farewell {
+        ProcessContext* ctx;
+        Term to;
+        ~Farewell()
+        {
+            ctx->send(to, A("c1"));
+            ctx->send(to, A("c2"));
+        }
+    };
+    const Term dying = rt.spawn([monitor, hostPid](ProcessContext& ctx) -> Task<void> {
+                           Farewell f { &ctx, monitor };
+                           co_await ctx.receive();
+                           ctx.send(hostPid, A("ready"));
+                           co_await ctx.receive();
+                       }).pid;
+    rt.send(monitor, dying);
+    ASSERT_TRUE(host->receive(10'000));
+    rt.exit(dying, A("kill"));
+    auto got = host->receive(10'000);
+    ASSERT_TRUE(got);
+    std::vector<Term> order;
+    ASSERT_TRUE(got->toVector(order));
+    ASSERT_EQ(order.size(), 3u);
+    EXPECT_EQ(order[0], A("c1"));
+    EXPECT_EQ(order[1], A("c2"));
+    EXPECT_TRUE(isDown(order[2])) << got->inspect();
+
+    // A body that is a plain function sends before it returns its coroutine, on the spawner's thread.
+    const Term sink = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                          std::vector<Term> got;
+                          for (int i = 0; i < 3; ++i)
+                              got.push_back(*co_await ctx.receive());
+                          ctx.send(hostPid, Term::list(got));
+                      }).pid;
+    rt.spawn([sink](ProcessContext& ctx) -> Task<void> {
+        ctx.send(sink, A("spawner")); // the sink is now this worker's last straight receiver
+        ctx.spawn([sink](ProcessContext& c) -> Task<void> {
+            c.send(sink, A("pre1"));
+            c.send(sink, A("pre2"));
+            return [](ProcessContext& c2, Term to) -> Task<void> {
+                c2.send(to, A("post"));
+                co_return;
+            }(c, sink);
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the child runs on the other worker meanwhile
+        co_return;
+    });
+    auto fromChild = host->receive(10'000);
+    ASSERT_TRUE(fromChild);
+    EXPECT_EQ(*fromChild, L({ A("spawner"), A("pre1"), A("pre2") })) << "then post; the child's order is kept";
+}
+
 // Readers on other threads (the inspector's detail, Process.info from a host and from another process) see the
 // mailbox as a consistent queue while its owner receives at full speed: every view is an increasing run of what
 // was sent, never a torn list, and the owner still gets every message exactly once.

@@ -270,7 +270,20 @@ struct Runtime::Impl {
     // inbox in one step (see Outbox).
     void sendFromProcess(Process* from, Process* to, Term msg);
     void flushOutbox(Worker* w);
-    void traceSend(Process* from, Process* to, Signal* s); // a message's sent event, if it is one observers see
+    // A message's sent event, if it is one observers see. Inline, the usual answer under heavy traffic: this worker's
+    // budget for the window is spent and the clock is not due to be looked at, so nothing goes out (as
+    // messageDetail would decide, without the two calls).
+    void traceSend(Process* from, Process* to, Signal* s)
+    {
+        if (Worker* w = currentWorker(); w && from && from != system && w->messageTokens == 0 && w->samplingSkip > 0
+            && !deterministic && !allMessages.load(std::memory_order_relaxed)) {
+            --w->samplingSkip;
+            from->statsDirty = true;
+            return;
+        }
+        traceSendSampled(from, to, s);
+    }
+    void traceSendSampled(Process* from, Process* to, Signal* s);
     void endOfBodyRun();
     // Before anything that lets the sender's messages be overtaken or looked for (a signal, a spawn, a look at
     // another process): what the running process has sent goes into the inboxes now.

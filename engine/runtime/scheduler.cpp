@@ -745,7 +745,7 @@ void Runtime::Impl::flushOutbox(Worker* w)
     to->releaseRef();
 }
 
-void Runtime::Impl::traceSend(Process* from, Process* to, Signal* s)
+void Runtime::Impl::traceSendSampled(Process* from, Process* to, Signal* s)
 {
     s->detailed = !from || from == system || messageDetail(from);
     if (s->detailed) {

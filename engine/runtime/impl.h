@@ -58,6 +58,7 @@ struct Worker {
     std::vector<uint64_t> statsBatch; // their serials
     uint32_t statsBatchStartMs = 0;
     Outbox outbox; // only the owner touches it
+    std::vector<Process*> stolen, stolenFresh; // steal()'s buffers; only the owner touches them
     alignas(64) std::atomic<bool> inSlice { false };
     TableUncount tableUncount; // its erases not yet uncounted from the process table (handed over as it stops)
 };

@@ -991,8 +991,12 @@ Process* Runtime::Impl::steal(Worker* self)
         if (other.get() == self)
             continue;
         Process* p = nullptr;
-        std::vector<Process*> extra;
-        std::vector<Process*> extraFresh;
+        // This worker's own buffers, which keep their capacity: allocating under the other worker's queue lock
+        // (a malloc that may consolidate its free lists) would hold that worker up.
+        std::vector<Process*>& extra = self->stolen;
+        std::vector<Process*>& extraFresh = self->stolenFresh;
+        extra.clear();
+        extraFresh.clear();
         {
             std::lock_guard g(other->mutex);
             if (other->queue.empty() && other->fresh.empty())

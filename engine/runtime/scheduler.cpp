@@ -569,11 +569,13 @@ SpawnResult Runtime::Impl::spawn(
             c->resumePoint = c->root;
         } catch (const ProcessException& e) {
             // A body that is a plain function (not a coroutine) ran up to its throw right here: the process
-            // exists and dies with that reason the first time it runs.
+            // exists and dies with that reason the first time it runs (after what it sent).
+            endOfBodyRun();
             c->exitReason = e.exitReason();
             c->exitPending = true;
             c->started = true;
         } catch (const std::exception& e) {
+            endOfBodyRun();
             c->exitReason = Term::tuple({ Term::atom("error"), Term::binary(e.what()) });
             c->exitPending = true;
             c->started = true;

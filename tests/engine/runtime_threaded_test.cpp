@@ -403,6 +403,32 @@ TEST(RuntimeThreaded, ARunGoesOutBeforeHostMessagesMonitorsAndDowns)
     auto fromChild = host->receive(10'000);
     ASSERT_TRUE(fromChild);
     EXPECT_EQ(*fromChild, L({ A("spawner"), A("pre1"), A("pre2") })) << "then post; the child's order is kept";
+    ASSERT_TRUE(rt.waitIdle(10'000));
+
+    // ... also when that first part throws: the child dies of it when it first runs, after what it sent.
+    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+        const Term me = ctx.self();
+        ctx.spawn(
+            [me](ProcessContext& c) -> Task<void> {
+                c.send(me, A("m1"));
+                c.send(me, A("m2"));
+                throw std::runtime_error("boom");
+            },
+            SpawnOptions { .monitor = true });
+        std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the child dies on the other worker meanwhile
+        std::vector<Term> got;
+        for (int i = 0; i < 3; ++i)
+            got.push_back(*co_await ctx.receive());
+        ctx.send(hostPid, Term::list(got));
+    });
+    auto beforeDown = host->receive(10'000);
+    ASSERT_TRUE(beforeDown);
+    std::vector<Term> seenFirst;
+    ASSERT_TRUE(beforeDown->toVector(seenFirst));
+    ASSERT_EQ(seenFirst.size(), 3u);
+    EXPECT_EQ(seenFirst[0], A("m1"));
+    EXPECT_EQ(seenFirst[1], A("m2")) << beforeDown->inspect();
+    EXPECT_TRUE(isDown(seenFirst[2])) << beforeDown->inspect();
 }
 
 // Readers on other threads (the inspector's detail, Process.info from a host and from another process) see the

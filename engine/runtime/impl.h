@@ -271,20 +271,14 @@ struct Runtime::Impl {
     // inbox in one step (see Outbox).
     void sendFromProcess(Process* from, Process* to, Term msg);
     void flushOutbox(Worker* w);
-    // A message's sent event, if it is one observers see. Inline, the usual answer under heavy traffic: this worker's
-    // budget for the window is spent and the clock is not due to be looked at, so nothing goes out (as
-    // messageDetail would decide, without the two calls).
+    // A message's sent event, if it is one observers see (decided by messageDetail for a process's message).
     void traceSend(Process* from, Process* to, Signal* s)
     {
-        if (Worker* w = currentWorker(); w && from && from != system && w->messageTokens == 0 && w->samplingSkip > 0
-            && !deterministic && !allMessages.load(std::memory_order_relaxed)) {
-            --w->samplingSkip;
-            from->statsDirty = true;
-            return;
-        }
-        traceSendSampled(from, to, s);
+        s->detailed = !from || from == system || messageDetail(from);
+        if (s->detailed)
+            traceSent(from, to, s);
     }
-    void traceSendSampled(Process* from, Process* to, Signal* s);
+    void traceSent(Process* from, Process* to, Signal* s);
     void endOfBodyRun();
     // Before anything that lets the sender's messages be overtaken or looked for (a signal, a spawn, a look at
     // another process): what the running process has sent goes into the inboxes now.
@@ -335,7 +329,19 @@ struct Runtime::Impl {
     void emitFull(TraceEvent e);
     int64_t sliceTimeNs(); // the current slice's event time (read on first use), or now outside slices // an event built by a library layer: every field kept, seq and time assigned
     // Whether a message event for p should be emitted now; otherwise marks p's counters for a MailboxStats event.
-    bool messageDetail(Process* p);
+    // Inline, the usual answer under heavy traffic: this worker's budget for the window is spent and the clock is
+    // not due to be looked at.
+    bool messageDetail(Process* p)
+    {
+        if (Worker* w = currentWorker(); w && w->messageTokens == 0 && w->samplingSkip > 0 && !deterministic
+            && !allMessages.load(std::memory_order_relaxed)) {
+            --w->samplingSkip;
+            p->statsDirty = true;
+            return false;
+        }
+        return messageDetailAtWindow(p);
+    }
+    bool messageDetailAtWindow(Process* p); // the rest of messageDetail
     // Whether a message's queued / received events go out; a change observers do not see marks the stats dirty.
     bool queuedDetail(Process* p, const Signal* s) { return tracing() && markUnseen(p, s->detailed); }
     bool receivedDetail(Process* p, const Signal* s) { return tracing() && markUnseen(p, s->detailed); }

@@ -131,17 +131,9 @@ bool Process::push(Signal* s)
 {
     // Whatever the process running on this thread pushes (a message straight in, a link, a monitor, a DOWN, an
     // exit signal) goes in after the run of messages it has waiting in the outbox.
-    if (Worker* w = rt->currentWorker(); w && w->outbox.count)
-        rt->flushOutbox(w);
+    rt->flushOutbox();
     s->origin = rt->workerTag();
-    Signal* head = inbox.load(std::memory_order_relaxed);
-    do {
-        if (head == closedInbox())
-            return false;
-        s->next = head;
-    } while (!inbox.compare_exchange_weak(head, s, std::memory_order_seq_cst, std::memory_order_relaxed));
-    tlsOrdered = true;
-    return true;
+    return pushChain(s, s);
 }
 
 bool Process::pushChain(Signal* newest, Signal* oldest)

@@ -368,7 +368,7 @@ void Runtime::Impl::emitFull(TraceEvent e)
     trace.publish(worker, std::move(e));
 }
 
-bool Runtime::Impl::messageDetail(Process* p)
+bool Runtime::Impl::messageDetailAtWindow(Process* p)
 {
     if (deterministic || allMessages.load(std::memory_order_relaxed))
         return true;
@@ -376,12 +376,7 @@ bool Runtime::Impl::messageDetail(Process* p)
     const bool spent = w && w->messageTokens == 0;
     if (spent) {
         // The budget is spent. Messages take well under a microsecond each and a window is 100 ms: the clock is
-        // looked at every 64th message only.
-        if (w->samplingSkip > 0) {
-            --w->samplingSkip;
-            p->statsDirty = true;
-            return false;
-        }
+        // looked at every 64th message only (messageDetail skips the others).
         w->samplingSkip = 63;
     }
     const uint32_t now = coarseMs();
@@ -747,16 +742,13 @@ void Runtime::Impl::flushOutbox(Worker* w)
     to->releaseRef();
 }
 
-void Runtime::Impl::traceSendSampled(Process* from, Process* to, Signal* s)
+void Runtime::Impl::traceSent(Process* from, Process* to, Signal* s)
 {
-    s->detailed = !from || from == system || messageDetail(from);
-    if (s->detailed) {
-        // The sender only matters to observers, in the message's queued event (it names the edge the message
-        // travels along). Its serial is enough, kept as an integer: no reference-count traffic on the sender.
-        if (from)
-            s->from = Term::integer(int64_t(from->serial));
-        emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
-    }
+    // The sender only matters to observers, in the message's queued event (it names the edge the message travels
+    // along). Its serial is enough, kept as an integer: no reference-count traffic on the sender.
+    if (from)
+        s->from = Term::integer(int64_t(from->serial));
+    emit(TraceKind::MessageSent, from ? (from == system ? 0 : from->serial) : 0, to->serial, s->payload);
 }
 
 void Runtime::Impl::sendMessage(Process* from, Process* to, Term msg)

@@ -297,6 +297,19 @@ TEST(RuntimeThreaded, RunsOfMessagesKeepTheirPlaceAmongSignalsSpawnsAndLooks)
     EXPECT_GT(exitAt, 0u);
 }
 
+namespace {
+// A list of three messages a process received: `first`, `second`, then a DOWN.
+void expectTwoThenDown(const Term& got, const Term& first, const Term& second)
+{
+    std::vector<Term> order;
+    ASSERT_TRUE(got.toVector(order));
+    ASSERT_EQ(order.size(), 3u);
+    EXPECT_EQ(order[0], first) << got.inspect();
+    EXPECT_EQ(order[1], second) << got.inspect();
+    EXPECT_TRUE(isDown(order[2])) << got.inspect();
+}
+} // namespace
+
 // A run waiting in the outbox goes out before anything else its sender puts into an inbox: a message to the host
 // (the host may then look at the receiver), a monitor request, a DOWN sent as it dies (after a destructor in its body
 // sent messages), and before a child whose body began by sending can run elsewhere.
@@ -373,12 +386,7 @@ TEST(RuntimeThreaded, ARunGoesOutBeforeHostMessagesMonitorsAndDowns)
     rt.exit(dying, A("kill"));
     auto got = host->receive(10'000);
     ASSERT_TRUE(got);
-    std::vector<Term> order;
-    ASSERT_TRUE(got->toVector(order));
-    ASSERT_EQ(order.size(), 3u);
-    EXPECT_EQ(order[0], A("c1"));
-    EXPECT_EQ(order[1], A("c2"));
-    EXPECT_TRUE(isDown(order[2])) << got->inspect();
+    ASSERT_NO_FATAL_FAILURE(expectTwoThenDown(*got, A("c1"), A("c2")));
 
     // A body that is a plain function sends before it returns its coroutine, on the spawner's thread.
     const Term sink = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
@@ -423,12 +431,7 @@ TEST(RuntimeThreaded, ARunGoesOutBeforeHostMessagesMonitorsAndDowns)
     });
     auto beforeDown = host->receive(10'000);
     ASSERT_TRUE(beforeDown);
-    std::vector<Term> seenFirst;
-    ASSERT_TRUE(beforeDown->toVector(seenFirst));
-    ASSERT_EQ(seenFirst.size(), 3u);
-    EXPECT_EQ(seenFirst[0], A("m1"));
-    EXPECT_EQ(seenFirst[1], A("m2")) << beforeDown->inspect();
-    EXPECT_TRUE(isDown(seenFirst[2])) << beforeDown->inspect();
+    ASSERT_NO_FATAL_FAILURE(expectTwoThenDown(*beforeDown, A("m1"), A("m2")));
 }
 
 // Readers on other threads (the inspector's detail, Process.info from a host and from another process) see the

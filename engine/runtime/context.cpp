@@ -166,14 +166,12 @@ std::optional<Term> ProcessContext::ReceiveAwaiter::await_resume() { return ctx-
 SpawnResult ProcessContext::spawn(NativeBody body, SpawnOptions options)
 {
     consumeReductions();
-    proc()->rt->flushOutbox(); // the new process might send to a receiver of ours, and must not overtake us
     return proc()->rt->spawn(proc(), std::move(body), nullptr, options);
 }
 
 SpawnResult ProcessContext::spawn(std::unique_ptr<ProcessBody> body, SpawnOptions options)
 {
     consumeReductions();
-    proc()->rt->flushOutbox();
     return proc()->rt->spawn(proc(), {}, std::move(body), options);
 }
 

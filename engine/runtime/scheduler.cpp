@@ -534,6 +534,10 @@ void Runtime::Impl::insertProcess(Process* p)
 SpawnResult Runtime::Impl::spawn(
     Process* spawner, NativeBody body, std::unique_ptr<ProcessBody> pbody, SpawnOptions& options)
 {
+    // What the spawner sent goes out first: the new process might send to the same receivers and must not overtake
+    // it. A body that is a plain function then runs its first part right here, as the new process, starting runs of
+    // its own.
+    endOfBodyRun();
     Process* c = newProcess(spawner && spawner != system ? spawner->serial : 0);
     // Should anything below throw, a pid taken by a thread without a block of its own is no longer on its way in.
     struct NotInserted {
@@ -555,9 +559,7 @@ SpawnResult Runtime::Impl::spawn(
         // The body object lives in the process, so the coroutine's captures outlive every suspension.
         c->body = std::move(body);
         try {
-            // A body that is a plain function runs its first part right here, as the new process: what it sends
-            // starts runs of its own and goes out before the process can run elsewhere.
-            endOfBodyRun();
+            // What that first part sends goes out before the process can run elsewhere.
             auto task = c->body(c->context());
             endOfBodyRun();
             c->root = task.release();

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -578,6 +579,7 @@ public:
     }
     uint64_t events() const { return m_events; }
     uint64_t lost() const { return m_lost; }
+    double cpuMs() const { return m_cpuMs; } // the drain thread's own CPU time, once stopped
 
 private:
     size_t drainOnce()
@@ -595,12 +597,16 @@ private:
         while (!m_stop.load(std::memory_order_relaxed))
             if (drainOnce() < 4096)
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        timespec ts {};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        m_cpuMs = double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
     }
     Runtime& m_rt;
     std::shared_ptr<TraceSubscription> m_sub;
     std::vector<TraceEvent> m_buf;
     uint64_t m_events = 0;
     uint64_t m_lost = 0;
+    double m_cpuMs = 0;
     std::atomic<bool> m_stop { false };
     std::thread m_thread;
 };
@@ -695,6 +701,9 @@ int main(int argc, char** argv)
         drainer->stop();
         o.extra["events"] = std::to_string(drainer->events());
         o.extra["lost"] = std::to_string(drainer->lost());
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", drainer->cpuMs());
+        o.extra["drain_cpu_ms"] = buf;
     }
 #endif
     std::printf("RESULT system=%s workload=%s n=%lld trace=%d seconds=%.6f ops=%lld check=%lld",

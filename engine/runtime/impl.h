@@ -336,7 +336,7 @@ struct Runtime::Impl {
         if (Worker* w = currentWorker(); w && w->messageTokens == 0 && w->samplingSkip > 0 && !deterministic
             && !allMessages.load(std::memory_order_relaxed)) {
             --w->samplingSkip;
-            p->statsDirty = true;
+            p->markStatsDirty();
             return false;
         }
         return messageDetailAtWindow(p);
@@ -349,7 +349,7 @@ struct Runtime::Impl {
     static bool markUnseen(Process* p, bool detailed)
     {
         if (!detailed || p->lastStatsMs.load(std::memory_order_relaxed) != 0)
-            p->statsDirty = true;
+            p->markStatsDirty();
         return detailed;
     }
     void emitStats(Process* p);

@@ -210,6 +210,11 @@ public:
     // Moves the inbox to the pending list; true if a signal in it was pushed by another thread than the caller's.
     bool takeInbox();
     bool inboxClosed() const;
+    void markStatsDirty()
+    {
+        if (!statsDirty)
+            statsDirty = true;
+    }
 
     ProcessExtras& extras()
     {
@@ -240,6 +245,8 @@ public:
     bool timedOut = false;
     bool hasReceived = false;
     bool exitPending = false;
+    // Set per message while tracing, on the cache line the senders write the inbox on: set it only when it is not
+    // set yet (markStatsDirty), so that a receiver under a stream of messages does not take that line from them.
     bool statsDirty = false;
     bool statsTimerArmed = false;
     bool selfSignalled = false; // a signal to itself waits in the inbox (handled before the next receive)

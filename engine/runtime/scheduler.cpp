@@ -382,7 +382,7 @@ bool Runtime::Impl::messageDetailAtWindow(Process* p)
     const uint32_t now = coarseMs();
     if (spent && now - w->messageWindowMs < 100) {
         // This worker's budget for the window is spent: nothing to sample until the window turns.
-        p->statsDirty = true;
+        p->markStatsDirty();
         return false;
     }
     if (now - p->traceWindowMs >= 100) {
@@ -392,7 +392,7 @@ bool Runtime::Impl::messageDetailAtWindow(Process* p)
     // Once a process has reported MailboxStats, observers take its counters from those alone: every change, even
     // one with its own event, must reach them in a later MailboxStats.
     if (p->lastStatsMs.load(std::memory_order_relaxed) != 0)
-        p->statsDirty = true;
+        p->markStatsDirty();
     if (p->traceTokens > 0) {
         if (!w) {
             --p->traceTokens;
@@ -408,7 +408,7 @@ bool Runtime::Impl::messageDetailAtWindow(Process* p)
             return true;
         }
     }
-    p->statsDirty = true;
+    p->markStatsDirty();
     return false;
 }
 

@@ -47,24 +47,6 @@ bool TraceRing::push(TraceEvent&& e, bool& dropped, bool exactEmpty)
     return commit();
 }
 
-TraceEvent TraceRing::take(uint64_t i) const { return eventFromSlot(m_slots[i & m_mask]); }
-
-TraceEvent eventFromSlot(const TraceSlot& s)
-{
-    TraceEvent e;
-    e.seq = s.seq;
-    e.timeNs = s.timeNs;
-    e.kind = s.kind;
-    e.outcome = s.outcome;
-    e.count = s.count;
-    e.pid = s.pid;
-    e.other = s.other;
-    e.old = s.old;
-    e.data = Term::adopt(s.dataType, s.dataBits);
-    e.extra = Term::adopt(s.extraType, s.extraBits);
-    return e;
-}
-
 bool TraceRing::isGap(uint64_t i) const { return m_slots[i & m_mask].kind == kSeqGapKind; }
 
 void TraceRing::discard(uint64_t i) const
@@ -214,7 +196,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             // the whole run without looking at the other sources again.
             if (m_rest.empty() && bestSeq == next) {
                 while (pos != end && ring.seqAt(pos) == next && next < stopAt && !ring.isGap(pos)) {
-                    ring.prefetch(pos + 8);
+                    ring.prefetch(pos + 24);
                     out.push_back(ring.take(pos++));
                     ++next;
                 }

@@ -53,7 +53,21 @@ static_assert(sizeof(TraceSlot) == 64, "a trace slot is one cache line");
 class TraceHub;
 
 // A slot's event as a TraceEvent, taking over the references of its terms (each slot is read out exactly once).
-TraceEvent eventFromSlot(const TraceSlot& s);
+inline TraceEvent eventFromSlot(const TraceSlot& s)
+{
+    TraceEvent e;
+    e.seq = s.seq;
+    e.timeNs = s.timeNs;
+    e.kind = s.kind;
+    e.outcome = s.outcome;
+    e.count = s.count;
+    e.pid = s.pid;
+    e.other = s.other;
+    e.old = s.old;
+    e.data = Term::adopt(s.dataType, s.dataBits);
+    e.extra = Term::adopt(s.extraType, s.extraBits);
+    return e;
+}
 
 class TraceRing {
 public:
@@ -92,7 +106,7 @@ public:
     bool isGap(uint64_t i) const;
     // The slots were written on another core: ask for them a few events ahead of the merge.
     void prefetch(uint64_t i) const { __builtin_prefetch(&m_slots[i & m_mask]); }
-    TraceEvent take(uint64_t i) const; // each slot is taken exactly once
+    TraceEvent take(uint64_t i) const { return eventFromSlot(m_slots[i & m_mask]); } // each slot exactly once
     void discard(uint64_t i) const; // or dropped exactly once
     void release(uint64_t upTo) { m_tail.store(upTo, std::memory_order_release); }
     void popAll(std::vector<TraceEvent>& out);

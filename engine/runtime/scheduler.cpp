@@ -288,11 +288,14 @@ constexpr int64_t kSliceTimeUnread = -2;
 // A precise clock read costs about 26 ns on a virtual machine's paravirtual clock, more than a short slice's
 // events cost otherwise, and even the coarse clock (the kernel's last tick, about 6 ns) was a twentieth of a traced
 // spawn-heavy workload when read once per slice. A busy worker therefore reuses its last precise read for the events
-// of up to 8 slices, counting every slice it runs, traced or not. It reads again sooner after it took in work from
-// another thread, slept, or ran a slice that used its whole reduction budget (forgetPreciseTime): a slice's events
-// are then stamped at most 8 short slices early, and never before the other thread's action that led to them.
+// of the slices it runs until its processes have used one slice's budget of reductions since (a long slice reads
+// again at once), or 64 slices have begun (for bodies that work without counting reductions). It reads again sooner
+// after it took in work from another thread or slept (forgetPreciseTime): a slice's events are then stamped at most
+// about one budget's worth of work early, and never before the other thread's action that led to them.
 thread_local int64_t t_preciseNs = -1; // the worker's last precise read (-1: read again)
 thread_local uint32_t t_slicesSincePrecise = 0; // slices this worker began since that read
+thread_local uint32_t t_reductionsSincePrecise = 0; // reductions its slices used since then
+constexpr uint32_t kPreciseReuseSlices = 64;
 
 void forgetPreciseTime() { t_preciseNs = -1; }
 
@@ -304,9 +307,10 @@ int64_t Runtime::Impl::sliceTimeNs()
         if (deterministic || !tlsWorker) {
             t_sliceNs = nowNs();
         } else {
-            if (t_preciseNs < 0 || t_slicesSincePrecise >= 8) {
+            if (t_preciseNs < 0 || t_slicesSincePrecise >= kPreciseReuseSlices) {
                 t_preciseNs = nowNs();
                 t_slicesSincePrecise = 0;
+                t_reductionsSincePrecise = 0;
             }
             t_sliceNs = t_preciseNs;
         }
@@ -875,12 +879,21 @@ void Runtime::Impl::runSlice(Process* p)
     struct SliceEnd {
         ~SliceEnd() { t_sliceNs = -1; }
     } sliceEnd;
+    // The reductions a slice used count towards reading the precise clock again (see sliceTimeNs); p may be gone
+    // after die, so each way out charges them before.
+    const uint32_t budget = config.sliceReductions;
+    auto charge = [p, budget] {
+        t_reductionsSincePrecise += budget - std::min(p->budget, budget);
+        if (t_reductionsSincePrecise >= budget)
+            forgetPreciseTime();
+    };
     for (;;) {
         // Signals are handled whenever a process is scheduled in, before its body runs (also the first time).
         bool held = false;
         if (processSignals(p, &held) || p->exitPending) {
             if (held)
                 p->lock.unlock();
+            charge();
             die(p);
             return;
         }
@@ -905,6 +918,7 @@ void Runtime::Impl::runSlice(Process* p)
                 }
                 if (p->statsDirty && tracing())
                     statsAtSliceEnd(p, true);
+                charge();
                 uint32_t s = Process::Running;
                 if (p->state.compare_exchange_strong(s, Process::Waiting, std::memory_order_seq_cst))
                     return; // another thread may own it from here on
@@ -919,12 +933,12 @@ void Runtime::Impl::runSlice(Process* p)
             resumeBody(p);
         }
         if (p->exitPending) {
+            charge();
             die(p);
             return;
         }
         if (p->yieldRequested || p->budget == 0) {
-            if (p->budget == 0)
-                forgetPreciseTime(); // a long slice: the next one's events get a fresh time
+            charge(); // a slice that used its whole budget: the next one's events get a fresh time
             if (p->statsDirty && tracing())
                 statsAtSliceEnd(p, false);
             p->state.store(Process::Runnable, std::memory_order_release);

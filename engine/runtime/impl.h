@@ -331,13 +331,21 @@ struct Runtime::Impl {
     // Whether a message event for p should be emitted now; otherwise marks p's counters for a MailboxStats event.
     // Inline, the usual answer under heavy traffic: this worker's budget for the window is spent and the clock is
     // not due to be looked at.
+    // The same holds for a process that has used its own events for the window (a steady sender while the worker's
+    // budget lasts): it looks at the window every 64th message.
     bool messageDetail(Process* p)
     {
-        if (Worker* w = currentWorker(); w && w->messageTokens == 0 && w->samplingSkip > 0 && !deterministic
-            && !allMessages.load(std::memory_order_relaxed)) {
-            --w->samplingSkip;
-            p->markStatsDirty();
-            return false;
+        if (Worker* w = currentWorker(); w && !deterministic && !allMessages.load(std::memory_order_relaxed)) {
+            if (w->messageTokens == 0 && w->samplingSkip > 0) {
+                --w->samplingSkip;
+                p->markStatsDirty();
+                return false;
+            }
+            if (p->traceTokens == 0 && p->traceSkip > 0) {
+                --p->traceSkip;
+                p->markStatsDirty();
+                return false;
+            }
         }
         return messageDetailAtWindow(p);
     }

@@ -286,7 +286,8 @@ public:
     // When it last reported MailboxStats (0: never). Written only by the process's own slices; the timer thread reads
     // it to tell whether a process it is about to remind has reported meanwhile.
     std::atomic<uint32_t> lastStatsMs { 0 };
-    uint32_t traceTokens = 0;
+    uint16_t traceTokens = 0; // message events left in its window (TraceOptions::messageEventsPerWindow, at most 65,535)
+    uint16_t traceSkip = 0; // its messages before a spent window is looked at again (see Runtime::Impl::messageDetail)
     uint32_t budget = 0; // reductions left in this slice (here it fills the gap before the 64-bit fields)
 
     uint64_t parent = 0;

@@ -391,7 +391,7 @@ bool Runtime::Impl::messageDetailAtWindow(Process* p)
     }
     if (now - p->traceWindowMs >= 100) {
         p->traceWindowMs = now;
-        p->traceTokens = messageEventsPerWindow.load(std::memory_order_relaxed);
+        p->traceTokens = uint16_t(std::min<uint32_t>(messageEventsPerWindow.load(std::memory_order_relaxed), 0xFFFF));
     }
     // Once a process has reported MailboxStats, observers take its counters from those alone: every change, even
     // one with its own event, must reach them in a later MailboxStats.
@@ -412,6 +412,8 @@ bool Runtime::Impl::messageDetailAtWindow(Process* p)
             return true;
         }
     }
+    if (p->traceTokens == 0 && w)
+        p->traceSkip = 63; // its own events for the window are spent: see messageDetail
     p->markStatsDirty();
     return false;
 }

@@ -1398,6 +1398,56 @@ TEST(RuntimeThreaded, SampledMessageEventsEndWithExactMailboxStats)
     EXPECT_EQ(*rt.info(consumer, atoms::message_queue_len), T({ A("message_queue_len"), I(500) }));
 }
 
+// A steady sender that has used its message events for a window looks at the window again only every so many
+// messages, but still gets its events in every later window, and never more than its share of one.
+TEST(RuntimeThreaded, ASteadySenderIsSampledAgainInEveryWindow)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    // The worker's budget is ample: only the sender's own (3 per 100 ms window) limits its events.
+    auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 3, .workerMessageEventsPerWindow = 100'000 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    const Term sink = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                          for (;;)
+                              co_await ctx.receive();
+                      }).pid;
+    const Term sender = rt.spawn([sink, hostPid](ProcessContext& ctx) -> Task<void> {
+                            const int64_t start = ctx.nowMs();
+                            int64_t i = 0;
+                            while (ctx.nowMs() - start < 450) {
+                                ctx.send(sink, I(i));
+                                if (++i % 64 == 0)
+                                    co_await ctx.yield();
+                            }
+                            ctx.send(hostPid, I(i));
+                        }).pid;
+    const auto sent = host->receive(30'000);
+    ASSERT_TRUE(sent.has_value());
+    ASSERT_TRUE(rt.waitIdle());
+    std::vector<TraceEvent> events;
+    sub->drain(events);
+    std::vector<int64_t> times;
+    int64_t start = -1;
+    for (const TraceEvent& e : events) {
+        if (e.kind == TraceKind::Spawned && e.pid == sender.pidSerial())
+            start = e.timeNs;
+        if (e.kind == TraceKind::MessageSent && e.pid == sender.pidSerial())
+            times.push_back(e.timeNs);
+    }
+    ASSERT_GE(start, 0);
+    ASSERT_GT(sent->asInteger(), 10'000) << "the sender must have sent far more than it may report";
+    // Windows of 100 ms over about 450 ms: at most 5 of them, 3 events each.
+    EXPECT_LE(times.size(), 15u);
+    int early = 0, late = 0;
+    for (int64_t t : times) {
+        early += t - start < 100'000'000;
+        late += t - start >= 250'000'000;
+    }
+    EXPECT_GE(early, 1) << "sampled in its first window";
+    EXPECT_GE(late, 3) << "and again in its later windows, not only once its skipping ran out";
+    rt.unsubscribe(sub);
+}
+
 // A process that goes idle after every message but keeps reporting while its traffic lasts is not woken by the
 // idle-stats reminder meanwhile; once the traffic stops for good, the reminder still brings its final counters.
 TEST(RuntimeThreaded, IdleStatsReminderOutlastsBurstsOfTraffic)

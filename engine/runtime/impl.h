@@ -327,7 +327,10 @@ struct Runtime::Impl {
     // Tracing helpers
     bool tracing() const { return trace.enabled(); }
     void emitFull(TraceEvent e);
-    int64_t sliceTimeNs(); // the current slice's event time (read on first use), or now outside slices // an event built by a library layer: every field kept, seq and time assigned
+    // The current slice's event time (read on first use), or now outside slices. Inline once the slice has its time,
+    // which is the usual case: a spawn-heavy workload asks for it with every event.
+    int64_t sliceTimeNs();
+    int64_t sliceTimeNsSlow();
     // Whether a message event for p should be emitted now; otherwise marks p's counters for a MailboxStats event.
     // Inline, the usual answer under heavy traffic: this worker's budget for the window is spent and the clock is
     // not due to be looked at.
@@ -396,11 +399,21 @@ struct Runtime::Impl {
     Term infoItem(Process* p, Atom key, bool self, bool& ok);
 };
 
-extern thread_local Worker* tlsWorker;
+// constinit: none of these has a dynamic initializer, so their uses need no check for one.
+extern constinit thread_local Worker* tlsWorker;
 // Set when this thread has pushed a signal since the running process's state was last stored: the push was a locked
 // instruction, which on x86 orders that store before every later load (see runSlice).
-extern thread_local bool tlsOrdered;
-extern thread_local Runtime::Impl* tlsRuntime;
+extern constinit thread_local bool tlsOrdered;
+extern constinit thread_local Runtime::Impl* tlsRuntime;
+// The running slice's event time: -1 outside a traced slice, negative while not read yet (see sliceTimeNs).
+extern constinit thread_local int64_t t_sliceNs;
+
+inline int64_t Runtime::Impl::sliceTimeNs()
+{
+    if (const int64_t t = t_sliceNs; t >= 0 && tlsRuntime == this)
+        return t;
+    return sliceTimeNsSlow();
+}
 
 void forgetPreciseTime(); // the worker's next traced slice reads the precise clock (see sliceTimeNs)
 

@@ -11,9 +11,9 @@
 
 namespace vigil {
 
-thread_local Worker* tlsWorker = nullptr;
-thread_local Runtime::Impl* tlsRuntime = nullptr;
-thread_local bool tlsOrdered = false;
+constinit thread_local Worker* tlsWorker = nullptr;
+constinit thread_local Runtime::Impl* tlsRuntime = nullptr;
+constinit thread_local bool tlsOrdered = false;
 
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ int64_t Runtime::Impl::nowNs() const
 
 // Events of one slice share one timestamp, read when the slice emits its first event: -1 outside a traced slice,
 // kSliceTimeUnread inside one until then. Slices that emit nothing read no clock.
-thread_local int64_t t_sliceNs = -1;
+constinit thread_local int64_t t_sliceNs = -1;
 constexpr int64_t kSliceTimeUnread = -2;
 
 // A precise clock read costs about 26 ns on a virtual machine's paravirtual clock, more than a short slice's
@@ -299,7 +299,7 @@ constexpr uint32_t kPreciseReuseSlices = 64;
 
 void forgetPreciseTime() { t_preciseNs = -1; }
 
-int64_t Runtime::Impl::sliceTimeNs()
+int64_t Runtime::Impl::sliceTimeNsSlow()
 {
     if (tlsRuntime != this || t_sliceNs == -1)
         return nowNs();
@@ -353,6 +353,13 @@ uint32_t readCoarseMs()
 thread_local uint32_t t_coarseMs = 0;
 thread_local uint32_t t_coarseUses = 0;
 
+// Whether `interval` ms have passed since `since` (0: never, so yes). Process-level times are written by whichever
+// worker ran the process, and a worker's cached clock may lag another's: a time from the future counts as not yet.
+bool msElapsed(uint32_t now, uint32_t since, uint32_t interval)
+{
+    return since == 0 || int32_t(now - since) >= int32_t(interval);
+}
+
 uint32_t coarseMs()
 {
     if (!tlsWorker)
@@ -389,7 +396,7 @@ bool Runtime::Impl::messageDetailAtWindow(Process* p)
         p->markStatsDirty();
         return false;
     }
-    if (now - p->traceWindowMs >= 100) {
+    if (msElapsed(now, p->traceWindowMs, 100)) {
         p->traceWindowMs = now;
         p->traceTokens = uint16_t(std::min<uint32_t>(messageEventsPerWindow.load(std::memory_order_relaxed), 0xFFFF));
     }
@@ -450,7 +457,7 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
     const uint32_t now = coarseMs();
     const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);
     const uint32_t last = p->lastStatsMs.load(std::memory_order_relaxed);
-    if (now - last >= interval) {
+    if (msElapsed(now, last, interval)) {
         emitStats(p);
         return;
     }
@@ -465,7 +472,7 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
         TimerEntry e;
         e.kind = TimerEntry::Kind::Stats;
         e.batch.push_back(p->serial);
-        addTimer(int64_t(interval - (now - last)), std::move(e));
+        addTimer(std::clamp<int64_t>(int64_t(interval) - int32_t(now - last), 0, interval), std::move(e));
         return;
     }
     if (w->statsBatch.empty())

@@ -189,6 +189,16 @@ TEST(TraceBridge, LossyDrainAppliesOnlyWhatTheResyncCannotRestore)
     storm.spawn(5, 1, "lives on");
     storm.spawn(3, 1, "worker");
     storm.childStarted(1, 3, "worker");
+    // A family born and gone within the storm, parents and all; and a parent whose registered child stays.
+    storm.spawn(300, 1);
+    storm.spawn(301, 300);
+    storm.spawn(302, 300);
+    storm.spawn(303, 301);
+    for (uint64_t pid : { 303, 301, 302, 300 })
+        storm.exit(pid, Term::atom("normal"));
+    storm.spawn(400, 1);
+    storm.spawn(401, 400);
+    storm.add(TraceKind::Registered, 401, 0, Term::atom("named"));
     for (TraceEvent& e : storm.events)
         e.seq += 1000;
     sub->push(storm.events, 1000);
@@ -197,9 +207,14 @@ TEST(TraceBridge, LossyDrainAppliesOnlyWhatTheResyncCannotRestore)
     EXPECT_TRUE(bridge.resyncPending());
     ASSERT_EQ(drained.size(), 1u) << "the event log still gets what arrived";
     EXPECT_EQ(drained[0], storm.events.size());
-    EXPECT_EQ(bridge.stats().totalExits(ExitClass::Normal), 199u) << "exits are counted from every event";
+    EXPECT_EQ(bridge.stats().totalExits(ExitClass::Normal), 203u) << "exits are counted from every event";
     EXPECT_EQ(bridge.stats().totalExits(ExitClass::Crash), 1u);
-    EXPECT_EQ(bridge.state().foldedCount(), 200u) << "the ones that died are counted as not listed";
+    EXPECT_EQ(bridge.state().foldedCount(), 204u) << "the ones that died are counted as not listed";
+    for (uint64_t pid : { 300, 301, 302, 303 })
+        EXPECT_EQ(bridge.state().node(pid), nullptr) << "a family gone within the storm is skipped, parents too: " << pid;
+    ASSERT_NE(bridge.state().node(401), nullptr) << "a registered child is applied";
+    ASSERT_NE(bridge.state().node(400), nullptr) << "and so is its parent, which keeps it in place";
+    EXPECT_EQ(bridge.state().node(401)->treeParent, 400u);
     EXPECT_EQ(bridge.state().node(209), nullptr) << "even the last of them: the snapshot would only mark it dead";
     EXPECT_EQ(bridge.state().node(5), nullptr) << "a plain process waits for the snapshot";
     ASSERT_NE(bridge.state().node(3), nullptr) << "a supervised child is applied: the snapshot has no child ids";

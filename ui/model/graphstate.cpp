@@ -400,7 +400,10 @@ void GraphState::findFoldable(const std::vector<TraceEvent>& events, bool resync
             if (uint32_t* st = slot(e.pid);
                 st && *st == kUnseen && !m_nodes.count(e.pid) && !(e.other == 0 && e.data.isAtom()))
                 *st = kBorn;
-            disqualify(e.other); // a parent: its children would lose their place
+            // A parent: its children would lose their place. With a resync to follow, only a child that stays
+            // does that (see below).
+            if (!resyncFollows)
+                disqualify(e.other);
             break;
         case TraceKind::Exited:
             if (uint32_t* st = slot(e.pid); st && *st == kBorn && i < UINT32_MAX - kBorn - 1)
@@ -423,6 +426,16 @@ void GraphState::findFoldable(const std::vector<TraceEvent>& events, bool resync
         }
     }
     if (resyncFollows) {
+        // A parent born here is skipped only if all its children are: one of them that stays keeps its parent.
+        // Children are spawned after their parents, so one pass from the end carries that up a whole line.
+        for (size_t i = events.size(); i-- > 0;) {
+            const TraceEvent& e = events[i];
+            if (e.kind != TraceKind::Spawned || covered(e))
+                continue;
+            const uint32_t* child = slot(e.pid);
+            if (!child || *child < kBorn)
+                disqualify(e.other);
+        }
         // The resync restores whoever of them is still alive: skip them all, dead or not.
         m_foldFlags.assign(span, 0);
         for (size_t i = 0; i < span; ++i) {

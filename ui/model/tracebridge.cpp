@@ -23,9 +23,11 @@ TraceBridge::TraceBridge(std::shared_ptr<TraceSubscription> subscription, Snapsh
 {
     m_clock.start();
     m_waker->target = this;
-    // Room for a storm's worth of events up front (address space only until used): growing the buffer by
-    // doubling in the middle of a storm moved every event again and again.
-    m_buffer.reserve(kBufferReserve);
+    // Room for a storm's worth of events up front, touched now: growing the buffer by doubling in the middle of a
+    // storm moved every event again and again, and faulting its pages in on the first storm's drain took the GUI
+    // thread longer than copying the events into it.
+    m_buffer.resize(kBufferReserve);
+    m_buffer.clear();
     m_drainTimer.setSingleShot(true);
     connect(&m_drainTimer, &QTimer::timeout, this, &TraceBridge::drainWhenDue);
     m_tickTimer.setInterval(200);

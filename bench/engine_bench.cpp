@@ -668,7 +668,16 @@ int main(int argc, char** argv)
     qputenv("QT_QPA_PLATFORM", "offscreen");
     int qargc = 1;
     QCoreApplication app(qargc, argv);
-    TraceBridge bridge(rt.subscribe(), [&rt] { return rt.snapshot(); });
+    // The snapshots it resyncs from stop the workers: their time is reported.
+    double snapshotMs = 0;
+    int snapshots = 0;
+    TraceBridge bridge(rt.subscribe(), [&rt, &snapshotMs, &snapshots] {
+        const auto t0 = Clock::now();
+        Snapshot s = rt.snapshot();
+        snapshotMs += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        ++snapshots;
+        return s;
+    });
     bridge.start();
     std::thread runner([&] {
         const double cpu0 = processCpuSeconds();
@@ -686,6 +695,10 @@ int main(int argc, char** argv)
     o.extra["events"] = std::to_string(bridge.eventsApplied());
     o.extra["lost"] = std::to_string(bridge.eventsDropped());
     o.extra["drains"] = std::to_string(bridge.drains());
+    o.extra["snapshots"] = std::to_string(snapshots);
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", snapshotMs);
+    o.extra["snapshot_ms"] = ms;
 #else
     std::unique_ptr<TraceDrainer> drainer;
     if (trace)

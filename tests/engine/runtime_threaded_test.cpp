@@ -1205,8 +1205,8 @@ TEST(RuntimeThreaded, DrainsDuringALongSliceLoseAndReorderNothing)
     EXPECT_EQ(allExits, size_t(kChildren + 2)) << "every child, the spawner and the hog";
 }
 
-// Event times: a worker re-reads the precise clock only when the kernel's tick moved or every 8th traced slice, so
-// events of one slice share a time; times still follow real time across a sleep and never run backwards on a worker.
+// Event times: a worker reuses a precise clock read for a while (see sliceTimeNs), so events of one slice share a
+// time; times still follow real time across a sleep and never run backwards on a worker.
 TEST(RuntimeThreaded, EventTimesFollowTheClock)
 {
     Runtime rt(RuntimeConfig { .workers = 2 });
@@ -1253,6 +1253,44 @@ TEST(RuntimeThreaded, EventTimesFollowTheClock)
     ASSERT_GE(first, 0);
     ASSERT_GE(second, 0);
     EXPECT_GE(second - first, 25'000'000) << "the second send came 30 ms after the first";
+    rt.unsubscribe(sub);
+}
+
+// A worker reuses a precise clock read for its next slices only while they do little work: slices that use most of
+// their reductions each (here 1,500 of 2,000, a millisecond apiece) read the clock again every other slice, where a
+// count of slices alone would stamp all twenty with the first one's time.
+TEST(RuntimeThreaded, EventTimesAdvanceWithTheWorkSlicesDo)
+{
+    Runtime rt(RuntimeConfig { .workers = 1 });
+    auto sub = rt.subscribe(TraceOptions { .allMessages = true });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    const Term sink = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                          for (;;)
+                              co_await ctx.receive();
+                      }).pid;
+    const Term worker = rt.spawn([sink, hostPid](ProcessContext& ctx) -> Task<void> {
+                            for (int i = 0; i < 20; ++i) {
+                                const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+                                while (std::chrono::steady_clock::now() < until) {
+                                }
+                                ctx.consumeReductions(1500);
+                                ctx.send(sink, I(i));
+                                co_await ctx.yield();
+                            }
+                            ctx.send(hostPid, A("done"));
+                        }).pid;
+    ASSERT_EQ(host->receive(10'000), A("done"));
+    ASSERT_TRUE(rt.waitIdle(10'000));
+    std::vector<TraceEvent> events;
+    sub->drain(events);
+    std::vector<int64_t> times;
+    for (const TraceEvent& e : events)
+        if (e.kind == TraceKind::MessageSent && e.pid == worker.pidSerial() && e.other == sink.pidSerial())
+            times.push_back(e.timeNs);
+    ASSERT_EQ(times.size(), 20u);
+    EXPECT_TRUE(std::is_sorted(times.begin(), times.end()));
+    EXPECT_GE(times.back() - times.front(), 15'000'000) << "19 ms of work lie between the first send and the last";
     rt.unsubscribe(sub);
 }
 

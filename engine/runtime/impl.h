@@ -335,7 +335,8 @@ struct Runtime::Impl {
     // Inline, the usual answer under heavy traffic: this worker's budget for the window is spent and the clock is
     // not due to be looked at.
     // The same holds for a process that has used its own events for the window (a steady sender while the worker's
-    // budget lasts): it looks at the window every 64th message.
+    // budget lasts): it looks at the window every 64th message of a slice (and at the first of each slice, so that
+    // a slow sender does not skip whole windows).
     bool messageDetail(Process* p)
     {
         if (Worker* w = currentWorker(); w && !deterministic && !allMessages.load(std::memory_order_relaxed)) {
@@ -405,8 +406,9 @@ extern constinit thread_local Worker* tlsWorker;
 // instruction, which on x86 orders that store before every later load (see runSlice).
 extern constinit thread_local bool tlsOrdered;
 extern constinit thread_local Runtime::Impl* tlsRuntime;
-// The running slice's event time: -1 outside a traced slice, negative while not read yet (see sliceTimeNs).
+// The running slice's event time: -1 outside a traced slice, kSliceTimeUnread while not read yet (see sliceTimeNs).
 extern constinit thread_local int64_t t_sliceNs;
+constexpr int64_t kSliceTimeUnread = -2;
 
 inline int64_t Runtime::Impl::sliceTimeNs()
 {
@@ -434,6 +436,10 @@ inline void Runtime::Impl::tookForeignWork()
     if (Worker* w = currentWorker()) {
         trace.invalidate(int(w->id));
         forgetPreciseTime();
+        // The rest of a slice that already has its time is stamped afresh too: its next events may be caused by
+        // what the other thread did after that time.
+        if (t_sliceNs >= 0)
+            t_sliceNs = kSliceTimeUnread;
     }
 }
 

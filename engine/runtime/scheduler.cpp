@@ -281,21 +281,23 @@ int64_t Runtime::Impl::nowNs() const
 }
 
 // Events of one slice share one timestamp, read when the slice emits its first event: -1 outside a traced slice,
-// kSliceTimeUnread inside one until then. Slices that emit nothing read no clock.
+// kSliceTimeUnread inside one until then (and again after the slice took in another thread's work). Slices that emit
+// nothing read no clock.
 constinit thread_local int64_t t_sliceNs = -1;
-constexpr int64_t kSliceTimeUnread = -2;
+constinit thread_local uint64_t t_sliceCount = 0; // slices this thread began (see coarseMs)
 
 // A precise clock read costs about 26 ns on a virtual machine's paravirtual clock, more than a short slice's
 // events cost otherwise, and even the coarse clock (the kernel's last tick, about 6 ns) was a twentieth of a traced
 // spawn-heavy workload when read once per slice. A busy worker therefore reuses its last precise read for the events
-// of the slices it runs until its processes have used one slice's budget of reductions since (a long slice reads
-// again at once), or 64 slices have begun (for bodies that work without counting reductions). It reads again sooner
-// after it took in work from another thread or slept (forgetPreciseTime): a slice's events are then stamped at most
-// about one budget's worth of work early, and never before the other thread's action that led to them.
+// of the slices it runs until they have used one slice's budget of reductions since (a slice that used its whole
+// budget reads again at once) or 32 slices have begun. It reads again sooner after it took in work from another
+// thread (also in the middle of a slice) or slept (forgetPreciseTime). So a slice's events are stamped at most about
+// one budget's worth of counted work early, or 32 slices' worth for bodies that work without counting reductions,
+// and never before the other thread's action that led to them.
 thread_local int64_t t_preciseNs = -1; // the worker's last precise read (-1: read again)
 thread_local uint32_t t_slicesSincePrecise = 0; // slices this worker began since that read
 thread_local uint32_t t_reductionsSincePrecise = 0; // reductions its slices used since then
-constexpr uint32_t kPreciseReuseSlices = 64;
+constexpr uint32_t kPreciseReuseSlices = 32;
 
 void forgetPreciseTime() { t_preciseNs = -1; }
 
@@ -348,24 +350,35 @@ uint32_t readCoarseMs()
     return uint32_t(int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000);
 }
 
-// Sampling windows and stats intervals are tens of milliseconds: a worker rereads the clock every 16th use (and
-// after it slept), which keeps clock reads off the per-message path.
+// Sampling windows and stats intervals are tens of milliseconds: a worker reads the clock at its first use in a
+// slice and then every 16th use within it, which keeps clock reads off the per-message path and the time it uses
+// no older than its current slice (plus 16 uses).
 thread_local uint32_t t_coarseMs = 0;
 thread_local uint32_t t_coarseUses = 0;
+thread_local uint64_t t_coarseSlice = UINT64_MAX; // t_sliceCount at that read
 
-// Whether `interval` ms have passed since `since` (0: never, so yes). Process-level times are written by whichever
-// worker ran the process, and a worker's cached clock may lag another's: a time from the future counts as not yet.
+// A worker's cached clock may lag another's by up to a slice: a process-level time (written by whichever worker ran
+// the process) that lies at most this far ahead counts as not yet passed.
+constexpr uint32_t kMaxClockLagMs = 60'000;
+
+// Whether `interval` ms have passed since `since` (0: never, so yes).
 bool msElapsed(uint32_t now, uint32_t since, uint32_t interval)
 {
-    return since == 0 || int32_t(now - since) >= int32_t(interval);
+    if (since == 0)
+        return true;
+    const uint32_t d = now - since;
+    return d >= interval && d <= UINT32_MAX - kMaxClockLagMs;
 }
 
 uint32_t coarseMs()
 {
     if (!tlsWorker)
         return readCoarseMs();
-    if ((t_coarseUses++ & 15) == 0)
+    if (t_coarseSlice != t_sliceCount || (++t_coarseUses & 15) == 0) {
         t_coarseMs = readCoarseMs();
+        t_coarseSlice = t_sliceCount;
+        t_coarseUses = 0;
+    }
     return t_coarseMs;
 }
 } // namespace
@@ -472,7 +485,8 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
         TimerEntry e;
         e.kind = TimerEntry::Kind::Stats;
         e.batch.push_back(p->serial);
-        addTimer(std::clamp<int64_t>(int64_t(interval) - int32_t(now - last), 0, interval), std::move(e));
+        const uint32_t since = now - last; // (a time slightly ahead of this thread's clock: a whole interval)
+        addTimer(int64_t(since < interval ? interval - since : interval), std::move(e));
         return;
     }
     if (w->statsBatch.empty())
@@ -884,7 +898,9 @@ void Runtime::Impl::runSlice(Process* p)
     tlsOrdered = false;
     p->budget = config.sliceReductions;
     t_sliceNs = tracing() ? kSliceTimeUnread : -1;
+    ++t_sliceCount;
     ++t_slicesSincePrecise;
+    p->traceSkip = 0; // its sampling skips messages within a slice only (see messageDetail)
     struct SliceEnd {
         ~SliceEnd() { t_sliceNs = -1; }
     } sliceEnd;
@@ -1175,7 +1191,7 @@ void Runtime::Impl::workerLoop(Worker* w)
             if (!hasAnyWork() && !stopping.load() && !worldStopped.load() && !pausedFlag.load()) {
                 idleCv.notify_all();
                 parkCv.wait(g);
-                t_coarseUses = 0; // the cached clocks are stale after sleeping
+                t_coarseSlice = UINT64_MAX; // the cached clocks are stale after sleeping
                 forgetPreciseTime();
             }
             sleepers.fetch_sub(1, std::memory_order_seq_cst);

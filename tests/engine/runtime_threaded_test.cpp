@@ -1486,6 +1486,97 @@ TEST(RuntimeThreaded, ASteadySenderIsSampledAgainInEveryWindow)
     rt.unsubscribe(sub);
 }
 
+// A slow sender (one message a slice, a few hundred a second) that has used its events for the window is sampled
+// again in every window: its skipping never carries over from one slice to the next.
+TEST(RuntimeThreaded, ASlowSenderIsSampledInEveryWindow)
+{
+    Runtime rt(RuntimeConfig { .workers = 1 });
+    auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 10, .workerMessageEventsPerWindow = 100'000 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    const Term sink = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                          for (;;)
+                              co_await ctx.receive();
+                      }).pid;
+    const Term sender = rt.spawn([sink, hostPid](ProcessContext& ctx) -> Task<void> {
+                            const int64_t start = ctx.nowMs();
+                            int64_t i = 0;
+                            while (ctx.nowMs() - start < 800) {
+                                ctx.send(sink, I(i++));
+                                co_await ctx.sleep(3);
+                            }
+                            ctx.send(hostPid, I(i));
+                        }).pid;
+    const auto sent = host->receive(30'000);
+    ASSERT_TRUE(sent.has_value());
+    ASSERT_TRUE(rt.waitIdle());
+    std::vector<TraceEvent> events;
+    sub->drain(events);
+    int64_t start = -1;
+    std::array<int, 8> perWindow {};
+    for (const TraceEvent& e : events) {
+        if (e.kind == TraceKind::Spawned && e.pid == sender.pidSerial())
+            start = e.timeNs;
+        if (e.kind == TraceKind::MessageSent && e.pid == sender.pidSerial() && start >= 0) {
+            const int64_t at = (e.timeNs - start) / 100'000'000;
+            if (at >= 0 && at < int64_t(perWindow.size()))
+                ++perWindow[size_t(at)];
+        }
+    }
+    // About 33 messages in each 100 ms, 10 of them sampled per window of the sender's.
+    for (size_t k = 0; k + 1 < perWindow.size(); ++k) {
+        EXPECT_GE(perWindow[k], 3) << "100 ms from " << k * 100 << " ms after the spawn, of " << sent->asInteger()
+                                   << " messages";
+        EXPECT_LE(perWindow[k], 20);
+    }
+    rt.unsubscribe(sub);
+}
+
+// A slice that already stamped its events and then takes in a message another worker sent meanwhile stamps what
+// follows afresh: the message is not received before it was sent.
+TEST(RuntimeThreaded, AReceiveLaterInASliceIsNotStampedBeforeItsSend)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto sub = rt.subscribe(TraceOptions { .allMessages = true });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    const Term echo = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                          for (;;) {
+                              Term m = *co_await ctx.receive();
+                              ctx.send(m.element(0), A("reply"));
+                          }
+                      }).pid;
+    ASSERT_TRUE(rt.waitIdle());
+    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+        // Its first send stamps this slice. The host then has the echo, which runs on the other (idle) worker,
+        // reply to it while this one spins.
+        ctx.send(hostPid, T({ A("go"), ctx.self() }));
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        co_await ctx.receive();
+        ctx.send(hostPid, A("done"));
+    });
+    const auto go = host->receive(10'000);
+    ASSERT_TRUE(go.has_value());
+    rt.send(echo, T({ go->element(1), A("ping") }));
+    ASSERT_EQ(host->receive(10'000), A("done"));
+    ASSERT_TRUE(rt.waitIdle());
+    std::vector<TraceEvent> events;
+    sub->drain(events);
+    int64_t sent = -1, received = -1;
+    for (const TraceEvent& e : events) {
+        if (e.kind == TraceKind::MessageSent && e.data == A("reply"))
+            sent = e.timeNs;
+        if (e.kind == TraceKind::MessageReceived && e.data == A("reply"))
+            received = e.timeNs;
+    }
+    ASSERT_GE(sent, 0);
+    ASSERT_GE(received, 0);
+    EXPECT_GE(received, sent);
+    rt.unsubscribe(sub);
+}
+
 // A process that goes idle after every message but keeps reporting while its traffic lasts is not woken by the
 // idle-stats reminder meanwhile; once the traffic stops for good, the reminder still brings its final counters.
 TEST(RuntimeThreaded, IdleStatsReminderOutlastsBurstsOfTraffic)

@@ -328,6 +328,44 @@ TEST(GraphState, ResyncPutsAProcessUnderTheParentItBrings)
     EXPECT_EQ(g.checkConsistency(), "");
 }
 
+// A batch that a resync follows skips the processes born in it, but not a dead parent whose child lives on: the
+// resync brings the child back under it.
+TEST(GraphState, ALiveChildKeepsItsDeadParentThroughALossyBatch)
+{
+    GraphState g;
+    EventScript s;
+    s.spawn(1, 0, "root");
+    g.apply(s.events, 0);
+    EventScript b;
+    b.setSeq(s.seq());
+    b.spawn(500, 1);
+    b.spawn(501, 500);
+    b.exit(500, atom("normal"));
+    b.spawn(600, 1); // a whole family gone within the batch
+    b.spawn(601, 600);
+    b.exit(601, atom("normal"));
+    b.exit(600, atom("normal"));
+    g.apply(b.events, 0, true);
+    EXPECT_EQ(g.node(501), nullptr) << "alive, but the resync restores it";
+    ASSERT_NE(g.node(500), nullptr) << "its parent is kept for it";
+    EXPECT_FALSE(g.node(500)->alive);
+    EXPECT_EQ(g.node(600), nullptr);
+    EXPECT_EQ(g.node(601), nullptr);
+    Snapshot snap;
+    snap.seq = b.seq() + 1;
+    for (uint64_t pid : { 1, 501 }) {
+        ProcessSnapshot p;
+        p.pid = pid;
+        p.parent = pid == 1 ? 0 : 500;
+        snap.processes.push_back(p);
+    }
+    g.resync(snap, 1);
+    ASSERT_NE(g.node(501), nullptr);
+    EXPECT_EQ(g.node(501)->treeParent, 500u);
+    EXPECT_EQ(g.roots(), std::vector<uint64_t>({ 1 }));
+    EXPECT_EQ(g.checkConsistency(), "");
+}
+
 namespace {
 // The short-lived processes of the storm get pids first, first + stride, ...: 1 packs them, a big stride spreads them
 // over millions of pids (as a batch that lost events in a storm may).

@@ -426,14 +426,17 @@ void GraphState::findFoldable(const std::vector<TraceEvent>& events, bool resync
         }
     }
     if (resyncFollows) {
-        // A parent born here is skipped only if all its children are: one of them that stays keeps its parent.
+        // A parent born here is skipped only if all its children born here died here too: one that stays keeps
+        // its parent.
         // Children are spawned after their parents, so one pass from the end carries that up a whole line.
         for (size_t i = events.size(); i-- > 0;) {
             const TraceEvent& e = events[i];
             if (e.kind != TraceKind::Spawned || covered(e))
                 continue;
+            // Skipped and gone: a child that died here. One still alive is restored by the resync under its
+            // parent, which must then be there.
             const uint32_t* child = slot(e.pid);
-            if (!child || *child < kBorn)
+            if (!child || *child <= kBorn)
                 disqualify(e.other);
         }
         // The resync restores whoever of them is still alive: skip them all, dead or not.

@@ -13,6 +13,8 @@
 
 namespace vigil {
 
+extern constinit thread_local uint64_t t_sliceCount; // slices this thread began (see runSlice)
+
 // Erases a worker has not yet uncounted from a process table segment (see ProcessTable::erase).
 struct TableUncount {
     uint64_t seg = ~uint64_t(0);
@@ -54,6 +56,7 @@ struct Worker {
     uint32_t messageWindowMs = 0; // message-event budget of this worker (see TraceOptions)
     uint32_t messageTokens = 0;
     uint32_t samplingSkip = 0; // messages before a spent budget's window is looked at again (see messageDetail)
+    uint64_t samplingSkipSlice = 0; // t_sliceCount when that skipping began: it lasts at most 64 slices
     // Processes that went idle with unreported counters; one timer reminds them all (see afterSlice).
     std::vector<uint64_t> statsBatch; // their serials
     uint32_t statsBatchStartMs = 0;
@@ -334,13 +337,14 @@ struct Runtime::Impl {
     // Whether a message event for p should be emitted now; otherwise marks p's counters for a MailboxStats event.
     // Inline, the usual answer under heavy traffic: this worker's budget for the window is spent and the clock is
     // not due to be looked at.
-    // The same holds for a process that has used its own events for the window (a steady sender while the worker's
+    // (The worker's skipping also ends after 64 slices, so that light traffic after a burst is not left unsampled
+    // for long.) The same holds for a process that has used its own events for the window (a steady sender while the worker's
     // budget lasts): it looks at the window every 64th message of a slice (and at the first of each slice, so that
     // a slow sender does not skip whole windows).
     bool messageDetail(Process* p)
     {
         if (Worker* w = currentWorker(); w && !deterministic && !allMessages.load(std::memory_order_relaxed)) {
-            if (w->messageTokens == 0 && w->samplingSkip > 0) {
+            if (w->messageTokens == 0 && w->samplingSkip > 0 && t_sliceCount - w->samplingSkipSlice < 64) {
                 --w->samplingSkip;
                 p->markStatsDirty();
                 return false;

@@ -417,6 +417,7 @@ bool Runtime::Impl::messageDetailAtWindow(Process* p)
         // The budget is spent. Messages take well under a microsecond each and a window is 100 ms: the clock is
         // looked at every 64th message only (messageDetail skips the others).
         w->samplingSkip = 63;
+        w->samplingSkipSlice = t_sliceCount;
     }
     const uint32_t now = coarseMs();
     if (spent && now - w->messageWindowMs < 100) {
@@ -1153,6 +1154,10 @@ void Runtime::Impl::workerLoop(Worker* w)
                     || (!worldStopped.load() && pausedFlag.load() && stepPermits.load() > 0);
             });
             sleepers.fetch_sub(1);
+            // As after any sleep: the cached clocks and the sampling skip are stale (a step may come seconds later).
+            t_coarseSlice = UINT64_MAX;
+            forgetPreciseTime();
+            w->samplingSkip = 0;
             if (pausedFlag.load() && !worldStopped.load() && stepPermits.load() > 0) {
                 g.unlock();
                 // One step while paused: run exactly one slice.
@@ -1208,6 +1213,7 @@ void Runtime::Impl::workerLoop(Worker* w)
                 parkCv.wait(g);
                 t_coarseSlice = UINT64_MAX; // the cached clocks are stale after sleeping
                 forgetPreciseTime();
+                w->samplingSkip = 0;
             }
             sleepers.fetch_sub(1, std::memory_order_seq_cst);
             continue;

@@ -1489,7 +1489,8 @@ TEST(RuntimeThreaded, ASteadySenderIsSampledAgainInEveryWindow)
 }
 
 // A slow sender (one message a slice, a few hundred a second) that has used its events for the window is sampled
-// again in every window: its skipping never carries over from one slice to the next.
+// again in every window: its skipping never carries over from one slice to the next. Checked against the times the
+// sender itself took its sends at, so that a loaded machine (fewer sends) cannot make it fail.
 TEST(RuntimeThreaded, ASlowSenderIsSampledInEveryWindow)
 {
     Runtime rt(RuntimeConfig { .workers = 1 });
@@ -1500,37 +1501,43 @@ TEST(RuntimeThreaded, ASlowSenderIsSampledInEveryWindow)
                           for (;;)
                               co_await ctx.receive();
                       }).pid;
-    const Term sender = rt.spawn([sink, hostPid](ProcessContext& ctx) -> Task<void> {
-                            const int64_t start = ctx.nowMs();
-                            int64_t i = 0;
-                            while (ctx.nowMs() - start < 800) {
-                                ctx.send(sink, I(i++));
+    std::vector<std::chrono::steady_clock::time_point> sendTimes; // written by the sender only, read once it is done
+    const Term sender = rt.spawn([sink, hostPid, &sendTimes](ProcessContext& ctx) -> Task<void> {
+                            const auto start = std::chrono::steady_clock::now();
+                            while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(800)) {
+                                sendTimes.push_back(std::chrono::steady_clock::now());
+                                ctx.send(sink, I(int64_t(sendTimes.size() - 1)));
                                 co_await ctx.sleep(3);
                             }
-                            ctx.send(hostPid, I(i));
+                            ctx.send(hostPid, A("done"));
                         }).pid;
-    const auto sent = host->receive(30'000);
-    ASSERT_TRUE(sent.has_value());
+    ASSERT_EQ(host->receive(30'000), A("done"));
     ASSERT_TRUE(rt.waitIdle());
     std::vector<TraceEvent> events;
     sub->drain(events);
-    int64_t start = -1;
-    std::array<int, 8> perWindow {};
-    for (const TraceEvent& e : events) {
-        if (e.kind == TraceKind::Spawned && e.pid == sender.pidSerial())
-            start = e.timeNs;
-        if (e.kind == TraceKind::MessageSent && e.pid == sender.pidSerial() && start >= 0) {
-            const int64_t at = (e.timeNs - start) / 100'000'000;
-            if (at >= 0 && at < int64_t(perWindow.size()))
-                ++perWindow[size_t(at)];
+    std::vector<bool> sampled(sendTimes.size(), false);
+    for (const TraceEvent& e : events)
+        if (e.kind == TraceKind::MessageSent && e.pid == sender.pidSerial() && e.other == sink.pidSerial())
+            sampled.at(size_t(e.data.asInteger())) = true;
+    ASSERT_FALSE(sampled.empty());
+    EXPECT_TRUE(sampled[0]) << "its first send opens its first window";
+    // A window opens with a sampled send; a send 110 ms or more after the window opened starts a new one and must
+    // be sampled (10 ms of slack for the coarse clock windows are measured with).
+    auto windowStart = sendTimes[0];
+    size_t windows = 1;
+    for (size_t k = 1; k < sampled.size(); ++k) {
+        const auto since = sendTimes[k] - windowStart;
+        if (since >= std::chrono::milliseconds(110)) {
+            EXPECT_TRUE(sampled[k]) << "send " << k << " came "
+                                    << std::chrono::duration_cast<std::chrono::milliseconds>(since).count()
+                                    << " ms after its window opened";
+        }
+        if (sampled[k] && since >= std::chrono::milliseconds(90)) {
+            windowStart = sendTimes[k];
+            ++windows;
         }
     }
-    // About 33 messages in each 100 ms, 10 of them sampled per window of the sender's.
-    for (size_t k = 0; k + 1 < perWindow.size(); ++k) {
-        EXPECT_GE(perWindow[k], 3) << "100 ms from " << k * 100 << " ms after the spawn, of " << sent->asInteger()
-                                   << " messages";
-        EXPECT_LE(perWindow[k], 20);
-    }
+    EXPECT_GE(windows, 4u) << "800 ms of sends span several windows";
     rt.unsubscribe(sub);
 }
 
@@ -1549,13 +1556,15 @@ TEST(RuntimeThreaded, AReceiveLaterInASliceIsNotStampedBeforeItsSend)
                           }
                       }).pid;
     ASSERT_TRUE(rt.waitIdle());
-    rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+    std::atomic<int64_t> spinEndNs { 0 };
+    rt.spawn([hostPid, &rt, &spinEndNs](ProcessContext& ctx) -> Task<void> {
         // Its first send stamps this slice. The host then has the echo, which runs on the other (idle) worker,
         // reply to it while this one spins.
         ctx.send(hostPid, T({ A("go"), ctx.self() }));
         const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
         while (std::chrono::steady_clock::now() < until) {
         }
+        spinEndNs.store(rt.nowNs());
         co_await ctx.receive();
         ctx.send(hostPid, A("done"));
     });
@@ -1575,6 +1584,8 @@ TEST(RuntimeThreaded, AReceiveLaterInASliceIsNotStampedBeforeItsSend)
     }
     ASSERT_GE(sent, 0);
     ASSERT_GE(received, 0);
+    if (sent + 1'000'000 > spinEndNs.load())
+        GTEST_SKIP() << "the echo did not reply while the receiver spun (a loaded machine): nothing to check";
     EXPECT_GE(received, sent);
     rt.unsubscribe(sub);
 }

@@ -54,7 +54,9 @@ public:
     double cpuBudget() const { return m_cpuBudget; }
     static constexpr double kDefaultCpuBudget = 0.10;
     static constexpr int kMinRate = 20;
-    static constexpr size_t kBufferReserve = size_t(1) << 17; // events
+    // Events the drain buffer holds without growing: three full rings of the default 65,536 events (two workers and
+    // the ring the other threads share), 12 MB, touched when the bridge is made.
+    static constexpr size_t kBufferReserve = size_t(3) << 16;
     // The interval the next drain waits for (ms), and the GUI thread's CPU time per drain cycle it is based on.
     double drainIntervalMs() const { return double(intervalNs()) / 1e6; }
     double cycleCpuMs() const { return double(m_cycleCostNs) / 1e6; }

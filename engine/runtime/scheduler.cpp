@@ -370,11 +370,12 @@ bool msElapsed(uint32_t now, uint32_t since, uint32_t interval)
     return d >= interval && d <= UINT32_MAX - kMaxClockLagMs;
 }
 
-uint32_t coarseMs()
+// The worker's cached coarse clock, read again when `stale` (or off a worker thread, where nothing is cached).
+uint32_t cachedCoarseMs(bool stale)
 {
     if (!tlsWorker)
         return readCoarseMs();
-    if (t_coarseSlice != t_sliceCount || (++t_coarseUses & 15) == 0) {
+    if (stale || (++t_coarseUses & 15) == 0) {
         t_coarseMs = readCoarseMs();
         t_coarseSlice = t_sliceCount;
         t_coarseUses = 0;
@@ -382,19 +383,20 @@ uint32_t coarseMs()
     return t_coarseMs;
 }
 
+uint32_t coarseMs() { return cachedCoarseMs(t_coarseSlice != t_sliceCount); }
+
 // The same clock for the worker's own bookkeeping between slices (when to hand its batch of idle-stats reminders to
 // the timer): the last read, renewed every 16th use. Its check runs after every slice while a batch waits, and a
 // batch is handed over anyway before the worker sleeps.
-uint32_t coarseMsBetweenSlices()
+uint32_t coarseMsBetweenSlices() { return cachedCoarseMs(t_coarseSlice == UINT64_MAX); }
+
+// After the worker slept (or waited while the world was stopped or paused): its cached clocks and its sampling skip
+// are stale, and a step may come seconds later.
+void forgetAfterSleep(Worker* w)
 {
-    if (!tlsWorker)
-        return readCoarseMs();
-    if ((++t_coarseUses & 15) == 0 || t_coarseSlice == UINT64_MAX) {
-        t_coarseMs = readCoarseMs();
-        t_coarseSlice = t_sliceCount;
-        t_coarseUses = 0;
-    }
-    return t_coarseMs;
+    t_coarseSlice = UINT64_MAX;
+    forgetPreciseTime();
+    w->samplingSkip = 0;
 }
 } // namespace
 
@@ -1154,10 +1156,7 @@ void Runtime::Impl::workerLoop(Worker* w)
                     || (!worldStopped.load() && pausedFlag.load() && stepPermits.load() > 0);
             });
             sleepers.fetch_sub(1);
-            // As after any sleep: the cached clocks and the sampling skip are stale (a step may come seconds later).
-            t_coarseSlice = UINT64_MAX;
-            forgetPreciseTime();
-            w->samplingSkip = 0;
+            forgetAfterSleep(w);
             if (pausedFlag.load() && !worldStopped.load() && stepPermits.load() > 0) {
                 g.unlock();
                 // One step while paused: run exactly one slice.
@@ -1211,9 +1210,7 @@ void Runtime::Impl::workerLoop(Worker* w)
             if (!hasAnyWork() && !stopping.load() && !worldStopped.load() && !pausedFlag.load()) {
                 idleCv.notify_all();
                 parkCv.wait(g);
-                t_coarseSlice = UINT64_MAX; // the cached clocks are stale after sleeping
-                forgetPreciseTime();
-                w->samplingSkip = 0;
+                forgetAfterSleep(w);
             }
             sleepers.fetch_sub(1, std::memory_order_seq_cst);
             continue;

@@ -61,6 +61,23 @@ NativeBody spawnShortLived(int children, Term reportTo = Term(), int yieldEvery 
     };
 }
 
+// A process that takes every message it gets and does nothing with it.
+NativeBody sinkBody()
+{
+    return [](ProcessContext& ctx) -> Task<void> {
+        for (;;)
+            co_await ctx.receive();
+    };
+}
+
+// Keeps the calling thread busy (a slice that works without yielding) for `ms`.
+void spinFor(std::chrono::milliseconds ms)
+{
+    const auto until = std::chrono::steady_clock::now() + ms;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+}
+
 struct Graph {
     std::set<uint64_t> alive;
     std::map<uint64_t, std::set<uint64_t>> links;
@@ -1171,9 +1188,7 @@ TEST(RuntimeThreaded, DrainsDuringALongSliceLoseAndReorderNothing)
                      co_await ctx.receive();
                      ctx.send(hostPid, A("busy"));
                      // 150 ms in one slice, without a single event.
-                     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(150);
-                     while (std::chrono::steady_clock::now() < until) {
-                     }
+                     spinFor(std::chrono::milliseconds(150));
                      ctx.send(hostPid, A("done"));
                  }).pid;
     host->send(hog, A("go"));
@@ -1267,15 +1282,10 @@ TEST(RuntimeThreaded, EventTimesAdvanceWithTheWorkSlicesDo)
     auto sub = rt.subscribe(TraceOptions { .allMessages = true });
     auto host = rt.hostProcess();
     const Term hostPid = host->pid();
-    const Term sink = rt.spawn([](ProcessContext& ctx) -> Task<void> {
-                          for (;;)
-                              co_await ctx.receive();
-                      }).pid;
+    const Term sink = rt.spawn(sinkBody()).pid;
     const Term worker = rt.spawn([sink, hostPid](ProcessContext& ctx) -> Task<void> {
                             for (int i = 0; i < 20; ++i) {
-                                const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
-                                while (std::chrono::steady_clock::now() < until) {
-                                }
+                                spinFor(std::chrono::milliseconds(1));
                                 ctx.consumeReductions(1500);
                                 ctx.send(sink, I(i));
                                 co_await ctx.yield();
@@ -1447,10 +1457,7 @@ TEST(RuntimeThreaded, ASteadySenderIsSampledAgainInEveryWindow)
     auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 3, .workerMessageEventsPerWindow = 100'000 });
     auto host = rt.hostProcess();
     const Term hostPid = host->pid();
-    const Term sink = rt.spawn([](ProcessContext& ctx) -> Task<void> {
-                          for (;;)
-                              co_await ctx.receive();
-                      }).pid;
+    const Term sink = rt.spawn(sinkBody()).pid;
     const Term sender = rt.spawn([sink, hostPid](ProcessContext& ctx) -> Task<void> {
                             const int64_t start = ctx.nowMs();
                             int64_t i = 0;
@@ -1497,10 +1504,7 @@ TEST(RuntimeThreaded, ASlowSenderIsSampledInEveryWindow)
     auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 10, .workerMessageEventsPerWindow = 100'000 });
     auto host = rt.hostProcess();
     const Term hostPid = host->pid();
-    const Term sink = rt.spawn([](ProcessContext& ctx) -> Task<void> {
-                          for (;;)
-                              co_await ctx.receive();
-                      }).pid;
+    const Term sink = rt.spawn(sinkBody()).pid;
     std::vector<std::chrono::steady_clock::time_point> sendTimes; // written by the sender only, read once it is done
     const Term sender = rt.spawn([sink, hostPid, &sendTimes](ProcessContext& ctx) -> Task<void> {
                             const auto start = std::chrono::steady_clock::now();
@@ -1561,9 +1565,7 @@ TEST(RuntimeThreaded, AReceiveLaterInASliceIsNotStampedBeforeItsSend)
         // Its first send stamps this slice. The host then has the echo, which runs on the other (idle) worker,
         // reply to it while this one spins.
         ctx.send(hostPid, T({ A("go"), ctx.self() }));
-        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
-        while (std::chrono::steady_clock::now() < until) {
-        }
+        spinFor(std::chrono::milliseconds(20));
         spinEndNs.store(rt.nowNs());
         co_await ctx.receive();
         ctx.send(hostPid, A("done"));

@@ -304,6 +304,22 @@ TEST(GraphState, ResyncThatFindsTheSameTreeAsksForNoLayout)
     EXPECT_EQ(g.checkConsistency(), "");
 }
 
+namespace {
+// A snapshot numbered `seq` of processes given as {pid, parent}.
+Snapshot snapshotOfParents(uint64_t seq, std::initializer_list<std::pair<uint64_t, uint64_t>> pidParent)
+{
+    Snapshot snap;
+    snap.seq = seq;
+    for (auto [pid, parent] : pidParent) {
+        ProcessSnapshot p;
+        p.pid = pid;
+        p.parent = parent;
+        snap.processes.push_back(p);
+    }
+    return snap;
+}
+} // namespace
+
 TEST(GraphState, ResyncPutsAProcessUnderTheParentItBrings)
 {
     GraphState g;
@@ -312,15 +328,7 @@ TEST(GraphState, ResyncPutsAProcessUnderTheParentItBrings)
     s.spawn(5, 3); // 3's own spawn was lost
     g.apply(s.events, 0);
     ASSERT_EQ(g.node(5)->treeParent, 0u);
-    Snapshot snap;
-    snap.seq = s.seq() + 1;
-    for (uint64_t pid : { 1, 3, 5 }) {
-        ProcessSnapshot p;
-        p.pid = pid;
-        p.parent = pid == 1 ? 0 : pid == 3 ? 1 : 3;
-        snap.processes.push_back(p);
-    }
-    g.resync(snap, 1);
+    g.resync(snapshotOfParents(s.seq() + 1, { { 1, 0 }, { 3, 1 }, { 5, 3 } }), 1);
     EXPECT_EQ(g.node(3)->treeParent, 1u);
     EXPECT_EQ(g.node(5)->treeParent, 3u);
     EXPECT_EQ(g.roots(), std::vector<uint64_t>({ 1 }));
@@ -351,15 +359,7 @@ TEST(GraphState, ALiveChildKeepsItsDeadParentThroughALossyBatch)
     EXPECT_FALSE(g.node(500)->alive);
     EXPECT_EQ(g.node(600), nullptr);
     EXPECT_EQ(g.node(601), nullptr);
-    Snapshot snap;
-    snap.seq = b.seq() + 1;
-    for (uint64_t pid : { 1, 501 }) {
-        ProcessSnapshot p;
-        p.pid = pid;
-        p.parent = pid == 1 ? 0 : 500;
-        snap.processes.push_back(p);
-    }
-    g.resync(snap, 1);
+    g.resync(snapshotOfParents(b.seq() + 1, { { 1, 0 }, { 501, 500 } }), 1);
     ASSERT_NE(g.node(501), nullptr);
     EXPECT_EQ(g.node(501)->treeParent, 500u);
     EXPECT_EQ(g.roots(), std::vector<uint64_t>({ 1 }));

@@ -398,6 +398,8 @@ struct Runtime::Impl {
 
     void emit(TraceKind kind, uint64_t pid, uint64_t other = 0, Term data = Term(), Term extra = Term(),
         SignalOutcome outcome = SignalOutcome::None, uint32_t count = 0);
+    [[gnu::noinline]] void emitLongWay(int worker, TraceKind kind, uint64_t pid, uint64_t other, Term& data, Term& extra,
+        SignalOutcome outcome, uint32_t count);
 
     Snapshot snapshot();
     ProcessSnapshot describe(Process* p, bool self);

@@ -496,7 +496,7 @@ void Runtime::Impl::die(Process* p)
         if (m.pid.isPid())
             sendSignal(p, asProcess(m.pid), Signal::Kind::Demonitor, Term(), m.ref);
     if (tracing())
-        emit(TraceKind::Exited, p->serial, 0, reason);
+        emit(TraceKind::Exited, p->serial, 0, std::move(reason));
     if (auto* x = p->extrasIfAny())
         x->stateReader = nullptr;
     p->received = Term();

@@ -324,6 +324,20 @@ void Runtime::Impl::emit(
     TraceKind kind, uint64_t pid, uint64_t other, Term data, Term extra, SignalOutcome outcome, uint32_t count)
 {
     const int worker = traceWorker();
+    TraceHub::DirectClaim c;
+    if (TraceSlot* s = trace.claimDirect(worker, c)) {
+        s->set(sliceTimeNs(), kind, outcome, count, pid, other, 0, data, extra);
+        trace.commitDirect(s, c);
+        return;
+    }
+    emitLongWay(worker, kind, pid, other, data, extra, outcome, count);
+}
+
+// Every case but the common one (see TraceHub::claimDirect): out of line, so that emit needs no room on its stack
+// for an event, nor for a fill function.
+void Runtime::Impl::emitLongWay(int worker, TraceKind kind, uint64_t pid, uint64_t other, Term& data, Term& extra,
+    SignalOutcome outcome, uint32_t count)
+{
     const bool direct = trace.publishDirect(
         worker, [&](TraceSlot& s) { s.set(sliceTimeNs(), kind, outcome, count, pid, other, 0, data, extra); });
     if (direct)
@@ -371,15 +385,19 @@ bool msElapsed(uint32_t now, uint32_t since, uint32_t interval)
 }
 
 // The worker's cached coarse clock, read again when `stale` (or off a worker thread, where nothing is cached).
-uint32_t cachedCoarseMs(bool stale)
+[[gnu::noinline]] uint32_t readCachedCoarseMs()
 {
     if (!tlsWorker)
         return readCoarseMs();
-    if (stale || (++t_coarseUses & 15) == 0) {
-        t_coarseMs = readCoarseMs();
-        t_coarseSlice = t_sliceCount;
-        t_coarseUses = 0;
-    }
+    t_coarseMs = readCoarseMs();
+    t_coarseSlice = t_sliceCount;
+    t_coarseUses = 0;
+    return t_coarseMs;
+}
+inline uint32_t cachedCoarseMs(bool stale)
+{
+    if (stale || (++t_coarseUses & 15) == 0 || !tlsWorker)
+        return readCachedCoarseMs();
     return t_coarseMs;
 }
 
@@ -915,9 +933,16 @@ void Runtime::Impl::runSlice(Process* p)
     p->state.store(Process::Running, std::memory_order_release);
     tlsOrdered = false;
     p->budget = config.sliceReductions;
-    t_sliceNs = tracing() ? kSliceTimeUnread : -1;
     ++t_sliceCount;
     ++t_slicesSincePrecise;
+    // A traced slice takes the worker's last precise read at once while that may be reused (see sliceTimeNs), so
+    // that its first event finds its time inline; otherwise the first event reads the clock.
+    if (!tracing())
+        t_sliceNs = -1;
+    else if (t_preciseNs >= 0 && t_slicesSincePrecise < kPreciseReuseSlices)
+        t_sliceNs = t_preciseNs;
+    else
+        t_sliceNs = kSliceTimeUnread;
     p->traceSkip = 0; // its sampling skips messages within a slice only (see messageDetail)
     struct SliceEnd {
         ~SliceEnd() { t_sliceNs = -1; }

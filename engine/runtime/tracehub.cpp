@@ -56,11 +56,29 @@ void TraceRing::discard(uint64_t i) const
     Term::adopt(s.extraType, s.extraBits);
 }
 
+// Out of line, so that its loop has the registers to itself.
+uint64_t TraceRing::takeRunInto(std::vector<TraceEvent>& out, uint64_t pos, uint64_t limit, uint64_t& next) const
+{
+    // The ring's slots and mask in registers: the stores into `out` might otherwise be taken to change them.
+    const TraceSlot* slots = m_slots.get();
+    const uint64_t mask = m_mask;
+    uint64_t n = next;
+    for (; pos != limit; ++pos, ++n) {
+        const TraceSlot& s = slots[pos & mask];
+        if (s.seq != n || s.kind == kSeqGapKind)
+            break;
+        __builtin_prefetch(&slots[(pos + 24) & mask]); // the slots were written on another core
+        appendFromSlot(out, s);
+    }
+    next = n;
+    return pos;
+}
+
 void TraceRing::popAll(std::vector<TraceEvent>& out)
 {
     const uint64_t head = end();
     for (uint64_t i = begin(); i != head; ++i)
-        out.push_back(take(i));
+        takeInto(out, i);
     release(head);
 }
 
@@ -195,11 +213,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             // A worker numbers its events from blocks, so its ring mostly holds runs of consecutive numbers: take
             // the whole run without looking at the other sources again.
             if (m_rest.empty() && bestSeq == next) {
-                while (pos != end && ring.seqAt(pos) == next && next < stopAt && !ring.isGap(pos)) {
-                    ring.prefetch(pos + 24);
-                    out.push_back(ring.take(pos++));
-                    ++next;
-                }
+                pos = ring.takeRunInto(out, pos, std::min(end, pos + (stopAt - next)), next);
                 if (pos != m_pos[best]) {
                     m_pos[best] = pos;
                     continue;

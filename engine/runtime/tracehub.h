@@ -55,19 +55,19 @@ class TraceHub;
 // A slot's event as a TraceEvent, taking over the references of its terms (each slot is read out exactly once).
 inline TraceEvent eventFromSlot(const TraceSlot& s)
 {
-    TraceEvent e;
-    e.seq = s.seq;
-    e.timeNs = s.timeNs;
-    e.kind = s.kind;
-    e.outcome = s.outcome;
-    e.count = s.count;
-    e.pid = s.pid;
-    e.other = s.other;
-    e.old = s.old;
-    e.data = Term::adopt(s.dataType, s.dataBits);
-    e.extra = Term::adopt(s.extraType, s.extraBits);
-    return e;
+    return TraceEvent(s.seq, s.timeNs, s.kind, s.outcome, s.count, s.pid, s.other, s.old, { s.dataType, s.dataBits },
+        { s.extraType, s.extraBits });
 }
+// The same, appended to `out` in place.
+inline void appendFromSlot(std::vector<TraceEvent>& out, const TraceSlot& s)
+{
+    out.emplace_back(s.seq, s.timeNs, s.kind, s.outcome, s.count, s.pid, s.other, s.old,
+        Term::Taken { s.dataType, s.dataBits }, Term::Taken { s.extraType, s.extraBits });
+}
+
+// Inside the hub and the drain only: a run of sequence numbers no event will carry (the unused rest of a worker's
+// block, see TraceHub). seq is the first, count how many. Subscribers never see it.
+constexpr TraceKind kSeqGapKind = TraceKind(0xFF);
 
 class TraceRing {
 public:
@@ -104,9 +104,11 @@ public:
     uint64_t end() const { return m_head.load(std::memory_order_acquire); }
     uint64_t seqAt(uint64_t i) const { return m_slots[i & m_mask].seq; }
     bool isGap(uint64_t i) const;
-    // The slots were written on another core: ask for them a few events ahead of the merge.
-    void prefetch(uint64_t i) const { __builtin_prefetch(&m_slots[i & m_mask]); }
     TraceEvent take(uint64_t i) const { return eventFromSlot(m_slots[i & m_mask]); } // each slot exactly once
+    void takeInto(std::vector<TraceEvent>& out, uint64_t i) const { appendFromSlot(out, m_slots[i & m_mask]); }
+    // Takes the events from `pos` on (up to `limit`) that carry the numbers `next`, next + 1, ...: appended to `out`,
+    // `next` moved past them. Returns the position after the last one taken.
+    uint64_t takeRunInto(std::vector<TraceEvent>& out, uint64_t pos, uint64_t limit, uint64_t& next) const;
     void discard(uint64_t i) const; // or dropped exactly once
     void release(uint64_t upTo) { m_tail.store(upTo, std::memory_order_release); }
     void popAll(std::vector<TraceEvent>& out);
@@ -204,10 +206,6 @@ private:
     const size_t m_holdLimit;
 };
 
-// Inside the hub and the drain only: a run of sequence numbers no event will carry (the unused rest of a worker's
-// block, see TraceHub). seq is the first, count how many. Subscribers never see it.
-constexpr TraceKind kSeqGapKind = TraceKind(0xFF);
-
 // Sequence numbers. One counter hands them out, but a worker thread takes them in blocks of kSeqBlock and numbers
 // its events from its block, so the counter's cache line is not fought over on every event. Order is kept where it
 // matters, between events one of which could have caused the other: a worker gives up its block (invalidate) as
@@ -279,6 +277,47 @@ public:
         if (wake)
             only->notify();
         return true;
+    }
+    // publishDirect's common case in two inline steps, for callers that write the slot themselves: the worker's
+    // block has a number left, the ring has room and the subscribers did not change. claimDirect() gives the slot
+    // (nullptr: take the long way, publishDirect); commitDirect() numbers and publishes it. No event is built and no
+    // fill function is handed around, so the caller keeps its fields in registers.
+private:
+    struct SeqBlock;
+
+public:
+    struct DirectClaim {
+        TraceSubscriptionImpl* only;
+        TraceRing* ring;
+        SeqBlock* block;
+        uint64_t word;
+        bool exact;
+    };
+    TraceSlot* claimDirect(int worker, DirectClaim& c)
+    {
+        TraceSubscriptionImpl* only = m_only.load(std::memory_order_seq_cst);
+        if (!only || size_t(worker) >= m_blockCount)
+            return nullptr;
+        SeqBlock& b = m_blocks[size_t(worker)];
+        const uint64_t w = b.word.load(std::memory_order_relaxed);
+        if ((w & 0xFF) == 0 || b.stale || b.closeWanted.load(std::memory_order_relaxed))
+            return nullptr; // a new block first
+        TraceRing& ring = only->workerRing(worker);
+        const bool exact = only->wantsNotify();
+        TraceSlot* slot = ring.claim(exact);
+        if (!slot || m_only.load(std::memory_order_seq_cst) != only)
+            return nullptr; // full, or the subscribers changed
+        c = DirectClaim { only, &ring, &b, w, exact };
+        return slot;
+    }
+    void commitDirect(TraceSlot* slot, const DirectClaim& c)
+    {
+        slot->seq = c.word >> 8;
+        const bool wake = c.ring->commit() && c.exact;
+        // As in publish: the number is used only once its event is in the ring, and the subscriber woken after that.
+        c.block->word.store(c.word + 0xFF, std::memory_order_release);
+        if (wake)
+            c.only->notify();
     }
     // Called by a worker before it builds an event: false when every subscriber's ring for this worker is full, in
     // which case the event is counted as dropped by each and takes no sequence number (a subscriber that lost events

@@ -61,6 +61,24 @@ struct TraceOptions {
 };
 
 struct TraceEvent {
+    TraceEvent() = default;
+    // Every field at once, the terms adopted from their plain-data form (see Term::take): how the trace rings hand
+    // an event out, built in place with no field written twice.
+    TraceEvent(uint64_t seq, int64_t timeNs, TraceKind kind, SignalOutcome outcome, uint32_t count, uint64_t pid,
+        uint64_t other, uint64_t old, Term::Taken data, Term::Taken extra) noexcept
+        : seq(seq)
+        , timeNs(timeNs)
+        , kind(kind)
+        , outcome(outcome)
+        , count(count)
+        , pid(pid)
+        , other(other)
+        , old(old)
+        , data(Term::adopt(data.type, data.bits))
+        , extra(Term::adopt(extra.type, extra.bits))
+    {
+    }
+
     uint64_t seq = 0;
     int64_t timeNs = 0; // runtime clock (virtual time in deterministic mode)
     TraceKind kind = TraceKind::Spawned;

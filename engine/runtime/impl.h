@@ -398,6 +398,9 @@ struct Runtime::Impl {
 
     void emit(TraceKind kind, uint64_t pid, uint64_t other = 0, Term data = Term(), Term extra = Term(),
         SignalOutcome outcome = SignalOutcome::None, uint32_t count = 0);
+    // emit's body, inline where every process passes (its spawn and its exit): data and extra are taken over.
+    void emitInline(TraceKind kind, uint64_t pid, uint64_t other, Term& data, Term& extra, SignalOutcome outcome,
+        uint32_t count);
     [[gnu::noinline]] void emitLongWay(int worker, TraceKind kind, uint64_t pid, uint64_t other, Term& data, Term& extra,
         SignalOutcome outcome, uint32_t count);
 
@@ -421,6 +424,19 @@ inline int64_t Runtime::Impl::sliceTimeNs()
     if (const int64_t t = t_sliceNs; t >= 0 && tlsRuntime == this)
         return t;
     return sliceTimeNsSlow();
+}
+
+[[gnu::always_inline]] inline void Runtime::Impl::emitInline(
+    TraceKind kind, uint64_t pid, uint64_t other, Term& data, Term& extra, SignalOutcome outcome, uint32_t count)
+{
+    const int worker = traceWorker();
+    TraceHub::DirectClaim c;
+    if (TraceSlot* s = trace.claimDirect(worker, c)) {
+        s->set(sliceTimeNs(), kind, outcome, count, pid, other, 0, data, extra);
+        trace.commitDirect(s, c);
+        return;
+    }
+    emitLongWay(worker, kind, pid, other, data, extra, outcome, count);
 }
 
 void forgetPreciseTime(); // the worker's next traced slice reads the precise clock (see sliceTimeNs)

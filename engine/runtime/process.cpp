@@ -495,8 +495,10 @@ void Runtime::Impl::die(Process* p)
     for (const MonitorEntry& m : monitors) // these end with its Exited event too
         if (m.pid.isPid())
             sendSignal(p, asProcess(m.pid), Signal::Kind::Demonitor, Term(), m.ref);
-    if (tracing())
-        emit(TraceKind::Exited, p->serial, 0, std::move(reason));
+    if (tracing()) {
+        Term none;
+        emitInline(TraceKind::Exited, p->serial, 0, reason, none, SignalOutcome::None, 0);
+    }
     if (auto* x = p->extrasIfAny())
         x->stateReader = nullptr;
     p->received = Term();

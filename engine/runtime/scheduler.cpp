@@ -323,14 +323,7 @@ int64_t Runtime::Impl::sliceTimeNsSlow()
 void Runtime::Impl::emit(
     TraceKind kind, uint64_t pid, uint64_t other, Term data, Term extra, SignalOutcome outcome, uint32_t count)
 {
-    const int worker = traceWorker();
-    TraceHub::DirectClaim c;
-    if (TraceSlot* s = trace.claimDirect(worker, c)) {
-        s->set(sliceTimeNs(), kind, outcome, count, pid, other, 0, data, extra);
-        trace.commitDirect(s, c);
-        return;
-    }
-    emitLongWay(worker, kind, pid, other, data, extra, outcome, count);
+    emitInline(kind, pid, other, data, extra, outcome, count);
 }
 
 // Every case but the common one (see TraceHub::claimDirect): out of line, so that emit needs no room on its stack
@@ -674,8 +667,9 @@ SpawnResult Runtime::Impl::spawn(
     insertProcess(c); // the table owns the initial reference
     if (tracing()) {
         auto* x = c->extrasIfAny();
-        emit(TraceKind::Spawned, c->serial, c->parent, x ? x->label : Term(), x ? x->initialCall : Term(),
-            SignalOutcome::None, 0);
+        Term label = x ? x->label : Term();
+        Term initialCall = x ? x->initialCall : Term();
+        emitInline(TraceKind::Spawned, c->serial, c->parent, label, initialCall, SignalOutcome::None, 0);
         if (x && !(x->behaviour == atoms::nil))
             emit(TraceKind::Label, c->serial, 0, x->label, Term::atom(x->behaviour));
         if (!(c->registeredName == atoms::nil))

@@ -293,7 +293,7 @@ public:
         uint64_t word;
         bool exact;
     };
-    TraceSlot* claimDirect(int worker, DirectClaim& c)
+    [[gnu::always_inline]] TraceSlot* claimDirect(int worker, DirectClaim& c)
     {
         TraceSubscriptionImpl* only = m_only.load(std::memory_order_seq_cst);
         if (!only || size_t(worker) >= m_blockCount)
@@ -310,7 +310,7 @@ public:
         c = DirectClaim { only, &ring, &b, w, exact };
         return slot;
     }
-    void commitDirect(TraceSlot* slot, const DirectClaim& c)
+    [[gnu::always_inline]] void commitDirect(TraceSlot* slot, const DirectClaim& c)
     {
         slot->seq = c.word >> 8;
         const bool wake = c.ring->commit() && c.exact;

@@ -400,9 +400,9 @@ struct Runtime::Impl {
         SignalOutcome outcome = SignalOutcome::None, uint32_t count = 0);
     // emit's body, inline where every process passes (its spawn and its exit): data and extra are taken over.
     void emitInline(TraceKind kind, uint64_t pid, uint64_t other, Term& data, Term& extra, SignalOutcome outcome,
-        uint32_t count);
+        uint32_t count, uint64_t old = 0);
     [[gnu::noinline]] void emitLongWay(int worker, TraceKind kind, uint64_t pid, uint64_t other, Term& data, Term& extra,
-        SignalOutcome outcome, uint32_t count);
+        SignalOutcome outcome, uint32_t count, uint64_t old);
 
     Snapshot snapshot();
     ProcessSnapshot describe(Process* p, bool self);
@@ -426,17 +426,17 @@ inline int64_t Runtime::Impl::sliceTimeNs()
     return sliceTimeNsSlow();
 }
 
-[[gnu::always_inline]] inline void Runtime::Impl::emitInline(
-    TraceKind kind, uint64_t pid, uint64_t other, Term& data, Term& extra, SignalOutcome outcome, uint32_t count)
+[[gnu::always_inline]] inline void Runtime::Impl::emitInline(TraceKind kind, uint64_t pid, uint64_t other, Term& data,
+    Term& extra, SignalOutcome outcome, uint32_t count, uint64_t old)
 {
     const int worker = traceWorker();
     TraceHub::DirectClaim c;
     if (TraceSlot* s = trace.claimDirect(worker, c)) {
-        s->set(sliceTimeNs(), kind, outcome, count, pid, other, 0, data, extra);
+        s->set(sliceTimeNs(), kind, outcome, count, pid, other, old, data, extra);
         trace.commitDirect(s, c);
         return;
     }
-    emitLongWay(worker, kind, pid, other, data, extra, outcome, count);
+    emitLongWay(worker, kind, pid, other, data, extra, outcome, count, old);
 }
 
 void forgetPreciseTime(); // the worker's next traced slice reads the precise clock (see sliceTimeNs)

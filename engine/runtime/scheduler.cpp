@@ -329,10 +329,10 @@ void Runtime::Impl::emit(
 // Every case but the common one (see TraceHub::claimDirect): out of line, so that emit needs no room on its stack
 // for an event, nor for a fill function.
 void Runtime::Impl::emitLongWay(int worker, TraceKind kind, uint64_t pid, uint64_t other, Term& data, Term& extra,
-    SignalOutcome outcome, uint32_t count)
+    SignalOutcome outcome, uint32_t count, uint64_t old)
 {
     const bool direct = trace.publishDirect(
-        worker, [&](TraceSlot& s) { s.set(sliceTimeNs(), kind, outcome, count, pid, other, 0, data, extra); });
+        worker, [&](TraceSlot& s) { s.set(sliceTimeNs(), kind, outcome, count, pid, other, old, data, extra); });
     if (direct)
         return;
     if (!trace.wants(worker))
@@ -344,6 +344,7 @@ void Runtime::Impl::emitLongWay(int worker, TraceKind kind, uint64_t pid, uint64
     e.count = count;
     e.pid = pid;
     e.other = other;
+    e.old = old;
     e.data = std::move(data);
     e.extra = std::move(extra);
     trace.publish(worker, std::move(e));
@@ -471,27 +472,12 @@ void Runtime::Impl::emitStats(Process* p)
 {
     p->statsDirty = false;
     p->lastStatsMs.store(coarseMs(), std::memory_order_relaxed);
-    const int worker = traceWorker();
     const uint32_t depth = uint32_t(std::min<size_t>(p->mailLen, UINT32_MAX));
-    const bool direct = trace.publishDirect(worker, [&](TraceSlot& s) {
-        Term reductions = Term::integer(int64_t(p->reductions));
-        Term none;
-        s.set(sliceTimeNs(), TraceKind::MailboxStats, SignalOutcome::None, depth, p->serial, p->messagesIn,
-            p->messagesOut, reductions, none);
-    });
-    if (direct)
-        return;
-    if (!trace.wants(worker))
-        return; // the counters go out with the next report (or a resync)
-    TraceEvent e;
-    e.timeNs = sliceTimeNs();
-    e.kind = TraceKind::MailboxStats;
-    e.count = depth;
-    e.pid = p->serial;
-    e.other = p->messagesIn;
-    e.old = p->messagesOut;
-    e.data = Term::integer(int64_t(p->reductions));
-    trace.publish(worker, std::move(e));
+    Term reductions = Term::integer(int64_t(p->reductions));
+    Term none;
+    // (If every subscriber is behind, the counters go out with the next report, or a resync.)
+    emitInline(TraceKind::MailboxStats, p->serial, p->messagesIn, reductions, none, SignalOutcome::None, depth,
+        p->messagesOut);
 }
 
 void Runtime::Impl::afterSlice(Process* p, bool idle)
@@ -1401,6 +1387,8 @@ void Runtime::Impl::fireTimer(TimerEntry& e)
         auto remind = [&](uint64_t serial) {
             // One that died meanwhile is gone from the table: its exit said all there is to say (a storm of
             // short-lived processes puts many of them here).
+            if (!table.find(serial))
+                return; // (looked at without the stripe lock first: most are gone)
             const Term keep = table.pidFor(serial);
             if (!keep.isPid())
                 return;

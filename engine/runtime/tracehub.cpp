@@ -37,7 +37,10 @@ bool TraceRing::push(TraceEvent&& e, bool& dropped, bool exactEmpty)
 {
     TraceSlot* s = claim(exactEmpty);
     if (!s) {
-        countDrop();
+        if (e.kind == kSeqGapKind)
+            countGapDrop();
+        else
+            countDrop();
         dropped = true;
         return false;
     }
@@ -146,6 +149,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     m_shared.clear();
     m_rings.back()->popAll(m_shared);
     dropped += m_rings.back()->takeDropped();
+    uint64_t gapsLost = m_rings.back()->takeGapsDropped();
     auto bySeq = [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; };
     std::sort(m_shared.begin(), m_shared.end(), bySeq);
     m_pos.resize(workerRings);
@@ -157,6 +161,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         m_end[r] = m_rings[r]->end();
         total += m_end[r] - m_pos[r];
         const uint64_t lost = m_rings[r]->takeDropped();
+        gapsLost += m_rings[r]->takeGapsDropped();
         dropped += lost;
         m_demand[r] = m_end[r] - m_pos[r] + lost;
     }
@@ -164,11 +169,12 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     // a number below theirs), unless a ring is filling up behind such a number (a worker in a very long slice) or
     // events were lost anyway: then the drain goes past it, and its event, should it come, counts as lost.
     // So does a number that has been waited for longer than kGiveUpNs (a worker in one slice for that long).
-    const uint64_t ringDropped = dropped; // the merge below adds events that came too late
+    // Numbers lost from the rings: events (counted for the subscriber) or gap markers that did not fit (not events).
+    const bool ringsLost = dropped > 0 || gapsLost > 0; // (the merge below adds to `dropped` events that came late)
     const bool waitedTooLong = m_stopSeq == pendingFrom && now - m_stopSinceNs >= kGiveUpNs;
     uint64_t stopAt = waitedTooLong ? kNone : pendingFrom;
     for (size_t r = 0; r < workerRings && stopAt != kNone; ++r)
-        if (ringDropped > 0 || (m_end[r] - m_pos[r]) * 4 > m_rings[r]->limit() * 3)
+        if (ringsLost || (m_end[r] - m_pos[r]) * 4 > m_rings[r]->limit() * 3)
             stopAt = kNone;
     if (out.capacity() < out.size() + total) // geometric, so that a caller reusing its buffer soon stops growing it
         out.reserve(std::max(out.size() + total, 2 * out.capacity()));
@@ -205,6 +211,13 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         }
         if (best == kNone)
             break;
+        if (bestSeq > next && m_rest.empty() && ringsLost && bestSeq < pendingFrom) {
+            // Events were lost from these rings, and no source holds the numbers up to bestSeq: lost ones (or taken
+            // by a thread that has yet to write its event, which will then come too late). The end of the drain
+            // would deliver past them anyway; going past them now keeps the events that follow out of the held
+            // copies and in the run loop.
+            next = bestSeq;
+        }
         TraceEvent e;
         if (best < workerRings) {
             TraceRing& ring = *m_rings[best];
@@ -286,7 +299,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         if (mayCome)
             m_gapSinceNs = now;
         const bool giveUp = mayCome ? m_rest.size() > m_holdLimit : now - m_gapSinceNs >= kGapWaitNs;
-        if (ringDropped > 0 || giveUp) {
+        if (ringsLost || giveUp) {
             // The gap did not fill in time: those events were lost. Deliver the rest in order, up to the first number
             // an open block may still carry (unless that one has been waited for too long as well, or the held
             // events reached their limit); what comes after it keeps waiting.

@@ -136,6 +136,15 @@ public:
     // One producer at a time (the shared ring's under its lock) counts its drops with a plain store on its own line:
     // a full ring costs the producer no read-modify-write per event.
     void countDrop() { m_droppedTotal.store(m_droppedTotal.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
+    // A gap marker that did not fit: its numbers count as lost to the drain, but no event was.
+    void countGapDrop() { m_gapsDroppedTotal.store(m_gapsDroppedTotal.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
+    uint64_t takeGapsDropped()
+    {
+        const uint64_t total = m_gapsDroppedTotal.load(std::memory_order_acquire);
+        const uint64_t d = total - m_gapsDroppedSeen;
+        m_gapsDroppedSeen = total;
+        return d;
+    }
 
 private:
     void refresh()
@@ -150,9 +159,11 @@ private:
     uint64_t m_tailSeen = 0; // the producer's last reads of m_tail and m_limit
     uint64_t m_limitSeen = m_size;
     std::atomic<uint64_t> m_droppedTotal { 0 }; // written by the producer
+    std::atomic<uint64_t> m_gapsDroppedTotal { 0 }; // written by the producer
     alignas(64) std::atomic<uint64_t> m_tail { 0 }; // written by the consumer
     std::atomic<uint64_t> m_limit { m_size }; // written by the consumer
     uint64_t m_droppedSeen = 0; // the consumer's last read of m_droppedTotal
+    uint64_t m_gapsDroppedSeen = 0; // and of m_gapsDroppedTotal
 };
 
 class TraceSubscriptionImpl final : public TraceSubscription {

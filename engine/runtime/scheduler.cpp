@@ -398,9 +398,9 @@ inline uint32_t cachedCoarseMs(bool stale)
 uint32_t coarseMs() { return cachedCoarseMs(t_coarseSlice != t_sliceCount); }
 
 // The same clock for the worker's own bookkeeping between slices (when to hand its batch of idle-stats reminders to
-// the timer): the last read, renewed every 16th use. Its check runs after every slice while a batch waits, and a
-// batch is handed over anyway before the worker sleeps.
-uint32_t coarseMsBetweenSlices() { return cachedCoarseMs(t_coarseSlice == UINT64_MAX); }
+// the timer), read afresh: that check runs after every 16th slice while a batch waits, and a batch is handed over
+// anyway before the worker sleeps.
+uint32_t coarseMsBetweenSlices() { return readCachedCoarseMs(); }
 
 // After the worker slept (or waited while the world was stopped or paused): its cached clocks and its sampling skip
 // are stale, and a step may come seconds later.
@@ -932,8 +932,12 @@ void Runtime::Impl::runSlice(Process* p)
     const uint32_t budget = config.sliceReductions;
     auto charge = [p, budget] {
         t_reductionsSincePrecise += budget - std::min(p->budget, budget);
-        if (t_reductionsSincePrecise >= budget)
+        if (t_reductionsSincePrecise >= budget) {
             forgetPreciseTime();
+            // The events this slice still emits (its stats, its exit) are stamped afresh too.
+            if (t_sliceNs >= 0)
+                t_sliceNs = kSliceTimeUnread;
+        }
     };
     for (;;) {
         // Signals are handled whenever a process is scheduled in, before its body runs (also the first time).
@@ -1239,7 +1243,8 @@ void Runtime::Impl::workerLoop(Worker* w)
         if (w->outbox.count)
             flushOutbox(w); // (a body's sends went out as it returned; this catches any other sender)
         trace.closeOwnBlockIfWanted(int(w->id)); // a drain may be waiting for the numbers this worker has not used
-        if (!w->statsBatch.empty() && coarseMsBetweenSlices() - w->statsBatchStartMs >= 5)
+        if (!w->statsBatch.empty() && (t_sliceCount & 15) == 0
+            && coarseMsBetweenSlices() - w->statsBatchStartMs >= 5)
             flushStatsBatch(w);
     }
     leaveSlices(w);

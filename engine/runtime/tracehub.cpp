@@ -226,7 +226,8 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             // A worker numbers its events from blocks, so its ring mostly holds runs of consecutive numbers: take
             // the whole run without looking at the other sources again.
             if (m_rest.empty() && bestSeq == next) {
-                pos = ring.takeRunInto(out, pos, std::min(end, pos + (stopAt - next)), next);
+                const uint64_t limit = stopAt - next < end - pos ? pos + (stopAt - next) : end; // (stopAt may be ~0)
+                pos = ring.takeRunInto(out, pos, limit, next);
                 if (pos != m_pos[best]) {
                     m_pos[best] = pos;
                     continue;

@@ -1306,6 +1306,40 @@ TEST(RuntimeThreaded, EventTimesAdvanceWithTheWorkSlicesDo)
     rt.unsubscribe(sub);
 }
 
+// A slice may start with the worker's last precise time (read one slice earlier here); once it has used its whole
+// budget, what it still emits (here its exit, after 30 ms of work) is stamped afresh.
+TEST(RuntimeThreaded, AnExitAfterAWholeBudgetOfWorkIsStampedAfterTheWork)
+{
+    Runtime rt(RuntimeConfig { .workers = 1 });
+    auto sub = rt.subscribe(TraceOptions { .allMessages = true });
+    auto host = rt.hostProcess();
+    const Term sink = rt.spawn(sinkBody()).pid;
+    const uint32_t budget = RuntimeConfig {}.sliceReductions;
+    const Term worker = rt.spawn([sink, budget](ProcessContext& ctx) -> Task<void> {
+                            ctx.send(sink, A("before")); // this slice reads the clock
+                            co_await ctx.yield();
+                            spinFor(std::chrono::milliseconds(30)); // the next one emits nothing until its exit
+                            ctx.consumeReductions(budget);
+                        }).pid;
+    ASSERT_TRUE(rt.waitIdle(10'000));
+    std::vector<TraceEvent> events;
+    sub->drain(events);
+    int64_t sentNs = -1;
+    int64_t exitedNs = -1;
+    for (const TraceEvent& e : events) {
+        if (e.pid != worker.pidSerial())
+            continue;
+        if (e.kind == TraceKind::MessageSent)
+            sentNs = e.timeNs;
+        if (e.kind == TraceKind::Exited)
+            exitedNs = e.timeNs;
+    }
+    ASSERT_GE(sentNs, 0);
+    ASSERT_GE(exitedNs, 0);
+    EXPECT_GE(exitedNs - sentNs, 25'000'000) << "30 ms of work lie between the send and the exit";
+    rt.unsubscribe(sub);
+}
+
 TEST(RuntimeThreaded, ChainsOfFreshSpawnsDoNotStarveOlderProcesses)
 {
     Runtime rt(RuntimeConfig { .workers = 2 });

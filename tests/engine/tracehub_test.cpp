@@ -78,3 +78,53 @@ TEST(TraceHub, ALossyDrainStillWaitsForAnOpenBlock)
     EXPECT_EQ(lost, 24u);
     hub.unsubscribe(sub);
 }
+
+// A worker's events written the way emit writes them (claimed and committed in place while its block lasts, the
+// long way otherwise) wait in its ring while another worker's open block may still carry lower numbers, and then
+// come in order, none lost, none twice.
+TEST(TraceHub, DirectEventsWaitForAnOpenBlockWithLowerNumbers)
+{
+    TraceHub hub;
+    hub.setWorkers(2);
+    auto sub = hub.subscribe(2, 64);
+    ASSERT_TRUE(sub);
+    auto emit = [&hub](int worker, uint64_t pid) {
+        Term none, alsoNone;
+        auto fill = [&](TraceSlot& s) {
+            s.set(0, TraceKind::Spawned, SignalOutcome::None, 0, pid, 0, 0, none, alsoNone);
+        };
+        TraceHub::DirectClaim c;
+        if (TraceSlot* s = hub.claimDirect(worker, c)) {
+            fill(*s);
+            hub.commitDirect(s, c);
+            return true;
+        }
+        EXPECT_TRUE(hub.publishDirect(worker, fill));
+        return false;
+    };
+    EXPECT_FALSE(emit(1, 1)) << "the first event opens worker 1's block";
+    size_t inPlace = 0;
+    for (uint64_t i = 0; i < 20; ++i)
+        inPlace += emit(0, 100 + i) ? 1 : 0;
+    EXPECT_EQ(inPlace, 19u) << "all but the one that opened worker 0's block";
+
+    std::vector<TraceEvent> events;
+    EXPECT_EQ(sub->drain(events), 0u);
+    ASSERT_EQ(events.size(), 1u) << "worker 0's events wait: worker 1's open block may still number events before them";
+    EXPECT_EQ(events[0].pid, 1u);
+
+    EXPECT_TRUE(emit(1, 2));
+    hub.closeOwnBlock(1);
+    hub.closeOwnBlock(0);
+    EXPECT_EQ(sub->drain(events), 0u);
+    ASSERT_EQ(events.size(), 22u);
+    EXPECT_EQ(events[1].pid, 2u);
+    for (size_t i = 0; i < 20; ++i)
+        EXPECT_EQ(events[2 + i].pid, 100 + i);
+    for (size_t i = 1; i < events.size(); ++i)
+        EXPECT_LT(events[i - 1].seq, events[i].seq);
+    std::vector<TraceEvent> more;
+    EXPECT_EQ(sub->drain(more), 0u);
+    EXPECT_TRUE(more.empty());
+    hub.unsubscribe(sub);
+}

@@ -300,6 +300,7 @@ thread_local uint32_t t_reductionsSincePrecise = 0; // reductions its slices use
 constexpr uint32_t kPreciseReuseSlices = 32;
 
 void forgetPreciseTime() { t_preciseNs = -1; }
+static bool preciseTimeReusable() { return t_preciseNs >= 0 && t_slicesSincePrecise < kPreciseReuseSlices; }
 
 int64_t Runtime::Impl::sliceTimeNsSlow()
 {
@@ -309,7 +310,7 @@ int64_t Runtime::Impl::sliceTimeNsSlow()
         if (deterministic || !tlsWorker) {
             t_sliceNs = nowNs();
         } else {
-            if (t_preciseNs < 0 || t_slicesSincePrecise >= kPreciseReuseSlices) {
+            if (!preciseTimeReusable()) {
                 t_preciseNs = nowNs();
                 t_slicesSincePrecise = 0;
                 t_reductionsSincePrecise = 0;
@@ -919,7 +920,7 @@ void Runtime::Impl::runSlice(Process* p)
     // that its first event finds its time inline; otherwise the first event reads the clock.
     if (!tracing())
         t_sliceNs = -1;
-    else if (t_preciseNs >= 0 && t_slicesSincePrecise < kPreciseReuseSlices)
+    else if (preciseTimeReusable())
         t_sliceNs = t_preciseNs;
     else
         t_sliceNs = kSliceTimeUnread;

@@ -289,14 +289,14 @@ public:
             only->notify();
         return true;
     }
-    // publishDirect's common case in two inline steps, for callers that write the slot themselves: the worker's
-    // block has a number left, the ring has room and the subscribers did not change. claimDirect() gives the slot
-    // (nullptr: take the long way, publishDirect); commitDirect() numbers and publishes it. No event is built and no
-    // fill function is handed around, so the caller keeps its fields in registers.
 private:
     struct SeqBlock;
 
 public:
+    // publishDirect's common case in two inline steps, for callers that write the slot themselves: the worker's
+    // block has a number left, the ring has room and the subscribers did not change. claimDirect() gives the slot
+    // (nullptr: take the long way, publishDirect); commitDirect() numbers and publishes it. No event is built and no
+    // fill function is handed around, so the caller keeps its fields in registers.
     struct DirectClaim {
         TraceSubscriptionImpl* only;
         TraceRing* ring;

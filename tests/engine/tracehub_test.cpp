@@ -15,6 +15,28 @@ TraceEvent spawnedEvent(uint64_t pid)
     e.pid = pid;
     return e;
 }
+
+// events[at], events[at + 1], ... are of pids first, first + 1, ... (count of them).
+void expectPids(const std::vector<TraceEvent>& events, size_t at, uint64_t first, size_t count)
+{
+    ASSERT_LE(at + count, events.size());
+    for (size_t i = 0; i < count; ++i)
+        EXPECT_EQ(events[at + i].pid, first + i) << "event " << at + i;
+}
+
+void expectStrictlyIncreasingNumbers(const std::vector<TraceEvent>& events)
+{
+    for (size_t i = 1; i < events.size(); ++i)
+        EXPECT_LT(events[i - 1].seq, events[i].seq) << "event " << i;
+}
+
+// A further drain finds nothing, lost or delivered.
+void expectNothingMore(TraceSubscription& sub)
+{
+    std::vector<TraceEvent> more;
+    EXPECT_EQ(sub.drain(more), 0u);
+    EXPECT_TRUE(more.empty());
+}
 } // namespace
 
 // Worker 0 numbers 40 events into a ring of 16: the last 24 are lost, numbers and all. Worker 1's 10 events come
@@ -35,16 +57,10 @@ TEST(TraceHub, ALossyDrainDeliversPastTheLostNumbersInOrder)
     std::vector<TraceEvent> events;
     EXPECT_EQ(sub->drain(events), 24u);
     ASSERT_EQ(events.size(), 26u);
-    for (size_t i = 0; i < 16; ++i)
-        EXPECT_EQ(events[i].pid, 1000 + i);
-    for (size_t i = 0; i < 10; ++i)
-        EXPECT_EQ(events[16 + i].pid, 2000 + i);
-    for (size_t i = 1; i < events.size(); ++i)
-        EXPECT_LT(events[i - 1].seq, events[i].seq);
-
-    std::vector<TraceEvent> more;
-    EXPECT_EQ(sub->drain(more), 0u);
-    EXPECT_TRUE(more.empty());
+    expectPids(events, 0, 1000, 16);
+    expectPids(events, 16, 2000, 10);
+    expectStrictlyIncreasingNumbers(events);
+    expectNothingMore(*sub);
     hub.unsubscribe(sub);
 }
 
@@ -71,10 +87,8 @@ TEST(TraceHub, ALossyDrainStillWaitsForAnOpenBlock)
     lost += sub->drain(events);
     ASSERT_EQ(events.size(), 18u);
     EXPECT_EQ(events[1].pid, 2u);
-    for (size_t i = 0; i < 16; ++i)
-        EXPECT_EQ(events[2 + i].pid, 1000 + i);
-    for (size_t i = 1; i < events.size(); ++i)
-        EXPECT_LT(events[i - 1].seq, events[i].seq);
+    expectPids(events, 2, 1000, 16);
+    expectStrictlyIncreasingNumbers(events);
     EXPECT_EQ(lost, 24u);
     hub.unsubscribe(sub);
 }
@@ -119,12 +133,8 @@ TEST(TraceHub, DirectEventsWaitForAnOpenBlockWithLowerNumbers)
     EXPECT_EQ(sub->drain(events), 0u);
     ASSERT_EQ(events.size(), 22u);
     EXPECT_EQ(events[1].pid, 2u);
-    for (size_t i = 0; i < 20; ++i)
-        EXPECT_EQ(events[2 + i].pid, 100 + i);
-    for (size_t i = 1; i < events.size(); ++i)
-        EXPECT_LT(events[i - 1].seq, events[i].seq);
-    std::vector<TraceEvent> more;
-    EXPECT_EQ(sub->drain(more), 0u);
-    EXPECT_TRUE(more.empty());
+    expectPids(events, 2, 100, 20);
+    expectStrictlyIncreasingNumbers(events);
+    expectNothingMore(*sub);
     hub.unsubscribe(sub);
 }

@@ -161,6 +161,34 @@ TEST(TraceBridge, NoSnapshotWhileEventsKeepBeingLost)
     EXPECT_EQ(bridge.state().aliveCount(), 0u) << "the snapshot is the truth";
 }
 
+TEST(TraceBridge, AnAskedForResyncTakesOneSnapshotAndLeavesNoneDue)
+{
+    auto sub = std::make_shared<FakeSubscription>();
+    int snapshots = 0;
+    TraceBridge bridge(sub, [&] {
+        ++snapshots;
+        return snapshots == 1 ? Snapshot {} : familyOf({ 1, 2 });
+    });
+    bridge.start();
+    EventScript s;
+    s.spawn(1, 0);
+    sub->push(s.events, 5);
+    bridge.drainNow();
+    ASSERT_TRUE(bridge.resyncPending());
+    // Its own drain loses nothing, so that drain would resync by itself: once is enough.
+    bridge.resync();
+    EXPECT_EQ(snapshots, 2);
+    EXPECT_FALSE(bridge.resyncPending());
+    EXPECT_EQ(bridge.state().aliveCount(), 2u);
+    // And one asked for while events are still being lost leaves nothing due either.
+    sub->push({}, 3);
+    bridge.resync();
+    EXPECT_EQ(snapshots, 3);
+    EXPECT_FALSE(bridge.resyncPending());
+    bridge.drainNow();
+    EXPECT_EQ(snapshots, 3) << "no second snapshot at the next lossless drain";
+}
+
 TEST(TraceBridge, LossyDrainAppliesOnlyWhatTheResyncCannotRestore)
 {
     auto sub = std::make_shared<FakeSubscription>();

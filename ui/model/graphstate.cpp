@@ -807,14 +807,16 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
         procs.push_back(&p);
     std::sort(procs.begin(), procs.end(), [](auto* a, auto* b) { return a->pid < b->pid; });
 
-    std::unordered_set<uint64_t> present;
-    present.reserve(procs.size() * 2);
+    // The snapshot's pids, sorted: looked up by binary search (a hash set would allocate a node per process).
+    std::vector<uint64_t> present;
+    present.reserve(procs.size());
     for (const ProcessSnapshot* p : procs)
-        present.insert(p->pid);
+        present.push_back(p->pid);
+    auto inSnapshot = [&present](uint64_t pid) { return std::binary_search(present.begin(), present.end(), pid); };
 
     // Whatever died while events were lost.
     for (auto& [pid, n] : m_nodes) {
-        if (n.alive && !present.count(pid)) {
+        if (n.alive && !inSnapshot(pid)) {
             n.alive = false;
             n.status = NodeStatus::Dead;
             n.exitReason = "(exited while trace events were lost)";
@@ -830,7 +832,7 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
     // the layout's linked groups) are redone.
     bool edgesChanged = false;
     for (auto& [pid, n] : m_nodes) {
-        if (present.count(pid))
+        if (inSnapshot(pid))
             continue;
         edgesChanged = edgesChanged || !n.links.empty() || !n.monitors.empty() || !n.monitoredBy.empty();
         n.links.clear();
@@ -980,7 +982,7 @@ void GraphState::erase(uint64_t pid)
         m_delta.added.erase(added);
     else
         m_delta.erased.push_back(pid);
-    m_delta.changed.erase(pid);
+    m_erasedSinceDelta = true; // its pid leaves `changed` when the delta is taken
     m_nodes.erase(pid);
 }
 
@@ -1005,6 +1007,10 @@ GraphDelta GraphState::takeDelta()
 {
     GraphDelta d = std::move(m_delta);
     m_delta.clear();
+    if (m_erasedSinceDelta)
+        std::erase_if(d.changed, [this](uint64_t pid) { return !m_nodes.count(pid); });
+    m_erasedSinceDelta = false;
+    ++m_deltaNumber;
     return d;
 }
 

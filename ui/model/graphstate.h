@@ -78,6 +78,7 @@ struct GraphNode {
     int64_t lastActiveWallNs = 0; // observer clock, drives running -> waiting
 
     std::vector<TraceEvent> recent; // last lifecycle events about this process (messages excluded), oldest first
+    uint64_t touchedInDelta = 0; // GraphState's bookkeeping: the delta that lists this node as changed
 
     // Text the graph and table show first: registered name, else label, else initial call, else "".
     std::string displayName() const { return displayNameRef(); }
@@ -105,7 +106,7 @@ struct RestartEffect {
 // What changed in one apply (or since the last takeDelta()).
 struct GraphDelta {
     std::vector<uint64_t> added; // new nodes (table rows), in order of appearance
-    std::unordered_set<uint64_t> changed; // attributes changed (includes added)
+    std::vector<uint64_t> changed; // attributes changed (includes added), each pid once, in order of first change
     std::vector<uint64_t> erased; // nodes gone from the state altogether
     bool structureChanged = false; // tree membership or order changed: relayout
     bool edgesChanged = false; // links or monitors changed
@@ -191,7 +192,15 @@ public:
 private:
     GraphNode* find(uint64_t pid);
     GraphNode& create(uint64_t pid, uint64_t spawner, int64_t wallNs);
-    void touch(GraphNode& n) { m_delta.changed.insert(n.pid); }
+    // Lists n in the delta's changed pids once: a node remembers the delta it was last listed in, so touching it again
+    // costs a compare instead of a hash-set insert (with a heap node per pid) as events stream in.
+    void touch(GraphNode& n)
+    {
+        if (n.touchedInDelta != m_deltaNumber) {
+            n.touchedInDelta = m_deltaNumber;
+            m_delta.changed.push_back(n.pid);
+        }
+    }
     void remember(GraphNode& n, const TraceEvent& e);
     void attach(GraphNode& n, uint64_t parent, size_t index = SIZE_MAX);
     void detach(GraphNode& n);
@@ -242,6 +251,8 @@ private:
     uint64_t m_lastSeq = 0;
     uint64_t m_snapshotSeq = 0;
     GraphDelta m_delta;
+    uint64_t m_deltaNumber = 1; // counts takeDelta() calls; see touch()
+    bool m_erasedSinceDelta = false; // changed may list pids no longer in the state
 };
 
 } // namespace vigil

@@ -230,9 +230,13 @@ void TraceBridge::drainNow()
 void TraceBridge::resync()
 {
     assertGuiThread();
+    const uint64_t before = m_resyncs;
     drainNow();
-    if (m_snapshot)
+    // The drain may have resynced already (one was due and it lost nothing); a second snapshot would only stop the
+    // workers again. Either way nothing is left due.
+    if (m_snapshot && m_resyncs == before)
         m_state.resync(m_snapshot(), wallNs());
+    m_resyncDueSinceNs = -1;
     publish();
 }
 

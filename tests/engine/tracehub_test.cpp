@@ -138,3 +138,41 @@ TEST(TraceHub, DirectEventsWaitForAnOpenBlockWithLowerNumbers)
     expectNothingMore(*sub);
     hub.unsubscribe(sub);
 }
+
+// Worker 1 takes in work worker 0 handed over (a new block, numbered after worker 0's events) and stamps it with an
+// older clock read of its own: the drain delivers it with worker 0's later time, not before the events that led to
+// it, and times never run backwards in sequence order, also from one drain to the next.
+TEST(TraceHub, TimesNeverRunBackwardsInSequenceOrder)
+{
+    TraceHub hub;
+    hub.setWorkers(2);
+    auto sub = hub.subscribe(2, 64);
+    ASSERT_TRUE(sub);
+    auto at = [](uint64_t pid, int64_t timeNs) {
+        TraceEvent e = spawnedEvent(pid);
+        e.timeNs = timeNs;
+        return e;
+    };
+    hub.publish(0, at(1, 5'000));
+    hub.publish(0, at(2, 7'000));
+    hub.closeOwnBlock(0);
+    hub.invalidate(1);
+    hub.publish(1, at(3, 4'000)); // the worker's last precise read, before the hand-over
+    hub.publish(1, at(4, 9'000));
+    hub.closeOwnBlock(1);
+    std::vector<TraceEvent> events;
+    EXPECT_EQ(sub->drain(events), 0u);
+    ASSERT_EQ(events.size(), 4u);
+    expectPids(events, 0, 1, 4);
+    EXPECT_EQ(events[0].timeNs, 5'000);
+    EXPECT_EQ(events[1].timeNs, 7'000);
+    EXPECT_EQ(events[2].timeNs, 7'000) << "lifted to the time of the event before it";
+    EXPECT_EQ(events[3].timeNs, 9'000);
+    hub.publish(0, at(5, 8'000));
+    hub.closeOwnBlock(0);
+    events.clear();
+    EXPECT_EQ(sub->drain(events), 0u);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].timeNs, 9'000) << "and across drains";
+    hub.unsubscribe(sub);
+}

@@ -455,11 +455,14 @@ inline uint16_t Runtime::Impl::workerTag() const
 
 inline void Runtime::Impl::tookForeignWork()
 {
-    // Its next events are numbered after the other thread's (a new block); their time may stay the worker's last
-    // precise read, which the drain lifts to the other thread's where that is later (see the precise-time notes in
-    // scheduler.cpp).
-    if (Worker* w = currentWorker())
+    if (Worker* w = currentWorker()) {
         trace.invalidate(int(w->id));
+        forgetPreciseTime();
+        // The rest of a slice that already has its time is stamped afresh too: its next events may be caused by
+        // what the other thread did after that time.
+        if (t_sliceNs >= 0)
+            t_sliceNs = kSliceTimeUnread;
+    }
 }
 
 inline Process* asProcess(const Term& pid) { return static_cast<Process*>(pid.asPidObject()); }

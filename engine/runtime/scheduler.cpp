@@ -281,8 +281,8 @@ int64_t Runtime::Impl::nowNs() const
 }
 
 // Events of one slice share one timestamp, read when the slice emits its first event: -1 outside a traced slice,
-// kSliceTimeUnread inside one until then (and again after a whole budget of work). Slices that emit nothing read no
-// clock.
+// kSliceTimeUnread inside one until then (and again after the slice took in another thread's work). Slices that emit
+// nothing read no clock.
 constinit thread_local int64_t t_sliceNs = -1;
 constinit thread_local uint64_t t_sliceCount = 0; // slices this thread began (see coarseMs)
 
@@ -290,13 +290,10 @@ constinit thread_local uint64_t t_sliceCount = 0; // slices this thread began (s
 // events cost otherwise, and even the coarse clock (the kernel's last tick, about 6 ns) was a twentieth of a traced
 // spawn-heavy workload when read once per slice. A busy worker therefore reuses its last precise read for the events
 // of the slices it runs until they have used one slice's budget of reductions since (a slice that used its whole
-// budget reads again at once) or 32 slices have begun, and after it slept (forgetPreciseTime). So a slice's events
-// are stamped at most about one budget's worth of counted work early, or 32 slices' worth for bodies that work
-// without counting reductions. Work another thread handed over (a signal it pushed, a process it ran before) needs
-// no fresh read: an event it caused is numbered after the other thread's events, and each subscription's drain lifts
-// a time that is earlier than the one delivered before it (see TraceSubscriptionImpl::drain), so no event is stamped
-// before the events that led to it. A fresh read costs as much as the rest of a short slice's tracing, and an exit
-// storm or a fan-in hands work over on nearly every slice.
+// budget reads again at once) or 32 slices have begun. It reads again sooner after it took in work from another
+// thread (also in the middle of a slice) or slept (forgetPreciseTime). So a slice's events are stamped at most about
+// one budget's worth of counted work early, or 32 slices' worth for bodies that work without counting reductions,
+// and never before the other thread's action that led to them.
 thread_local int64_t t_preciseNs = -1; // the worker's last precise read (-1: read again)
 thread_local uint32_t t_slicesSincePrecise = 0; // slices this worker began since that read
 thread_local uint32_t t_reductionsSincePrecise = 0; // reductions its slices used since then

@@ -60,24 +60,20 @@ void TraceRing::discard(uint64_t i) const
 }
 
 // Out of line, so that its loop has the registers to itself.
-uint64_t TraceRing::takeRunInto(
-    std::vector<TraceEvent>& out, uint64_t pos, uint64_t limit, uint64_t& next, int64_t& time) const
+uint64_t TraceRing::takeRunInto(std::vector<TraceEvent>& out, uint64_t pos, uint64_t limit, uint64_t& next) const
 {
     // The ring's slots and mask in registers: the stores into `out` might otherwise be taken to change them.
     const TraceSlot* slots = m_slots.get();
     const uint64_t mask = m_mask;
     uint64_t n = next;
-    int64_t t = time;
     for (; pos != limit; ++pos, ++n) {
         const TraceSlot& s = slots[pos & mask];
         if (s.seq != n || s.kind == kSeqGapKind)
             break;
         __builtin_prefetch(&slots[(pos + 24) & mask]); // the slots were written on another core
-        t = std::max(t, s.timeNs);
-        appendFromSlot(out, s, t);
+        appendFromSlot(out, s);
     }
     next = n;
-    time = t;
     return pos;
 }
 
@@ -191,15 +187,6 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     size_t heldPos = 0;
     m_rest.clear();
     uint64_t next = m_next; // kept in a register: the loop below runs once per event
-    // Times never run backwards in sequence order: each event delivered is lifted to the time of the one before. A
-    // worker stamps the work another thread handed it with its own last precise read, which may be earlier than the
-    // other thread's events that led to it (see sliceTimeNs).
-    int64_t time = m_lastTimeNs;
-    auto deliver = [&out, &time](TraceEvent&& e) {
-        time = std::max(time, e.timeNs);
-        e.timeNs = time;
-        out.push_back(std::move(e));
-    };
     for (;;) {
         // The source holding the lowest sequence number: a worker ring (r < workerRings), the shared copy or the held
         // events.
@@ -240,7 +227,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             // the whole run without looking at the other sources again.
             if (m_rest.empty() && bestSeq == next) {
                 const uint64_t limit = stopAt - next < end - pos ? pos + (stopAt - next) : end; // (stopAt may be ~0)
-                pos = ring.takeRunInto(out, pos, limit, next, time);
+                pos = ring.takeRunInto(out, pos, limit, next);
                 if (pos != m_pos[best]) {
                     m_pos[best] = pos;
                     continue;
@@ -275,7 +262,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         // e.seq <= next < e.seq + span: the next number, or a gap marker covering it.
         next = e.seq + span;
         if (e.kind != kSeqGapKind)
-            deliver(std::move(e));
+            out.push_back(std::move(e));
     }
     m_next = next;
     bool left = false; // events stay in a worker ring behind a number an open block may still carry
@@ -326,7 +313,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
                 }
                 m_next = std::max(m_next, e.seq + seqSpan(e));
                 if (e.kind != kSeqGapKind)
-                    deliver(std::move(e));
+                    out.push_back(std::move(e));
             }
             m_rest.clear();
             m_gapSeq = 0;
@@ -336,7 +323,6 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     } else {
         m_gapSeq = 0;
     }
-    m_lastTimeNs = time;
     g.unlock();
     // Producers wake a waiting subscriber only when they find its ring empty, which these rings may not be: tell it
     // now that there is more to drain (outside the drain's lock, so that the callback may drain at once).

@@ -58,10 +58,10 @@ inline TraceEvent eventFromSlot(const TraceSlot& s)
     return TraceEvent(s.seq, s.timeNs, s.kind, s.outcome, s.count, s.pid, s.other, s.old, { s.dataType, s.dataBits },
         { s.extraType, s.extraBits });
 }
-// The same, appended to `out` in place, with the time given (see TraceSubscriptionImpl::drain).
-inline void appendFromSlot(std::vector<TraceEvent>& out, const TraceSlot& s, int64_t timeNs)
+// The same, appended to `out` in place.
+inline void appendFromSlot(std::vector<TraceEvent>& out, const TraceSlot& s)
 {
-    out.emplace_back(s.seq, timeNs, s.kind, s.outcome, s.count, s.pid, s.other, s.old,
+    out.emplace_back(s.seq, s.timeNs, s.kind, s.outcome, s.count, s.pid, s.other, s.old,
         Term::Taken { s.dataType, s.dataBits }, Term::Taken { s.extraType, s.extraBits });
 }
 
@@ -105,15 +105,10 @@ public:
     uint64_t seqAt(uint64_t i) const { return m_slots[i & m_mask].seq; }
     bool isGap(uint64_t i) const;
     TraceEvent take(uint64_t i) const { return eventFromSlot(m_slots[i & m_mask]); } // each slot exactly once
-    void takeInto(std::vector<TraceEvent>& out, uint64_t i) const
-    {
-        const TraceSlot& s = m_slots[i & m_mask];
-        appendFromSlot(out, s, s.timeNs);
-    }
+    void takeInto(std::vector<TraceEvent>& out, uint64_t i) const { appendFromSlot(out, m_slots[i & m_mask]); }
     // Takes the events from `pos` on (up to `limit`) that carry the numbers `next`, next + 1, ...: appended to `out`,
-    // `next` moved past them, each time lifted to at least `time`, which follows them. Returns the position after the
-    // last one taken.
-    uint64_t takeRunInto(std::vector<TraceEvent>& out, uint64_t pos, uint64_t limit, uint64_t& next, int64_t& time) const;
+    // `next` moved past them. Returns the position after the last one taken.
+    uint64_t takeRunInto(std::vector<TraceEvent>& out, uint64_t pos, uint64_t limit, uint64_t& next) const;
     void discard(uint64_t i) const; // or dropped exactly once
     void release(uint64_t upTo) { m_tail.store(upTo, std::memory_order_release); }
     void popAll(std::vector<TraceEvent>& out);
@@ -210,7 +205,6 @@ private:
     std::vector<uint64_t> m_pos; // drain's read position in each worker ring
     std::vector<uint64_t> m_end;
     std::vector<uint64_t> m_demand; // events each worker ring was offered since the last drain (kept or lost)
-    int64_t m_lastTimeNs = 0; // the time of the last event delivered (see the end of drain)
     uint64_t m_gapSeq = 0; // the number the held events wait for (0: none)
     int64_t m_gapSinceNs = 0; // since when (while no open block may carry it)
     uint64_t m_stopSeq = 0; // the number at which the last drain left events in the worker rings

@@ -1,13 +1,10 @@
 #pragma once
 
 // One lifecycle fact of the runtime. Every event carries a sequence number, unique across the runtime and delivered to
-// each subscriber in strictly increasing order, and a timestamp, which never decreases in that order. The numbering
-// respects cause and effect: an event numbered lower cannot have been caused by one numbered higher (a process's own
-// events, a message's sent, queued and received events, a spawn and what the new process does). Events of different
-// threads with no such path between them may be numbered in either order. Times are the runtime's clock when the
-// event happened or up to a slice's worth of work before (a worker reads the clock once for several short slices),
-// lifted where needed to the time of the event delivered before. Pids are given by serial number (the N of
-// #PID<0.N.0>).
+// each subscriber in strictly increasing order, and a monotonic timestamp. The numbering respects cause and effect:
+// an event numbered lower cannot have been caused by one numbered higher (a process's own events, a message's sent,
+// queued and received events, a spawn and what the new process does). Events of different threads with no such path
+// between them may be numbered in either order. Pids are given by serial number (the N of #PID<0.N.0>).
 
 #include "term/term.h"
 

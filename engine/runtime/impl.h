@@ -389,8 +389,17 @@ struct Runtime::Impl {
     std::atomic<uint32_t> statsIntervalMs { 50 };
 
     // The calling worker took in work another thread handed over (see TraceHub): its next event is numbered after
-    // everything numbered before the hand-over.
-    void tookForeignWork();
+    // everything numbered before the hand-over, that is from `numberFrom` on where that is known (see
+    // TraceHub::numberFrom; ~0: from past every number handed out so far).
+    void tookForeignWork(uint64_t numberFrom = ~uint64_t(0));
+    // The calling worker's numbering position while tracing (see TraceHub::position; 0 for other threads).
+    uint64_t tracePosition() const;
+    // Records it in p (see Process::tracePosition) once p's events of this slice are numbered, while tracing.
+    void recordTracePosition(Process* p)
+    {
+        if (tracing())
+            p->tracePosition = uint32_t(tracePosition());
+    }
     void leaveSlices(Worker* w); // the worker stops running slices (to sleep, or for a stopped world)
     Worker* currentWorker() const; // the calling thread's worker of this runtime, or null
     int traceWorker() const; // its index for the trace hub, -1 for any other thread
@@ -453,10 +462,16 @@ inline uint16_t Runtime::Impl::workerTag() const
     return w ? w->tag : 0;
 }
 
-inline void Runtime::Impl::tookForeignWork()
+inline uint64_t Runtime::Impl::tracePosition() const
+{
+    const Worker* w = currentWorker();
+    return w ? trace.position(int(w->id)) : 0;
+}
+
+inline void Runtime::Impl::tookForeignWork(uint64_t numberFrom)
 {
     if (Worker* w = currentWorker()) {
-        trace.invalidate(int(w->id));
+        trace.numberFrom(int(w->id), numberFrom);
         forgetPreciseTime();
         // The rest of a slice that already has its time is stamped afresh too: its next events may be caused by
         // what the other thread did after that time.

@@ -133,6 +133,8 @@ bool Process::push(Signal* s)
     // exit signal) goes in after the run of messages it has waiting in the outbox.
     rt->flushOutbox();
     s->origin = rt->workerTag();
+    if (rt->tracing())
+        s->setPosition(rt->tracePosition());
     return pushChain(s, s);
 }
 
@@ -150,7 +152,7 @@ bool Process::pushChain(Signal* newest, Signal* oldest)
 
 bool Process::inboxClosed() const { return inbox.load(std::memory_order_acquire) == closedInbox(); }
 
-bool Process::takeInbox()
+bool Process::takeInbox(uint64_t& numberFrom)
 {
     Signal* head = inbox.load(std::memory_order_relaxed);
     if (!head || head == closedInbox())
@@ -163,16 +165,23 @@ bool Process::takeInbox()
     }
     // The inbox is a stack; reverse it into arrival order.
     const uint16_t mine = rt->workerTag();
+    const bool tracing = rt->tracing();
     bool foreign = false;
     Signal* reversed = nullptr;
     Signal* last = head;
     while (head) {
         Signal* n = head->next;
-        foreign |= head->origin != mine;
+        if (head->origin != mine) {
+            foreign = true;
+            if (tracing)
+                numberFrom = std::max(numberFrom, rt->trace.positionFrom(head->positionBits(), Signal::kPositionBits));
+        }
         head->next = reversed;
         reversed = head;
         head = n;
     }
+    if (foreign && !tracing)
+        numberFrom = ~uint64_t(0);
     if (pendingTail)
         pendingTail->next = reversed;
     else
@@ -254,8 +263,8 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
     if (!p->pendingHead && !p->inbox.load(std::memory_order_acquire))
         return p->exitPending;
     p->lock.lock();
-    if (p->takeInbox())
-        tookForeignWork(); // signals another thread pushed
+    if (uint64_t from = 0; p->takeInbox(from))
+        tookForeignWork(from); // signals another thread pushed
     while (p->pendingHead && !p->exitPending) {
         Signal* s = p->pendingHead;
         p->pendingHead = s->next;
@@ -338,8 +347,8 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
             delete fn;
             endOfBodyRun(); // what the request sent goes out now, as a body's sends do
             p->lock.lock();
-            if (p->takeInbox())
-                tookForeignWork();
+            if (uint64_t from = 0; p->takeInbox(from))
+                tookForeignWork(from);
             break;
         }
         }

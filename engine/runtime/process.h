@@ -41,11 +41,23 @@ struct Signal : pool::Pooled {
     Kind kind = Kind::Message;
     bool viaLink = false;
     bool detailed = false; // Message: observers see its queued and received events (decided once, when it is sent)
+    // While tracing: the low 24 bits of the pushing worker's numbering position (TraceHub::position; 0: not known),
+    // so that the receiver's worker numbers what the signal causes after it without always taking a new block.
+    uint8_t position[3] = {};
     uint16_t origin = 0; // the tag of the worker thread that pushed it; 0 for any other thread (set by push)
     Term from; // sender pid (nil atom for the host)
     Term payload; // Monitor: the registered name monitored by, or nil
     Term ref; // Control: the request, owned (see setControl); 64 bytes in all, one pool granule class
     ~Signal() { delete takeControl(); }
+
+    static constexpr unsigned kPositionBits = 24;
+    void setPosition(uint64_t p)
+    {
+        position[0] = uint8_t(p);
+        position[1] = uint8_t(p >> 8);
+        position[2] = uint8_t(p >> 16);
+    }
+    uint64_t positionBits() const { return position[0] | uint64_t(position[1]) << 8 | uint64_t(position[2]) << 16; }
 
     void setControl(Control* fn)
     {
@@ -207,8 +219,9 @@ public:
     // The same for a chain of signals linked newest first (newest->next ... oldest), each already carrying its origin.
     bool pushChain(Signal* newest, Signal* oldest);
     // Moves the inbox into the pending list, oldest first. Caller holds lock.
-    // Moves the inbox to the pending list; true if a signal in it was pushed by another thread than the caller's.
-    bool takeInbox();
+    // Moves the inbox to the pending list; true if a signal in it was pushed by another thread than the caller's. Then
+    // numberFrom is raised to the number the caller's events must be numbered from (see Signal::position).
+    bool takeInbox(uint64_t& numberFrom);
     bool inboxClosed() const;
     void markStatsDirty()
     {
@@ -241,17 +254,22 @@ public:
     bool started = false;
     bool exiting = false;
     bool receiving = false; // suspended in (or about to suspend in) a receive
-    bool yieldRequested = false;
-    bool timedOut = false;
-    bool hasReceived = false;
     bool exitPending = false;
     // Set per message while tracing, on the cache line the senders write the inbox on: set it only when it is not
     // set yet (markStatsDirty), so that a receiver under a stream of messages does not take that line from them.
     bool statsDirty = false;
-    bool statsTimerArmed = false;
-    bool selfSignalled = false; // a signal to itself waits in the inbox (handled before the next receive)
-    uint8_t statsCheckIn = 0; // slice ends before the next one looks at the clock for MailboxStats (see runSlice)
+    // Flags only the process's own slices read and write, packed.
+    bool yieldRequested : 1 = false;
+    bool timedOut : 1 = false;
+    bool hasReceived : 1 = false;
+    bool statsTimerArmed : 1 = false;
+    bool selfSignalled : 1 = false; // a signal to itself waits in the inbox (handled before the next receive)
+    uint8_t statsCheckIn : 4 = 0; // slice ends before the next one looks at the clock for MailboxStats (see runSlice)
     uint16_t lastWorker = 0; // the tag of the worker thread that last ran it (0: none yet); see runSlice
+    // While tracing: the low 32 bits of the numbering position (TraceHub::position) of the worker that ran its last
+    // slice, taken as that slice ended; 0 when not known. A worker that runs it next numbers its events after that,
+    // in a new block only if its own is not that far yet (see runSlice).
+    uint32_t tracePosition = 0;
     Atom registeredName = atoms::nil;
 
     Signal* pendingHead = nullptr;

@@ -648,7 +648,8 @@ SpawnResult Runtime::Impl::spawn(
         if (registry.emplace(options.registerAs->index(), c).second)
             c->registeredName = *options.registerAs;
     }
-    // Its spawn event is numbered by this thread: running it here needs no new block (see runSlice).
+    // Its spawn event is numbered by this thread: running it here needs no new block (see runSlice), nor does
+    // running it on another worker whose block is past this one's position (recorded below, after its events).
     c->lastWorker = workerTag();
     notInserted.armed = false;
     insertProcess(c); // the table owns the initial reference
@@ -669,6 +670,7 @@ SpawnResult Runtime::Impl::spawn(
             emit(TraceKind::Monitored, spawner->serial, c->serial, result.monitorRef);
         if (c->trapExit)
             emit(TraceKind::TrapExit, c->serial, 0, Term(), Term(), SignalOutcome::None, 1);
+        recordTracePosition(c);
     }
     enqueue(c, false, true);
     return result;
@@ -750,8 +752,10 @@ void Runtime::Impl::sendFromProcess(Process* from, Process* to, Term msg)
         }
     }
     Signal* s = newMessage(from, msg);
-    if (tracing())
+    if (tracing()) {
         traceSend(from, to, s);
+        s->setPosition(trace.position(int(w->id)));
+    }
     s->origin = w->tag;
     if (o.count == 0) {
         to->retain();
@@ -907,8 +911,8 @@ void Runtime::Impl::runSlice(Process* p)
     tlsRuntime = this;
     if (Worker* w = tlsWorker; w && p->lastWorker != w->tag) {
         // The process's earlier events were numbered by another thread (it was stolen, or woken by a process on
-        // another worker, or started by the host): number this slice's after them.
-        tookForeignWork();
+        // another worker, or started by the host): number this slice's after them, and stamp them afresh.
+        tookForeignWork(p->tracePosition ? trace.positionFrom(p->tracePosition, 32) : ~uint64_t(0));
         p->lastWorker = w->tag;
     }
     p->state.store(Process::Running, std::memory_order_release);
@@ -972,6 +976,7 @@ void Runtime::Impl::runSlice(Process* p)
                 if (p->statsDirty && tracing())
                     statsAtSliceEnd(p, true);
                 charge();
+                recordTracePosition(p);
                 uint32_t s = Process::Running;
                 if (p->state.compare_exchange_strong(s, Process::Waiting, std::memory_order_seq_cst))
                     return; // another thread may own it from here on
@@ -994,6 +999,7 @@ void Runtime::Impl::runSlice(Process* p)
             charge(); // a slice that used its whole budget: the next one's events get a fresh time
             if (p->statsDirty && tracing())
                 statsAtSliceEnd(p, false);
+            recordTracePosition(p);
             p->state.store(Process::Runnable, std::memory_order_release);
             enqueue(p, false);
             return;

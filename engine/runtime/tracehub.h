@@ -351,6 +351,44 @@ public:
         if (size_t(worker) < m_blockCount)
             m_blocks[size_t(worker)].stale = true;
     }
+    // Work handed over with a record of where its thread's numbering stood, so that the worker taking it in opens a
+    // new block only when its own is not past that already. position(): every number the calling worker has used is
+    // below it; 0 when that is not known (no open block, or one a hand-over made stale). A hand-over records only the
+    // low bits of a position; positionFrom() gives back a number at least as high (the highest with those bits that
+    // is not past what has been handed out), ~0 when the bits are 0 (not known). numberFrom(): the calling worker's
+    // next events are numbered at least `seq`, in a new block unless its open one is that far already.
+    uint64_t position(int worker) const
+    {
+        if (size_t(worker) >= m_blockCount)
+            return 0;
+        const SeqBlock& b = m_blocks[size_t(worker)];
+        const uint64_t w = b.word.load(std::memory_order_relaxed);
+        return b.stale ? 0 : w >> 8;
+    }
+    uint64_t positionFrom(uint64_t lowBits, unsigned bits) const
+    {
+        const uint64_t span = uint64_t(1) << bits;
+        if (lowBits == 0)
+            return ~uint64_t(0);
+        // Every position is at most one past the last number handed out, which the hand-over has made visible here.
+        const uint64_t limit = m_seq.load(std::memory_order_relaxed) + 1;
+        uint64_t p = (limit & ~(span - 1)) | lowBits;
+        if (p > limit) {
+            if (p < span)
+                return ~uint64_t(0);
+            p -= span;
+        }
+        return p;
+    }
+    void numberFrom(int worker, uint64_t seq)
+    {
+        if (size_t(worker) >= m_blockCount)
+            return;
+        SeqBlock& b = m_blocks[size_t(worker)];
+        const uint64_t w = b.word.load(std::memory_order_relaxed);
+        if ((w & 0xFF) != 0 && (w >> 8) < seq)
+            b.stale = true;
+    }
     // The calling worker gives its block up: the unused rest becomes a gap marker in its own ring.
     void closeOwnBlock(int worker)
     {

@@ -97,6 +97,9 @@ class Cell:
         self.all_seconds = [float(r["seconds"]) for r in ok]
         self.lost = sum(int(r.get("lost", 0)) for r in ok)
         self.events = statistics.median(int(r["events"]) for r in ok) if ok and "events" in ok[0] else None
+        # The compared quantity per repetition (see paired_ratios).
+        self.by_rep = {r.get("rep"): float(r["bytes_per_process"] if "bytes_per_process" in r else r["seconds"])
+                       for r in ok if r.get("rep") is not None}
 
     @property
     def rate(self):
@@ -151,7 +154,8 @@ def render(cells, meta, notes, gbench=None):
     w_(f"- BEAM: OTP {meta.get('otp', '?')}, `erl +S 2:2 +P 4000000` (bench/beam/vigil_bench.erl, compiled with erlc).")
     w_(f"- CAF: libcaf-dev {meta.get('caf', '?')}, `--caf.scheduler.max-threads=2` (bench/caf/caf_bench.cpp).")
     w_(f"- {meta.get('reps', '?')} runs per system and workload, each a fresh OS process; systems alternate run by "
-       f"run (rotating order). Medians shown. Total wall time {meta.get('wall_seconds', '?')} s.")
+       f"run (rotating order). Medians shown; the costs of observing are medians of per-repetition ratios (see "
+       f"*Observation cost*). Total wall time {meta.get('wall_seconds', '?')} s.")
     w_("- Times are measured inside each program (start-up and teardown excluded), from the first spawn to the "
        "final answer; for the exit storm from the kill to the last death, for spawn+exit until the process count "
        "is back to where it started (both polled every 0.2 ms in Vigil and CAF, every 1 ms in the BEAM).")
@@ -252,9 +256,13 @@ def render(cells, meta, notes, gbench=None):
        "Events are what the subscriber received (median per run); lost are events dropped because a ring was "
        "full (the engine never waits for a subscriber).")
     w_("")
-    w_("| workload | without | with subscriber | cost | events received | events lost (all runs) "
-       "| with GUI bridge | cost | events applied | events lost (all runs) |")
-    w_("|---|---|---|---|---|---|---|---|---|---|")
+    w_("Costs are medians of the per-repetition ratios (each traced run ÷ the untraced run of the same repetition; "
+       "the systems of a repetition run one after the other), with the lowest and highest of those ratios beside "
+       "them; the times shown are medians of all runs.")
+    w_("")
+    w_("| workload | without | with subscriber | cost | range | events received | events lost (all runs) "
+       "| with GUI bridge | cost | range | events applied | events lost (all runs) |")
+    w_("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for w in ORDER:
         v = cells.get((w, "vigil", 0))
         t = cells.get((w, "vigil", 1))
@@ -264,8 +272,9 @@ def render(cells, meta, notes, gbench=None):
         ev = f"{t.events:,.0f}" if t.events is not None else "—"
         gev = f"{g.events:,.0f}" if g and g.events is not None else "—"
         glost = f"{g.lost:,}" if g else "—"
-        w_(f"| {WORKLOADS[w][0]} | {show_cell(w, v)} | {show_cell(w, t)} | {fmt_pct(overhead(w, v, t))} | {ev} | {t.lost:,} "
-           f"| {show_cell(w, g)} | {fmt_pct(overhead(w, v, g))} | {gev} | {glost} |")
+        w_(f"| {WORKLOADS[w][0]} | {show_cell(w, v)} | {show_cell(w, t)} | {fmt_pct(overhead(w, v, t))} "
+           f"| {overhead_range(v, t)} | {ev} | {t.lost:,} "
+           f"| {show_cell(w, g)} | {fmt_pct(overhead(w, v, g))} | {overhead_range(v, g)} | {gev} | {glost} |")
     w_("")
 
     if gbench:
@@ -322,10 +331,27 @@ def nice_n(w, cells):
     return f"{_N.get(w, 0):,}"
 
 
+def paired_ratios(v, t):
+    """other ÷ base for each repetition both have: the systems of one repetition run one after the other, so a
+    ratio within a repetition is not moved by the machine's load drifting between repetitions."""
+    return [t.by_rep[r] / v.by_rep[r] for r in v.by_rep if r in t.by_rep and v.by_rep[r] > 0]
+
+
 def overhead(w, v, t):
+    """Cost in percent: the median of the per-repetition ratios, or the ratio of the medians without repetitions."""
     if not v or not t or v.value(w) is None or t.value(w) is None:
         return None
+    ratios = paired_ratios(v, t)
+    if ratios:
+        return (statistics.median(ratios) - 1) * 100
     return (t.value(w) / v.value(w) - 1) * 100
+
+
+def overhead_range(v, t):
+    ratios = paired_ratios(v, t) if v and t else []
+    if len(ratios) < 2:
+        return "—"
+    return f"{(min(ratios) - 1) * 100:+.0f}% … {(max(ratios) - 1) * 100:+.0f}%"
 
 
 def fmt_pct(p):

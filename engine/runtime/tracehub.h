@@ -385,8 +385,8 @@ public:
         if (size_t(worker) >= m_blockCount)
             return;
         SeqBlock& b = m_blocks[size_t(worker)];
-        const uint64_t w = b.word.load(std::memory_order_relaxed);
-        if ((w & 0xFF) != 0 && (w >> 8) < seq)
+        // Also with no numbers left, or none open: position() must not report the old next number meanwhile.
+        if ((b.word.load(std::memory_order_relaxed) >> 8) < seq)
             b.stale = true;
     }
     // The calling worker gives its block up: the unused rest becomes a gap marker in its own ring.

@@ -138,3 +138,57 @@ TEST(TraceHub, DirectEventsWaitForAnOpenBlockWithLowerNumbers)
     expectNothingMore(*sub);
     hub.unsubscribe(sub);
 }
+
+// Worker 0 has used every number of its block when it takes in work worker 1 handed over: until it numbers past
+// worker 1's position it reports its own as not known (a hand-over it passes on meanwhile must not carry the old
+// one), and its next event is numbered after worker 1's.
+TEST(TraceHub, AHandOverToAUsedUpBlockIsKept)
+{
+    TraceHub hub;
+    hub.setWorkers(2);
+    auto sub = hub.subscribe(2, 1024);
+    ASSERT_TRUE(sub);
+    for (uint64_t i = 0; i < TraceHub::kSeqBlock; ++i)
+        hub.publish(0, spawnedEvent(100 + i)); // the whole block
+    ASSERT_NE(hub.position(0), 0u);
+    hub.publish(1, spawnedEvent(1)); // worker 1's block lies above
+    const uint64_t handedOver = hub.position(1);
+    hub.numberFrom(0, hub.positionFrom(handedOver & 0xFFFFFF, 24));
+    EXPECT_EQ(hub.position(0), 0u) << "the old position is below what it took in";
+    hub.publish(0, spawnedEvent(2));
+    EXPECT_GT(hub.position(0), handedOver);
+    hub.closeOwnBlock(0);
+    hub.closeOwnBlock(1);
+    std::vector<TraceEvent> events;
+    EXPECT_EQ(sub->drain(events), 0u);
+    ASSERT_EQ(events.size(), TraceHub::kSeqBlock + 2);
+    EXPECT_EQ(events[events.size() - 2].pid, 1u);
+    EXPECT_EQ(events.back().pid, 2u) << "numbered after worker 1's event";
+    expectStrictlyIncreasingNumbers(events);
+    hub.unsubscribe(sub);
+}
+
+// A hand-over's position is recorded by its low bits only: what positionFrom gives back is never below the real
+// position, and is the real one while fewer numbers than those bits can count have been handed out since.
+TEST(TraceHub, APositionRecordedByItsLowBitsIsNeverGivenBackLower)
+{
+    TraceHub hub;
+    hub.setWorkers(1);
+    auto sub = hub.subscribe(1, 1 << 16);
+    ASSERT_TRUE(sub);
+    hub.publish(0, spawnedEvent(1));
+    const uint64_t pos = hub.position(0);
+    ASSERT_NE(pos, 0u);
+    EXPECT_EQ(hub.positionFrom(pos & 0xFF, 8), pos);
+    EXPECT_EQ(hub.positionFrom(0, 8), ~uint64_t(0)) << "no bits: not known";
+    // Hand out numbers well past 256 (whole blocks, as other workers would).
+    for (int i = 0; i < 1000; ++i) {
+        hub.closeOwnBlock(0);
+        hub.publish(0, spawnedEvent(2));
+    }
+    const uint64_t back = hub.positionFrom(pos & 0xFF, 8);
+    EXPECT_GE(back, pos);
+    EXPECT_EQ(back & 0xFF, pos & 0xFF);
+    EXPECT_EQ(hub.positionFrom(pos & 0xFFFFFF, 24), pos) << "24 bits still tell it apart";
+    hub.unsubscribe(sub);
+}

@@ -912,7 +912,7 @@ void Runtime::Impl::runSlice(Process* p)
     if (Worker* w = tlsWorker; w && p->lastWorker != w->tag) {
         // The process's earlier events were numbered by another thread (it was stolen, or woken by a process on
         // another worker, or started by the host): number this slice's after them, and stamp them afresh.
-        tookForeignWork(p->tracePosition ? trace.positionFrom(p->tracePosition, 32) : ~uint64_t(0));
+        tookForeignWork(trace.positionFrom(p->tracePosition, 32));
         p->lastWorker = w->tag;
     }
     p->state.store(Process::Running, std::memory_order_release);

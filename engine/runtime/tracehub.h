@@ -345,18 +345,13 @@ public:
         }
         return wantsAny(worker);
     }
-    // The calling worker took in another thread's work: its next event opens a new block.
-    void invalidate(int worker)
-    {
-        if (size_t(worker) < m_blockCount)
-            m_blocks[size_t(worker)].stale = true;
-    }
     // Work handed over with a record of where its thread's numbering stood, so that the worker taking it in opens a
     // new block only when its own is not past that already. position(): every number the calling worker has used is
     // below it; 0 when that is not known (no open block, or one a hand-over made stale). A hand-over records only the
     // low bits of a position; positionFrom() gives back a number at least as high (the highest with those bits that
     // is not past what has been handed out), ~0 when the bits are 0 (not known). numberFrom(): the calling worker's
-    // next events are numbered at least `seq`, in a new block unless its open one is that far already.
+    // next events are numbered at least `seq` (~0: past every number handed out so far), in a new block unless its
+    // open one is that far already.
     uint64_t position(int worker) const
     {
         if (size_t(worker) >= m_blockCount)

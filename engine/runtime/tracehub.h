@@ -225,8 +225,8 @@ private:
 // after everything the other thread had numbered before the hand-over. It takes a new block for that unless its
 // own is past where the other thread's numbering stood, which signals and processes record (see position); a
 // hand-over without such a record always takes one. Events with no such path between them may be numbered in
-// either order, as two threads' events could be anyway. Every number is either carried by one event or covered by a gap marker: a worker reports the unused
-// rest of a block it gives up.
+// either order, as two threads' events could be anyway. Every number is either carried by one event or covered by a
+// gap marker: a worker reports the unused rest of a block it gives up.
 //
 // Only the worker writes its block, with plain stores, so taking a number costs no read-modify-write (a locked
 // instruction there would wait for every store before it, the new process's included: that wait was half of what

@@ -437,6 +437,7 @@ void Runtime::Impl::die(Process* p)
     std::vector<MonitorEntry> monitoredBy;
     Signal* leftovers = nullptr;
     Signal* mail = nullptr;
+    const size_t mailAtDeath = p->mailLen; // only this thread changes it
     {
         std::lock_guard g(p->lock);
         Signal* rest = p->inbox.exchange(closedInbox(), std::memory_order_acq_rel);
@@ -505,8 +506,11 @@ void Runtime::Impl::die(Process* p)
         if (m.pid.isPid())
             sendSignal(p, asProcess(m.pid), Signal::Kind::Demonitor, Term(), m.ref);
     if (tracing()) {
-        Term none;
-        emitInline(TraceKind::Exited, p->serial, 0, reason, none, SignalOutcome::None, 0);
+        // Its final counters go with it: an observer of sampled traffic gets exact totals for a process that died
+        // before it reported them (most short-lived processes do).
+        Term reductions = Term::integer(int64_t(p->reductions));
+        emitInline(TraceKind::Exited, p->serial, p->messagesIn, reason, reductions, SignalOutcome::None,
+            uint32_t(std::min<size_t>(mailAtDeath, UINT32_MAX)), p->messagesOut);
     }
     if (auto* x = p->extrasIfAny())
         x->stateReader = nullptr;

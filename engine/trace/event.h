@@ -14,8 +14,9 @@ namespace vigil {
 
 enum class TraceKind : uint8_t {
     Spawned, // pid, other = parent (0 for the host), data = label term, extra = initial call {M, F, A} or nil
-    Exited, // pid, data = reason. Its links and monitors end with it (no Unlinked or Demonitored events of its own
-            // for those; see ExitSignal for the other halves of its links)
+    Exited, // pid, data = reason, and its final counters as in MailboxStats: other = messages in, old = messages
+            // out, count = messages left in its mailbox, extra = reductions. Its links and monitors end with it (no
+            // Unlinked or Demonitored events of its own for those; see ExitSignal for the other halves of its links)
     ExitSignal, // pid = from, other = to, data = reason, outcome says what the receiver did; count = 1 when the
                 // signal came over a link the receiver still held, which ended the receiver's half of it
     Linked, // pid added other to its links (one half of a link; each side reports its own half)

@@ -1482,6 +1482,46 @@ TEST(RuntimeThreaded, SampledMessageEventsEndWithExactMailboxStats)
     EXPECT_EQ(*rt.info(consumer, atoms::message_queue_len), T({ A("message_queue_len"), I(500) }));
 }
 
+// A process's Exited event carries its final counters, so that observers of sampled traffic get exact totals for
+// one that died before it ever reported them: here it takes 2,000 of 3,000 messages in one go (none sampled after
+// the first few), sends one, and exits with 1,000 still in its mailbox.
+TEST(RuntimeThreaded, AnExitedEventCarriesTheFinalCounters)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 2, .statsIntervalMs = 10'000 });
+    auto host = rt.hostProcess();
+    Term hostPid = host->pid();
+    Term worker = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                        co_await ctx.receive([](const Term& m) { return m == A("go"); });
+                        for (int i = 0; i < 2'000; ++i)
+                            co_await ctx.receive();
+                        ctx.send(hostPid, A("done"));
+                        ctx.exitSelf(A("finished"));
+                    }).pid;
+    for (int i = 0; i < 3'000; ++i)
+        host->send(worker, I(i));
+    host->send(worker, A("go"));
+    ASSERT_EQ(host->receive(30'000), A("done"));
+    ASSERT_TRUE(rt.waitIdle());
+    std::vector<TraceEvent> events;
+    const TraceEvent* exited = nullptr;
+    for (int i = 0; i < 100 && !exited; ++i) {
+        sub->drain(events);
+        for (const auto& e : events)
+            if (e.kind == TraceKind::Exited && e.pid == worker.pidSerial())
+                exited = &e;
+        if (!exited)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_NE(exited, nullptr);
+    EXPECT_EQ(exited->data, A("finished"));
+    EXPECT_EQ(exited->other, 3'001u); // messages in: all 3,000 and :go
+    EXPECT_EQ(exited->old, 1u); // messages out
+    EXPECT_EQ(exited->count, 1'000u); // left unread
+    ASSERT_TRUE(exited->extra.isInteger());
+    EXPECT_GT(exited->extra.asInteger(), 2'000);
+}
+
 // A steady sender that has used its message events for a window looks at the window again only every so many
 // messages, but still gets its events in every later window, and never more than its share of one.
 TEST(RuntimeThreaded, ASteadySenderIsSampledAgainInEveryWindow)

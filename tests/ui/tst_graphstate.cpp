@@ -166,6 +166,30 @@ TEST(GraphState, MailboxStatsOverrideSampledMessageEvents)
     EXPECT_EQ(g.takeDelta().messagesSent, 2u + 3u) << "sampled sends from 310 plus 311's exact count";
 }
 
+// A process that died before reporting its counters (its messages were sampled) brings them in its Exited event;
+// the dead node keeps them.
+TEST(GraphState, ExitedCarriesTheFinalCounters)
+{
+    GraphState g;
+    EventScript s;
+    s.spawn(320, 0);
+    s.spawn(321, 0);
+    s.queue(321, 320, atom("sampled"));
+    s.queue(320, 321, atom("sampled reply"));
+    auto& ex = s.add(TraceKind::Exited, 321, 500, atom("normal"), Term::integer(9876));
+    ex.old = 7;
+    ex.count = 4;
+    g.apply(s.events, 0);
+    const GraphNode* n = g.node(321);
+    ASSERT_NE(n, nullptr);
+    EXPECT_FALSE(n->alive);
+    EXPECT_EQ(n->messagesIn, 500u);
+    EXPECT_EQ(n->messagesOut, 7u);
+    EXPECT_EQ(n->reductions, 9876u);
+    EXPECT_EQ(n->mailbox, 0) << "a dead process has no mailbox";
+    EXPECT_EQ(g.takeDelta().messagesSent, 1u + 7u) << "320's send, and 321's seven (one of them sampled)";
+}
+
 TEST(GraphState, MonitorsAppearAndGoWithDown)
 {
     GraphState g;

@@ -1,3 +1,4 @@
+#include "eventformat.h"
 #include "eventlogmodel.h"
 #include "inspectormodel.h"
 #include "processfiltermodel.h"
@@ -243,4 +244,21 @@ TEST(Models, InspectorUpdatesInPlace)
     model.setInput(in);
     model.clearInput();
     EXPECT_EQ(model.rowCount(model.index(InspectorModel::Info, 0)), 0);
+}
+
+// An exit's line says how many messages the process left unread; its JSON line names its final counters as such,
+// not as pids.
+TEST(EventFormat, AnExitTellsWhatWasLeftUnreadAndItsCounters)
+{
+    vigil::test::EventScript s;
+    auto& e = s.add(TraceKind::Exited, 42, 17, Term::atom("killed"), Term::integer(300));
+    e.old = 5;
+    e.count = 3;
+    const std::string line = describeEvent(e);
+    EXPECT_NE(line.find("exited: :killed (3 messages left unread)"), std::string::npos) << line;
+    const std::string json = eventJsonLine(e);
+    EXPECT_NE(json.find("\"messages_in\":17,\"messages_out\":5"), std::string::npos) << json;
+    EXPECT_EQ(json.find("\"other\""), std::string::npos) << json;
+    e.count = 0;
+    EXPECT_EQ(describeEvent(e).find("unread"), std::string::npos);
 }

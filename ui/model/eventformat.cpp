@@ -158,8 +158,12 @@ std::string describeEvent(const TraceEvent& e)
             s += ", initial call " + mfaText(e.extra);
         return s;
     }
-    case TraceKind::Exited:
-        return p + " exited: " + text(e.data);
+    case TraceKind::Exited: {
+        std::string s = p + " exited: " + text(e.data);
+        if (e.count)
+            s += " (" + std::to_string(e.count) + (e.count == 1 ? " message" : " messages") + " left unread)";
+        return s;
+    }
     case TraceKind::ExitSignal: {
         std::string s = p + " → " + o + (e.count == 1 ? " exit signal over their link " : " exit signal ") + text(e.data);
         switch (e.outcome) {
@@ -261,7 +265,7 @@ std::string eventJsonLine(const TraceEvent& e)
             s += std::string(",\"") + key + "\":\"" + pidText(pid) + "\"";
     };
     pidField("pid", e.pid);
-    if (e.kind == TraceKind::MailboxStats) {
+    if (e.kind == TraceKind::MailboxStats || e.kind == TraceKind::Exited) {
         s += ",\"messages_in\":" + std::to_string(e.other) + ",\"messages_out\":" + std::to_string(e.old);
     } else {
         pidField("other", e.other);

@@ -537,6 +537,15 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
     }
     case TraceKind::Exited:
         if (n) {
+            // Its final counters, exact whether or not its messages were sampled (a dead node keeps them).
+            if (n->alive) {
+                if (e.old > n->messagesOut)
+                    m_delta.messagesSent += e.old - n->messagesOut;
+                n->messagesIn = std::max(n->messagesIn, e.other);
+                n->messagesOut = std::max(n->messagesOut, e.old);
+                if (e.extra.isInteger())
+                    n->reductions = std::max(n->reductions, uint64_t(e.extra.asInteger()));
+            }
             markDead(*n, reasonText(e.data), e.timeNs, wallNs);
             remember(*n, e);
         }

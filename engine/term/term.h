@@ -146,6 +146,10 @@ class Term {
 public:
     // Declared in Erlang term order: number < atom < reference < fun < pid < tuple < map < [] < list < bitstring.
     enum class Type : uint8_t { Integer, Float, Atom, Reference, Fun, Pid, Tuple, Map, Nil, Cons, Binary };
+    // The types whose value is a reference-counted heap object, one bit each: a copy or a destructor tests one bit.
+    static constexpr uint32_t kBoxedTypes = 1u << unsigned(Type::Fun) | 1u << unsigned(Type::Pid)
+        | 1u << unsigned(Type::Tuple) | 1u << unsigned(Type::Map) | 1u << unsigned(Type::Cons)
+        | 1u << unsigned(Type::Binary);
 
     Term() noexcept
         : m_type(Type::Atom)
@@ -306,11 +310,7 @@ public:
 
     // Raw payload for hashing.
     uint64_t rawBits() const { return m_u.bits; }
-    bool isBoxed() const
-    {
-        return m_type == Type::Fun || m_type == Type::Pid || m_type == Type::Tuple || m_type == Type::Map
-            || m_type == Type::Cons || m_type == Type::Binary;
-    }
+    bool isBoxed() const { return (kBoxedTypes >> unsigned(m_type)) & 1u; }
     const HeapObject* heapObject() const { return m_u.obj; }
 
     // A term's ownership as plain data, for buffers that store terms as bytes: take() hands over this term's value

@@ -317,8 +317,11 @@ public:
         TraceRing& ring = only->workerRing(worker);
         const bool exact = only->wantsNotify();
         TraceSlot* slot = ring.claim(exact);
-        if (!slot || m_only.load(std::memory_order_seq_cst) != only)
-            return nullptr; // full, or the subscribers changed
+        if (!slot)
+            return nullptr; // full
+        // No second look at the subscribers (publishDirect needs one): the number comes from a block that was open
+        // before m_only was read, and a subscriber that came since starts after every number such a block holds
+        // (see subscribe), while one that left is kept alive, its ring written to no purpose.
         c = DirectClaim { only, &ring, &b, w, exact };
         return slot;
     }

@@ -1482,6 +1482,46 @@ TEST(RuntimeThreaded, SampledMessageEventsEndWithExactMailboxStats)
     EXPECT_EQ(*rt.info(consumer, atoms::message_queue_len), T({ A("message_queue_len"), I(500) }));
 }
 
+// A process that has never reported its counters and goes idle with an empty mailbox does not report at once (the
+// observers' view of its mailbox is right already): its idle reminder brings the counters one interval later.
+TEST(RuntimeThreaded, AFirstIdleReportWithAnEmptyMailboxWaitsForTheReminder)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 1, .statsIntervalMs = 1'000 });
+    auto host = rt.hostProcess();
+    Term hostPid = host->pid();
+    Term idler = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                        for (int i = 0; i < 5; ++i)
+                            co_await ctx.receive();
+                        ctx.send(hostPid, A("idle"));
+                        co_await ctx.receive([](const Term&) { return false; });
+                    }).pid;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 5; ++i)
+        host->send(idler, I(i));
+    ASSERT_EQ(host->receive(30'000), A("idle"));
+    ASSERT_TRUE(rt.waitIdle());
+    std::vector<TraceEvent> events;
+    auto report = [&]() -> const TraceEvent* {
+        for (const auto& e : events)
+            if (e.kind == TraceKind::MailboxStats && e.pid == idler.pidSerial())
+                return &e;
+        return nullptr;
+    };
+    sub->drain(events);
+    if (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(900))
+        EXPECT_EQ(report(), nullptr) << "no report before its interval is over";
+    for (int i = 0; i < 500 && !report(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        sub->drain(events);
+    }
+    const TraceEvent* r = report();
+    ASSERT_NE(r, nullptr) << "the reminder brings its counters";
+    EXPECT_EQ(r->other, 5u);
+    EXPECT_EQ(r->old, 1u);
+    EXPECT_EQ(r->count, 0u);
+}
+
 // A process's Exited event carries its final counters, so that observers of sampled traffic get exact totals for
 // one that died before it ever reported them: here it takes 2,000 of 3,000 messages in one go (none sampled after
 // the first few), sends one, and exits with 1,000 still in its mailbox.

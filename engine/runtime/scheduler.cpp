@@ -658,12 +658,18 @@ SpawnResult Runtime::Impl::spawn(
     notInserted.armed = false;
     insertProcess(c); // the table owns the initial reference
     if (tracing()) {
-        auto* x = c->extrasIfAny();
-        Term label = x ? x->label : Term();
-        Term initialCall = x ? x->initialCall : Term();
-        emitInline(TraceKind::Spawned, c->serial, c->parent, label, initialCall, SignalOutcome::None, 0);
-        if (x && !(x->behaviour == atoms::nil))
-            emit(TraceKind::Label, c->serial, 0, x->label, Term::atom(x->behaviour));
+        if (auto* x = c->extrasIfAny()) {
+            Term label = x->label;
+            Term initialCall = x->initialCall;
+            emitInline(TraceKind::Spawned, c->serial, c->parent, label, initialCall, SignalOutcome::None, 0);
+            if (!(x->behaviour == atoms::nil))
+                emit(TraceKind::Label, c->serial, 0, x->label, Term::atom(x->behaviour));
+        } else {
+            // The usual process has neither: two empty terms, which the compiler folds into constants.
+            Term label;
+            Term initialCall;
+            emitInline(TraceKind::Spawned, c->serial, c->parent, label, initialCall, SignalOutcome::None, 0);
+        }
         if (!(c->registeredName == atoms::nil))
             emit(TraceKind::Registered, c->serial, 0, Term::atom(c->registeredName));
         if (options.link && spawner) {

@@ -264,6 +264,10 @@ public:
     bool hasReceived : 1 = false;
     bool statsTimerArmed : 1 = false;
     bool selfSignalled : 1 = false; // a signal to itself waits in the inbox (handled before the next receive)
+    // A snapshot counted messages in its mailbox and it has not reported its counters since: observers may count
+    // those messages until it does (see afterSlice). Set by a snapshot with the workers stopped, and never on a host
+    // process, whose thread does not stop.
+    bool mailSeenBySnapshot : 1 = false;
     uint8_t statsCheckIn : 4 = 0; // slice ends before the next one looks at the clock for MailboxStats (see runSlice)
     uint16_t lastWorker = 0; // the tag of the worker thread that last ran it (0: none yet); see runSlice
     // While tracing: the low 32 bits of the numbering position (TraceHub::position) of the worker that ran its last

@@ -147,6 +147,8 @@ Snapshot Runtime::Impl::snapshot()
                     return;
                 reader.waitFor(p->lock);
                 snap.processes.push_back(describe(p, false));
+                if (p->mailLen > 0 && !p->isHost)
+                    p->mailSeenBySnapshot = true;
             },
             tableSealedBelow(), &emptySegments);
     }

@@ -472,6 +472,7 @@ bool Runtime::Impl::messageDetailAtWindow(Process* p)
 void Runtime::Impl::emitStats(Process* p)
 {
     p->statsDirty = false;
+    p->mailSeenBySnapshot = false;
     p->lastStatsMs.store(coarseMs(), std::memory_order_relaxed);
     const uint32_t depth = uint32_t(std::min<size_t>(p->mailLen, UINT32_MAX));
     Term reductions = Term::integer(int64_t(p->reductions));
@@ -487,10 +488,11 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
     const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);
     const uint32_t last = p->lastStatsMs.load(std::memory_order_relaxed);
     // One that has never reported and goes idle with nothing in its mailbox leaves its first report to the reminder
-    // below: observers' view of its mailbox is right already, and most such processes exit first, their Exited event
-    // carrying the counters (a tree of short-lived processes sends each parent to sleep between its children's
-    // answers).
-    if (msElapsed(now, last, interval) && !(last == 0 && idle && p->mailLen == 0)) {
+    // below: observers' view of its mailbox is right already (each message they know of came with its queued and its
+    // received event), unless a snapshot counted messages in it. Most such processes exit before the reminder, their
+    // Exited event carrying the counters (a tree of short-lived processes sends each parent to sleep between its
+    // children's answers).
+    if (msElapsed(now, last, interval) && !(last == 0 && idle && p->mailLen == 0 && !p->mailSeenBySnapshot)) {
         emitStats(p);
         return;
     }

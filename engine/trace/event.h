@@ -14,8 +14,8 @@ namespace vigil {
 
 enum class TraceKind : uint8_t {
     Spawned, // pid, other = parent (0 for the host), data = label term, extra = initial call {M, F, A} or nil
-    Exited, // pid, data = reason, and its final counters as in MailboxStats: other = messages in, old = messages
-            // out, count = messages left in its mailbox, extra = reductions. Its links and monitors end with it (no
+    Exited, // pid, data = reason, and its final counters: other = messages in, old = messages out, count = messages
+            // left in its mailbox, extra = reductions (an integer). Its links and monitors end with it (no
             // Unlinked or Demonitored events of its own for those; see ExitSignal for the other halves of its links)
     ExitSignal, // pid = from, other = to, data = reason, outcome says what the receiver did; count = 1 when the
                 // signal came over a link the receiver still held, which ended the receiver's half of it
@@ -53,7 +53,8 @@ struct TraceOptions {
     // Every message sent, queued and received is an event. Costly under heavy traffic; tests and recordings use it.
     bool allMessages = false;
     // Otherwise each process reports up to this many message events per 100 ms window, and its exact counters in
-    // MailboxStats events: at most every statsIntervalMs while busy, and once more when it goes idle.
+    // MailboxStats events: at most every statsIntervalMs while busy, and once more when it goes idle (at once while
+    // its mailbox holds messages, otherwise within an interval). Its Exited event carries its final counters.
     uint32_t messageEventsPerWindow = 20;
     // ... and each worker thread reports at most this many per 100 ms window over all its processes, so that a
     // storm of short-lived chatty processes costs counters, not events.

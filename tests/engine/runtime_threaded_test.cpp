@@ -1522,6 +1522,50 @@ TEST(RuntimeThreaded, AFirstIdleReportWithAnEmptyMailboxWaitsForTheReminder)
     EXPECT_EQ(r->count, 0u);
 }
 
+// ... unless a snapshot counted messages in its mailbox: observers that resynchronised from it count those until
+// the process reports, so once it has taken them (none of them sampled: they were sent before the subscription) and
+// goes idle it reports at once, not an interval later.
+TEST(RuntimeThreaded, AProcessWhoseMailASnapshotCountedReportsAtOnceWhenItGoesIdle)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    auto host = rt.hostProcess();
+    Term hostPid = host->pid();
+    Term waiter = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                        co_await ctx.receive([](const Term& m) { return m == A("go"); });
+                        for (int i = 0; i < 5; ++i)
+                            co_await ctx.receive();
+                        ctx.send(hostPid, A("idle"));
+                        co_await ctx.receive([](const Term&) { return false; });
+                    }).pid;
+    for (int i = 0; i < 5; ++i)
+        host->send(waiter, I(i));
+    // The five wait in its mailbox (it looked at them for :go).
+    for (int i = 0; i < 500 && *rt.info(waiter, atoms::message_queue_len) != T({ A("message_queue_len"), I(5) }); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    ASSERT_EQ(*rt.info(waiter, atoms::message_queue_len), T({ A("message_queue_len"), I(5) }));
+    auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 1, .statsIntervalMs = 30'000 });
+    const Snapshot snap = rt.snapshot();
+    const auto it = std::find_if(snap.processes.begin(), snap.processes.end(),
+        [&](const ProcessSnapshot& p) { return p.pid == waiter.pidSerial(); });
+    ASSERT_NE(it, snap.processes.end());
+    EXPECT_EQ(it->messageQueueLen, 5u);
+    host->send(waiter, A("go"));
+    ASSERT_EQ(host->receive(30'000), A("idle"));
+    std::vector<TraceEvent> events;
+    const TraceEvent* report = nullptr;
+    for (int i = 0; i < 500 && !report; ++i) {
+        sub->drain(events);
+        for (const auto& e : events)
+            if (e.kind == TraceKind::MailboxStats && e.pid == waiter.pidSerial())
+                report = &e;
+        if (!report)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_NE(report, nullptr) << "it reports without waiting for its 30 s interval";
+    EXPECT_EQ(report->count, 0u);
+    EXPECT_EQ(report->other, 6u);
+}
+
 // A process's Exited event carries its final counters, so that observers of sampled traffic get exact totals for
 // one that died before it ever reported them: here it takes 2,000 of 3,000 messages in one go (none sampled after
 // the first few), sends one, and exits with 1,000 still in its mailbox.

@@ -259,6 +259,7 @@ TEST(EventFormat, AnExitTellsWhatWasLeftUnreadAndItsCounters)
     const std::string json = eventJsonLine(e);
     EXPECT_NE(json.find("\"messages_in\":17,\"messages_out\":5"), std::string::npos) << json;
     EXPECT_EQ(json.find("\"other\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"reductions\":300"), std::string::npos) << json;
     e.count = 0;
     EXPECT_EQ(describeEvent(e).find("unread"), std::string::npos);
 }

@@ -277,7 +277,9 @@ std::string eventJsonLine(const TraceEvent& e)
         s += ",\"count\":" + std::to_string(e.count);
     if (!e.data.isNilAtom())
         s += ",\"data\":\"" + jsonEscape(text(e.data, 2000)) + "\"";
-    if (!e.extra.isNilAtom())
+    if (e.kind == TraceKind::Exited && e.extra.isInteger())
+        s += ",\"reductions\":" + std::to_string(e.extra.asInteger());
+    else if (!e.extra.isNilAtom())
         s += ",\"extra\":\"" + jsonEscape(text(e.extra, 2000)) + "\"";
     s += "}";
     return s;

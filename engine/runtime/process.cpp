@@ -252,8 +252,12 @@ void Runtime::Impl::handleExitSignal(Process* p, Signal* s)
         p->exitReason = reason;
         outcome = SignalOutcome::Killed;
     }
-    if (tracing())
-        emit(TraceKind::ExitSignal, fromSerial, p->serial, reason, Term(), outcome, endedLink);
+    if (tracing()) {
+        // Inline, as a process's spawn and exit are: in a storm of exits each process takes one of these. The event
+        // takes the signal's own reason (already copied where it is kept).
+        Term none;
+        emitInline(TraceKind::ExitSignal, fromSerial, p->serial, s->payload, none, outcome, endedLink);
+    }
     delete s;
 }
 

@@ -64,6 +64,10 @@ struct Worker {
     std::vector<Process*> stolen, stolenFresh; // steal()'s buffers; only the owner touches them
     alignas(64) std::atomic<bool> inSlice { false };
     TableUncount tableUncount; // its erases not yet uncounted from the process table (handed over as it stops)
+    // While tracing: a time at or after every event time this worker has stamped (its precise reads, and times it
+    // took over from other workers), stored before it stamps with it. A worker that takes in this one's work reads
+    // it instead of the clock (see tookForeignWork). On a line of its own, written only when it changes.
+    alignas(64) std::atomic<int64_t> stampNs { -1 };
 };
 
 // Live processes by serial number. Serials are never reused, so a flat, segmented array indexed by serial needs no
@@ -391,7 +395,8 @@ struct Runtime::Impl {
     // The calling worker took in work another thread handed over (see TraceHub): its next event is numbered after
     // everything numbered before the hand-over, that is from `numberFrom` on where that is known (see
     // TraceHub::numberFrom; ~0: from past every number handed out so far).
-    void tookForeignWork(uint64_t numberFrom = ~uint64_t(0));
+    // fromTag: the tag of the worker whose work it is, when that is one worker (0: another thread, or not known).
+    void tookForeignWork(uint64_t numberFrom = ~uint64_t(0), uint16_t fromTag = 0);
     // The calling worker's numbering position while tracing (see TraceHub::position; 0 for other threads).
     uint64_t tracePosition() const;
     // Records it in p (see Process::tracePosition) once p's events of this slice are numbered, while tracing.
@@ -449,6 +454,7 @@ inline int64_t Runtime::Impl::sliceTimeNs()
 }
 
 void forgetPreciseTime(); // the worker's next traced slice reads the precise clock (see sliceTimeNs)
+void adoptStampNs(Worker* w, int64_t ns); // the worker stamps on from at least ns (see tookForeignWork)
 
 inline Worker* Runtime::Impl::currentWorker() const { return tlsRuntime == this ? tlsWorker : nullptr; }
 inline int Runtime::Impl::traceWorker() const
@@ -468,15 +474,22 @@ inline uint64_t Runtime::Impl::tracePosition() const
     return w ? trace.position(int(w->id)) : 0;
 }
 
-inline void Runtime::Impl::tookForeignWork(uint64_t numberFrom)
+inline void Runtime::Impl::tookForeignWork(uint64_t numberFrom, uint16_t fromTag)
 {
     if (Worker* w = currentWorker()) {
         trace.numberFrom(int(w->id), numberFrom);
-        forgetPreciseTime();
-        // The rest of a slice that already has its time is stamped afresh too: its next events may be caused by
-        // what the other thread did after that time.
-        if (t_sliceNs >= 0)
-            t_sliceNs = kSliceTimeUnread;
+        if (fromTag == 0 || fromTag > workers.size()) {
+            forgetPreciseTime();
+            // The rest of a slice that already has its time is stamped afresh too: its next events may be caused by
+            // what the other thread did after that time.
+            if (t_sliceNs >= 0)
+                t_sliceNs = kSliceTimeUnread;
+            return;
+        }
+        // Another worker's work: every time it stamped is at or before its stampNs, which it stored before the
+        // hand-over this thread has just taken in. Stamping on from the later of the two times keeps this worker's
+        // next events after their causes, without a clock read.
+        adoptStampNs(w, workers[fromTag - 1]->stampNs.load(std::memory_order_relaxed));
     }
 }
 

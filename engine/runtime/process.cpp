@@ -152,7 +152,7 @@ bool Process::pushChain(Signal* newest, Signal* oldest)
 
 bool Process::inboxClosed() const { return inbox.load(std::memory_order_acquire) == closedInbox(); }
 
-bool Process::takeInbox(uint64_t& numberFrom)
+bool Process::takeInbox(uint64_t& numberFrom, uint16_t& fromTag)
 {
     Signal* head = inbox.load(std::memory_order_relaxed);
     if (!head || head == closedInbox())
@@ -167,12 +167,14 @@ bool Process::takeInbox(uint64_t& numberFrom)
     const uint16_t mine = rt->workerTag();
     const bool tracing = rt->tracing();
     bool foreign = false;
+    uint32_t from = UINT32_MAX; // the tag of the one other thread the foreign signals came from (0: several)
     Signal* reversed = nullptr;
     Signal* last = head;
     while (head) {
         Signal* n = head->next;
         if (head->origin != mine) {
             foreign = true;
+            from = from == UINT32_MAX || from == head->origin ? head->origin : 0;
             if (tracing)
                 numberFrom = std::max(numberFrom, rt->trace.positionFrom(head->positionBits(), Signal::kPositionBits));
         }
@@ -182,6 +184,7 @@ bool Process::takeInbox(uint64_t& numberFrom)
     }
     if (foreign && !tracing)
         numberFrom = ~uint64_t(0);
+    fromTag = foreign ? uint16_t(from) : 0;
     if (pendingTail)
         pendingTail->next = reversed;
     else
@@ -267,8 +270,9 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
     if (!p->pendingHead && !p->inbox.load(std::memory_order_acquire))
         return p->exitPending;
     p->lock.lock();
-    if (uint64_t from = 0; p->takeInbox(from))
-        tookForeignWork(from); // signals another thread pushed
+    uint16_t tag = 0;
+    if (uint64_t from = 0; p->takeInbox(from, tag))
+        tookForeignWork(from, tag); // signals another thread pushed
     while (p->pendingHead && !p->exitPending) {
         Signal* s = p->pendingHead;
         p->pendingHead = s->next;
@@ -351,8 +355,8 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
             delete fn;
             endOfBodyRun(); // what the request sent goes out now, as a body's sends do
             p->lock.lock();
-            if (uint64_t from = 0; p->takeInbox(from))
-                tookForeignWork(from);
+            if (uint64_t from = 0; p->takeInbox(from, tag))
+                tookForeignWork(from, tag);
             break;
         }
         }

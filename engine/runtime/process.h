@@ -220,8 +220,9 @@ public:
     bool pushChain(Signal* newest, Signal* oldest);
     // Moves the inbox into the pending list, oldest first. Caller holds lock.
     // Moves the inbox to the pending list; true if a signal in it was pushed by another thread than the caller's. Then
-    // numberFrom is raised to the number the caller's events must be numbered from (see Signal::position).
-    bool takeInbox(uint64_t& numberFrom);
+    // numberFrom is raised to the number the caller's events must be numbered from (see Signal::position), and
+    // fromTag names the worker that pushed them when that is one worker (0: another thread, or several).
+    bool takeInbox(uint64_t& numberFrom, uint16_t& fromTag);
     bool inboxClosed() const;
     void markStatsDirty()
     {

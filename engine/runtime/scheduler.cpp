@@ -300,12 +300,35 @@ thread_local uint32_t t_reductionsSincePrecise = 0; // reductions its slices use
 constexpr uint32_t kPreciseReuseSlices = 32;
 
 void forgetPreciseTime() { t_preciseNs = -1; }
+
+// A worker's stamps only move forward: stampNs is stored before any event carries the time.
+static void publishStampNs(Worker* w, int64_t ns)
+{
+    if (ns > w->stampNs.load(std::memory_order_relaxed))
+        w->stampNs.store(ns, std::memory_order_relaxed);
+}
+
+void adoptStampNs(Worker* w, int64_t ns)
+{
+    if (t_preciseNs >= 0 && ns > t_preciseNs) {
+        t_preciseNs = ns;
+        publishStampNs(w, ns);
+    }
+    if (t_sliceNs >= 0 && ns > t_sliceNs) {
+        t_sliceNs = ns;
+        publishStampNs(w, ns);
+    }
+}
 static bool preciseTimeReusable() { return t_preciseNs >= 0 && t_slicesSincePrecise < kPreciseReuseSlices; }
 
 int64_t Runtime::Impl::sliceTimeNsSlow()
 {
-    if (tlsRuntime != this || t_sliceNs == -1)
-        return nowNs();
+    if (tlsRuntime != this || t_sliceNs == -1) {
+        const int64_t now = nowNs();
+        if (tlsRuntime == this && tlsWorker && !deterministic)
+            publishStampNs(tlsWorker, now); // a worker's event outside its slices
+        return now;
+    }
     if (t_sliceNs == kSliceTimeUnread) {
         if (deterministic || !tlsWorker) {
             t_sliceNs = nowNs();
@@ -314,6 +337,7 @@ int64_t Runtime::Impl::sliceTimeNsSlow()
                 t_preciseNs = nowNs();
                 t_slicesSincePrecise = 0;
                 t_reductionsSincePrecise = 0;
+                publishStampNs(tlsWorker, t_preciseNs);
             }
             t_sliceNs = t_preciseNs;
         }
@@ -924,7 +948,7 @@ void Runtime::Impl::runSlice(Process* p)
     if (Worker* w = tlsWorker; w && p->lastWorker != w->tag) {
         // The process's earlier events were numbered by another thread (it was stolen, or woken by a process on
         // another worker, or started by the host): number this slice's after them, and stamp them afresh.
-        tookForeignWork(trace.positionFrom(p->tracePosition, 32));
+        tookForeignWork(trace.positionFrom(p->tracePosition, 32), p->lastWorker);
         p->lastWorker = w->tag;
     }
     p->state.store(Process::Running, std::memory_order_release);

@@ -440,6 +440,10 @@ void Runtime::Impl::die(Process* p)
             emit(TraceKind::Unregistered, p->serial, 0, Term::atom(name));
     }
 
+    // Its Exited event comes after the signals below go out, but observers take it for their cause: its time is
+    // fixed (and published, see Worker::stampNs) before any of them can reach another worker.
+    if (tracing())
+        (void)sliceTimeNs();
     std::vector<Term> links;
     std::vector<MonitorEntry> monitors;
     std::vector<MonitorEntry> monitoredBy;

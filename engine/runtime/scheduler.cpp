@@ -290,10 +290,11 @@ constinit thread_local uint64_t t_sliceCount = 0; // slices this thread began (s
 // events cost otherwise, and even the coarse clock (the kernel's last tick, about 6 ns) was a twentieth of a traced
 // spawn-heavy workload when read once per slice. A busy worker therefore reuses its last precise read for the events
 // of the slices it runs until they have used one slice's budget of reductions since (a slice that used its whole
-// budget reads again at once) or 32 slices have begun. It reads again sooner after it took in work from another
-// thread (also in the middle of a slice) or slept (forgetPreciseTime). So a slice's events are stamped at most about
-// one budget's worth of counted work early, or 32 slices' worth for bodies that work without counting reductions,
-// and never before the other thread's action that led to them.
+// budget reads again at once) or 32 slices have begun. It reads again sooner after it slept, or took in work from a
+// thread that is not a worker (forgetPreciseTime); work from another worker raises its time to the one that worker
+// published instead (Worker::stampNs, see tookForeignWork). So a slice's events are stamped at most about one
+// budget's worth of counted work early, or 32 slices' worth for bodies that work without counting reductions, and
+// never before the other thread's action that led to them.
 thread_local int64_t t_preciseNs = -1; // the worker's last precise read (-1: read again)
 thread_local uint32_t t_slicesSincePrecise = 0; // slices this worker began since that read
 thread_local uint32_t t_reductionsSincePrecise = 0; // reductions its slices used since then
@@ -310,14 +311,13 @@ static void publishStampNs(Worker* w, int64_t ns)
 
 void adoptStampNs(Worker* w, int64_t ns)
 {
-    if (t_preciseNs >= 0 && ns > t_preciseNs) {
+    if (t_preciseNs >= 0 && ns > t_preciseNs)
         t_preciseNs = ns;
-        publishStampNs(w, ns);
-    }
-    if (t_sliceNs >= 0 && ns > t_sliceNs) {
+    if (t_sliceNs >= 0 && ns > t_sliceNs)
         t_sliceNs = ns;
-        publishStampNs(w, ns);
-    }
+    // Also when this worker has no time of its own to raise: work it takes in and hands on without stamping anything
+    // (a process stolen from it, a signal it forwards) must still carry the time of what caused it.
+    publishStampNs(w, ns);
 }
 static bool preciseTimeReusable() { return t_preciseNs >= 0 && t_slicesSincePrecise < kPreciseReuseSlices; }
 
@@ -947,7 +947,7 @@ void Runtime::Impl::runSlice(Process* p)
     tlsRuntime = this;
     if (Worker* w = tlsWorker; w && p->lastWorker != w->tag) {
         // The process's earlier events were numbered by another thread (it was stolen, or woken by a process on
-        // another worker, or started by the host): number this slice's after them, and stamp them afresh.
+        // another worker, or started by the host): number this slice's after them, and stamp them no earlier.
         tookForeignWork(trace.positionFrom(p->tracePosition, 32), p->lastWorker);
         p->lastWorker = w->tag;
     }

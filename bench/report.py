@@ -153,9 +153,16 @@ def render(cells, meta, notes, gbench=None):
     w_(f"- Vigil: `engine_bench`, {meta.get('compiler', '?')}, CMake Release (-O3), `RuntimeConfig{{.workers = 2}}`.")
     w_(f"- BEAM: OTP {meta.get('otp', '?')}, `erl +S 2:2 +P 4000000` (bench/beam/vigil_bench.erl, compiled with erlc).")
     w_(f"- CAF: libcaf-dev {meta.get('caf', '?')}, `--caf.scheduler.max-threads=2` (bench/caf/caf_bench.cpp).")
-    w_(f"- {meta.get('reps', '?')} runs per system and workload, each a fresh OS process; systems alternate run by "
-       f"run (rotating order). Medians shown; the costs of observing are medians of per-repetition ratios (see "
-       f"*Observation cost*). Total wall time {meta.get('wall_seconds', '?')} s.")
+    reps = meta.get('reps', '?')
+    obs = meta.get('observe_reps', '1')
+    observed = ""
+    if obs not in ('1', '?') and reps != '?':
+        observed = (f" ({int(reps) * int(obs)} for Vigil native, traced and with the GUI bridge: after each round of "
+                    f"all systems these three run {int(obs) - 1} more times, alternating)")
+    w_(f"- {reps} runs per system and workload{observed}, each a fresh OS process; systems alternate run by "
+       f"run (rotating order). Medians shown; the costs of observing are medians of per-repetition ratios, each "
+       f"traced or bridged run against the untraced run of its own round (see *Observation cost*). Total wall time "
+       f"{meta.get('wall_seconds', '?')} s.")
     w_("- Times are measured inside each program (start-up and teardown excluded), from the first spawn to the "
        "final answer; for the exit storm from the kill to the last death, for spawn+exit until the process count "
        "is back to where it started (both polled every 0.2 ms in Vigil and CAF, every 1 ms in the BEAM).")

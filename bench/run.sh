@@ -8,13 +8,16 @@
 #   bench/run.sh --quick         small sizes, one run each: checks that every workload runs and that all systems
 #                                agree on the results (sums, counts); exits non-zero otherwise. Writes nothing
 #                                under docs/.
-#   options: --reps N (default 5)  --only w1,w2  --no-install  --out FILE
+#   options: --reps N (default 5)  --observe-reps M (default 3: each repetition runs Vigil native, traced and with
+#            the GUI bridge M times, alternating, for steadier costs of observing)  --only w1,w2  --no-install
+#            --out FILE
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 QUICK=0
 REPS=5
+OBS_REPS=3
 ONLY=""
 INSTALL=1
 OUT=""
@@ -23,6 +26,7 @@ while (($#)); do
     case "$1" in
     --quick) QUICK=1 ;;
     --reps) REPS=$2; shift ;;
+    --observe-reps) OBS_REPS=$2; shift ;;
     --only) ONLY=$2; shift ;;
     --no-install) INSTALL=0 ;;
     --out) OUT=$2; shift ;;
@@ -30,7 +34,7 @@ while (($#)); do
     esac
     shift
 done
-((QUICK)) && REPS=1
+((QUICK)) && REPS=1 && OBS_REPS=1
 [ -n "$OUT" ] || { ((QUICK)) && OUT=build/bench/quick.md || OUT=docs/BENCHMARKS.md; }
 
 BUILD=${VIGIL_BENCH_BUILD:-build/bench}
@@ -159,6 +163,16 @@ for ((rep = 1; rep <= REPS; rep++)); do
         for ((i = 0; i < k; i++)); do
             run_one "${SYSTEMS[$(((i + rep) % k))]}" "$w" "$n" "$rep"
         done
+        # The costs of observing are ratios of runs a few seconds apart on a machine whose speed moves: more of
+        # them, each traced or bridged run paired with the untraced run of its own sub-repetition ($rep.$extra).
+        OBSERVED=(vigil vigil-trace)
+        [ -n "$BRIDGE" ] && OBSERVED+=(vigil-bridge)
+        m=${#OBSERVED[@]}
+        for ((extra = 2; extra <= OBS_REPS; extra++)); do
+            for ((i = 0; i < m; i++)); do
+                run_one "${OBSERVED[$(((i + rep + extra) % m))]}" "$w" "$n" "$rep.$extra"
+            done
+        done
     done
 done
 # Google Benchmark micro-benchmarks (bench/*_gbench.cpp): medians of 5 repetitions (one short one with --quick).
@@ -193,6 +207,7 @@ META="$BUILD/meta.txt"
     echo "otp=$(erl -noshell -eval 'io:format("~s (erts ~s)", [erlang:system_info(otp_release), erlang:system_info(version)]), halt().')"
     echo "caf=$(dpkg-query -W -f='${Version}' libcaf-dev 2>/dev/null || echo 'not installed')"
     echo "reps=$REPS"
+    echo "observe_reps=$OBS_REPS"
     echo "quick=$QUICK"
     echo "load_before=$load_before"
     echo "load_after=$load_after"

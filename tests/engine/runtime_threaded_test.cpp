@@ -61,6 +61,28 @@ NativeBody spawnShortLived(int children, Term reportTo = Term(), int yieldEvery 
     };
 }
 
+// The first event of `kind` from process `pid` among `events`, or null.
+const TraceEvent* findEvent(const std::vector<TraceEvent>& events, TraceKind kind, uint64_t pid)
+{
+    for (const auto& e : events)
+        if (e.kind == kind && e.pid == pid)
+            return &e;
+    return nullptr;
+}
+
+// Drains `sub` into `events` until they hold an event of `kind` from `pid`, looking every 10 ms for up to `tries`
+// times; returns it, or null.
+const TraceEvent* drainUntil(TraceSubscription& sub, std::vector<TraceEvent>& events, TraceKind kind, uint64_t pid,
+    int tries)
+{
+    sub.drain(events);
+    for (int i = 0; i < tries && !findEvent(events, kind, pid); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        sub.drain(events);
+    }
+    return findEvent(events, kind, pid);
+}
+
 // A process that takes every message it gets and does nothing with it.
 NativeBody sinkBody()
 {
@@ -1502,20 +1524,12 @@ TEST(RuntimeThreaded, AFirstIdleReportWithAnEmptyMailboxWaitsForTheReminder)
     ASSERT_EQ(host->receive(30'000), A("idle"));
     ASSERT_TRUE(rt.waitIdle());
     std::vector<TraceEvent> events;
-    auto report = [&]() -> const TraceEvent* {
-        for (const auto& e : events)
-            if (e.kind == TraceKind::MailboxStats && e.pid == idler.pidSerial())
-                return &e;
-        return nullptr;
-    };
     sub->drain(events);
-    if (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(900))
-        EXPECT_EQ(report(), nullptr) << "no report before its interval is over";
-    for (int i = 0; i < 500 && !report(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        sub->drain(events);
+    if (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(900)) {
+        EXPECT_EQ(findEvent(events, TraceKind::MailboxStats, idler.pidSerial()), nullptr)
+            << "no report before its interval is over";
     }
-    const TraceEvent* r = report();
+    const TraceEvent* r = drainUntil(*sub, events, TraceKind::MailboxStats, idler.pidSerial(), 500);
     ASSERT_NE(r, nullptr) << "the reminder brings its counters";
     EXPECT_EQ(r->other, 5u);
     EXPECT_EQ(r->old, 1u);
@@ -1552,15 +1566,7 @@ TEST(RuntimeThreaded, AProcessWhoseMailASnapshotCountedReportsAtOnceWhenItGoesId
     host->send(waiter, A("go"));
     ASSERT_EQ(host->receive(30'000), A("idle"));
     std::vector<TraceEvent> events;
-    const TraceEvent* report = nullptr;
-    for (int i = 0; i < 500 && !report; ++i) {
-        sub->drain(events);
-        for (const auto& e : events)
-            if (e.kind == TraceKind::MailboxStats && e.pid == waiter.pidSerial())
-                report = &e;
-        if (!report)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    const TraceEvent* report = drainUntil(*sub, events, TraceKind::MailboxStats, waiter.pidSerial(), 500);
     ASSERT_NE(report, nullptr) << "it reports without waiting for its 30 s interval";
     EXPECT_EQ(report->count, 0u);
     EXPECT_EQ(report->other, 6u);
@@ -1588,15 +1594,7 @@ TEST(RuntimeThreaded, AnExitedEventCarriesTheFinalCounters)
     ASSERT_EQ(host->receive(30'000), A("done"));
     ASSERT_TRUE(rt.waitIdle());
     std::vector<TraceEvent> events;
-    const TraceEvent* exited = nullptr;
-    for (int i = 0; i < 100 && !exited; ++i) {
-        sub->drain(events);
-        for (const auto& e : events)
-            if (e.kind == TraceKind::Exited && e.pid == worker.pidSerial())
-                exited = &e;
-        if (!exited)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    const TraceEvent* exited = drainUntil(*sub, events, TraceKind::Exited, worker.pidSerial(), 100);
     ASSERT_NE(exited, nullptr);
     EXPECT_EQ(exited->data, A("finished"));
     EXPECT_EQ(exited->other, 3'001u); // messages in: all 3,000 and :go

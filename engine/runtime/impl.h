@@ -272,7 +272,8 @@ struct Runtime::Impl {
     Process* newProcess(uint64_t parent);
     SpawnResult spawn(Process* spawner, NativeBody body, std::unique_ptr<ProcessBody> pbody, SpawnOptions& options);
     void wake(Process* p); // after a successful push
-    bool deliver(Process* target, Signal* s); // push + wake; false (and s deleted) if target is dead
+    // push + wake; false (and s deleted) if target is dead. neutral: see Signal::kNeutralOrigin.
+    bool deliver(Process* target, Signal* s, bool neutral = false);
     void sendMessage(Process* from, Process* to, Term msg);
     // A send by the process running on this thread: a run of messages to one receiver within a slice goes into its
     // inbox in one step (see Outbox).
@@ -443,14 +444,20 @@ inline int64_t Runtime::Impl::sliceTimeNs()
 [[gnu::always_inline]] inline void Runtime::Impl::emitInline(TraceKind kind, uint64_t pid, uint64_t other, Term& data,
     Term& extra, SignalOutcome outcome, uint32_t count, uint64_t old)
 {
+    // Taken as plain values first: a term whose address reached the long way's call would live in memory on the
+    // common way too (the usual spawn's two empty terms then fold into constants).
+    const Term::Taken d = data.take();
+    const Term::Taken x = extra.take();
     const int worker = traceWorker();
     TraceHub::DirectClaim c;
-    if (TraceSlot* s = trace.claimDirect(worker, c)) {
-        s->set(sliceTimeNs(), kind, outcome, count, pid, other, old, data, extra);
+    if (TraceSlot* s = trace.claimDirect(worker, c)) [[likely]] {
+        s->setTaken(sliceTimeNs(), kind, outcome, count, pid, other, old, d, x);
         trace.commitDirect(s, c);
         return;
     }
-    emitLongWay(worker, kind, pid, other, data, extra, outcome, count, old);
+    Term longData = Term::adopt(d.type, d.bits);
+    Term longExtra = Term::adopt(x.type, x.bits);
+    emitLongWay(worker, kind, pid, other, longData, longExtra, outcome, count, old);
 }
 
 void forgetPreciseTime(); // the worker's next traced slice reads the precise clock (see sliceTimeNs)

@@ -33,8 +33,12 @@ struct alignas(64) TraceSlot {
     void set(int64_t time, TraceKind k, SignalOutcome o, uint32_t n, uint64_t p, uint64_t oth, uint64_t ol, Term& data,
         Term& extra)
     {
-        const Term::Taken d = data.take();
-        const Term::Taken x = extra.take();
+        setTaken(time, k, o, n, p, oth, ol, data.take(), extra.take());
+    }
+    // The same with the terms already taken.
+    void setTaken(int64_t time, TraceKind k, SignalOutcome o, uint32_t n, uint64_t p, uint64_t oth, uint64_t ol,
+        Term::Taken d, Term::Taken x)
+    {
         timeNs = time;
         pid = p;
         other = oth;
@@ -82,7 +86,7 @@ public:
     // The same in two steps, for a producer that writes its event straight into the slot: claim() gives the slot the
     // next event goes into, or nullptr when the ring is full (the caller counts the drop); commit() publishes it and
     // answers as push does.
-    TraceSlot* claim(bool exactEmpty)
+    [[gnu::always_inline]] TraceSlot* claim(bool exactEmpty)
     {
         const uint64_t head = m_head.load(std::memory_order_relaxed);
         if (exactEmpty || head - m_tailSeen >= m_limitSeen) {

@@ -127,14 +127,18 @@ Process::~Process()
     freeChain(mailHead);
 }
 
-bool Process::push(Signal* s)
+bool Process::push(Signal* s, bool neutral)
 {
     // Whatever the process running on this thread pushes (a message straight in, a link, a monitor, a DOWN, an
     // exit signal) goes in after the run of messages it has waiting in the outbox.
     rt->flushOutbox();
-    s->origin = rt->workerTag();
-    if (rt->tracing())
-        s->setPosition(rt->tracePosition());
+    if (neutral) {
+        s->origin = Signal::kNeutralOrigin;
+    } else {
+        s->origin = rt->workerTag();
+        if (rt->tracing())
+            s->setPosition(rt->tracePosition());
+    }
     return pushChain(s, s);
 }
 
@@ -172,7 +176,7 @@ bool Process::takeInbox(uint64_t& numberFrom, uint16_t& fromTag)
     Signal* last = head;
     while (head) {
         Signal* n = head->next;
-        if (head->origin != mine) {
+        if (head->origin != mine && head->origin != Signal::kNeutralOrigin) {
             foreign = true;
             from = from == UINT32_MAX || from == head->origin ? head->origin : 0;
             if (tracing)

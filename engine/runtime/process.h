@@ -45,6 +45,10 @@ struct Signal : pool::Pooled {
     // so that the receiver's worker numbers what the signal causes after it without always taking a new block.
     uint8_t position[3] = {};
     uint16_t origin = 0; // the tag of the worker thread that pushed it; 0 for any other thread (set by push)
+    // The origin of a signal that hands nothing over: its pusher numbered no event for it and its receiver's events
+    // need not follow any of the pusher's (the timer's stats reminders and receive timeouts). Taking one in is not
+    // taking in another thread's work (see Runtime::Impl::tookForeignWork).
+    static constexpr uint16_t kNeutralOrigin = 0xFFFF;
     Term from; // sender pid (nil atom for the host)
     Term payload; // Monitor: the registered name monitored by, or nil
     Term ref; // Control: the request, owned (see setControl); 64 bytes in all, one pool granule class
@@ -214,8 +218,9 @@ public:
             delete this;
     }
 
-    // Inbox (multi-producer, lock-free). Returns false if the process is dead (inbox closed).
-    bool push(Signal* s);
+    // Inbox (multi-producer, lock-free). Returns false if the process is dead (inbox closed). neutral: the signal
+    // hands nothing over (see Signal::kNeutralOrigin).
+    bool push(Signal* s, bool neutral = false);
     // The same for a chain of signals linked newest first (newest->next ... oldest), each already carrying its origin.
     bool pushChain(Signal* newest, Signal* oldest);
     // Moves the inbox into the pending list, oldest first. Caller holds lock.

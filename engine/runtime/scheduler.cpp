@@ -740,9 +740,9 @@ void Runtime::Impl::wake(Process* p)
     }
 }
 
-bool Runtime::Impl::deliver(Process* target, Signal* s)
+bool Runtime::Impl::deliver(Process* target, Signal* s, bool neutral)
 {
-    if (!target->push(s)) {
+    if (!target->push(s, neutral)) {
         delete s;
         return false;
     }
@@ -1452,7 +1452,7 @@ void Runtime::Impl::fireTimer(TimerEntry& e)
             }
             Signal* s = new Signal;
             s->kind = Signal::Kind::Stats;
-            deliver(p, s);
+            deliver(p, s, true); // the process's report follows its own events only
         };
         for (uint64_t serial : e.batch)
             remind(serial);
@@ -1465,7 +1465,7 @@ void Runtime::Impl::fireTimer(TimerEntry& e)
         Signal* s = new Signal;
         s->kind = Signal::Kind::Timeout;
         s->ref = Term::integer(int64_t(e.generation));
-        deliver(e.process, s);
+        deliver(e.process, s, true); // what the process does next follows its own events only
         e.process->releaseRef();
         e.process = nullptr;
     } else {

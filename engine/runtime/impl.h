@@ -388,6 +388,16 @@ struct Runtime::Impl {
         afterSlice(p, idle);
     }
     void flushStatsBatch(Worker* w); // hands the worker's batch of idle-stats reminders to one timer
+    // The reminders of a batch whose interval is over. A process that is still idle is not woken for them: the worker
+    // holding `w` takes it over as a waker would (Waiting to Runnable), reports its counters itself and puts it back.
+    // Only one that is running or about to run gets a Stats signal, and one that reported meanwhile is put on the
+    // next batch. w null: every one gets the signal (the deterministic scheduler, or no worker to do it).
+    void remindStats(std::vector<uint64_t>& batch, Worker* w);
+    // Batches the timer found due, for the workers (see remindStats): any worker takes them between two slices.
+    std::mutex dueStatsMutex;
+    std::vector<std::vector<uint64_t>> dueStats;
+    std::atomic<bool> dueStatsWaiting { false };
+    void remindDueStats(Worker* w);
     std::atomic<bool> allMessages { false };
     std::atomic<uint32_t> messageEventsPerWindow { 20 };
     std::atomic<uint32_t> workerMessageEventsPerWindow { 500 };

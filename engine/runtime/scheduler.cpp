@@ -1176,6 +1176,8 @@ Process* Runtime::Impl::findWork(Worker* w)
 
 bool Runtime::Impl::hasAnyWork()
 {
+    if (dueStatsWaiting.load(std::memory_order_seq_cst))
+        return true;
     {
         std::lock_guard g(injectMutex);
         if (!inject.empty())
@@ -1241,6 +1243,17 @@ void Runtime::Impl::workerLoop(Worker* w)
                 stepDoneCv.notify_all();
             }
             continue;
+        }
+        if (dueStatsWaiting.load(std::memory_order_relaxed)) {
+            // Reminders the timer found due: handled as a slice is, so that a stopped world waits for them.
+            if (!w->inSlice.load(std::memory_order_relaxed)) {
+                w->inSlice.store(true, std::memory_order_seq_cst);
+                if (worldStopped.load(std::memory_order_seq_cst) || pausedFlag.load(std::memory_order_seq_cst)) {
+                    leaveSlices(w);
+                    continue;
+                }
+            }
+            remindDueStats(w);
         }
         Process* p = findWork(w);
         if (!p) {
@@ -1420,45 +1433,99 @@ int64_t Runtime::Impl::cancelTimer(uint64_t id)
     return std::max<int64_t>(0, (deadline - nowNs()) / 1'000'000);
 }
 
+void Runtime::Impl::remindStats(std::vector<uint64_t>& batch, Worker* w)
+{
+    // A process that has reported since it was put here is running again (it reports only at the end of a slice): it
+    // stays on the list, without a wake-up, until one interval after its last report. So a process that goes idle
+    // after every message, as most do, is not reminded of what it will say anyway.
+    const uint32_t now = readCoarseMs();
+    const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);
+    TimerEntry again;
+    again.kind = TimerEntry::Kind::Stats;
+    uint32_t againIn = 0;
+    // The reports made here are stamped as a slice's events are: this worker's last precise read while it may be
+    // reused, raised by the hand-overs below.
+    const bool stamping = w && tracing();
+    if (stamping)
+        t_sliceNs = preciseTimeReusable() ? t_preciseNs : kSliceTimeUnread;
+    for (uint64_t serial : batch) {
+        // One that died meanwhile is gone from the table: its exit said all there is to say (a storm of short-lived
+        // processes puts many of them here).
+        if (!table.find(serial))
+            continue; // (looked at without the stripe lock first: most are gone)
+        const Term keep = table.pidFor(serial);
+        if (!keep.isPid())
+            continue;
+        Process* p = asProcess(keep);
+        if (p->state.load(std::memory_order_acquire) == Process::Dead)
+            continue;
+        const uint32_t since = now - p->lastStatsMs.load(std::memory_order_relaxed);
+        if (since < interval) {
+            // Checked again when the last of these is due: each is reminded at most one interval late.
+            againIn = std::max(againIn, interval - since);
+            again.batch.push_back(serial);
+            continue;
+        }
+        uint32_t idle = Process::Waiting;
+        if (w && !p->isHost && p->state.compare_exchange_strong(idle, Process::Runnable, std::memory_order_acq_rel)) {
+            // This thread owns it now, as a waker does before it queues the process; everything its last owner wrote
+            // before it went idle is visible. Senders that find it Runnable leave the wake-up to this thread.
+            p->statsTimerArmed = false;
+            if (p->statsDirty && stamping) {
+                if (p->lastWorker != w->tag) {
+                    // Its earlier events were numbered elsewhere: this report comes after them (as in runSlice).
+                    tookForeignWork(trace.positionFrom(p->tracePosition, 32), p->lastWorker);
+                    p->lastWorker = w->tag;
+                }
+                emitStats(p);
+                recordTracePosition(p);
+            }
+            const bool pending = p->pendingHead != nullptr;
+            // Back to Waiting, then one more look at the inbox, ordered with a sender's push and its look at the state
+            // (see wake): a signal that came meanwhile wakes it here or by its sender, never by nobody.
+            p->state.store(Process::Waiting, std::memory_order_seq_cst);
+            if (pending || p->inbox.load(std::memory_order_seq_cst))
+                wake(p);
+            continue;
+        }
+        // Running or about to run (or no worker here): it reports when it handles the signal.
+        Signal* s = new Signal;
+        s->kind = Signal::Kind::Stats;
+        deliver(p, s, true); // the process's report follows its own events only
+    }
+    if (stamping)
+        t_sliceNs = -1;
+    batch.clear();
+    if (!again.batch.empty())
+        addTimer(againIn, std::move(again));
+}
+
+void Runtime::Impl::remindDueStats(Worker* w)
+{
+    std::vector<std::vector<uint64_t>> batches;
+    {
+        std::lock_guard g(dueStatsMutex);
+        batches.swap(dueStats);
+        dueStatsWaiting.store(false, std::memory_order_relaxed);
+    }
+    for (auto& batch : batches)
+        remindStats(batch, w);
+}
+
 void Runtime::Impl::fireTimer(TimerEntry& e)
 {
     if (e.kind == TimerEntry::Kind::Stats) {
-        // A process that has reported since it was put here is running again (it reports only at the end of a
-        // slice): it stays on the list, without a wake-up, until one interval after its last report. Only one that
-        // stayed idle gets the signal. So a process that goes idle after every message, as most do, is not woken
-        // (and perhaps moved to another thread, away from its partner) just to say what it will say anyway.
-        const uint32_t now = readCoarseMs();
-        const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);
-        TimerEntry again;
-        again.kind = TimerEntry::Kind::Stats;
-        uint32_t againIn = 0;
-        auto remind = [&](uint64_t serial) {
-            // One that died meanwhile is gone from the table: its exit said all there is to say (a storm of
-            // short-lived processes puts many of them here).
-            if (!table.find(serial))
-                return; // (looked at without the stripe lock first: most are gone)
-            const Term keep = table.pidFor(serial);
-            if (!keep.isPid())
-                return;
-            Process* p = asProcess(keep);
-            if (p->state.load(std::memory_order_acquire) == Process::Dead)
-                return;
-            const uint32_t since = now - p->lastStatsMs.load(std::memory_order_relaxed);
-            if (since < interval) {
-                // Checked again when the last of these is due: each is reminded at most one interval late.
-                againIn = std::max(againIn, interval - since);
-                again.batch.push_back(serial);
-                return;
-            }
-            Signal* s = new Signal;
-            s->kind = Signal::Kind::Stats;
-            deliver(p, s, true); // the process's report follows its own events only
-        };
-        for (uint64_t serial : e.batch)
-            remind(serial);
-        e.batch.clear();
-        if (!again.batch.empty())
-            addTimer(againIn, std::move(again));
+        if (deterministic || workers.empty()) {
+            remindStats(e.batch, nullptr);
+            return;
+        }
+        // For a worker: an idle process is reminded there without being woken (see remindStats).
+        {
+            std::lock_guard g(dueStatsMutex);
+            dueStats.push_back(std::move(e.batch));
+            dueStatsWaiting.store(true, std::memory_order_seq_cst);
+        }
+        notifyWorkers();
         return;
     }
     if (e.kind == TimerEntry::Kind::ReceiveTimeout) {

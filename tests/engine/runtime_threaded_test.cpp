@@ -1536,6 +1536,70 @@ TEST(RuntimeThreaded, AFirstIdleReportWithAnEmptyMailboxWaitsForTheReminder)
     EXPECT_EQ(r->count, 0u);
 }
 
+// An idle process whose reminder falls due is reported by a worker that takes it over for a moment instead of
+// waking it. Messages sent to it meanwhile must still wake it (the worker looks at its inbox once more as it hands it
+// back), and its last report must carry its counters as they stand once it has answered them all.
+TEST(RuntimeThreaded, RemindersOfIdleProcessesLoseNoWakeUpAndReportTheLastCounters)
+{
+    Runtime rt(RuntimeConfig { .workers = 2 });
+    // No message events at all: every message leaves the counters unseen, so each echo below has a reminder due a
+    // millisecond after it goes idle, while the next round's messages arrive.
+    auto sub = rt.subscribe(
+        TraceOptions { .messageEventsPerWindow = 0, .workerMessageEventsPerWindow = 0, .statsIntervalMs = 1 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    constexpr int kEchoes = 1000;
+    constexpr int kRounds = 100;
+    std::vector<Term> echoes;
+    for (int i = 0; i < kEchoes; ++i)
+        echoes.push_back(rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                               for (;;)
+                                   ctx.send(hostPid, *co_await ctx.receive());
+                           }).pid);
+    std::vector<TraceEvent> events;
+    for (int r = 0; r < kRounds; ++r) {
+        for (const Term& e : echoes)
+            host->send(e, I(r));
+        for (int i = 0; i < kEchoes; ++i)
+            ASSERT_EQ(host->receive(10'000), I(r)) << "round " << r << ": an echo was never woken";
+        // Pauses of different lengths, so that the next round's messages come while reminders are being handled.
+        std::this_thread::sleep_for(std::chrono::microseconds(200 * (r % 12)));
+        sub->drain(events);
+    }
+    std::map<uint64_t, const TraceEvent*> last;
+    auto settled = [&] {
+        last.clear();
+        for (const auto& e : events)
+            if (e.kind == TraceKind::MailboxStats)
+                last[e.pid] = &e;
+        for (const Term& e : echoes) {
+            const auto it = last.find(e.pidSerial());
+            if (it == last.end() || it->second->other != uint64_t(kRounds) || it->second->old != uint64_t(kRounds))
+                return false;
+        }
+        return true;
+    };
+    for (int i = 0; i < 500 && !settled(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        sub->drain(events);
+    }
+    for (const Term& e : echoes) {
+        const auto it = last.find(e.pidSerial());
+        ASSERT_NE(it, last.end()) << "no report from " << e.pidSerial();
+        EXPECT_EQ(it->second->other, uint64_t(kRounds)) << "messages in";
+        EXPECT_EQ(it->second->old, uint64_t(kRounds)) << "messages out";
+        EXPECT_EQ(it->second->count, 0u) << "left in its mailbox";
+    }
+    // Each echo's reports come in the order its counters grew, after its spawn.
+    std::map<uint64_t, uint64_t> seen;
+    for (const auto& e : events) {
+        if (e.kind != TraceKind::MailboxStats)
+            continue;
+        EXPECT_GE(e.other, seen[e.pid]) << "reports of " << e.pid << " out of order";
+        seen[e.pid] = e.other;
+    }
+}
+
 // ... unless a snapshot counted messages in its mailbox: observers that resynchronised from it count those until
 // the process reports, so once it has taken them (none of them sampled: they were sent before the subscription) and
 // goes idle it reports at once, not an interval later.

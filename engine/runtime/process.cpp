@@ -340,8 +340,16 @@ bool Runtime::Impl::processSignals(Process* p, bool* held)
             break;
         }
         case Signal::Kind::Timeout:
-            if (p->receiving && uint64_t(s->ref.asInteger()) == p->receiveGen)
+            if (p->receiving && uint64_t(s->ref.asInteger()) == p->receiveGen) {
                 p->timedOut = true;
+                // What the process does next follows the deadline: its events are stamped afresh, not with a time
+                // this worker read before the timer fired (the signal itself hands nothing over to be numbered after).
+                if (tracing()) {
+                    forgetPreciseTime();
+                    if (t_sliceNs >= 0)
+                        t_sliceNs = kSliceTimeUnread;
+                }
+            }
             delete s;
             break;
         case Signal::Kind::Stats:

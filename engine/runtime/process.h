@@ -44,7 +44,9 @@ struct Signal : pool::Pooled {
     // While tracing: the low 24 bits of the pushing worker's numbering position (TraceHub::position; 0: not known),
     // so that the receiver's worker numbers what the signal causes after it without always taking a new block.
     uint8_t position[3] = {};
-    uint16_t origin = 0; // the tag of the worker thread that pushed it; 0 for any other thread (set by push)
+    // The tag of the worker thread that pushed it; 0 for any other thread, kNeutralOrigin for a neutral signal (set
+    // by push).
+    uint16_t origin = 0;
     // The origin of a signal that hands nothing over: its pusher numbered no event for it and its receiver's events
     // need not follow any of the pusher's (the timer's stats reminders and receive timeouts). Taking one in is not
     // taking in another thread's work (see Runtime::Impl::tookForeignWork).

@@ -225,11 +225,12 @@ private:
 // its events from its block, so the counter's cache line is not fought over on every event. Order is kept where it
 // matters, between events one of which could have caused the other: a worker that takes in work from another
 // thread (a process last run or spawned elsewhere: stolen, or started by the host; signals another thread pushed,
-// which is also how the host and the timers wake a process; the name registry) numbers the events that follow
+// which is also how the host and a timed message wake a process; the name registry) numbers the events that follow
 // after everything the other thread had numbered before the hand-over. It takes a new block for that unless its
 // own is past where the other thread's numbering stood, which signals and processes record (see position); a
 // hand-over without such a record always takes one. Events with no such path between them may be numbered in
-// either order, as two threads' events could be anyway. Every number is either carried by one event or covered by a
+// either order, as two threads' events could be anyway (a receive timeout and a stats reminder hand nothing over:
+// see Signal::kNeutralOrigin). Every number is either carried by one event or covered by a
 // gap marker: a worker reports the unused rest of a block it gives up.
 //
 // Only the worker writes its block, with plain stores, so taking a number costs no read-modify-write (a locked

@@ -1583,6 +1583,7 @@ TEST(RuntimeThreaded, RemindersOfIdleProcessesLoseNoWakeUpAndReportTheLastCounte
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         sub->drain(events);
     }
+    (void)settled(); // `last` points into the events as they are now
     for (const Term& e : echoes) {
         const auto it = last.find(e.pidSerial());
         ASSERT_NE(it, last.end()) << "no report from " << e.pidSerial();

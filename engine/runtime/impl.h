@@ -49,6 +49,7 @@ struct Worker {
     size_t freshStreak = 0; // picks from `fresh` since the front of `queue` began to wait
     size_t queueDue = 32;
     uint32_t picks = 0; // processes this worker has taken to run (see findWork)
+    uint32_t overdueCheck = 0; // slices until it looks whether due stats reminders waited too long (see dueStats)
     uint64_t serialNext = 0; // this worker's block of pid serials: [serialNext, serialEnd)
     uint64_t serialEnd = 0;
     static constexpr size_t kFreshStreak = 32;
@@ -393,11 +394,18 @@ struct Runtime::Impl {
     // Only one that is running or about to run gets a Stats signal, and one that reported meanwhile is put on the
     // next batch. w null: every one gets the signal (the deterministic scheduler, or no worker to do it).
     void remindStats(std::vector<uint64_t>& batch, Worker* w);
-    // Batches the timer found due, for the workers (see remindStats): any worker takes them between two slices.
+    // Batches the timer found due, for the workers (see remindStats). A worker takes them when it has nothing else to
+    // run, or between two slices once they have waited kStatsOverdueMs: while every worker is busy, reports of idle
+    // processes wait for a quiet moment (most of a storm's short-lived processes are gone by then) but not for long.
     std::mutex dueStatsMutex;
     std::vector<std::vector<uint64_t>> dueStats;
     std::atomic<bool> dueStatsWaiting { false };
+    std::atomic<uint32_t> dueStatsSinceMs { 0 }; // coarse clock when the oldest waiting batch fell due
+    static constexpr uint32_t kStatsOverdueMs = 250;
     void remindDueStats(Worker* w);
+    bool dueStatsOverdue() const;
+    // The worker is about to run slices (or reminders): false, having left again, when the world is stopped or paused.
+    bool enterSlices(Worker* w);
     std::atomic<bool> allMessages { false };
     std::atomic<uint32_t> messageEventsPerWindow { 20 };
     std::atomic<uint32_t> workerMessageEventsPerWindow { 500 };

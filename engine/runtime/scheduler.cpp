@@ -1244,18 +1244,14 @@ void Runtime::Impl::workerLoop(Worker* w)
             }
             continue;
         }
-        if (dueStatsWaiting.load(std::memory_order_relaxed)) {
-            // Reminders the timer found due: handled as a slice is, so that a stopped world waits for them.
-            if (!w->inSlice.load(std::memory_order_relaxed)) {
-                w->inSlice.store(true, std::memory_order_seq_cst);
-                if (worldStopped.load(std::memory_order_seq_cst) || pausedFlag.load(std::memory_order_seq_cst)) {
-                    leaveSlices(w);
-                    continue;
-                }
-            }
-            remindDueStats(w);
-        }
         Process* p = findWork(w);
+        if (!p && dueStatsWaiting.load(std::memory_order_relaxed)) {
+            // Nothing else to run: the reminders the timer found due, handled as a slice is (a stopped world waits
+            // for them).
+            if (enterSlices(w))
+                remindDueStats(w);
+            continue;
+        }
         if (!p) {
             // Spin a little before parking; while a worker spins, senders need not wake anyone (no syscall).
             if (idleSpins == 0)
@@ -1286,14 +1282,16 @@ void Runtime::Impl::workerLoop(Worker* w)
             if (spinning.fetch_sub(1, std::memory_order_seq_cst) == 1 && hasAnyWork())
                 notifyWorkers();
         }
-        if (!w->inSlice.load(std::memory_order_relaxed)) {
-            w->inSlice.store(true, std::memory_order_seq_cst);
-            if (worldStopped.load(std::memory_order_seq_cst) || pausedFlag.load(std::memory_order_seq_cst)) {
-                leaveSlices(w);
-                std::lock_guard q(w->mutex);
-                w->queue.push_front(p);
-                continue;
-            }
+        if (!enterSlices(w)) {
+            std::lock_guard q(w->mutex);
+            w->queue.push_front(p);
+            continue;
+        }
+        // Busy: due reminders wait for a moment with nothing to run, unless they have waited too long.
+        if (++w->overdueCheck == 64) {
+            w->overdueCheck = 0;
+            if (dueStatsWaiting.load(std::memory_order_relaxed) && dueStatsOverdue())
+                remindDueStats(w);
         }
         runSlice(p);
         if (w->outbox.count)
@@ -1500,6 +1498,23 @@ void Runtime::Impl::remindStats(std::vector<uint64_t>& batch, Worker* w)
         addTimer(againIn, std::move(again));
 }
 
+bool Runtime::Impl::dueStatsOverdue() const
+{
+    return readCoarseMs() - dueStatsSinceMs.load(std::memory_order_relaxed) >= kStatsOverdueMs;
+}
+
+bool Runtime::Impl::enterSlices(Worker* w)
+{
+    if (w->inSlice.load(std::memory_order_relaxed))
+        return true;
+    w->inSlice.store(true, std::memory_order_seq_cst);
+    if (worldStopped.load(std::memory_order_seq_cst) || pausedFlag.load(std::memory_order_seq_cst)) {
+        leaveSlices(w);
+        return false;
+    }
+    return true;
+}
+
 void Runtime::Impl::remindDueStats(Worker* w)
 {
     std::vector<std::vector<uint64_t>> batches;
@@ -1522,10 +1537,12 @@ void Runtime::Impl::fireTimer(TimerEntry& e)
         // For a worker: an idle process is reminded there without being woken (see remindStats).
         {
             std::lock_guard g(dueStatsMutex);
+            if (dueStats.empty())
+                dueStatsSinceMs.store(readCoarseMs(), std::memory_order_relaxed);
             dueStats.push_back(std::move(e.batch));
             dueStatsWaiting.store(true, std::memory_order_seq_cst);
         }
-        notifyWorkers();
+        notifyWorkers(); // a sleeping worker has nothing else to do
         return;
     }
     if (e.kind == TimerEntry::Kind::ReceiveTimeout) {

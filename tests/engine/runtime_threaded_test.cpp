@@ -1601,6 +1601,45 @@ TEST(RuntimeThreaded, RemindersOfIdleProcessesLoseNoWakeUpAndReportTheLastCounte
     }
 }
 
+// While every worker is busy, a due reminder waits for a moment with nothing to run (most processes of a storm are
+// gone by then) but no longer than Runtime::Impl::kStatsOverdueMs (250 ms): then the busy worker makes the report.
+TEST(RuntimeThreaded, ADueReminderWaitsForAnIdleMomentButNotForLong)
+{
+    Runtime rt(RuntimeConfig { .workers = 1 });
+    auto sub = rt.subscribe(
+        TraceOptions { .messageEventsPerWindow = 0, .workerMessageEventsPerWindow = 0, .statsIntervalMs = 1 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    // Keeps the only worker busy, one short slice after another, until told to stop.
+    Term busy = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                      for (;;) {
+                          co_await ctx.yield();
+                          if (co_await ctx.receive(0))
+                              co_return;
+                      }
+                  }).pid;
+    Term idler = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
+                       for (int i = 0; i < 3; ++i)
+                           co_await ctx.receive();
+                       ctx.send(hostPid, A("took"));
+                       co_await ctx.receive([](const Term&) { return false; });
+                   }).pid;
+    for (int i = 0; i < 3; ++i)
+        host->send(idler, I(i));
+    ASSERT_EQ(host->receive(10'000), A("took"));
+    const auto idleAt = std::chrono::steady_clock::now();
+    std::vector<TraceEvent> events;
+    const TraceEvent* report = drainUntil(*sub, events, TraceKind::MailboxStats, idler.pidSerial(), 300);
+    const auto reportAt = std::chrono::steady_clock::now();
+    EXPECT_TRUE(rt.info(busy, atoms::status).hasValue()) << "the worker was still busy when the report came";
+    host->send(busy, A("stop"));
+    ASSERT_NE(report, nullptr) << "the busy worker reports it once the reminder is overdue";
+    EXPECT_GE(reportAt - idleAt, std::chrono::milliseconds(200)) << "not while the worker had other work to run";
+    EXPECT_EQ(report->other, 3u);
+    EXPECT_EQ(report->old, 1u);
+    EXPECT_EQ(report->count, 0u);
+}
+
 // ... unless a snapshot counted messages in its mailbox: observers that resynchronised from it count those until
 // the process reports, so once it has taken them (none of them sampled: they were sent before the subscription) and
 // goes idle it reports at once, not an interval later.

@@ -49,7 +49,7 @@ struct Worker {
     size_t freshStreak = 0; // picks from `fresh` since the front of `queue` began to wait
     size_t queueDue = 32;
     uint32_t picks = 0; // processes this worker has taken to run (see findWork)
-    uint32_t overdueCheck = 0; // slices until it looks whether due stats reminders waited too long (see dueStats)
+    uint32_t overdueCheck = 0; // slices since it last looked whether due stats reminders waited too long (see dueStats)
     uint64_t serialNext = 0; // this worker's block of pid serials: [serialNext, serialEnd)
     uint64_t serialEnd = 0;
     static constexpr size_t kFreshStreak = 32;

@@ -1287,8 +1287,9 @@ void Runtime::Impl::workerLoop(Worker* w)
             w->queue.push_front(p);
             continue;
         }
-        // Busy: due reminders wait for a moment with nothing to run, unless they have waited too long.
-        if (++w->overdueCheck == 64) {
+        // Busy: due reminders wait for a moment with nothing to run, unless they have waited too long (looked at
+        // every 16th slice: a clock read per slice would cost a storm more than the reminders).
+        if (++w->overdueCheck == 16) {
             w->overdueCheck = 0;
             if (dueStatsWaiting.load(std::memory_order_relaxed) && dueStatsOverdue())
                 remindDueStats(w);
@@ -1500,7 +1501,8 @@ void Runtime::Impl::remindStats(std::vector<uint64_t>& batch, Worker* w)
 
 bool Runtime::Impl::dueStatsOverdue() const
 {
-    return readCoarseMs() - dueStatsSinceMs.load(std::memory_order_relaxed) >= kStatsOverdueMs;
+    const uint32_t since = dueStatsSinceMs.load(std::memory_order_relaxed); // before the clock: never ahead of it
+    return readCoarseMs() - since >= kStatsOverdueMs;
 }
 
 bool Runtime::Impl::enterSlices(Worker* w)

@@ -55,7 +55,8 @@ struct TraceOptions {
     // Otherwise each process reports up to this many message events per 100 ms window, and its exact counters in
     // MailboxStats events: at most every statsIntervalMs while busy, and once more when it goes idle (at once while
     // its mailbox holds messages, otherwise within an interval; while every worker is busy, when one has a moment
-    // with nothing to run, at most 250 ms later). Its Exited event carries its final counters.
+    // with nothing to run, or about 250 ms later; not while the runtime is paused). Its Exited event carries its
+    // final counters.
     uint32_t messageEventsPerWindow = 20;
     // ... and each worker thread reports at most this many per 100 ms window over all its processes, so that a
     // storm of short-lived chatty processes costs counters, not events.

@@ -92,6 +92,18 @@ NativeBody sinkBody()
     };
 }
 
+// Takes `n` messages, tells `reportTo` `tag`, then waits for ever for a message it never accepts: idle, with
+// counters nobody has seen when its messages were not sampled.
+NativeBody takeThenIdleBody(Term reportTo, int n, const char* tag)
+{
+    return [reportTo, n, tag](ProcessContext& ctx) -> Task<void> {
+        for (int i = 0; i < n; ++i)
+            co_await ctx.receive();
+        ctx.send(reportTo, A(tag));
+        co_await ctx.receive([](const Term&) { return false; });
+    };
+}
+
 // Keeps the calling thread busy (a slice that works without yielding) for `ms`.
 void spinFor(std::chrono::milliseconds ms)
 {
@@ -1512,12 +1524,7 @@ TEST(RuntimeThreaded, AFirstIdleReportWithAnEmptyMailboxWaitsForTheReminder)
     auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 1, .statsIntervalMs = 1'000 });
     auto host = rt.hostProcess();
     Term hostPid = host->pid();
-    Term idler = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
-                        for (int i = 0; i < 5; ++i)
-                            co_await ctx.receive();
-                        ctx.send(hostPid, A("idle"));
-                        co_await ctx.receive([](const Term&) { return false; });
-                    }).pid;
+    Term idler = rt.spawn(takeThenIdleBody(hostPid, 5, "idle")).pid;
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < 5; ++i)
         host->send(idler, I(i));
@@ -1618,12 +1625,7 @@ TEST(RuntimeThreaded, ADueReminderWaitsForAnIdleMomentButNotForLong)
                               co_return;
                       }
                   }).pid;
-    Term idler = rt.spawn([hostPid](ProcessContext& ctx) -> Task<void> {
-                       for (int i = 0; i < 3; ++i)
-                           co_await ctx.receive();
-                       ctx.send(hostPid, A("took"));
-                       co_await ctx.receive([](const Term&) { return false; });
-                   }).pid;
+    Term idler = rt.spawn(takeThenIdleBody(hostPid, 3, "took")).pid;
     // The reminder cannot be armed before the first message arrives: its 250 ms count from after this.
     const auto sentAt = std::chrono::steady_clock::now();
     for (int i = 0; i < 3; ++i)

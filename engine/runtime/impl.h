@@ -386,6 +386,17 @@ struct Runtime::Impl {
             return;
         }
         p->statsCheckIn = 15;
+        // The usual case in a tree of short-lived processes, inline: one that has never reported goes idle with an
+        // empty mailbox, so it only joins the worker's open batch of reminders (afterSlice would do just that, and
+        // look at the clock first; the worker loop hands the batch over once it is a few milliseconds old).
+        if (idle && !p->statsTimerArmed && p->lastStatsMs.load(std::memory_order_relaxed) == 0 && p->mailLen == 0
+            && !p->mailSeenBySnapshot) {
+            if (Worker* w = currentWorker(); w && !w->statsBatch.empty()) {
+                p->statsTimerArmed = true;
+                w->statsBatch.push_back(p->serial);
+                return;
+            }
+        }
         afterSlice(p, idle);
     }
     void flushStatsBatch(Worker* w); // hands the worker's batch of idle-stats reminders to one timer

@@ -856,7 +856,8 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
         GraphNode* n = find(p->pid);
         if (!n)
             n = &create(p->pid, p->parent, wallNs);
-        n->label = p->label.isNilAtom() ? n->label : labelText(p->label);
+        if (!p->label.isNilAtom())
+            n->label = labelText(p->label);
         if (p->parent == 0 && p->label.isAtom() && p->label.asAtom().name() == "host" && !n->hostPseudo) {
             n->hostPseudo = true;
             leaveTree(*n);

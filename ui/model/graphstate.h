@@ -6,6 +6,7 @@
 // depth and place in the supervision tree, kept up to date by applying trace events in sequence order. Views
 // never rebuild from it wholesale; they read what changed from the GraphDelta that each apply produces.
 
+#include "sparsestring.h"
 #include "runtime/runtime.h"
 #include "trace/event.h"
 
@@ -42,12 +43,12 @@ struct GraphNode {
     uint64_t treeParent = 0; // where the graph draws it (supervisor, else spawner, else a live ancestor; 0 = root)
     std::vector<uint64_t> children; // tree children in start order
 
-    std::string label; // inspect text of the label term ("" = none)
-    std::string behaviour; // "gen_server", "supervisor", "task", ... ("" = plain process)
-    std::string initialCall; // "Mod.fun/arity" or ""
-    std::string registeredName; // "" = none
-    std::string childId; // supervisor child id (inspect text)
-    std::string strategy; // a supervisor's restart strategy as its ChildStarted events name it ("" = not known yet)
+    SparseString label; // inspect text of the label term ("" = none)
+    SparseString behaviour; // "gen_server", "supervisor", "task", ... ("" = plain process)
+    SparseString initialCall; // "Mod.fun/arity" or ""
+    SparseString registeredName; // "" = none
+    SparseString childId; // supervisor child id (inspect text)
+    SparseString strategy; // a supervisor's restart strategy as its ChildStarted events name it ("" = not known yet)
     Term childIdTerm; // the id itself, for supervisor operations (nil = not a supervised child)
     NodeKind kind = NodeKind::Process;
     NodeStatus status = NodeStatus::Waiting;
@@ -71,7 +72,7 @@ struct GraphNode {
     std::vector<MonitorEdge> monitoredBy;
     std::vector<uint64_t> linksAtDeath; // the links it had when it died (the paths its exit signal takes)
 
-    std::string exitReason; // inspect text once dead
+    SparseString exitReason; // inspect text once dead
     int64_t spawnedNs = 0; // runtime clock
     int64_t diedNs = 0; // runtime clock
     int64_t diedWallNs = 0; // observer clock, drives lingering
@@ -84,7 +85,7 @@ struct GraphNode {
     std::string displayName() const { return displayNameRef(); }
     const std::string& displayNameRef() const
     {
-        return !registeredName.empty() ? registeredName : !label.empty() ? label : initialCall;
+        return !registeredName.empty() ? registeredName.str() : !label.empty() ? label.str() : initialCall.str();
     }
 };
 

@@ -98,7 +98,7 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
     case Name:
         return QString::fromStdString(n->displayName());
     case Behaviour: {
-        std::string b = n->behaviour.empty() ? std::string(nodeKindName(n->kind)) : n->behaviour;
+        std::string b = n->behaviour.empty() ? std::string(nodeKindName(n->kind)) : n->behaviour.str();
         if (!n->initialCall.empty())
             b += " · " + n->initialCall;
         return QString::fromStdString(b);

@@ -779,7 +779,7 @@ void MainWindow::terminateSelectedChild()
     const Term sup = pidTerm(n->supervisor);
     const Term id = n->childIdTerm;
     const GraphNode* supNode = m_bridge->state().node(n->supervisor);
-    const bool dynamic = supNode && supNode->behaviour.find("dynamic") != std::string::npos;
+    const bool dynamic = supNode && supNode->behaviour.str().find("dynamic") != std::string::npos;
     const Term child = pidTerm(n->pid);
     runInBackground([this, sup, id, dynamic, child]() -> QString {
         // A DynamicSupervisor knows its children by pid, a Supervisor by id.
@@ -821,7 +821,7 @@ void MainWindow::startChildInSelected(const QString& builtinId)
     if (!spec)
         return;
     const Term sup = pidTerm(n->pid);
-    const bool dynamic = n->behaviour.find("dynamic") != std::string::npos;
+    const bool dynamic = n->behaviour.str().find("dynamic") != std::string::npos;
     runInBackground([this, sup, spec = *spec, dynamic]() -> QString {
         Expected<Term, Term> r = dynamic ? otp::DynamicSupervisor::startChild(m_runtime, sup, spec)
                                          : otp::Supervisor::startChild(m_runtime, sup, spec);

@@ -150,7 +150,7 @@ void NodeItem::updateFrom(const GraphNode& n)
 {
     // Called for every changed process on every drain: compare the source fields before making any string.
     const std::string& name = n.displayNameRef();
-    const std::string& reason = n.alive ? kNoReason : n.exitReason;
+    const std::string& reason = n.alive ? kNoReason : n.exitReason.str();
     const bool same = n.kind == m_kind && n.status == m_status && n.mailbox == m_mailbox && n.restarts == m_restarts
         && n.trapExit == m_trap && n.supervisorGaveUp == m_gaveUp && name == m_titleSource && reason == m_reasonSource
         && !m_title.isEmpty() && n.strategy.size() == size_t(m_strategy.size());

@@ -516,3 +516,42 @@ TEST(GraphState, LabelsReadAsUsersWroteThem)
     EXPECT_EQ(labelText(fnLabel("Elixir.Flood", "run", 2)), "{Flood, :run, 2}");
     EXPECT_EQ(labelText(fnLabel("m", "-fun-", 0)), "{:m, :\"-fun-\", 0}");
 }
+
+TEST(SparseString, HoldsOnlyNonEmptyValuesAndCopiesThemDeeply)
+{
+    SparseString s;
+    EXPECT_TRUE(s.empty());
+    EXPECT_EQ(s.str(), "");
+    s = std::string("gen_server");
+    EXPECT_FALSE(s.empty());
+    EXPECT_EQ(s, "gen_server");
+    EXPECT_EQ(s.size(), 10u);
+    EXPECT_EQ("<" + s + ">", "<gen_server>");
+
+    SparseString copy = s; // a copy of its own: changing one leaves the other
+    copy = "supervisor";
+    EXPECT_EQ(s, "gen_server");
+    EXPECT_EQ(copy, "supervisor");
+
+    s = std::string(); // an empty value is no value
+    EXPECT_TRUE(s.empty());
+    EXPECT_EQ(s, std::string());
+    EXPECT_FALSE(s == copy);
+    s = copy;
+    EXPECT_TRUE(s == copy);
+    static_assert(sizeof(SparseString) == sizeof(void*), "one pointer wide");
+}
+
+TEST(GraphState, ANodeIsSmallWhenItsTextsAreEmpty)
+{
+    // A million processes in the window are a million nodes: their mostly empty texts must not cost a string each.
+    static_assert(sizeof(GraphNode) <= 360, "GraphNode grew: mind a million of them");
+    GraphState g;
+    EventScript s;
+    s.spawn(7, 0, nullptr, nullptr);
+    g.apply(s.events, 0);
+    ASSERT_NE(g.node(7), nullptr);
+    EXPECT_TRUE(g.node(7)->registeredName.empty());
+    EXPECT_TRUE(g.node(7)->exitReason.empty());
+    EXPECT_EQ(g.node(7)->displayName(), "");
+}

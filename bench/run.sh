@@ -78,21 +78,28 @@ cmake --build "$BUILD" -j "$JOBS" --target engine_bench
 # stops reading before ninja has written everything, which silently dropped targets listed early, CAF's among them.)
 TARGETS=$(ninja -C "$BUILD" -t targets all 2>/dev/null || true)
 GBENCH=$(sed -n 's|^bench/\([a-z_]*_gbench\):.*|\1|p' <<<"$TARGETS" | sort -u)
+BUILT=" "
 for t in caf_bench script_bench bridge_bench $GBENCH; do
     if grep -q "^bench/$t:" <<<"$TARGETS"; then
-        cmake --build "$BUILD" -j "$JOBS" --target "$t" || echo "$t did not build: its column is left out"
+        if cmake --build "$BUILD" -j "$JOBS" --target "$t"; then
+            BUILT+="$t "
+        else
+            echo "$t did not build: its column is left out"
+        fi
     fi
 done
+# Only what built now runs: an executable left from an earlier build must not stand in for one that failed.
+built() { [[ "$BUILT" == *" $1 "* ]] && [ -x "$BUILD/bench/$1" ]; }
 mkdir -p "$BUILD/beam"
 erlc -o "$BUILD/beam" bench/beam/vigil_bench.erl
 
 VIGIL="$BUILD/bench/engine_bench"
 CAF="$BUILD/bench/caf_bench"
-[ -x "$CAF" ] || CAF=""
+built caf_bench || CAF=""
 BRIDGE="$BUILD/bench/bridge_bench"
-[ -x "$BRIDGE" ] || BRIDGE=""
+built bridge_bench || BRIDGE=""
 SCRIPT="$BUILD/bench/script_bench"
-[ -x "$SCRIPT" ] || SCRIPT=""
+built script_bench || SCRIPT=""
 # The quick check is that every system still runs every workload and agrees: a part that did not build fails it
 # (the full run leaves that column out and says so above).
 if ((QUICK)); then
@@ -191,7 +198,7 @@ done
 # Google Benchmark micro-benchmarks (bench/*_gbench.cpp): medians of 5 repetitions (one short one with --quick).
 GBENCH_ARGS=()
 for t in $GBENCH; do
-    [ -x "$BUILD/bench/$t" ] || continue
+    built "$t" || continue
     [ -n "$ONLY" ] && continue
     echo "micro-benchmarks: $t"
     reps=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true)

@@ -540,6 +540,19 @@ TEST(SparseString, HoldsOnlyNonEmptyValuesAndCopiesThemDeeply)
     s = copy;
     EXPECT_TRUE(s == copy);
     static_assert(sizeof(SparseString) == sizeof(void*), "one pointer wide");
+
+    const SparseString& self = s;
+    s = self; // assigning itself keeps the value
+    EXPECT_EQ(s, "supervisor");
+    SparseString moved = std::move(s);
+    EXPECT_EQ(moved, "supervisor");
+    moved = {}; // no value, not a null pointer read
+    EXPECT_TRUE(moved.empty());
+    moved = static_cast<const char*>(nullptr);
+    EXPECT_TRUE(moved.empty());
+    copy.clear();
+    EXPECT_TRUE(copy.empty());
+    EXPECT_EQ(copy.str(), "");
 }
 
 TEST(GraphState, ANodeIsSmallWhenItsTextsAreEmpty)

@@ -15,7 +15,7 @@ class SparseString {
 public:
     SparseString() = default;
     SparseString(std::string s) { assign(std::move(s)); }
-    SparseString(const char* s) { assign(std::string(s)); }
+    SparseString(const char* s) { assign(s ? std::string(s) : std::string()); } // null: empty
     SparseString(const SparseString& o)
         : m_s(o.m_s ? std::make_unique<std::string>(*o.m_s) : nullptr)
     {
@@ -33,12 +33,14 @@ public:
         assign(std::move(s));
         return *this;
     }
-    SparseString& operator=(const char* s)
+    SparseString& operator=(const char* s) // null (also `= {}`): empty
     {
-        assign(std::string(s));
+        assign(s ? std::string(s) : std::string());
         return *this;
     }
 
+    // Valid until the value is next assigned or cleared (as for a std::string member, except that an assignment may
+    // also end it when the value becomes empty).
     const std::string& str() const { return m_s ? *m_s : emptyString(); }
     operator const std::string&() const { return str(); }
     operator std::string_view() const { return str(); }

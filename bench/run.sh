@@ -137,8 +137,12 @@ SYSTEMS=(vigil vigil-trace beam)
 [ -n "$CAF" ] && SYSTEMS+=(caf)
 [ -n "$SCRIPT" ] && SYSTEMS+=(script)
 
-RESULTS="$BUILD/results.txt"
-LOG="$BUILD/run.log"
+# A quick check keeps its raw results apart, so that it never overwrites those of the last full run (which
+# docs/BENCHMARKS.md can be regenerated from).
+RAW=$BUILD/
+((QUICK)) && RAW=$BUILD/quick-
+RESULTS="${RAW}results.txt"
+LOG="${RAW}run.log"
 : >"$RESULTS"
 : >"$LOG"
 
@@ -203,9 +207,9 @@ for t in $GBENCH; do
     echo "micro-benchmarks: $t"
     reps=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true)
     ((QUICK)) && reps=(--benchmark_min_time=0.01)
-    if "$BUILD/bench/$t" "${reps[@]}" --benchmark_format=json --benchmark_out="$BUILD/$t.json" \
+    if "$BUILD/bench/$t" "${reps[@]}" --benchmark_format=json --benchmark_out="${RAW}$t.json" \
         --benchmark_out_format=json >>"$LOG" 2>&1; then
-        GBENCH_ARGS+=(--gbench "$BUILD/$t.json")
+        GBENCH_ARGS+=(--gbench "${RAW}$t.json")
     else
         echo "  $t: FAILED (see $LOG)"
         ((QUICK)) && exit 1
@@ -214,7 +218,7 @@ done
 end=$(date +%s)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-META="$BUILD/meta.txt"
+META="${RAW}meta.txt"
 {
     echo "command=bench/run.sh${ARGS:+ $ARGS}"
     echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"

@@ -376,6 +376,15 @@ struct Runtime::Impl {
     }
     void emitStats(Process* p);
     void afterSlice(Process* p, bool idle); // MailboxStats bookkeeping when a slice ends
+    // One that has never reported and goes idle with nothing in its mailbox leaves its first report to the idle
+    // reminder: observers' view of its mailbox is right already (each message they know of came with its queued and
+    // its received event), unless a snapshot counted messages in it. Most such processes exit before the reminder,
+    // their Exited event carrying the counters (a tree of short-lived processes sends each parent to sleep between
+    // its children's answers).
+    static bool firstReportWaits(const Process* p, bool idle)
+    {
+        return idle && p->lastStatsMs.load(std::memory_order_relaxed) == 0 && p->mailLen == 0 && !p->mailSeenBySnapshot;
+    }
     // At a slice end with unreported counters. A process that goes idle after every message ends millions of
     // slices a second: only every 16th looks at the clock (to report if the interval is over); arming the idle
     // reminder needs no clock and is never skipped.
@@ -386,11 +395,10 @@ struct Runtime::Impl {
             return;
         }
         p->statsCheckIn = 15;
-        // The usual case in a tree of short-lived processes, inline: one that has never reported goes idle with an
-        // empty mailbox, so it only joins the worker's open batch of reminders (afterSlice would do just that, and
-        // look at the clock first; the worker loop hands the batch over once it is a few milliseconds old).
-        if (idle && !p->statsTimerArmed && p->lastStatsMs.load(std::memory_order_relaxed) == 0 && p->mailLen == 0
-            && !p->mailSeenBySnapshot) {
+        // The usual case in a tree of short-lived processes, inline: its first report waits for the reminder, so it
+        // only joins the worker's open batch of reminders (afterSlice would do just that, and look at the clock
+        // first; the worker loop hands the batch over once it is a few milliseconds old).
+        if (!p->statsTimerArmed && firstReportWaits(p, idle)) {
             if (Worker* w = currentWorker(); w && !w->statsBatch.empty()) {
                 p->statsTimerArmed = true;
                 w->statsBatch.push_back(p->serial);

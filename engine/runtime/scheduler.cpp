@@ -511,12 +511,7 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
     const uint32_t now = coarseMs();
     const uint32_t interval = statsIntervalMs.load(std::memory_order_relaxed);
     const uint32_t last = p->lastStatsMs.load(std::memory_order_relaxed);
-    // One that has never reported and goes idle with nothing in its mailbox leaves its first report to the reminder
-    // below: observers' view of its mailbox is right already (each message they know of came with its queued and its
-    // received event), unless a snapshot counted messages in it. Most such processes exit before the reminder, their
-    // Exited event carrying the counters (a tree of short-lived processes sends each parent to sleep between its
-    // children's answers).
-    if (msElapsed(now, last, interval) && !(last == 0 && idle && p->mailLen == 0 && !p->mailSeenBySnapshot)) {
+    if (msElapsed(now, last, interval) && !firstReportWaits(p, idle)) {
         emitStats(p);
         return;
     }

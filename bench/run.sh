@@ -103,9 +103,9 @@ built script_bench || SCRIPT=""
 # The quick check is that every system still runs every workload and agrees: a part that did not build fails it
 # (the full run leaves that column out and says so above).
 if ((QUICK)); then
-    for part in "caf_bench:$CAF" "bridge_bench:$BRIDGE" "script_bench:$SCRIPT"; do
-        if [ -z "${part#*:}" ]; then
-            echo "quick check: ${part%%:*} is missing (it did not build, see above), so not every system can run" >&2
+    for t in caf_bench bridge_bench script_bench; do
+        if ! built "$t"; then
+            echo "quick check: $t is missing (it did not build, see above), so not every system can run" >&2
             exit 1
         fi
     done

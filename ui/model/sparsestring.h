@@ -15,7 +15,7 @@ class SparseString {
 public:
     SparseString() = default;
     SparseString(std::string s) { assign(std::move(s)); }
-    SparseString(const char* s) { assign(s ? std::string(s) : std::string()); } // null: empty
+    SparseString(const char* s) { assign(fromC(s)); }
     SparseString(const SparseString& o)
         : m_s(o.m_s ? std::make_unique<std::string>(*o.m_s) : nullptr)
     {
@@ -35,7 +35,7 @@ public:
     }
     SparseString& operator=(const char* s) // null (also `= {}`): empty
     {
-        assign(s ? std::string(s) : std::string());
+        assign(fromC(s));
         return *this;
     }
 
@@ -60,6 +60,7 @@ public:
     friend std::string operator+(const SparseString& a, const char* b) { return a.str() + b; }
 
 private:
+    static std::string fromC(const char* s) { return s ? std::string(s) : std::string(); } // null: empty
     void assign(std::string s)
     {
         if (s.empty())

@@ -216,6 +216,7 @@ struct Runtime::Impl {
     RuntimeConfig config;
     bool deterministic;
     std::chrono::steady_clock::time_point start;
+    int64_t startEpochNs; // start, in nanoseconds of the steady clock (CLOCK_MONOTONIC)
     std::atomic<int64_t> virtualNs { 0 };
 
     std::atomic<uint64_t> nextSerial;

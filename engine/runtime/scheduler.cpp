@@ -184,6 +184,7 @@ Runtime::Impl::Impl(Runtime* owner, RuntimeConfig cfg)
     , config(cfg)
     , deterministic(cfg.mode == RuntimeConfig::Mode::Deterministic)
     , start(std::chrono::steady_clock::now())
+    , startEpochNs(std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count())
     , nextSerial(cfg.firstPidSerial)
 {
     if (config.workers == 0)
@@ -384,9 +385,10 @@ uint32_t readCoarseMs()
 }
 
 // Sampling windows and stats intervals are tens of milliseconds: a worker reads the clock at its first use in a
-// slice and then every 16th use within it, which keeps clock reads off the per-message path and the time it uses
-// no older than its current slice (plus 16 uses).
+// slice (or takes it from its last precise read, see readCachedCoarseMs) and then every 16th use within it, which
+// keeps clock reads off the per-message path and the time it uses no older than its current slice (plus 16 uses).
 thread_local uint32_t t_coarseMs = 0;
+thread_local bool t_coarseKnown = false; // t_coarseMs was set once (from then on it only moves forward)
 thread_local uint32_t t_coarseUses = 0;
 thread_local uint64_t t_coarseSlice = UINT64_MAX; // t_sliceCount at that read
 
@@ -403,12 +405,22 @@ bool msElapsed(uint32_t now, uint32_t since, uint32_t interval)
     return d >= interval && d <= UINT32_MAX - kMaxClockLagMs;
 }
 
-// The worker's cached coarse clock, read again when `stale` (or off a worker thread, where nothing is cached).
-[[gnu::noinline]] uint32_t readCachedCoarseMs()
+// The worker's cached coarse clock, read again (or off a worker thread, where nothing is cached). At a slice's first
+// use, while the worker's last precise read may be reused for event times (see sliceTimeNs), the time is taken from
+// that read instead, at no cost: the clocks are one (CLOCK_MONOTONIC, the coarse one its last tick), and that read is
+// at most about a slice's budget of work old, as fresh as a read at the slice's start. The cached time never goes
+// back: one taken from a precise read may lie up to a tick ahead of the kernel's coarse clock, and a window measured
+// on a clock that went back would start over.
+[[gnu::noinline]] uint32_t readCachedCoarseMs(bool sliceStart)
 {
     if (!tlsWorker)
         return readCoarseMs();
-    t_coarseMs = readCoarseMs();
+    const uint32_t now = sliceStart && preciseTimeReusable() && tlsRuntime
+        ? uint32_t(uint64_t(tlsRuntime->startEpochNs + t_preciseNs) / 1'000'000)
+        : readCoarseMs();
+    if (!t_coarseKnown || int32_t(now - t_coarseMs) > 0)
+        t_coarseMs = now;
+    t_coarseKnown = true;
     t_coarseSlice = t_sliceCount;
     t_coarseUses = 0;
     return t_coarseMs;
@@ -416,7 +428,7 @@ bool msElapsed(uint32_t now, uint32_t since, uint32_t interval)
 inline uint32_t cachedCoarseMs(bool stale)
 {
     if (stale || (++t_coarseUses & 15) == 0 || !tlsWorker)
-        return readCachedCoarseMs();
+        return readCachedCoarseMs(stale);
     return t_coarseMs;
 }
 
@@ -425,7 +437,7 @@ uint32_t coarseMs() { return cachedCoarseMs(t_coarseSlice != t_sliceCount); }
 // The same clock for the worker's own bookkeeping between slices (when to hand its batch of idle-stats reminders to
 // the timer), read afresh: that check runs after every 16th slice while a batch waits, and a batch is handed over
 // anyway before the worker sleeps.
-uint32_t coarseMsBetweenSlices() { return readCachedCoarseMs(); }
+uint32_t coarseMsBetweenSlices() { return readCachedCoarseMs(false); }
 
 // After the worker slept (or waited while the world was stopped or paused): its cached clocks and its sampling skip
 // are stale, and a step may come seconds later.

@@ -29,6 +29,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <span>
 #include <thread>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -576,9 +577,6 @@ public:
         : m_rt(rt)
         , m_sub(rt.subscribe())
     {
-        // Room for three full rings, touched once now: growing the buffer mid-run would fault in fresh pages.
-        m_buf.resize(3 << 16);
-        m_buf.clear();
         m_thread = std::thread([this] { loop(); });
     }
     ~TraceDrainer() { stop(); }
@@ -600,15 +598,24 @@ public:
     }
     uint64_t events() const { return m_events; }
     uint64_t lost() const { return m_lost; }
+    uint64_t outOfOrder() const { return m_outOfOrder; } // events numbered at or below the one before (none, ever)
     double cpuMs() const { return m_cpuMs; } // the drain thread's own CPU time, once stopped
 
 private:
+    // A recorder's view of the stream: every event is looked at once, where the drain hands it over (see
+    // TraceSubscription::drain with a visitor), and its numbering checked.
     size_t drainOnce()
     {
-        m_buf.clear();
-        m_lost += m_sub->drain(m_buf);
-        m_events += m_buf.size();
-        return m_buf.size();
+        size_t n = 0;
+        m_lost += m_sub->drain([this, &n](std::span<const TraceEvent> batch) {
+            for (const TraceEvent& e : batch) {
+                m_outOfOrder += e.seq <= m_lastSeq ? 1 : 0;
+                m_lastSeq = e.seq;
+            }
+            n += batch.size();
+        });
+        m_events += n;
+        return n;
     }
     // A recorder's pace: after a small batch it waits a millisecond (the rings hold 65,536 events per worker, tens
     // of milliseconds of the busiest workload), so each drain takes a batch instead of racing the producers event
@@ -636,7 +643,8 @@ private:
     }
     Runtime& m_rt;
     std::shared_ptr<TraceSubscription> m_sub;
-    std::vector<TraceEvent> m_buf;
+    uint64_t m_lastSeq = 0;
+    uint64_t m_outOfOrder = 0;
     uint64_t m_events = 0;
     uint64_t m_lost = 0;
     double m_cpuMs = 0;
@@ -763,6 +771,10 @@ int main(int argc, char** argv)
         drainer->stop();
         o.extra["events"] = std::to_string(drainer->events());
         o.extra["lost"] = std::to_string(drainer->lost());
+        if (drainer->outOfOrder() > 0) {
+            std::fprintf(stderr, "trace events out of order: %llu\n", (unsigned long long)drainer->outOfOrder());
+            std::exit(3);
+        }
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.1f", drainer->cpuMs());
         o.extra["drain_cpu_ms"] = buf;

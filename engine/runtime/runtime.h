@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -131,6 +132,12 @@ public:
     // engine keeps fewer events for this subscriber (they would be superseded by the resync anyway) until drains
     // come back lossless; what it turns away is counted as lost all the same.
     virtual uint64_t drain(std::vector<TraceEvent>& out) = 0;
+    // The same, handing the events to `visit` in sequence order, a batch of at most kVisitBatch at a time; a batch
+    // is valid only during its call. For a subscriber that looks at each event once (a recorder, a counter): the
+    // events go through a small buffer that stays in the cache instead of one the size of everything drained, which
+    // is written and read again. `visit` must not drain this subscription, nor throw (the program ends if it does).
+    static constexpr size_t kVisitBatch = 256;
+    virtual uint64_t drain(const std::function<void(std::span<const TraceEvent>)>& visit);
     // Called (from any thread, possibly often) when new events are available; keep it cheap.
     virtual void setNotify(std::function<void()> notify) = 0;
 };

@@ -70,7 +70,8 @@ uint64_t TraceRing::takeRunInto(std::vector<TraceEvent>& out, uint64_t pos, uint
         const TraceSlot& s = slots[pos & mask];
         if (s.seq != n || s.kind == kSeqGapKind)
             break;
-        __builtin_prefetch(&slots[(pos + 24) & mask]); // the slots were written on another core
+        if (limit - pos > 24)
+            __builtin_prefetch(&slots[(pos + 24) & mask]); // the slots were written on another core
         appendFromSlot(out, s);
     }
     next = n;
@@ -131,7 +132,84 @@ void TraceSubscriptionImpl::skipUpTo(uint64_t seq)
     std::erase_if(m_held, [seq](const TraceEvent& e) { return e.seq + seqSpan(e) - 1 <= seq; });
 }
 
+uint64_t TraceSubscription::drain(const std::function<void(std::span<const TraceEvent>)>& visit)
+{
+    std::vector<TraceEvent> events;
+    const uint64_t lost = drain(events);
+    for (size_t i = 0; i < events.size(); i += kVisitBatch)
+        visit(std::span<const TraceEvent>(events).subspan(i, std::min(kVisitBatch, events.size() - i)));
+    return lost;
+}
+
+namespace {
+// Where a drain puts its events. Into the caller's vector:
+struct VectorSink {
+    std::vector<TraceEvent>& out;
+    void reserve(size_t total)
+    {
+        if (out.capacity() < out.size() + total) // geometric, so that a caller reusing its buffer soon stops growing it
+            out.reserve(std::max(out.size() + total, 2 * out.capacity()));
+    }
+    uint64_t takeRun(const TraceRing& ring, uint64_t pos, uint64_t limit, uint64_t& next)
+    {
+        return ring.takeRunInto(out, pos, limit, next);
+    }
+    void push(TraceEvent&& e) { out.push_back(std::move(e)); }
+    void finish() { }
+};
+// Or to a visitor, a batch at a time, through a buffer that holds one batch.
+struct VisitSink {
+    std::vector<TraceEvent>& batch; // empty between drains
+    const std::function<void(std::span<const TraceEvent>)>& visit;
+    void reserve(size_t)
+    {
+        if (batch.capacity() < TraceSubscription::kVisitBatch)
+            batch.reserve(TraceSubscription::kVisitBatch);
+    }
+    uint64_t takeRun(const TraceRing& ring, uint64_t pos, uint64_t limit, uint64_t& next)
+    {
+        for (;;) {
+            const uint64_t room = TraceSubscription::kVisitBatch - batch.size();
+            const uint64_t to = ring.takeRunInto(batch, pos, limit - pos > room ? pos + room : limit, next);
+            const bool more = to - pos == room;
+            pos = to;
+            if (batch.size() == TraceSubscription::kVisitBatch)
+                finish();
+            if (!more || pos == limit)
+                return pos;
+        }
+    }
+    void push(TraceEvent&& e)
+    {
+        batch.push_back(std::move(e));
+        if (batch.size() == TraceSubscription::kVisitBatch)
+            finish();
+    }
+    // The drain is half done when this is called: a visitor that threw would leave it broken, so it may not.
+    void finish() noexcept
+    {
+        if (batch.empty())
+            return;
+        visit(std::span<const TraceEvent>(batch));
+        batch.clear();
+    }
+};
+} // namespace
+
 uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
+{
+    VectorSink sink { out };
+    return drainInto(sink);
+}
+
+uint64_t TraceSubscriptionImpl::drain(const std::function<void(std::span<const TraceEvent>)>& visit)
+{
+    VisitSink sink { m_batch, visit }; // m_batch is used under the drain's lock only
+    return drainInto(sink);
+}
+
+template <class Sink>
+uint64_t TraceSubscriptionImpl::drainInto(Sink& out)
 {
     std::unique_lock g(m_drainMutex);
     const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -176,8 +254,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     for (size_t r = 0; r < workerRings && stopAt != kNone; ++r)
         if (ringsLost || (m_end[r] - m_pos[r]) * 4 > m_rings[r]->limit() * 3)
             stopAt = kNone;
-    if (out.capacity() < out.size() + total) // geometric, so that a caller reusing its buffer soon stops growing it
-        out.reserve(std::max(out.size() + total, 2 * out.capacity()));
+    out.reserve(total);
     // The held events are read from m_heldIn; the three buffers rotate and are never freed, so a subscriber that
     // keeps losing events does not map and fault in a fresh buffer on every drain.
     std::vector<TraceEvent>& held = m_heldIn;
@@ -227,7 +304,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
             // the whole run without looking at the other sources again.
             if (m_rest.empty() && bestSeq == next) {
                 const uint64_t limit = stopAt - next < end - pos ? pos + (stopAt - next) : end; // (stopAt may be ~0)
-                pos = ring.takeRunInto(out, pos, limit, next);
+                pos = out.takeRun(ring, pos, limit, next);
                 if (pos != m_pos[best]) {
                     m_pos[best] = pos;
                     continue;
@@ -262,7 +339,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
         // e.seq <= next < e.seq + span: the next number, or a gap marker covering it.
         next = e.seq + span;
         if (e.kind != kSeqGapKind)
-            out.push_back(std::move(e));
+            out.push(std::move(e));
     }
     m_next = next;
     bool left = false; // events stay in a worker ring behind a number an open block may still carry
@@ -313,7 +390,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
                 }
                 m_next = std::max(m_next, e.seq + seqSpan(e));
                 if (e.kind != kSeqGapKind)
-                    out.push_back(std::move(e));
+                    out.push(std::move(e));
             }
             m_rest.clear();
             m_gapSeq = 0;
@@ -323,6 +400,7 @@ uint64_t TraceSubscriptionImpl::drain(std::vector<TraceEvent>& out)
     } else {
         m_gapSeq = 0;
     }
+    out.finish();
     g.unlock();
     // Producers wake a waiting subscriber only when they find its ring empty, which these rings may not be: tell it
     // now that there is more to drain (outside the drain's lock, so that the callback may drain at once).

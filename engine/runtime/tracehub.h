@@ -174,6 +174,7 @@ class TraceSubscriptionImpl final : public TraceSubscription {
 public:
     TraceSubscriptionImpl(size_t workers, size_t capacity, uint64_t firstSeq);
     uint64_t drain(std::vector<TraceEvent>& out) override;
+    uint64_t drain(const std::function<void(std::span<const TraceEvent>)>& visit) override;
     void setNotify(std::function<void()> notify) override;
 
     // worker < 0: any other thread. Returns whether the subscriber should be woken (its ring was empty and it asked
@@ -189,6 +190,8 @@ public:
     void setHub(TraceHub* hub) { m_hub = hub; }
 
 private:
+    template <class Sink>
+    uint64_t drainInto(Sink& out); // both drains: Sink takes the events (see the sinks in tracehub.cpp)
     void adaptLimits(); // after each drain
     // Read by producers on every event: kept on a cache line nothing else writes while events flow.
     alignas(64) std::vector<std::unique_ptr<TraceRing>> m_rings; // one per worker, then the shared one
@@ -206,6 +209,7 @@ private:
     std::vector<TraceEvent> m_heldIn; // drain's copy of the events held by the previous one
     std::vector<TraceEvent> m_shared; // drain's copy of the shared ring, sorted
     std::vector<TraceEvent> m_rest; // drain's events after a gap
+    std::vector<TraceEvent> m_batch; // a visiting drain's batch (kVisitBatch events, reused)
     std::vector<uint64_t> m_pos; // drain's read position in each worker ring
     std::vector<uint64_t> m_end;
     std::vector<uint64_t> m_demand; // events each worker ring was offered since the last drain (kept or lost)

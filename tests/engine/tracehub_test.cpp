@@ -192,3 +192,80 @@ TEST(TraceHub, APositionRecordedByItsLowBitsIsNeverGivenBackLower)
     EXPECT_EQ(hub.positionFrom(pos & 0xFFFFFF, 24), pos) << "24 bits still tell it apart";
     hub.unsubscribe(sub);
 }
+
+// A visiting drain hands over what a drain into a vector would: the same events, in the same order, with the same
+// count of lost ones, a batch of at most kVisitBatch at a time. Here 700 events from two workers (runs longer than a
+// batch, interleaved by number), some lost from a small ring, and events the shared ring took from another thread.
+TEST(TraceHub, AVisitingDrainHandsOverWhatADrainIntoAVectorWould)
+{
+    auto produce = [](TraceHub& hub) {
+        for (uint64_t i = 0; i < 300; ++i)
+            hub.publish(0, spawnedEvent(1000 + i));
+        for (uint64_t i = 0; i < 300; ++i)
+            hub.publish(1, spawnedEvent(5000 + i));
+        hub.publish(-1, spawnedEvent(9000)); // not a worker: the shared ring
+        for (uint64_t i = 0; i < 100; ++i)
+            hub.publish(0, spawnedEvent(2000 + i));
+        hub.closeOwnBlock(0);
+        hub.closeOwnBlock(1);
+    };
+    TraceHub a;
+    a.setWorkers(2);
+    auto intoVector = a.subscribe(2, 256);
+    produce(a);
+    std::vector<TraceEvent> expected;
+    const uint64_t expectedLost = intoVector->drain(expected);
+    ASSERT_GT(expectedLost, 0u) << "a ring of 256 cannot hold worker 0's 400 events";
+    ASSERT_GT(expected.size(), TraceSubscription::kVisitBatch * 2);
+
+    TraceHub b;
+    b.setWorkers(2);
+    auto visited = b.subscribe(2, 256);
+    produce(b);
+    std::vector<TraceEvent> got;
+    std::vector<size_t> batches;
+    const uint64_t lost = visited->drain([&](std::span<const TraceEvent> batch) {
+        batches.push_back(batch.size());
+        got.insert(got.end(), batch.begin(), batch.end());
+    });
+    EXPECT_EQ(lost, expectedLost);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].seq, expected[i].seq) << "event " << i;
+        EXPECT_EQ(got[i].pid, expected[i].pid) << "event " << i;
+    }
+    expectStrictlyIncreasingNumbers(got);
+    for (size_t n : batches) {
+        EXPECT_GT(n, 0u);
+        EXPECT_LE(n, TraceSubscription::kVisitBatch);
+    }
+    EXPECT_GE(batches.size(), got.size() / TraceSubscription::kVisitBatch);
+    expectNothingMore(*visited);
+    a.unsubscribe(intoVector);
+    b.unsubscribe(visited);
+}
+
+// Events held back behind an open block come out of a later visiting drain, after the block's own.
+TEST(TraceHub, AVisitingDrainDeliversHeldEventsLater)
+{
+    TraceHub hub;
+    hub.setWorkers(2);
+    auto sub = hub.subscribe(2, 1024);
+    hub.publish(1, spawnedEvent(1)); // worker 1's block lies below worker 0's
+    for (uint64_t i = 0; i < 600; ++i)
+        hub.publish(0, spawnedEvent(1000 + i));
+    hub.closeOwnBlock(0);
+    std::vector<TraceEvent> got;
+    auto collect = [&got](std::span<const TraceEvent> batch) { got.insert(got.end(), batch.begin(), batch.end()); };
+    EXPECT_EQ(sub->drain(collect), 0u);
+    ASSERT_EQ(got.size(), 1u) << "worker 0's events wait for worker 1's open block";
+    hub.publish(1, spawnedEvent(2));
+    hub.closeOwnBlock(1);
+    EXPECT_EQ(sub->drain(collect), 0u);
+    ASSERT_EQ(got.size(), 602u);
+    EXPECT_EQ(got[1].pid, 2u);
+    expectPids(got, 2, 1000, 600);
+    expectStrictlyIncreasingNumbers(got);
+    expectNothingMore(*sub);
+    hub.unsubscribe(sub);
+}

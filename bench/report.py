@@ -93,7 +93,13 @@ class Cell:
         self.ops = int(ok[0]["ops"]) if ok else None
         mems = [float(r["bytes_per_process"]) for r in ok if "bytes_per_process" in r]
         self.mem = statistics.median(mems) if mems else None
+        # Vigil's runs also read memory once an observer has caught up (see settled_mem).
+        settled = [float(r["bytes_per_process_settled"]) for r in ok if "bytes_per_process_settled" in r]
+        self.mem_settled = statistics.median(settled) if settled else None
+        self.by_rep_settled = {r.get("rep"): float(r["bytes_per_process_settled"])
+                               for r in ok if r.get("rep") is not None and "bytes_per_process_settled" in r}
         self.checks = sorted({r["check"] for r in ok})
+        self.is_observed = False # set by build()
         self.all_seconds = [float(r["seconds"]) for r in ok]
         self.lost = sum(int(r.get("lost", 0)) for r in ok)
         self.events = statistics.median(int(r["events"]) for r in ok) if ok and "events" in ok[0] else None
@@ -114,7 +120,10 @@ def build(rows):
     cells = defaultdict(list)
     for r in rows:
         cells[(r["workload"], r["system"], int(r.get("trace", 0)))].append(r)
-    return {k: Cell(v) for k, v in cells.items()}
+    built = {k: Cell(v) for k, v in cells.items()}
+    for (w, system, trace), c in built.items():
+        c.is_observed = trace == 1 # a trace subscriber or the GUI bridge was attached
+    return built
 
 
 def check(cells):
@@ -185,6 +194,8 @@ def render(cells, meta, notes, gbench=None):
             if not c or c.seconds is None:
                 return "—"
             if w == "idlememory":
+                if c.is_observed and c.mem_settled is not None:
+                    return f"{c.mem_settled:.0f} B settled"
                 return f"{c.mem:.0f} B"
             if w == "skynet":
                 return fmt_time(c.seconds)
@@ -259,9 +270,15 @@ def render(cells, meta, notes, gbench=None):
     w_("## Observation cost")
     w_("")
     w_("`--trace` attaches one trace subscriber (`Runtime::subscribe()`) and drains it from a separate thread in a "
-       "loop that waits 1 ms after a batch of fewer than 4,096 events, for the whole run, i.e. far more often than the GUI bridge's ≤ 30 Hz drain. "
+       "loop that waits 1 ms after a batch of fewer than 4,096 events, for the whole run, i.e. far more often than the GUI bridge's ≤ 30 Hz drain; "
+       "it looks at each event where the drain hands it over (`drain` with a visitor) and checks that the numbers rise. "
        "Events are what the subscriber received (median per run); lost are events dropped because a ring was "
        "full (the engine never waits for a subscriber).")
+    w_("")
+    w_("Memory per idle process with an observer is read once the observer has caught up with every process and "
+       "freed memory has been handed back (*settled*), against the unobserved engine's figure read the same way: "
+       "read at once, an observer's figure says how far it had got, not what it keeps. The engine-only columns "
+       "(Vigil against the BEAM and CAF) are read at once, as theirs are.")
     w_("")
     w_("Costs are medians of the per-repetition ratios (each traced run ÷ the untraced run of the same repetition; "
        "the systems of a repetition run one after the other), with the lowest and highest of those ratios beside "
@@ -279,9 +296,9 @@ def render(cells, meta, notes, gbench=None):
         ev = f"{t.events:,.0f}" if t.events is not None else "—"
         gev = f"{g.events:,.0f}" if g and g.events is not None else "—"
         glost = f"{g.lost:,}" if g else "—"
-        w_(f"| {WORKLOADS[w][0]} | {show_cell(w, v)} | {show_cell(w, t)} | {fmt_pct(overhead(w, v, t))} "
-           f"| {overhead_range(v, t)} | {ev} | {t.lost:,} "
-           f"| {show_cell(w, g)} | {fmt_pct(overhead(w, v, g))} | {overhead_range(v, g)} | {gev} | {glost} |")
+        w_(f"| {WORKLOADS[w][0]} | {show_cell(w, v, True)} | {show_cell(w, t)} | {fmt_pct(overhead(w, v, t))} "
+           f"| {overhead_range(v, t, w)} | {ev} | {t.lost:,} "
+           f"| {show_cell(w, g)} | {fmt_pct(overhead(w, v, g))} | {overhead_range(v, g, w)} | {gev} | {glost} |")
     w_("")
 
     if gbench:
@@ -338,24 +355,38 @@ def nice_n(w, cells):
     return f"{_N.get(w, 0):,}"
 
 
-def paired_ratios(v, t):
+def settled_mem(w, v, t):
+    """Whether an observer's memory cost is read from the settled figures: the resident size once the observer has
+    caught up with every process (and freed memory was handed back), on both sides. Read right after the workload,
+    an observer's figure says how far it had got (the GUI bridge's graph state may hold a fraction of the processes
+    yet), not what it keeps."""
+    return w == "idlememory" and v.mem_settled is not None and t.mem_settled is not None
+
+
+def paired_ratios(v, t, w=None):
     """other ÷ base for each repetition both have: the systems of one repetition run one after the other, so a
     ratio within a repetition is not moved by the machine's load drifting between repetitions."""
-    return [t.by_rep[r] / v.by_rep[r] for r in v.by_rep if r in t.by_rep and v.by_rep[r] > 0]
+    if w and settled_mem(w, v, t):
+        a, b = v.by_rep_settled, t.by_rep_settled
+    else:
+        a, b = v.by_rep, t.by_rep
+    return [b[r] / a[r] for r in a if r in b and a[r] > 0]
 
 
 def overhead(w, v, t):
     """Cost in percent: the median of the per-repetition ratios, or the ratio of the medians without repetitions."""
     if not v or not t or v.value(w) is None or t.value(w) is None:
         return None
-    ratios = paired_ratios(v, t)
+    ratios = paired_ratios(v, t, w)
     if ratios:
         return (statistics.median(ratios) - 1) * 100
+    if settled_mem(w, v, t):
+        return (t.mem_settled / v.mem_settled - 1) * 100
     return (t.value(w) / v.value(w) - 1) * 100
 
 
-def overhead_range(v, t):
-    ratios = paired_ratios(v, t) if v and t else []
+def overhead_range(v, t, w=None):
+    ratios = paired_ratios(v, t, w) if v and t else []
     if len(ratios) < 2:
         return "—"
     return f"{(min(ratios) - 1) * 100:+.0f}% … {(max(ratios) - 1) * 100:+.0f}%"
@@ -365,10 +396,13 @@ def fmt_pct(p):
     return "—" if p is None else f"{p:+.0f}%"
 
 
-def show_cell(w, c):
+def show_cell(w, c, observed=False):
+    """observed: a cell of the observation-cost table, where Vigil's memory is shown as settled_mem reads it."""
     if not c or (c.seconds is None):
         return "failed" if c and c.failed else "—"
     if w == "idlememory":
+        if c.mem_settled is not None and (observed or c.is_observed):
+            return f"{c.mem_settled:.0f} B/proc settled"
         return f"{c.mem:.0f} B/proc"
     return f"{fmt_time(c.seconds)} ({fmt_rate(c.rate)})"
 

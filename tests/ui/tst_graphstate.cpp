@@ -558,7 +558,7 @@ TEST(SparseString, HoldsOnlyNonEmptyValuesAndCopiesThemDeeply)
 TEST(GraphState, ANodeIsSmallWhenItsTextsAreEmpty)
 {
     // A million processes in the window are a million nodes: their mostly empty texts must not cost a string each.
-    static_assert(sizeof(GraphNode) <= 360, "GraphNode grew: mind a million of them");
+    static_assert(sizeof(GraphNode) <= 280, "GraphNode grew: mind a million of them");
     GraphState g;
     EventScript s;
     s.spawn(7, 0, nullptr, nullptr);
@@ -567,4 +567,58 @@ TEST(GraphState, ANodeIsSmallWhenItsTextsAreEmpty)
     EXPECT_TRUE(g.node(7)->registeredName.empty());
     EXPECT_TRUE(g.node(7)->exitReason.empty());
     EXPECT_EQ(g.node(7)->displayName(), "");
+    // Nor their empty lists a vector each.
+    EXPECT_EQ(g.node(7)->links.capacity(), 0u);
+    EXPECT_EQ(g.node(7)->children.capacity(), 0u);
+}
+
+TEST(CompactVector, KeepsOrderThroughInsertsAndErasesAndHoldsNothingWhenEmpty)
+{
+    static_assert(sizeof(CompactVector<uint64_t>) == sizeof(void*), "one pointer wide");
+    CompactVector<uint64_t> v;
+    EXPECT_TRUE(v.empty());
+    EXPECT_EQ(v.begin(), v.end());
+    for (uint64_t i = 1; i <= 5; ++i)
+        v.push_back(i * 10); // 10 20 30 40 50, growing on the way
+    EXPECT_EQ(v, std::vector<uint64_t>({ 10, 20, 30, 40, 50 }));
+    v.insert(v.begin() + 2, 25);
+    v.insert(v.end(), 60);
+    v.insert(v.begin(), 5);
+    EXPECT_EQ(v, std::vector<uint64_t>({ 5, 10, 20, 25, 30, 40, 50, 60 }));
+    const std::vector<uint64_t> more { 1, 2, 3 };
+    v.insert(v.begin() + 1, more.begin(), more.end());
+    EXPECT_EQ(v, std::vector<uint64_t>({ 5, 1, 2, 3, 10, 20, 25, 30, 40, 50, 60 }));
+    v.erase(v.begin() + 1, v.begin() + 4);
+    v.erase(v.begin());
+    EXPECT_EQ(v, std::vector<uint64_t>({ 10, 20, 25, 30, 40, 50, 60 }));
+    EXPECT_EQ(v.eraseIf([](uint64_t x) { return x % 20 == 0; }), 3u);
+    EXPECT_EQ(v, std::vector<uint64_t>({ 10, 25, 30, 50 }));
+    v.push_back(v.front()); // an element of its own, possibly as it grows
+    v.push_back(v.back());
+    EXPECT_EQ(v, std::vector<uint64_t>({ 10, 25, 30, 50, 10, 10 }));
+    EXPECT_EQ(std::vector<uint64_t>(v.rbegin(), v.rend()), std::vector<uint64_t>({ 10, 10, 50, 30, 25, 10 }));
+
+    CompactVector<uint64_t> copy = v; // its own elements: changing one leaves the other
+    copy[0] = 99;
+    EXPECT_EQ(v[0], 10u);
+    CompactVector<uint64_t> moved = std::move(copy);
+    EXPECT_TRUE(copy.empty()); // NOLINT(bugprone-use-after-move): a moved-from vector is empty
+    EXPECT_EQ(moved.front(), 99u);
+    moved = std::vector<uint64_t> { 7 };
+    EXPECT_EQ(moved, std::vector<uint64_t>({ 7 }));
+    moved = moved; // NOLINT: assigning itself leaves it as it was
+    EXPECT_EQ(moved.toVector(), std::vector<uint64_t>({ 7 }));
+
+    // Emptied by erasing or clearing, it gives its memory back like one never used.
+    moved.erase(moved.begin());
+    EXPECT_TRUE(moved.empty());
+    EXPECT_EQ(moved.capacity(), 0u);
+    v.clear();
+    EXPECT_EQ(v.capacity(), 0u);
+    v.push_back(1);
+    EXPECT_EQ(v.size(), 1u);
+
+    CompactVector<MonitorEdge> edges { { 1, 2 }, { 3, 4 } };
+    EXPECT_EQ(edges, std::vector<MonitorEdge>({ { 1, 2 }, { 3, 4 } }));
+    EXPECT_FALSE(edges == std::vector<MonitorEdge>({ { 1, 2 } }));
 }

@@ -658,7 +658,7 @@ TEST_F(WindowTest, OneForAllAndRestForOneRestartTheRightSiblings)
         const uint64_t supPid = serial(*sup);
         ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, supPid) && node(*window, supPid)->children.size() == 3; }));
         settle(*window);
-        const std::vector<uint64_t> before = node(*window, supPid)->children;
+        const std::vector<uint64_t> before = node(*window, supPid)->children.toVector();
         window->setSelection({ before[1] });
         window->action(QStringLiteral("actionKill"))->trigger();
         const size_t restartedCount = std::string(strategy) == "one_for_all" ? 3 : 2;
@@ -989,7 +989,7 @@ TEST_F(WindowTest, PauseAndStepThroughACrashCascadeThenResume)
     const uint64_t supPid = serial(*sup);
     ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, supPid) && node(*window, supPid)->children.size() == 3; }));
     settle(*window);
-    const std::vector<uint64_t> before = node(*window, supPid)->children;
+    const std::vector<uint64_t> before = node(*window, supPid)->children.toVector();
 
     window->setPaused(true);
     ASSERT_TRUE(window->action(QStringLiteral("actionPause"))->isChecked());
@@ -1060,7 +1060,7 @@ TEST_F(WindowTest, PauseAndStepThroughACrashCascadeThenResume)
     EXPECT_FALSE(window->action(QStringLiteral("actionPause"))->isChecked());
     EXPECT_FALSE(step->isEnabled());
     settle(*window);
-    const std::vector<uint64_t>& after = node(*window, supPid)->children;
+    const std::vector<uint64_t> after = node(*window, supPid)->children.toVector();
     int freshAlive = 0;
     for (uint64_t c : after) {
         const GraphNode* n = node(*window, c);

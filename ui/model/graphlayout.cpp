@@ -93,7 +93,7 @@ private:
         return depth + 1 >= m_o.maxDepth || m_collapse.isCollapsed(pid, m_sizes.at(pid), m_o);
     }
 
-    void buildSlots(uint64_t parent, const std::vector<uint64_t>& children, NodeBlock& block, size_t depth)
+    void buildSlots(uint64_t parent, const CompactVector<uint64_t>& children, NodeBlock& block, size_t depth)
     {
         const size_t shown = std::min(children.size(), m_o.maxChildrenShown);
         size_t i = 0;

@@ -110,14 +110,14 @@ std::string reasonText(const Term& t)
     return inspect(t, o);
 }
 
-void insertSorted(std::vector<uint64_t>& v, uint64_t x)
+void insertSorted(CompactVector<uint64_t>& v, uint64_t x)
 {
     auto it = std::lower_bound(v.begin(), v.end(), x);
     if (it == v.end() || *it != x)
         v.insert(it, x);
 }
 
-bool eraseSorted(std::vector<uint64_t>& v, uint64_t x)
+bool eraseSorted(CompactVector<uint64_t>& v, uint64_t x)
 {
     auto it = std::lower_bound(v.begin(), v.end(), x);
     if (it == v.end() || *it != x)
@@ -126,7 +126,7 @@ bool eraseSorted(std::vector<uint64_t>& v, uint64_t x)
     return true;
 }
 
-bool eraseMonitor(std::vector<MonitorEdge>& v, uint64_t ref, uint64_t pid)
+bool eraseMonitor(CompactVector<MonitorEdge>& v, uint64_t ref, uint64_t pid)
 {
     auto it = std::find_if(v.begin(), v.end(), [&](const MonitorEdge& m) {
         return (ref == 0 || m.ref == ref) && m.pid == pid;
@@ -204,7 +204,7 @@ void GraphState::attach(GraphNode& n, uint64_t parent, size_t index)
         p = p->treeParent ? find(p->treeParent) : nullptr;
     if (p && p->pid == n.pid)
         p = nullptr;
-    std::vector<uint64_t>& list = p ? p->children : m_roots;
+    CompactVector<uint64_t>& list = p ? p->children : m_roots;
     if (index >= list.size())
         list.push_back(n.pid);
     else
@@ -216,7 +216,7 @@ void GraphState::attach(GraphNode& n, uint64_t parent, size_t index)
 
 void GraphState::detach(GraphNode& n)
 {
-    std::vector<uint64_t>* list = &m_roots;
+    CompactVector<uint64_t>* list = &m_roots;
     if (n.treeParent) {
         if (GraphNode* p = find(n.treeParent))
             list = &p->children;
@@ -233,7 +233,7 @@ void GraphState::leaveTree(GraphNode& n)
     if (!n.inTree)
         return;
     // Children that are still drawn move up into this node's slot, keeping their order.
-    std::vector<uint64_t>& siblings = n.treeParent && find(n.treeParent) ? find(n.treeParent)->children : m_roots;
+    CompactVector<uint64_t>& siblings = n.treeParent && find(n.treeParent) ? find(n.treeParent)->children : m_roots;
     if (!n.children.empty()) {
         auto at = std::find(siblings.begin(), siblings.end(), n.pid);
         std::vector<uint64_t> moving;
@@ -259,14 +259,14 @@ void GraphState::leaveTree(GraphNode& n)
 void GraphState::compactTree()
 {
     for (uint64_t parent : m_compact) {
-        std::vector<uint64_t>* list = &m_roots;
+        CompactVector<uint64_t>* list = &m_roots;
         if (parent) {
             GraphNode* p = find(parent);
             if (!p)
                 continue;
             list = &p->children;
         }
-        std::erase_if(*list, [&](uint64_t pid) {
+        list->eraseIf([&](uint64_t pid) {
             const GraphNode* c = node(pid);
             return !c || !c->inTree || c->treeParent != parent;
         });
@@ -885,9 +885,9 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
             monitoredBy.push_back({ refOf(ref), watcher });
         if (links != n->links || monitors != n->monitors || monitoredBy != n->monitoredBy) {
             edgesChanged = true;
-            n->links.swap(links);
-            n->monitors.swap(monitors);
-            n->monitoredBy.swap(monitoredBy);
+            n->links = links;
+            n->monitors = monitors;
+            n->monitoredBy = monitoredBy;
         }
         if (n->status == NodeStatus::Running)
             m_active.insert(n->pid);
@@ -895,7 +895,7 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
     }
     // A process whose spawner or supervisor was not known when it appeared (its events were lost or skipped ahead
     // of this resync) was drawn as a root; the snapshot has brought that parent now.
-    const std::vector<uint64_t> roots = m_roots;
+    const std::vector<uint64_t> roots = m_roots.toVector();
     for (uint64_t pid : roots) {
         GraphNode* n = find(pid);
         const uint64_t parent = !n ? 0 : n->supervisor ? n->supervisor : n->spawner;
@@ -1088,7 +1088,7 @@ size_t GraphState::descendantCount(uint64_t pid) const
 std::string GraphState::checkConsistency() const
 {
     std::set<uint64_t> seen;
-    auto checkList = [&](uint64_t parent, const std::vector<uint64_t>& list) -> std::string {
+    auto checkList = [&](uint64_t parent, const CompactVector<uint64_t>& list) -> std::string {
         for (uint64_t c : list) {
             const GraphNode* cn = node(c);
             if (!cn)

@@ -6,6 +6,7 @@
 // depth and place in the supervision tree, kept up to date by applying trace events in sequence order. Views
 // never rebuild from it wholesale; they read what changed from the GraphDelta that each apply produces.
 
+#include "compactvector.h"
 #include "sparsestring.h"
 #include "runtime/runtime.h"
 #include "trace/event.h"
@@ -41,7 +42,7 @@ struct GraphNode {
     uint64_t spawner = 0; // 0 = the host
     uint64_t supervisor = 0; // set once a supervisor reported this process as its child
     uint64_t treeParent = 0; // where the graph draws it (supervisor, else spawner, else a live ancestor; 0 = root)
-    std::vector<uint64_t> children; // tree children in start order
+    CompactVector<uint64_t> children; // tree children in start order
 
     SparseString label; // inspect text of the label term ("" = none)
     SparseString behaviour; // "gen_server", "supervisor", "task", ... ("" = plain process)
@@ -67,10 +68,10 @@ struct GraphNode {
     uint64_t restartedFrom = 0; // previous pid of the same supervised child
     uint64_t replacedBy = 0; // pid that took over this child's place
 
-    std::vector<uint64_t> links; // this side's half of each link, sorted
-    std::vector<MonitorEdge> monitors; // what this process monitors
-    std::vector<MonitorEdge> monitoredBy;
-    std::vector<uint64_t> linksAtDeath; // the links it had when it died (the paths its exit signal takes)
+    CompactVector<uint64_t> links; // this side's half of each link, sorted
+    CompactVector<MonitorEdge> monitors; // what this process monitors
+    CompactVector<MonitorEdge> monitoredBy;
+    CompactVector<uint64_t> linksAtDeath; // the links it had when it died (the paths its exit signal takes)
 
     SparseString exitReason; // inspect text once dead
     int64_t spawnedNs = 0; // runtime clock
@@ -172,7 +173,7 @@ public:
 
     const GraphNode* node(uint64_t pid) const;
     const std::unordered_map<uint64_t, GraphNode>& nodes() const { return m_nodes; }
-    const std::vector<uint64_t>& roots() const { return m_roots; }
+    const CompactVector<uint64_t>& roots() const { return m_roots; }
     size_t aliveCount() const { return m_alive; }
     // Short-lived processes that were counted but never materialised (see Options::keepShortLivedPerBatch).
     uint64_t foldedCount() const { return m_folded; }
@@ -218,7 +219,7 @@ private:
 
     Options m_options;
     std::unordered_map<uint64_t, GraphNode> m_nodes;
-    std::vector<uint64_t> m_roots;
+    CompactVector<uint64_t> m_roots;
     std::vector<uint64_t> m_lingering; // dead, still in the tree (by death order)
     std::vector<uint64_t> m_dead; // dead, out of the tree (by death order)
     std::unordered_set<uint64_t> m_active; // running because of recent activity

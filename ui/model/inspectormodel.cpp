@@ -226,7 +226,7 @@ void InspectorModel::setInput(const InspectorInput& in)
         for (const auto& [ref, watcher] : s->monitoredBy)
             monitoredBy.push_back({ termText(ref), qs(pidText(watcher)), watcher });
     } else if (n) {
-        links = n->alive ? n->links : n->linksAtDeath;
+        links = (n->alive ? n->links : n->linksAtDeath).toVector();
         for (const MonitorEdge& m : n->monitors)
             monitors.push_back({ QString(), qs(pidText(m.pid)), m.pid });
         for (const MonitorEdge& m : n->monitoredBy)

@@ -203,7 +203,7 @@ void GraphView::refreshAggregate(uint64_t id)
     const GraphNode* pn = parent ? m_state->node(parent) : nullptr;
     if (parent && !pn)
         return;
-    const std::vector<uint64_t>& children = pn ? pn->children : m_state->roots();
+    const CompactVector<uint64_t>& children = pn ? pn->children : m_state->roots();
     size_t count = 0;
     int64_t mail = 0;
     std::vector<uint64_t> stack;
@@ -255,7 +255,7 @@ bool GraphView::provisionalSlot(const GraphNode& n, LayoutItem& out) const
         }
     }
     const LayoutItem* parent = nullptr;
-    const std::vector<uint64_t>* siblings = &m_state->roots();
+    const CompactVector<uint64_t>* siblings = &m_state->roots();
     if (n.treeParent) {
         parent = m_layout.find(n.treeParent);
         const GraphNode* pn = m_state->node(n.treeParent);

@@ -99,7 +99,8 @@ class Cell:
         self.by_rep_settled = {r.get("rep"): float(r["bytes_per_process_settled"])
                                for r in ok if r.get("rep") is not None and "bytes_per_process_settled" in r}
         self.checks = sorted({r["check"] for r in ok})
-        self.is_observed = False # set by build()
+        self.is_observed = False # these two are set by build()
+        self.system = None
         self.all_seconds = [float(r["seconds"]) for r in ok]
         self.lost = sum(int(r.get("lost", 0)) for r in ok)
         self.events = statistics.median(int(r["events"]) for r in ok) if ok and "events" in ok[0] else None
@@ -122,6 +123,7 @@ def build(rows):
         cells[(r["workload"], r["system"], int(r.get("trace", 0)))].append(r)
     built = {k: Cell(v) for k, v in cells.items()}
     for (w, system, trace), c in built.items():
+        c.system = system
         c.is_observed = trace == 1 # a trace subscriber or the GUI bridge was attached
     return built
 
@@ -196,6 +198,8 @@ def render(cells, meta, notes, gbench=None):
             if w == "idlememory":
                 if c.is_observed and c.mem_settled is not None:
                     return f"{c.mem_settled:.0f} B settled"
+                if c.system == "vigil" and c.mem_settled is not None:
+                    return f"{c.mem:.0f} B ({c.mem_settled:.0f} B settled)"
                 return f"{c.mem:.0f} B"
             if w == "skynet":
                 return fmt_time(c.seconds)
@@ -296,7 +300,7 @@ def render(cells, meta, notes, gbench=None):
         ev = f"{t.events:,.0f}" if t.events is not None else "—"
         gev = f"{g.events:,.0f}" if g and g.events is not None else "—"
         glost = f"{g.lost:,}" if g else "—"
-        w_(f"| {WORKLOADS[w][0]} | {show_cell(w, v, True)} | {show_cell(w, t)} | {fmt_pct(overhead(w, v, t))} "
+        w_(f"| {WORKLOADS[w][0]} | {show_cell(w, v, settled_mem(w, v, t))} | {show_cell(w, t)} | {fmt_pct(overhead(w, v, t))} "
            f"| {overhead_range(v, t, w)} | {ev} | {t.lost:,} "
            f"| {show_cell(w, g)} | {fmt_pct(overhead(w, v, g))} | {overhead_range(v, g, w)} | {gev} | {glost} |")
     w_("")
@@ -381,7 +385,7 @@ def overhead(w, v, t):
     if ratios:
         return (statistics.median(ratios) - 1) * 100
     if settled_mem(w, v, t):
-        return (t.mem_settled / v.mem_settled - 1) * 100
+        return (t.mem_settled / v.mem_settled - 1) * 100 if v.mem_settled > 0 else None
     return (t.value(w) / v.value(w) - 1) * 100
 
 
@@ -403,6 +407,8 @@ def show_cell(w, c, observed=False):
     if w == "idlememory":
         if c.mem_settled is not None and (observed or c.is_observed):
             return f"{c.mem_settled:.0f} B/proc settled"
+        if c.system == "vigil" and c.mem_settled is not None:
+            return f"{c.mem:.0f} B/proc ({c.mem_settled:.0f} settled)"
         return f"{c.mem:.0f} B/proc"
     return f"{fmt_time(c.seconds)} ({fmt_rate(c.rate)})"
 

@@ -388,7 +388,8 @@ uint32_t readCoarseMs()
 // slice (or takes it from its last precise read, see readCachedCoarseMs) and then every 16th use within it, which
 // keeps clock reads off the per-message path and the time it uses no older than its current slice (plus 16 uses).
 thread_local uint32_t t_coarseMs = 0;
-thread_local bool t_coarseKnown = false; // t_coarseMs was set once (from then on it only moves forward)
+thread_local bool t_coarseKnown = false; // t_coarseMs was set once (from then on it does not step back)
+thread_local int64_t t_workerStartEpochNs = 0; // the start (see nowNs) of the runtime this worker thread belongs to
 thread_local uint32_t t_coarseUses = 0;
 thread_local uint64_t t_coarseSlice = UINT64_MAX; // t_sliceCount at that read
 
@@ -407,18 +408,19 @@ bool msElapsed(uint32_t now, uint32_t since, uint32_t interval)
 
 // The worker's cached coarse clock, read again (or off a worker thread, where nothing is cached). At a slice's first
 // use, while the worker's last precise read may be reused for event times (see sliceTimeNs), the time is taken from
-// that read instead, at no cost: the clocks are one (CLOCK_MONOTONIC, the coarse one its last tick), and that read is
-// at most about a slice's budget of work old, as fresh as a read at the slice's start. The cached time never goes
-// back: one taken from a precise read may lie up to a tick ahead of the kernel's coarse clock, and a window measured
-// on a clock that went back would start over.
+// that read instead, at no cost: the clocks are one (CLOCK_MONOTONIC, the coarse one its last tick), and the read is
+// no older than the slice's event times are allowed to be. The cached time does not step back: one taken from a
+// precise read may lie up to a tick ahead of the kernel's coarse clock, and a window measured on a clock that went
+// back would start over. (Only small steps are refused: after a sleep of weeks, a reading more than kMaxClockLagMs
+// "behind" has wrapped around.)
 [[gnu::noinline]] uint32_t readCachedCoarseMs(bool sliceStart)
 {
     if (!tlsWorker)
         return readCoarseMs();
-    const uint32_t now = sliceStart && preciseTimeReusable() && tlsRuntime
-        ? uint32_t(uint64_t(tlsRuntime->startEpochNs + t_preciseNs) / 1'000'000)
+    const uint32_t now = sliceStart && preciseTimeReusable()
+        ? uint32_t(uint64_t(t_workerStartEpochNs + t_preciseNs) / 1'000'000)
         : readCoarseMs();
-    if (!t_coarseKnown || int32_t(now - t_coarseMs) > 0)
+    if (!t_coarseKnown || int32_t(now - t_coarseMs) > 0 || t_coarseMs - now > kMaxClockLagMs)
         t_coarseMs = now;
     t_coarseKnown = true;
     t_coarseSlice = t_sliceCount;
@@ -1202,6 +1204,7 @@ void Runtime::Impl::workerLoop(Worker* w)
 {
     tlsWorker = w;
     tlsRuntime = this;
+    t_workerStartEpochNs = startEpochNs;
     int idleSpins = 0;
     while (!stopping.load(std::memory_order_acquire)) {
         if (worldStopped.load(std::memory_order_acquire) || pausedFlag.load(std::memory_order_acquire)) {
@@ -1465,7 +1468,10 @@ void Runtime::Impl::remindStats(std::vector<uint64_t>& batch, Worker* w)
         Process* p = asProcess(keep);
         if (p->state.load(std::memory_order_acquire) == Process::Dead)
             continue;
-        const uint32_t since = now - p->lastStatsMs.load(std::memory_order_relaxed);
+        // (A report stamped by a worker's clock up to a tick ahead of this read counts as just made.)
+        uint32_t since = now - p->lastStatsMs.load(std::memory_order_relaxed);
+        if (since > UINT32_MAX - kMaxClockLagMs)
+            since = 0;
         if (since < interval) {
             // Checked again when the last of these is due: each is reminded at most one interval late.
             againIn = std::max(againIn, interval - since);

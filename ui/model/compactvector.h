@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <new>
+#include <stdexcept>
 #include <type_traits>
 #include <vector>
 
@@ -163,9 +164,16 @@ private:
         uint32_t capacity;
     };
     T* elements() const { return reinterpret_cast<T*>(reinterpret_cast<char*>(m_h) + sizeof(Header)); }
-    static size_t grown(size_t needed) { return std::max<size_t>(needed, std::max<size_t>(2, 2 * needed - 2)); }
+    static size_t grown(size_t needed)
+    {
+        if (needed > UINT32_MAX)
+            throw std::length_error("CompactVector holds at most 2^32 - 1 elements");
+        return std::min<size_t>(UINT32_MAX, std::max<size_t>(needed, std::max<size_t>(2, 2 * needed - 2)));
+    }
     void reallocate(size_t cap)
     {
+        if (cap > UINT32_MAX)
+            throw std::length_error("CompactVector holds at most 2^32 - 1 elements");
         auto* h = static_cast<Header*>(::operator new(sizeof(Header) + cap * sizeof(T)));
         h->size = uint32_t(size());
         h->capacity = uint32_t(cap);

@@ -1764,7 +1764,7 @@ void compileProgram(ScriptEngine& engine, Program& program, bool console, std::v
     if (consoleVars) {
         // the session needs the slot of each name: encode as "name@slot"
         for (size_t i = 0; i < consoleVars->size(); ++i)
-            (*consoleVars)[i] += "\x01" + std::to_string(c.m_consoleSlots[i]);
+            ((*consoleVars)[i] += '\x01') += std::to_string(c.m_consoleSlots[i]);
     }
 }
 

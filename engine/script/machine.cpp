@@ -349,7 +349,14 @@ std::string ScriptFun::describe() const
 
 std::string ExternalFun::describe() const
 {
-    return "&" + moduleName(module) + "." + std::string(name.name()) + "/" + std::to_string(ar);
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) at -O3 about "literal" + std::string.
+    std::string s = "&";
+    s += moduleName(module);
+    s += '.';
+    s += name.name();
+    s += '/';
+    s += std::to_string(ar);
+    return s;
 }
 
 // ---------------------------------------------------------------------------------------------- arithmetic
@@ -984,7 +991,13 @@ void ScriptEngine::log(const char* level, const std::string& text, bool durable)
     localtime_r(&t, &tm);
     char buf[32];
     std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms));
-    std::string line = "\n" + std::string(buf) + " [" + level + "] " + text + "\n";
+    std::string line = "\n"; // (appended piece by piece, as in ExternalFun::describe)
+    line += buf;
+    line += " [";
+    line += level;
+    line += "] ";
+    line += text;
+    line += '\n';
     std::lock_guard lock(m_logMutex);
     if (m_logStop)
         return;

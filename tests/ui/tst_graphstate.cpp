@@ -558,7 +558,7 @@ TEST(SparseString, HoldsOnlyNonEmptyValuesAndCopiesThemDeeply)
 TEST(GraphState, ANodeIsSmallWhenItsTextsAreEmpty)
 {
     // A million processes in the window are a million nodes: their mostly empty texts must not cost a string each.
-    static_assert(sizeof(GraphNode) <= 280, "GraphNode grew: mind a million of them");
+    static_assert(sizeof(GraphNode) <= 264, "GraphNode grew: mind a million of them");
     GraphState g;
     EventScript s;
     s.spawn(7, 0, nullptr, nullptr);

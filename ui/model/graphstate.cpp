@@ -1020,7 +1020,12 @@ GraphDelta GraphState::takeDelta()
     if (m_erasedSinceDelta)
         std::erase_if(d.changed, [this](uint64_t pid) { return !m_nodes.count(pid); });
     m_erasedSinceDelta = false;
-    ++m_deltaNumber;
+    if (++m_deltaNumber == 0) {
+        // After 2^32 - 1 deltas the numbers start again: no node may still carry one that is about to come back.
+        for (auto& [pid, n] : m_nodes)
+            n.touchedInDelta = 0;
+        m_deltaNumber = 1;
+    }
     return d;
 }
 

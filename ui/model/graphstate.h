@@ -65,6 +65,8 @@ struct GraphNode {
     uint64_t messagesOut = 0;
     uint64_t reductions = 0;
     uint32_t restarts = 0;
+    uint32_t touchedInDelta = 0; // GraphState's bookkeeping: the delta that lists this node as changed (beside
+                                 // restarts, so that the two share eight bytes)
     uint64_t restartedFrom = 0; // previous pid of the same supervised child
     uint64_t replacedBy = 0; // pid that took over this child's place
 
@@ -80,7 +82,6 @@ struct GraphNode {
     int64_t lastActiveWallNs = 0; // observer clock, drives running -> waiting
 
     std::vector<TraceEvent> recent; // last lifecycle events about this process (messages excluded), oldest first
-    uint64_t touchedInDelta = 0; // GraphState's bookkeeping: the delta that lists this node as changed
 
     // Text the graph and table show first: registered name, else label, else initial call, else "".
     std::string displayName() const { return displayNameRef(); }
@@ -253,7 +254,7 @@ private:
     uint64_t m_lastSeq = 0;
     uint64_t m_snapshotSeq = 0;
     GraphDelta m_delta;
-    uint64_t m_deltaNumber = 1; // counts takeDelta() calls; see touch()
+    uint32_t m_deltaNumber = 1; // counts takeDelta() calls; see touch() (never 0: see takeDelta)
     bool m_erasedSinceDelta = false; // changed may list pids no longer in the state
 };
 

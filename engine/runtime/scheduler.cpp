@@ -1468,8 +1468,10 @@ void Runtime::Impl::remindStats(std::vector<uint64_t>& batch, Worker* w)
         Process* p = asProcess(keep);
         if (p->state.load(std::memory_order_acquire) == Process::Dead)
             continue;
-        // (A report stamped by a worker's clock up to a tick ahead of this read counts as just made.)
-        uint32_t since = now - p->lastStatsMs.load(std::memory_order_relaxed);
+        // (0: it never reported, so it is due. A report stamped by a worker's clock up to a tick ahead of this read
+        // counts as just made.)
+        const uint32_t last = p->lastStatsMs.load(std::memory_order_relaxed);
+        uint32_t since = last == 0 ? interval : now - last;
         if (since > UINT32_MAX - kMaxClockLagMs)
             since = 0;
         if (since < interval) {

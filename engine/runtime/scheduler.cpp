@@ -405,6 +405,14 @@ bool msElapsed(uint32_t now, uint32_t since, uint32_t interval)
     const uint32_t d = now - since;
     return d >= interval && d <= UINT32_MAX - kMaxClockLagMs;
 }
+// How many ms are left until msElapsed: 0 once it is, a whole interval while `since` lies ahead of `now`.
+uint32_t msLeft(uint32_t now, uint32_t since, uint32_t interval)
+{
+    if (msElapsed(now, since, interval))
+        return 0;
+    const uint32_t d = now - since;
+    return d < interval ? interval - d : interval;
+}
 
 // The worker's cached coarse clock, read again (or off a worker thread, where nothing is cached). At a slice's first
 // use, while the worker's last precise read may be reused for event times (see sliceTimeNs), the time is taken from
@@ -540,8 +548,8 @@ void Runtime::Impl::afterSlice(Process* p, bool idle)
         TimerEntry e;
         e.kind = TimerEntry::Kind::Stats;
         e.batch.push_back(p->serial);
-        const uint32_t since = now - last; // (a time slightly ahead of this thread's clock: a whole interval)
-        addTimer(int64_t(since < interval ? interval - since : interval), std::move(e));
+        const uint32_t left = msLeft(now, last, interval);
+        addTimer(int64_t(left > 0 ? left : interval), std::move(e));
         return;
     }
     if (w->statsBatch.empty())
@@ -1468,15 +1476,11 @@ void Runtime::Impl::remindStats(std::vector<uint64_t>& batch, Worker* w)
         Process* p = asProcess(keep);
         if (p->state.load(std::memory_order_acquire) == Process::Dead)
             continue;
-        // (0: it never reported, so it is due. A report stamped by a worker's clock up to a tick ahead of this read
+        // (One that never reported is due; a report stamped by a worker's clock up to a tick ahead of this read
         // counts as just made.)
-        const uint32_t last = p->lastStatsMs.load(std::memory_order_relaxed);
-        uint32_t since = last == 0 ? interval : now - last;
-        if (since > UINT32_MAX - kMaxClockLagMs)
-            since = 0;
-        if (since < interval) {
+        if (const uint32_t left = msLeft(now, p->lastStatsMs.load(std::memory_order_relaxed), interval); left > 0) {
             // Checked again when the last of these is due: each is reminded at most one interval late.
-            againIn = std::max(againIn, interval - since);
+            againIn = std::max(againIn, left);
             again.batch.push_back(serial);
             continue;
         }

@@ -60,8 +60,8 @@ public:
         assign(v.data(), v.data() + v.size());
         return *this;
     }
-    // A copy as a std::vector; explicit, so that no copy is made by accident where a reference was meant.
-    explicit operator std::vector<T>() const { return std::vector<T>(begin(), end()); }
+    // A copy as a std::vector (no implicit conversion, so that no copy is made by accident where a reference was
+    // meant).
     std::vector<T> toVector() const { return std::vector<T>(begin(), end()); }
 
     size_t size() const { return m_h ? m_h->size : 0; }

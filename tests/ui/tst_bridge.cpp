@@ -246,13 +246,13 @@ TEST(TraceBridge, LossyDrainAppliesOnlyWhatTheResyncCannotRestore)
     EXPECT_EQ(bridge.state().node(209), nullptr) << "even the last of them: the snapshot would only mark it dead";
     EXPECT_EQ(bridge.state().node(5), nullptr) << "a plain process waits for the snapshot";
     ASSERT_NE(bridge.state().node(3), nullptr) << "a supervised child is applied: the snapshot has no child ids";
-    EXPECT_EQ(bridge.state().node(3)->childId, "worker");
+    EXPECT_EQ(bridge.state().node(3)->extras().childId, "worker");
 
     bridge.drainNow(); // nothing lost: the snapshot is taken
     EXPECT_FALSE(bridge.resyncPending());
     EXPECT_EQ(bridge.state().aliveCount(), 3u);
     ASSERT_NE(bridge.state().node(5), nullptr);
     EXPECT_EQ(bridge.state().node(5)->treeParent, 1u);
-    EXPECT_EQ(bridge.state().node(3)->childId, "worker") << "kept across the resync";
+    EXPECT_EQ(bridge.state().node(3)->extras().childId, "worker") << "kept across the resync";
     EXPECT_EQ(bridge.state().checkConsistency(), "");
 }

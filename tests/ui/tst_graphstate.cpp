@@ -31,8 +31,8 @@ TEST(GraphState, SupervisorChildrenInStartOrder)
     EXPECT_EQ(g.node(100)->children, std::vector<uint64_t>({ 101, 102, 103 }));
     EXPECT_EQ(g.node(100)->kind, NodeKind::Supervisor);
     EXPECT_EQ(g.node(102)->kind, NodeKind::GenServer);
-    EXPECT_EQ(g.node(102)->childId, "b");
-    EXPECT_EQ(g.node(102)->supervisor, 100u);
+    EXPECT_EQ(g.node(102)->extras().childId, "b");
+    EXPECT_EQ(g.node(102)->extras().supervisor, 100u);
     EXPECT_TRUE(g.linked(100, 102));
     EXPECT_EQ(g.linkPairs().size(), 3u);
     EXPECT_EQ(g.aliveCount(), 4u);
@@ -60,11 +60,11 @@ TEST(GraphState, RestartPutsNewPidInTheOldSlot)
     EXPECT_EQ(g.node(100)->children, std::vector<uint64_t>({ 101, 104, 103 }));
     EXPECT_FALSE(g.node(102)->alive);
     EXPECT_FALSE(g.node(102)->inTree);
-    EXPECT_EQ(g.node(102)->replacedBy, 104u);
-    EXPECT_EQ(g.node(102)->exitReason, ":killed");
+    EXPECT_EQ(g.node(102)->extras().replacedBy, 104u);
+    EXPECT_EQ(g.node(102)->extras().exitReason, ":killed");
     EXPECT_EQ(g.node(104)->restarts, 1u);
-    EXPECT_EQ(g.node(104)->restartedFrom, 102u);
-    EXPECT_EQ(g.node(104)->childId, "b");
+    EXPECT_EQ(g.node(104)->extras().restartedFrom, 102u);
+    EXPECT_EQ(g.node(104)->extras().childId, "b");
     EXPECT_FALSE(g.linked(100, 102));
     EXPECT_TRUE(g.linked(100, 104));
     EXPECT_EQ(g.checkConsistency(), "");
@@ -89,8 +89,8 @@ TEST(GraphState, RestartWithoutOldPidFindsItByChildId)
     s.childRestarted(100, 0, 104, "c", 2);
     g.apply(s.events, 0);
     EXPECT_EQ(g.node(100)->children, std::vector<uint64_t>({ 101, 102, 104 }));
-    EXPECT_EQ(g.node(104)->restartedFrom, 103u);
-    EXPECT_EQ(g.node(103)->replacedBy, 104u);
+    EXPECT_EQ(g.node(104)->extras().restartedFrom, 103u);
+    EXPECT_EQ(g.node(103)->extras().replacedBy, 104u);
     EXPECT_EQ(g.node(104)->restarts, 2u);
     EXPECT_EQ(g.checkConsistency(), "");
 }
@@ -107,7 +107,7 @@ TEST(GraphState, ExitPropagatesAlongLinks)
     g.apply(s.events, 0);
     EXPECT_EQ(g.node(201)->status, NodeStatus::Exiting);
     EXPECT_TRUE(g.node(201)->links.empty()) << "the dead sender's link is gone";
-    EXPECT_EQ(g.node(200)->linksAtDeath, std::vector<uint64_t>({ 201 })) << "the inspector shows what it was linked to";
+    EXPECT_EQ(g.node(200)->extras().linksAtDeath, std::vector<uint64_t>({ 201 })) << "the inspector shows what it was linked to";
     GraphDelta d = g.takeDelta();
     ASSERT_EQ(d.signals.size(), 1u);
     EXPECT_TRUE(d.signals[0].viaLink);
@@ -115,7 +115,7 @@ TEST(GraphState, ExitPropagatesAlongLinks)
     s.exit(201, atom("boom"));
     g.apply(s.events, 0);
     EXPECT_EQ(g.aliveCount(), 0u);
-    EXPECT_EQ(g.node(201)->exitReason, ":boom");
+    EXPECT_EQ(g.node(201)->extras().exitReason, ":boom");
     EXPECT_TRUE(g.linkPairs().empty());
     EXPECT_EQ(g.checkConsistency(), "");
 }
@@ -200,7 +200,7 @@ TEST(GraphState, MonitorsAppearAndGoWithDown)
     s.add(TraceKind::Monitored, 400, 401, ref);
     g.apply(s.events, 0);
     EXPECT_EQ(g.monitorPairs(), (std::vector<std::pair<uint64_t, uint64_t>> { { 400, 401 } }));
-    EXPECT_EQ(g.node(401)->monitoredBy.size(), 1u);
+    EXPECT_EQ(g.node(401)->extras().monitoredBy.size(), 1u);
     s.events.clear();
     s.exit(401, atom("normal"));
     s.add(TraceKind::DownDelivered, 401, 400, atom("normal"), ref);
@@ -292,7 +292,7 @@ TEST(GraphState, ResyncKeepsWhatSnapshotsDoNotCarry)
     }
     g.resync(snap, 5);
     EXPECT_EQ(g.node(104)->restarts, 1u);
-    EXPECT_EQ(g.node(104)->childId, "b");
+    EXPECT_EQ(g.node(104)->extras().childId, "b");
     EXPECT_EQ(g.node(104)->mailbox, 7);
     EXPECT_FALSE(g.node(103)->alive) << "gone from the snapshot: died while events were lost";
     ASSERT_NE(g.node(105), nullptr);
@@ -473,7 +473,7 @@ void expectStormFoldedBeyondTheLastFew(uint64_t first, uint64_t stride)
     ASSERT_NE(g.node(200), nullptr) << "a parent is never folded";
     EXPECT_EQ(g.node(201)->treeParent, 200u);
     ASSERT_NE(g.node(300), nullptr) << "a supervised child is never folded";
-    EXPECT_EQ(g.node(300)->supervisor, 1u);
+    EXPECT_EQ(g.node(300)->extras().supervisor, 1u);
     EXPECT_TRUE(g.node(2)->links.empty()) << "no link halves to folded processes";
     EXPECT_EQ(g.aliveCount(), 4u); // 1, 2, 201, 400
     EXPECT_EQ(g.lastSeq(), b.seq());
@@ -558,18 +558,131 @@ TEST(SparseString, HoldsOnlyNonEmptyValuesAndCopiesThemDeeply)
 TEST(GraphState, ANodeIsSmallWhenItsTextsAreEmpty)
 {
     // A million processes in the window are a million nodes: their mostly empty texts must not cost a string each.
-    static_assert(sizeof(GraphNode) <= 264, "GraphNode grew: mind a million of them");
+    static_assert(sizeof(GraphNode) <= 128, "GraphNode grew: mind a million of them");
     GraphState g;
     EventScript s;
     s.spawn(7, 0, nullptr, nullptr);
     g.apply(s.events, 0);
     ASSERT_NE(g.node(7), nullptr);
-    EXPECT_TRUE(g.node(7)->registeredName.empty());
-    EXPECT_TRUE(g.node(7)->exitReason.empty());
+    EXPECT_TRUE(g.node(7)->extras().registeredName.empty());
+    EXPECT_TRUE(g.node(7)->extras().exitReason.empty());
     EXPECT_EQ(g.node(7)->displayName(), "");
     // Nor their empty lists a vector each.
     EXPECT_EQ(g.node(7)->links.capacity(), 0u);
     EXPECT_EQ(g.node(7)->children.capacity(), 0u);
+}
+
+TEST(GraphState, PlainProcessesHaveNoExtrasUntilSomethingRareHappensToThem)
+{
+    // The rarely set fields live apart and are allocated on first write: a plain process, whether it came from its
+    // events or from a snapshot, has none; a label, a name, a supervisor or a death brings them.
+    GraphState g;
+    EventScript s;
+    s.spawn(7, 0, nullptr, nullptr);
+    s.spawn(8, 7, nullptr, nullptr);
+    s.spawn(9, 7, "worker", nullptr);
+    s.spawn(10, 7, nullptr, nullptr);
+    s.add(TraceKind::Registered, 10, 0, atom("cache"));
+    s.spawn(11, 7, nullptr, nullptr);
+    s.exit(11, atom("boom"));
+    g.apply(s.events, 0);
+    EXPECT_FALSE(g.node(7)->hasExtras());
+    EXPECT_FALSE(g.node(8)->hasExtras());
+    EXPECT_EQ(g.node(8)->extras().supervisor, 0u);
+    EXPECT_TRUE(g.node(8)->extras().childIdTerm.isNilAtom());
+    ASSERT_TRUE(g.node(9)->hasExtras());
+    EXPECT_EQ(g.node(9)->displayName(), "worker");
+    EXPECT_EQ(g.node(10)->displayName(), "cache");
+    EXPECT_EQ(g.node(11)->extras().exitReason, ":boom");
+
+    Snapshot snap;
+    snap.seq = s.seq() + 1;
+    for (uint64_t pid : { 7, 8, 9, 10, 12 }) {
+        ProcessSnapshot p;
+        p.pid = pid;
+        p.parent = pid == 7 ? 0 : 7;
+        if (pid == 9)
+            p.label = atom("worker");
+        if (pid == 10)
+            p.registeredName = atom("cache").asAtom();
+        snap.processes.push_back(p);
+    }
+    g.resync(snap, 1);
+    EXPECT_FALSE(g.node(7)->hasExtras()) << "nothing to write: nothing allocated";
+    EXPECT_FALSE(g.node(12)->hasExtras());
+    EXPECT_EQ(g.node(9)->displayName(), "worker");
+    EXPECT_EQ(g.node(10)->displayName(), "cache");
+
+    // Unregistering clears the name it held; a copy of a node has extras of its own.
+    EventScript later;
+    later.setSeq(snap.seq);
+    later.add(TraceKind::Unregistered, 10, 0, atom("cache"));
+    g.apply(later.events, 2);
+    EXPECT_EQ(g.node(10)->displayName(), "");
+    GraphNode copy = *g.node(9);
+    EXPECT_EQ(copy.displayName(), "worker");
+    copy.editExtras().label = "other";
+    EXPECT_EQ(g.node(9)->displayName(), "worker");
+    EXPECT_EQ(g.checkConsistency(), "");
+}
+
+namespace {
+TraceEvent numbered(uint64_t seq)
+{
+    TraceEvent e;
+    e.seq = seq;
+    e.data = Term::tuple({ atom("n"), Term::integer(int64_t(seq)) }); // a boxed term, so copies and moves count
+    return e;
+}
+std::vector<uint64_t> seqs(const RecentEvents& r)
+{
+    std::vector<uint64_t> v;
+    for (const TraceEvent& e : r.toVector())
+        v.push_back(e.seq);
+    return v;
+}
+} // namespace
+
+TEST(RecentEvents, KeepsTheNewestUpToTheLimitOldestFirst)
+{
+    static_assert(sizeof(RecentEvents) == sizeof(void*), "one pointer wide");
+    RecentEvents r;
+    EXPECT_TRUE(r.empty());
+    for (uint64_t i = 1; i <= 5; ++i)
+        r.push(numbered(i), 4); // grows 1, 2, 4, then wraps
+    EXPECT_EQ(seqs(r), std::vector<uint64_t>({ 2, 3, 4, 5 }));
+    EXPECT_EQ(r[0].seq, 2u);
+    EXPECT_EQ(r.back().seq, 5u);
+    for (uint64_t i = 6; i <= 11; ++i)
+        r.push(numbered(i), 4);
+    EXPECT_EQ(seqs(r), std::vector<uint64_t>({ 8, 9, 10, 11 }));
+    EXPECT_EQ(r[3].data, Term::tuple({ atom("n"), Term::integer(11) }));
+
+    // A copy is independent, in the same order; a push of one of its own events (before and after it wraps).
+    RecentEvents copy = r;
+    copy.push(copy[0], 4);
+    EXPECT_EQ(seqs(copy), std::vector<uint64_t>({ 9, 10, 11, 8 }));
+    EXPECT_EQ(seqs(r), std::vector<uint64_t>({ 8, 9, 10, 11 }));
+    RecentEvents small;
+    small.push(numbered(1), 8);
+    small.push(small[0], 8); // grows while the pushed event is one of those that move
+    EXPECT_EQ(seqs(small), std::vector<uint64_t>({ 1, 1 }));
+    EXPECT_EQ(small[1].data, Term::tuple({ atom("n"), Term::integer(1) }));
+
+    // A lower limit keeps the newest that fit; a limit of 0 keeps nothing.
+    r.push(numbered(12), 2);
+    EXPECT_EQ(seqs(r), std::vector<uint64_t>({ 11, 12 }));
+    r.push(numbered(13), 2);
+    EXPECT_EQ(seqs(r), std::vector<uint64_t>({ 12, 13 }));
+    RecentEvents moved = std::move(r);
+    EXPECT_TRUE(r.empty());
+    EXPECT_EQ(seqs(moved), std::vector<uint64_t>({ 12, 13 }));
+    moved = copy;
+    EXPECT_EQ(seqs(moved), std::vector<uint64_t>({ 9, 10, 11, 8 }));
+    moved.push(numbered(14), 0);
+    EXPECT_TRUE(moved.empty());
+    moved.push(numbered(15), 3);
+    EXPECT_EQ(seqs(moved), std::vector<uint64_t>({ 15 }));
 }
 
 TEST(CompactVector, KeepsOrderThroughInsertsAndErasesAndHoldsNothingWhenEmpty)

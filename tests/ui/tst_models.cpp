@@ -216,7 +216,7 @@ TEST(Models, InspectorUpdatesInPlace)
     d.messages = { Term::tuple({ atom("hello"), Term::integer(1) }), atom("second") };
     d.state = Term::map({ { atom("answer"), Term::integer(42) } });
     in.detail = d;
-    in.recent = g.node(7)->recent;
+    in.recent = g.node(7)->recent.toVector();
     model.setInput(in);
 
     const QModelIndex mailbox = model.index(InspectorModel::Mailbox, 0);

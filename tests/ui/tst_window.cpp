@@ -68,7 +68,7 @@ const GraphNode* node(MainWindow& w, uint64_t pid) { return w.bridge()->state().
 uint64_t named(MainWindow& w, const std::string& name)
 {
     for (const auto& [pid, n] : w.bridge()->state().nodes())
-        if (n.alive && n.registeredName == name)
+        if (n.alive && n.extras().registeredName == name)
             return pid;
     return 0;
 }
@@ -167,16 +167,16 @@ TEST_F(WindowTest, KillActionShowsRestartAndNewPid)
 
     QElapsedTimer tm; tm.start();
     const bool restarted
-        = vigil::test::waitFor([&] { return bool(node(*window, oldPid) && node(*window, oldPid)->replacedBy != 0); });
+        = vigil::test::waitFor([&] { return bool(node(*window, oldPid) && node(*window, oldPid)->extras().replacedBy != 0); });
     if (!restarted) {
         for (int r = 0; r < window->eventLogModel()->rowCount(); ++r)
             std::cerr << describeEvent(window->eventLogModel()->event(r)) << "\n";
     }
     ASSERT_TRUE(restarted);
     std::cerr << "restart seen after " << tm.elapsed() << " ms\n";
-    const uint64_t newPid = node(*window, oldPid)->replacedBy;
+    const uint64_t newPid = node(*window, oldPid)->extras().replacedBy;
     EXPECT_NE(newPid, oldPid);
-    EXPECT_EQ(node(*window, oldPid)->exitReason, ":killed");
+    EXPECT_EQ(node(*window, oldPid)->extras().exitReason, ":killed");
     window->graphView()->flushLayout();
     NodeItem* newItem = window->graphView()->itemFor(newPid);
     ASSERT_NE(newItem, nullptr) << "the new pid is drawn";
@@ -256,8 +256,8 @@ TEST_F(WindowTest, LinkTwoAndKillOne)
     ASSERT_TRUE(vigil::test::waitFor([&] { return bool(!node(*window, victim)->alive); }));
     settle(*window);
     EXPECT_FALSE(node(*window, a)->alive);
-    EXPECT_EQ(node(*window, a)->exitReason, ":killed");
-    EXPECT_EQ(node(*window, b)->exitReason, ":killed") << "died with the same reason through the link";
+    EXPECT_EQ(node(*window, a)->extras().exitReason, ":killed");
+    EXPECT_EQ(node(*window, b)->extras().exitReason, ":killed") << "died with the same reason through the link";
     EXPECT_TRUE(node(*window, trapper)->alive);
     EXPECT_EQ(node(*window, trapper)->mailbox, 1);
     EXPECT_FALSE(window->bridge()->state().linked(a, b));
@@ -341,7 +341,7 @@ TEST_F(WindowTest, StressTenThousandProcessesStayConsistent)
         std::sort(links.begin(), links.end());
         EXPECT_EQ(n->links, links) << pidText(p.pid);
         EXPECT_EQ(n->monitors.size(), p.monitors.size()) << pidText(p.pid);
-        EXPECT_EQ(n->monitoredBy.size(), p.monitoredBy.size()) << pidText(p.pid);
+        EXPECT_EQ(n->extras().monitoredBy.size(), p.monitoredBy.size()) << pidText(p.pid);
     }
     std::set<uint64_t> stateAlive;
     for (const auto& [pid, n] : g.nodes())
@@ -617,10 +617,10 @@ TEST_F(WindowTest, ExceedingTheIntensityRestartsTheSubtreeAbove)
     ASSERT_NE(old, nullptr);
     EXPECT_FALSE(old->alive);
     EXPECT_TRUE(old->supervisorGaveUp);
-    EXPECT_EQ(old->exitReason, ":shutdown");
+    EXPECT_EQ(old->extras().exitReason, ":shutdown");
     const GraphNode* fresh = innerOf();
     EXPECT_EQ(fresh->restarts, 1u);
-    EXPECT_EQ(fresh->restartedFrom, firstInner);
+    EXPECT_EQ(fresh->extras().restartedFrom, firstInner);
     EXPECT_NE(window->graphView()->itemFor(fresh->pid), nullptr) << "the new subtree is drawn";
     EXPECT_NE(window->graphView()->itemFor(workerOf(fresh)), nullptr);
 
@@ -685,7 +685,7 @@ TEST_F(WindowTest, OneForAllAndRestForOneRestartTheRightSiblings)
         // In start order, each in its old place, each drawn.
         const char* ids[] = { "a", "b", "c" };
         for (size_t i = 0; i < 3; ++i) {
-            EXPECT_EQ(node(*window, after[i])->childId, ids[i]);
+            EXPECT_EQ(node(*window, after[i])->extras().childId, ids[i]);
             EXPECT_NE(window->graphView()->itemFor(after[i]), nullptr);
         }
         // Three leaves are stacked in one column, in start order.
@@ -736,7 +736,7 @@ TEST_F(WindowTest, FirstStartShowsALiveDemoTreeWithTrafficAndAGrowingMailbox)
         window->setSelection({ sup });
         ASSERT_TRUE(vigil::test::waitFor([&] { return inspectorState(*window).contains(QLatin1String(strategy)); }))
             << inspectorState(*window).toStdString();
-        EXPECT_EQ(node(*window, sup)->strategy, strategy);
+        EXPECT_EQ(node(*window, sup)->extras().strategy, strategy);
         EXPECT_EQ(g->itemFor(sup)->strategy(), QLatin1String(strategy)) << "the node's strategy tag";
     }
     window->setSelection({});
@@ -794,14 +794,14 @@ TEST_F(WindowTest, KillingTheDemoCacheRestartsItAndItsStateIsLost)
     QAction* kill = window->action(QStringLiteral("actionKill"));
     ASSERT_TRUE(kill->isEnabled());
     kill->trigger();
-    ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, cache)->replacedBy != 0; }));
-    const uint64_t fresh = node(*window, cache)->replacedBy;
+    ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, cache)->extras().replacedBy != 0; }));
+    const uint64_t fresh = node(*window, cache)->extras().replacedBy;
     EXPECT_NE(fresh, cache);
     EXPECT_FALSE(node(*window, cache)->alive);
-    EXPECT_EQ(node(*window, cache)->exitReason, ":killed");
+    EXPECT_EQ(node(*window, cache)->extras().exitReason, ":killed");
     EXPECT_EQ(node(*window, fresh)->restarts, 1u);
-    EXPECT_EQ(node(*window, fresh)->restartedFrom, cache);
-    EXPECT_EQ(node(*window, fresh)->supervisor, named(*window, "Demo.Root"));
+    EXPECT_EQ(node(*window, fresh)->extras().restartedFrom, cache);
+    EXPECT_EQ(node(*window, fresh)->extras().supervisor, named(*window, "Demo.Root"));
 
     // The exit is seen: on the graph as it happens, and in the event log, followed by the restart.
     bool diedShown = false;
@@ -869,7 +869,7 @@ TEST_F(WindowTest, SendPutToTheKvProcessAndATypoIsRefused)
         return kv && node(*window, kv) && node(*window, kv)->alive;
     })) << "the spawned process is selected";
     settle(*window);
-    EXPECT_EQ(node(*window, kv)->behaviour, "gen_server");
+    EXPECT_EQ(node(*window, kv)->extras().behaviour, "gen_server");
     ASSERT_TRUE(vigil::test::waitFor([&] { return inspectorState(*window) == QLatin1String("state: %{}"); }))
         << inspectorState(*window).toStdString();
 
@@ -958,8 +958,8 @@ TEST_F(WindowTest, LinksAndMonitorsFromThePaletteWhenOneIsKilled)
     ASSERT_TRUE(vigil::test::waitFor([&] { return !node(*window, b)->alive; }));
     ASSERT_TRUE(vigil::test::waitFor([&] { return node(*window, watcher)->mailbox == 1 && node(*window, trapper)->mailbox == 1; }));
     settle(*window);
-    EXPECT_EQ(node(*window, a)->exitReason, ":killed");
-    EXPECT_EQ(node(*window, b)->exitReason, ":killed") << "the same reason, through the link";
+    EXPECT_EQ(node(*window, a)->extras().exitReason, ":killed");
+    EXPECT_EQ(node(*window, b)->extras().exitReason, ":killed") << "the same reason, through the link";
     EXPECT_TRUE(node(*window, trapper)->alive) << "it traps exits";
     EXPECT_TRUE(node(*window, watcher)->alive) << "a monitor never kills";
     EXPECT_EQ(g->linkEdgeCount(), 0) << "the links went with the process";
@@ -1088,7 +1088,7 @@ TEST_F(WindowTest, FloodOfAMillionMessagesKeepsTheWindowResponsive)
         consumer = window->selection().size() == 1 ? window->selection().front() : 0;
         return consumer != 0;
     })) << "the flooded consumer is selected";
-    EXPECT_EQ(node(*window, consumer)->label, "flood consumer");
+    EXPECT_EQ(node(*window, consumer)->extras().label, "flood consumer");
 
     // The GUI thread's heartbeat: a 20 ms timer whose worst gap is measured while the flood runs.
     QElapsedTimer beat;
@@ -1160,7 +1160,7 @@ TEST_F(WindowTest, FloodOfAMillionMessagesKeepsTheWindowResponsive)
     // Killing the consumer stops the flood: its producer is linked to it.
     window->action(QStringLiteral("actionKill"))->trigger();
     ASSERT_TRUE(vigil::test::waitFor([&] { return !node(*window, consumer)->alive; }));
-    EXPECT_EQ(node(*window, consumer)->exitReason, ":killed");
+    EXPECT_EQ(node(*window, consumer)->extras().exitReason, ":killed");
 }
 
 // Journey 7: an iex snippet from a seed article, pasted into the console: spawn_link a process that crashes. It
@@ -1214,7 +1214,7 @@ TEST_F(WindowTest, ConsoleSpawnLinkOfACrashingProcessRestartsTheShellLikeIex)
     EXPECT_NE(crashed, shell);
     EXPECT_TRUE(report.contains(QStringLiteral("** (EXIT from #PID<0.%1.0>)").arg(shell))) << report.toStdString();
     EXPECT_TRUE(report.contains(QLatin1String("boom"))) << report.toStdString();
-    EXPECT_NE(node(*window, shell)->exitReason, ":normal");
+    EXPECT_NE(node(*window, shell)->extras().exitReason, ":normal");
 
     // The shell works again, as a new process; the old variable binding went with the old shell.
     type(QStringLiteral("self()"));
@@ -1231,8 +1231,8 @@ TEST_F(WindowTest, ConsoleSpawnLinkOfACrashingProcessRestartsTheShellLikeIex)
     ASSERT_NE(node(*window, crashed), nullptr) << "the spawned process is known to the graph";
     EXPECT_EQ(node(*window, crashed)->spawner, shell);
     EXPECT_FALSE(node(*window, crashed)->alive);
-    EXPECT_TRUE(QString::fromStdString(node(*window, crashed)->exitReason).contains(QLatin1String("boom")))
-        << node(*window, crashed)->exitReason;
+    EXPECT_TRUE(QString::fromStdString(node(*window, crashed)->extras().exitReason).contains(QLatin1String("boom")))
+        << node(*window, crashed)->extras().exitReason;
     for (uint64_t p : { crashed, fresh }) {
         EXPECT_TRUE(output->toHtml().contains(QStringLiteral("pid:%1").arg(p)));
         Q_EMIT output->anchorClicked(QUrl(QStringLiteral("pid:%1").arg(p)));

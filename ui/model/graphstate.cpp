@@ -48,6 +48,65 @@ NodeKind nodeKindFor(std::string_view behaviour)
     return NodeKind::Process;
 }
 
+const NodeExtras& NodeExtras::none()
+{
+    static const NodeExtras empty;
+    return empty;
+}
+
+namespace {
+bool isUnset(const std::string& v) { return v.empty(); }
+template <class T>
+bool isUnset(const std::vector<T>& v)
+{
+    return v.empty();
+}
+
+// Writes one of a node's rarely set fields; writing the default to a node without extras allocates nothing.
+template <class Field, class Value>
+void setExtra(GraphNode& n, Field NodeExtras::*field, Value&& value)
+{
+    if (!n.hasExtras() && isUnset(value))
+        return;
+    n.editExtras().*field = std::forward<Value>(value);
+}
+} // namespace
+
+GraphNode::GraphNode(const GraphNode& o)
+    : pid(o.pid)
+    , spawner(o.spawner)
+    , treeParent(o.treeParent)
+    , children(o.children)
+    , kind(o.kind)
+    , status(o.status)
+    , alive(o.alive)
+    , inTree(o.inTree)
+    , trapExit(o.trapExit)
+    , supervisorGaveUp(o.supervisorGaveUp)
+    , statsDriven(o.statsDriven)
+    , hostPseudo(o.hostPseudo)
+    , mailbox(o.mailbox)
+    , messagesIn(o.messagesIn)
+    , messagesOut(o.messagesOut)
+    , reductions(o.reductions)
+    , restarts(o.restarts)
+    , touchedInDelta(o.touchedInDelta)
+    , links(o.links)
+    , monitors(o.monitors)
+    , spawnedNs(o.spawnedNs)
+    , lastActiveWallNs(o.lastActiveWallNs)
+    , recent(o.recent)
+    , m_extras(o.m_extras ? std::make_unique<NodeExtras>(*o.m_extras) : nullptr)
+{
+}
+
+GraphNode& GraphNode::operator=(const GraphNode& o)
+{
+    if (this != &o)
+        *this = GraphNode(o);
+    return *this;
+}
+
 std::string pidText(uint64_t serial) { return "#PID<0." + std::to_string(serial) + ".0>"; }
 
 namespace {
@@ -189,11 +248,7 @@ GraphNode& GraphState::create(uint64_t pid, uint64_t spawner, int64_t wallNs)
 
 void GraphState::remember(GraphNode& n, const TraceEvent& e)
 {
-    if (m_options.recentPerNode == 0)
-        return;
-    if (n.recent.size() >= m_options.recentPerNode)
-        n.recent.erase(n.recent.begin());
-    n.recent.push_back(e);
+    n.recent.push(e, m_options.recentPerNode);
 }
 
 void GraphState::attach(GraphNode& n, uint64_t parent, size_t index)
@@ -292,20 +347,21 @@ void GraphState::dropMonitorsOf(GraphNode& n)
 {
     for (const MonitorEdge& m : n.monitors) {
         if (GraphNode* t = find(m.pid)) {
-            if (eraseMonitor(t->monitoredBy, m.ref, n.pid))
+            if (t->hasExtras() && eraseMonitor(t->editExtras().monitoredBy, m.ref, n.pid))
                 touch(*t);
         }
     }
-    for (const MonitorEdge& m : n.monitoredBy) {
+    for (const MonitorEdge& m : n.extras().monitoredBy) {
         if (GraphNode* w = find(m.pid)) {
             if (eraseMonitor(w->monitors, m.ref, n.pid))
                 touch(*w);
         }
     }
-    if (!n.monitors.empty() || !n.monitoredBy.empty())
+    if (!n.monitors.empty() || !n.extras().monitoredBy.empty())
         m_delta.edgesChanged = true;
     n.monitors.clear();
-    n.monitoredBy.clear();
+    if (n.hasExtras())
+        n.editExtras().monitoredBy.clear();
 }
 
 void GraphState::markDead(GraphNode& n, const std::string& reason, int64_t timeNs, int64_t wallNs)
@@ -314,11 +370,12 @@ void GraphState::markDead(GraphNode& n, const std::string& reason, int64_t timeN
         return;
     n.alive = false;
     n.status = NodeStatus::Dead;
-    n.exitReason = reason;
-    n.diedNs = timeNs;
-    n.diedWallNs = wallNs;
+    NodeExtras& x = n.editExtras();
+    x.exitReason = reason;
+    x.diedNs = timeNs;
+    x.diedWallNs = wallNs;
     n.mailbox = 0;
-    n.linksAtDeath = n.links;
+    x.linksAtDeath = n.links;
     --m_alive;
     dropLinksOf(n);
     dropMonitorsOf(n);
@@ -522,13 +579,13 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
             break;
         GraphNode& c = create(e.pid, e.other, wallNs);
         if (!e.data.isNilAtom())
-            c.label = labelText(e.data);
+            setExtra(c, &NodeExtras::label, labelText(e.data));
         // Host pseudo-processes (threads that are not processes) are listed but not drawn.
         if (e.other == 0 && e.data.isAtom() && e.data.asAtom().name() == "host") {
             c.hostPseudo = true;
             leaveTree(c);
         }
-        c.initialCall = mfaText(e.extra);
+        setExtra(c, &NodeExtras::initialCall, mfaText(e.extra));
         c.spawnedNs = e.timeNs;
         remember(c, e);
         if (GraphNode* p = find(e.other))
@@ -561,7 +618,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         fx.viaLink = e.count == 1;
         if (n) {
             fx.viaLink = fx.viaLink || std::binary_search(n->links.begin(), n->links.end(), e.other)
-                || std::binary_search(n->linksAtDeath.begin(), n->linksAtDeath.end(), e.other);
+                || std::binary_search(n->extras().linksAtDeath.begin(), n->extras().linksAtDeath.end(), e.other);
             remember(*n, e);
         }
         if (to) {
@@ -601,7 +658,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         GraphNode* t = find(e.other);
         if (n && n->alive && t && t->alive) {
             n->monitors.push_back({ refOf(e.data), e.other });
-            t->monitoredBy.push_back({ refOf(e.data), e.pid });
+            t->editExtras().monitoredBy.push_back({ refOf(e.data), e.pid });
             m_delta.edgesChanged = true;
             touch(*n);
             touch(*t);
@@ -617,7 +674,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
             touch(*n);
             m_delta.edgesChanged = true;
         }
-        if (t && eraseMonitor(t->monitoredBy, ref, e.pid)) {
+        if (t && t->hasExtras() && eraseMonitor(t->editExtras().monitoredBy, ref, e.pid)) {
             touch(*t);
             m_delta.edgesChanged = true;
         }
@@ -632,7 +689,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
             touch(*w);
             m_delta.edgesChanged = true;
         }
-        if (n && eraseMonitor(n->monitoredBy, ref, e.other)) {
+        if (n && n->hasExtras() && eraseMonitor(n->editExtras().monitoredBy, ref, e.other)) {
             touch(*n);
             m_delta.edgesChanged = true;
         }
@@ -695,15 +752,15 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         break;
     case TraceKind::Registered:
         if (n) {
-            n->registeredName = labelText(e.data);
+            setExtra(*n, &NodeExtras::registeredName, labelText(e.data));
             touch(*n);
             remember(*n, e);
         }
         break;
     case TraceKind::Unregistered:
         if (n) {
-            if (n->registeredName == labelText(e.data))
-                n->registeredName.clear();
+            if (n->hasExtras() && n->extras().registeredName == labelText(e.data))
+                n->editExtras().registeredName.clear();
             touch(*n);
             remember(*n, e);
         }
@@ -711,20 +768,21 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
     case TraceKind::ChildStarted: {
         GraphNode* c = find(e.other);
         if (n) {
-            if (n->behaviour.empty()) {
+            if (n->extras().behaviour.empty()) {
                 n->kind = NodeKind::Supervisor;
                 touch(*n);
             }
-            if (e.extra.isAtom() && n->strategy.empty()) {
-                n->strategy = std::string(e.extra.asAtom().name());
+            if (e.extra.isAtom() && n->extras().strategy.empty()) {
+                n->editExtras().strategy = std::string(e.extra.asAtom().name());
                 touch(*n);
             }
             remember(*n, e);
         }
         if (c) {
-            c->supervisor = e.pid;
-            c->childId = labelText(e.data);
-            c->childIdTerm = e.data;
+            NodeExtras& x = c->editExtras();
+            x.supervisor = e.pid;
+            x.childId = labelText(e.data);
+            x.childIdTerm = e.data;
             if (c->inTree && n && n->inTree && c->treeParent != e.pid) {
                 detach(*c);
                 attach(*c, e.pid);
@@ -742,18 +800,19 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
             // latest sibling with that id that is not the new pid (a dead one if there is one).
             for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) {
                 GraphNode* s = find(*it);
-                if (s && s->pid != e.other && s->childIdTerm == e.data && !s->childIdTerm.isNilAtom()
+                if (s && s->pid != e.other && s->extras().childIdTerm == e.data && !s->extras().childIdTerm.isNilAtom()
                     && (!old || (!s->alive && old->alive)))
                     old = s;
             }
         }
         const uint64_t oldPid = old ? old->pid : e.old;
         if (c) {
-            c->supervisor = e.pid;
-            c->childId = labelText(e.data);
-            c->childIdTerm = e.data;
+            NodeExtras& x = c->editExtras();
+            x.supervisor = e.pid;
+            x.childId = labelText(e.data);
+            x.childIdTerm = e.data;
             c->restarts = e.count;
-            c->restartedFrom = oldPid;
+            x.restartedFrom = oldPid;
             // The new pid takes the old one's place among its siblings.
             if (old && old->inTree && n && old->treeParent == e.pid && c->inTree) {
                 detach(*c);
@@ -768,7 +827,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
             remember(*c, e);
         }
         if (old) {
-            old->replacedBy = e.other;
+            old->editExtras().replacedBy = e.other;
             if (!old->alive)
                 leaveTree(*old);
             touch(*old);
@@ -795,10 +854,10 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         break;
     case TraceKind::Label:
         if (n) {
-            n->label = e.data.isNilAtom() ? std::string() : labelText(e.data);
+            setExtra(*n, &NodeExtras::label, e.data.isNilAtom() ? std::string() : labelText(e.data));
             if (e.extra.isAtom() && !e.extra.isNilAtom()) {
-                n->behaviour = std::string(e.extra.asAtom().name());
-                n->kind = nodeKindFor(n->behaviour);
+                n->editExtras().behaviour = std::string(e.extra.asAtom().name());
+                n->kind = nodeKindFor(n->extras().behaviour);
             }
             touch(*n);
         }
@@ -828,8 +887,9 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
         if (n.alive && !inSnapshot(pid)) {
             n.alive = false;
             n.status = NodeStatus::Dead;
-            n.exitReason = "(exited while trace events were lost)";
-            n.diedWallNs = wallNs;
+            NodeExtras& x = n.editExtras();
+            x.exitReason = "(exited while trace events were lost)";
+            x.diedWallNs = wallNs;
             n.mailbox = 0;
             --m_alive;
             m_active.erase(pid);
@@ -843,10 +903,11 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
     for (auto& [pid, n] : m_nodes) {
         if (inSnapshot(pid))
             continue;
-        edgesChanged = edgesChanged || !n.links.empty() || !n.monitors.empty() || !n.monitoredBy.empty();
+        edgesChanged = edgesChanged || !n.links.empty() || !n.monitors.empty() || !n.extras().monitoredBy.empty();
         n.links.clear();
         n.monitors.clear();
-        n.monitoredBy.clear();
+        if (n.hasExtras())
+            n.editExtras().monitoredBy.clear();
     }
     std::vector<uint64_t> links;
     std::vector<MonitorEdge> monitors;
@@ -857,18 +918,19 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
         if (!n)
             n = &create(p->pid, p->parent, wallNs);
         if (!p->label.isNilAtom())
-            n->label = labelText(p->label);
+            setExtra(*n, &NodeExtras::label, labelText(p->label));
         if (p->parent == 0 && p->label.isAtom() && p->label.asAtom().name() == "host" && !n->hostPseudo) {
             n->hostPseudo = true;
             leaveTree(*n);
         }
         if (p->behaviour != atoms::nil) {
-            n->behaviour = std::string(p->behaviour.name());
-            n->kind = nodeKindFor(n->behaviour);
+            n->editExtras().behaviour = std::string(p->behaviour.name());
+            n->kind = nodeKindFor(n->extras().behaviour);
         }
         if (!p->initialCall.isNilAtom())
-            n->initialCall = mfaText(p->initialCall);
-        n->registeredName = p->registeredName == atoms::nil ? std::string() : labelText(Term::atom(p->registeredName));
+            setExtra(*n, &NodeExtras::initialCall, mfaText(p->initialCall));
+        setExtra(*n, &NodeExtras::registeredName,
+            p->registeredName == atoms::nil ? std::string() : labelText(Term::atom(p->registeredName)));
         n->status = statusFromAtom(p->status);
         n->trapExit = p->trapExit;
         n->mailbox = int64_t(p->messageQueueLen);
@@ -883,11 +945,11 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
         monitoredBy.clear();
         for (const auto& [ref, watcher] : p->monitoredBy)
             monitoredBy.push_back({ refOf(ref), watcher });
-        if (links != n->links || monitors != n->monitors || monitoredBy != n->monitoredBy) {
+        if (links != n->links || monitors != n->monitors || monitoredBy != n->extras().monitoredBy) {
             edgesChanged = true;
             n->links = links;
             n->monitors = monitors;
-            n->monitoredBy = monitoredBy;
+            setExtra(*n, &NodeExtras::monitoredBy, monitoredBy);
         }
         if (n->status == NodeStatus::Running)
             m_active.insert(n->pid);
@@ -898,7 +960,7 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
     const std::vector<uint64_t> roots = m_roots.toVector();
     for (uint64_t pid : roots) {
         GraphNode* n = find(pid);
-        const uint64_t parent = !n ? 0 : n->supervisor ? n->supervisor : n->spawner;
+        const uint64_t parent = !n ? 0 : n->extras().supervisor ? n->extras().supervisor : n->spawner;
         if (!parent || parent == pid)
             continue;
         const GraphNode* p = find(parent);
@@ -959,7 +1021,7 @@ void GraphState::tick(int64_t wallNs)
     size_t done = 0;
     while (done < m_lingering.size()) {
         GraphNode* n = find(m_lingering[done]);
-        if (n && wallNs - n->diedWallNs < m_options.lingerNs)
+        if (n && wallNs - n->extras().diedWallNs < m_options.lingerNs)
             break;
         if (n) {
             leaveTree(*n);

@@ -7,11 +7,13 @@
 // never rebuild from it wholesale; they read what changed from the GraphDelta that each apply produces.
 
 #include "compactvector.h"
+#include "recentevents.h"
 #include "sparsestring.h"
 #include "runtime/runtime.h"
 #include "trace/event.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -37,13 +39,11 @@ struct MonitorEdge {
     bool operator==(const MonitorEdge&) const = default;
 };
 
-struct GraphNode {
-    uint64_t pid = 0;
-    uint64_t spawner = 0; // 0 = the host
+// What most processes never have (a label, a registered name, a place under a supervisor, monitors on them, a
+// death): kept apart from GraphNode and allocated on first write, so a million plain idle processes cost a pointer
+// each for all of it.
+struct NodeExtras {
     uint64_t supervisor = 0; // set once a supervisor reported this process as its child
-    uint64_t treeParent = 0; // where the graph draws it (supervisor, else spawner, else a live ancestor; 0 = root)
-    CompactVector<uint64_t> children; // tree children in start order
-
     SparseString label; // inspect text of the label term ("" = none)
     SparseString behaviour; // "gen_server", "supervisor", "task", ... ("" = plain process)
     SparseString initialCall; // "Mod.fun/arity" or ""
@@ -51,6 +51,29 @@ struct GraphNode {
     SparseString childId; // supervisor child id (inspect text)
     SparseString strategy; // a supervisor's restart strategy as its ChildStarted events name it ("" = not known yet)
     Term childIdTerm; // the id itself, for supervisor operations (nil = not a supervised child)
+    uint64_t restartedFrom = 0; // previous pid of the same supervised child
+    uint64_t replacedBy = 0; // pid that took over this child's place
+    CompactVector<MonitorEdge> monitoredBy; // who monitors this process
+    CompactVector<uint64_t> linksAtDeath; // the links it had when it died (the paths its exit signal takes)
+    std::string exitReason; // inspect text once dead (a std::string: a death allocates the extras, not also a text)
+    int64_t diedNs = 0; // runtime clock
+    int64_t diedWallNs = 0; // observer clock, drives lingering
+
+    static const NodeExtras& none();
+};
+
+struct GraphNode {
+    GraphNode() = default;
+    GraphNode(const GraphNode& o);
+    GraphNode(GraphNode&&) noexcept = default;
+    GraphNode& operator=(const GraphNode& o);
+    GraphNode& operator=(GraphNode&&) noexcept = default;
+
+    uint64_t pid = 0;
+    uint64_t spawner = 0; // 0 = the host
+    uint64_t treeParent = 0; // where the graph draws it (supervisor, else spawner, else a live ancestor; 0 = root)
+    CompactVector<uint64_t> children; // tree children in start order
+
     NodeKind kind = NodeKind::Process;
     NodeStatus status = NodeStatus::Waiting;
     bool alive = true;
@@ -67,28 +90,36 @@ struct GraphNode {
     uint32_t restarts = 0;
     uint32_t touchedInDelta = 0; // GraphState's bookkeeping: the delta that lists this node as changed (beside
                                  // restarts, so that the two share eight bytes)
-    uint64_t restartedFrom = 0; // previous pid of the same supervised child
-    uint64_t replacedBy = 0; // pid that took over this child's place
 
     CompactVector<uint64_t> links; // this side's half of each link, sorted
     CompactVector<MonitorEdge> monitors; // what this process monitors
-    CompactVector<MonitorEdge> monitoredBy;
-    CompactVector<uint64_t> linksAtDeath; // the links it had when it died (the paths its exit signal takes)
 
-    SparseString exitReason; // inspect text once dead
     int64_t spawnedNs = 0; // runtime clock
-    int64_t diedNs = 0; // runtime clock
-    int64_t diedWallNs = 0; // observer clock, drives lingering
     int64_t lastActiveWallNs = 0; // observer clock, drives running -> waiting
 
-    std::vector<TraceEvent> recent; // last lifecycle events about this process (messages excluded), oldest first
+    RecentEvents recent; // last lifecycle events about this process (messages excluded), oldest first
+
+    // The rarely set fields: read through extras() (defaults when none were ever written), written through
+    // editExtras(), which allocates them on first use.
+    const NodeExtras& extras() const { return m_extras ? *m_extras : NodeExtras::none(); }
+    NodeExtras& editExtras()
+    {
+        if (!m_extras)
+            m_extras = std::make_unique<NodeExtras>();
+        return *m_extras;
+    }
+    bool hasExtras() const { return m_extras != nullptr; }
 
     // Text the graph and table show first: registered name, else label, else initial call, else "".
     std::string displayName() const { return displayNameRef(); }
     const std::string& displayNameRef() const
     {
-        return !registeredName.empty() ? registeredName.str() : !label.empty() ? label.str() : initialCall.str();
+        const NodeExtras& x = extras();
+        return !x.registeredName.empty() ? x.registeredName.str() : !x.label.empty() ? x.label.str() : x.initialCall.str();
     }
+
+private:
+    std::unique_ptr<NodeExtras> m_extras;
 };
 
 // A visual consequence of one event, replayed by the graph view.

@@ -149,20 +149,20 @@ void InspectorModel::setInput(const InspectorInput& in)
         info.push_back({ QStringLiteral("name"), qs(n->displayName()), 0 });
         info.push_back({ QStringLiteral("kind"),
             QString::fromLatin1(nodeKindName(n->kind))
-                + (n->behaviour.empty() ? QString() : QStringLiteral(" (:%1)").arg(qs(n->behaviour))),
+                + (n->extras().behaviour.empty() ? QString() : QStringLiteral(" (:%1)").arg(qs(n->extras().behaviour))),
             0 });
         info.push_back({ QStringLiteral("parent"), n->spawner ? qs(pidText(n->spawner)) : tr("host"), n->spawner });
-        if (n->supervisor)
-            info.push_back({ QStringLiteral("supervisor"), qs(pidText(n->supervisor)), n->supervisor });
-        if (!n->childId.empty())
-            info.push_back({ QStringLiteral("child id"), qs(n->childId), 0 });
+        if (n->extras().supervisor)
+            info.push_back({ QStringLiteral("supervisor"), qs(pidText(n->extras().supervisor)), n->extras().supervisor });
+        if (!n->extras().childId.empty())
+            info.push_back({ QStringLiteral("child id"), qs(n->extras().childId), 0 });
         info.push_back({ QStringLiteral("restarts"), QString::number(n->restarts), 0 });
-        if (n->restartedFrom)
-            info.push_back({ QStringLiteral("restarted from"), qs(pidText(n->restartedFrom)), n->restartedFrom });
-        if (n->replacedBy)
-            info.push_back({ QStringLiteral("replaced by"), qs(pidText(n->replacedBy)), n->replacedBy });
+        if (n->extras().restartedFrom)
+            info.push_back({ QStringLiteral("restarted from"), qs(pidText(n->extras().restartedFrom)), n->extras().restartedFrom });
+        if (n->extras().replacedBy)
+            info.push_back({ QStringLiteral("replaced by"), qs(pidText(n->extras().replacedBy)), n->extras().replacedBy });
         if (!n->alive)
-            info.push_back({ QStringLiteral("exit reason"), qs(n->exitReason), 0 });
+            info.push_back({ QStringLiteral("exit reason"), qs(n->extras().exitReason), 0 });
     }
     if (s && in.detail) {
         const ProcessDetail& d = *in.detail;
@@ -226,10 +226,10 @@ void InspectorModel::setInput(const InspectorInput& in)
         for (const auto& [ref, watcher] : s->monitoredBy)
             monitoredBy.push_back({ termText(ref), qs(pidText(watcher)), watcher });
     } else if (n) {
-        links = (n->alive ? n->links : n->linksAtDeath).toVector();
+        links = (n->alive ? n->links : n->extras().linksAtDeath).toVector();
         for (const MonitorEdge& m : n->monitors)
             monitors.push_back({ QString(), qs(pidText(m.pid)), m.pid });
-        for (const MonitorEdge& m : n->monitoredBy)
+        for (const MonitorEdge& m : n->extras().monitoredBy)
             monitoredBy.push_back({ QString(), qs(pidText(m.pid)), m.pid });
     }
     std::sort(links.begin(), links.end());

@@ -75,15 +75,15 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
     case StatusRole:
         return int(n->status);
     case SearchTextRole:
-        return QString::fromStdString(pidText(pid) + " " + n->displayName() + " " + n->behaviour + " "
-            + n->initialCall + " " + nodeStatusName(n->status));
+        return QString::fromStdString(pidText(pid) + " " + n->displayName() + " " + n->extras().behaviour + " "
+            + n->extras().initialCall + " " + nodeStatusName(n->status));
     case Qt::TextAlignmentRole:
         if (index.column() >= Mailbox)
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ToolTipRole:
         if (!n->alive)
-            return tr("Exited: %1").arg(QString::fromStdString(n->exitReason));
+            return tr("Exited: %1").arg(QString::fromStdString(n->extras().exitReason));
         return {};
     case Qt::DisplayRole:
     case SortRole:
@@ -98,16 +98,16 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
     case Name:
         return QString::fromStdString(n->displayName());
     case Behaviour: {
-        std::string b = n->behaviour.empty() ? std::string(nodeKindName(n->kind)) : n->behaviour.str();
-        if (!n->initialCall.empty())
-            b += " · " + n->initialCall;
+        std::string b = n->extras().behaviour.empty() ? std::string(nodeKindName(n->kind)) : n->extras().behaviour.str();
+        if (!n->extras().initialCall.empty())
+            b += " · " + n->extras().initialCall;
         return QString::fromStdString(b);
     }
     case Status:
         if (sort)
             return int(n->status);
         if (!n->alive)
-            return QString::fromStdString("dead: " + n->exitReason);
+            return QString::fromStdString("dead: " + n->extras().exitReason);
         return QString::fromLatin1(nodeStatusName(n->status)) + (n->trapExit ? tr(" (traps exits)") : QString());
     case Mailbox:
         return QVariant::fromValue<qlonglong>(n->mailbox);

@@ -245,8 +245,8 @@ bool GraphView::provisionalSlot(const GraphNode& n, LayoutItem& out) const
 {
     const double slot = m_options.nodeWidth + m_options.hGap;
     // The child it replaces (a supervisor restart) leaves its place to it.
-    if (n.restartedFrom) {
-        const LayoutItem* old = m_layout.find(n.restartedFrom);
+    if (n.extras().restartedFrom) {
+        const LayoutItem* old = m_layout.find(n.extras().restartedFrom);
         if (old && old->parent == n.treeParent && !itemFor(n.pid)) {
             out.x = old->x;
             out.y = old->y;

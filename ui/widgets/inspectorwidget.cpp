@@ -89,7 +89,7 @@ void InspectorWidget::refresh()
     if (!in.node || in.node->alive)
         in.detail = m_detail ? m_detail(m_pid) : std::nullopt;
     if (in.node)
-        in.recent = in.node->recent;
+        in.recent = in.node->recent.toVector();
     if (m_bridge && m_bridge->watchedPid() == m_pid) {
         const auto& msgs = m_bridge->watchedMessages();
         in.recent.insert(in.recent.end(), msgs.begin(), msgs.end());
@@ -108,7 +108,7 @@ void InspectorWidget::refresh()
         status = QString::fromLatin1(nodeStatusName(in.node->status));
         color = th.status[int(in.node->status)];
         if (!in.node->alive)
-            status += QStringLiteral(" — ") + QString::fromStdString(in.node->exitReason).toHtmlEscaped();
+            status += QStringLiteral(" — ") + QString::fromStdString(in.node->extras().exitReason).toHtmlEscaped();
     } else if (!in.detail) {
         status = tr("unknown");
     }
@@ -117,12 +117,12 @@ void InspectorWidget::refresh()
                          .arg(QString::fromStdString(pidText(m_pid)).toHtmlEscaped(), name.toHtmlEscaped(), color.name(),
                              status, kind);
     // A restarted child starts from its init again: say so, since the state below is not the one it had.
-    if (in.node && in.node->restartedFrom)
+    if (in.node && in.node->extras().restartedFrom)
         header += tr("<br><span style='color:%1'>restart %2 by its supervisor: a fresh start, the state of %3 was "
                      "lost</span>")
                       .arg(th.subtleText.name())
                       .arg(in.node->restarts)
-                      .arg(QString::fromStdString(pidText(in.node->restartedFrom)).toHtmlEscaped());
+                      .arg(QString::fromStdString(pidText(in.node->extras().restartedFrom)).toHtmlEscaped());
     m_header->setText(header);
 }
 

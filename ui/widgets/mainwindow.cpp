@@ -528,11 +528,11 @@ void MainWindow::onBridgeUpdated()
     for (uint64_t p : m_selection) {
         const GraphNode* n = st.node(p);
         const bool follow = m_selectedAlive.contains(p);
-        for (int hops = 0; follow && n && !n->alive && n->replacedBy && hops < 16; ++hops) {
-            const GraphNode* next = st.node(n->replacedBy);
+        for (int hops = 0; follow && n && !n->alive && n->extras().replacedBy && hops < 16; ++hops) {
+            const GraphNode* next = st.node(n->extras().replacedBy);
             if (!next)
                 break;
-            p = n->replacedBy;
+            p = n->extras().replacedBy;
             n = next;
         }
         if (n && !kept.contains(p))
@@ -588,7 +588,7 @@ void MainWindow::updateActions()
     action(QStringLiteral("actionLink"))->setEnabled(twoAlive);
     action(QStringLiteral("actionUnlink"))->setEnabled(twoAlive);
     action(QStringLiteral("actionMonitor"))->setEnabled(twoAlive);
-    const bool child = n && n->supervisor && !n->childIdTerm.isNilAtom();
+    const bool child = n && n->extras().supervisor && !n->extras().childIdTerm.isNilAtom();
     action(QStringLiteral("actionTerminateChild"))->setEnabled(child && n->alive);
     action(QStringLiteral("actionRestartChild"))->setEnabled(child);
     m_startChildMenu->setEnabled(n && n->alive && n->kind == NodeKind::Supervisor);
@@ -774,12 +774,12 @@ void MainWindow::terminateSelectedChild()
     if (m_selection.size() != 1)
         return;
     const GraphNode* n = m_bridge->state().node(m_selection.front());
-    if (!n || !n->supervisor)
+    if (!n || !n->extras().supervisor)
         return;
-    const Term sup = pidTerm(n->supervisor);
-    const Term id = n->childIdTerm;
-    const GraphNode* supNode = m_bridge->state().node(n->supervisor);
-    const bool dynamic = supNode && supNode->behaviour.str().find("dynamic") != std::string::npos;
+    const Term sup = pidTerm(n->extras().supervisor);
+    const Term id = n->extras().childIdTerm;
+    const GraphNode* supNode = m_bridge->state().node(n->extras().supervisor);
+    const bool dynamic = supNode && supNode->extras().behaviour.str().find("dynamic") != std::string::npos;
     const Term child = pidTerm(n->pid);
     runInBackground([this, sup, id, dynamic, child]() -> QString {
         // A DynamicSupervisor knows its children by pid, a Supervisor by id.
@@ -796,10 +796,10 @@ void MainWindow::restartSelectedChild()
     if (m_selection.size() != 1)
         return;
     const GraphNode* n = m_bridge->state().node(m_selection.front());
-    if (!n || !n->supervisor)
+    if (!n || !n->extras().supervisor)
         return;
-    const Term sup = pidTerm(n->supervisor);
-    const Term id = n->childIdTerm;
+    const Term sup = pidTerm(n->extras().supervisor);
+    const Term id = n->extras().childIdTerm;
     runInBackground([this, sup, id]() -> QString {
         auto r = otp::Supervisor::restartChild(m_runtime, sup, id);
         return r ? tr("restart_child(%1): %2").arg(termText(id), termText(*r))
@@ -821,7 +821,7 @@ void MainWindow::startChildInSelected(const QString& builtinId)
     if (!spec)
         return;
     const Term sup = pidTerm(n->pid);
-    const bool dynamic = n->behaviour.str().find("dynamic") != std::string::npos;
+    const bool dynamic = n->extras().behaviour.str().find("dynamic") != std::string::npos;
     runInBackground([this, sup, spec = *spec, dynamic]() -> QString {
         Expected<Term, Term> r = dynamic ? otp::DynamicSupervisor::startChild(m_runtime, sup, spec)
                                          : otp::Supervisor::startChild(m_runtime, sup, spec);

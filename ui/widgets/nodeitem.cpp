@@ -150,15 +150,15 @@ void NodeItem::updateFrom(const GraphNode& n)
 {
     // Called for every changed process on every drain: compare the source fields before making any string.
     const std::string& name = n.displayNameRef();
-    const std::string& reason = n.alive ? kNoReason : n.exitReason.str();
+    const std::string& reason = n.alive ? kNoReason : n.extras().exitReason;
     const bool same = n.kind == m_kind && n.status == m_status && n.mailbox == m_mailbox && n.restarts == m_restarts
         && n.trapExit == m_trap && n.supervisorGaveUp == m_gaveUp && name == m_titleSource && reason == m_reasonSource
-        && !m_title.isEmpty() && n.strategy.size() == size_t(m_strategy.size());
+        && !m_title.isEmpty() && n.extras().strategy.size() == size_t(m_strategy.size());
     if (same)
         return;
     // What the text says (laid out once per change): everything but the mailbox, which only has the badge.
     const bool sameText = n.kind == m_kind && n.status == m_status && n.restarts == m_restarts && n.trapExit == m_trap
-        && name == m_titleSource && reason == m_reasonSource && n.strategy.size() == size_t(m_strategy.size());
+        && name == m_titleSource && reason == m_reasonSource && n.extras().strategy.size() == size_t(m_strategy.size());
     // A mailbox change the badge does not show (12,345 and 12,400 both read "12k") repaints nothing.
     const bool visible = !sameText || n.supervisorGaveUp != m_gaveUp || m_title.isEmpty()
         || shownCount(n.mailbox) != shownCount(m_mailbox) || (n.mailbox > 0) != (m_mailbox > 0);
@@ -174,8 +174,8 @@ void NodeItem::updateFrom(const GraphNode& n)
         m_reasonSource = reason;
         m_reason = QString::fromStdString(reason);
     }
-    if (n.strategy.size() != size_t(m_strategy.size()))
-        m_strategy = QString::fromStdString(n.strategy); // set once: a supervisor keeps its strategy
+    if (n.extras().strategy.size() != size_t(m_strategy.size()))
+        m_strategy = QString::fromStdString(n.extras().strategy); // set once: a supervisor keeps its strategy
     m_kind = n.kind;
     m_status = n.status;
     m_mailbox = n.mailbox;

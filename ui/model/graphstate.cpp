@@ -72,41 +72,6 @@ void setExtra(GraphNode& n, Field NodeExtras::*field, Value&& value)
 }
 } // namespace
 
-GraphNode::GraphNode(const GraphNode& o)
-    : pid(o.pid)
-    , spawner(o.spawner)
-    , treeParent(o.treeParent)
-    , children(o.children)
-    , kind(o.kind)
-    , status(o.status)
-    , alive(o.alive)
-    , inTree(o.inTree)
-    , trapExit(o.trapExit)
-    , supervisorGaveUp(o.supervisorGaveUp)
-    , statsDriven(o.statsDriven)
-    , hostPseudo(o.hostPseudo)
-    , mailbox(o.mailbox)
-    , messagesIn(o.messagesIn)
-    , messagesOut(o.messagesOut)
-    , reductions(o.reductions)
-    , restarts(o.restarts)
-    , touchedInDelta(o.touchedInDelta)
-    , links(o.links)
-    , monitors(o.monitors)
-    , spawnedNs(o.spawnedNs)
-    , lastActiveWallNs(o.lastActiveWallNs)
-    , recent(o.recent)
-    , m_extras(o.m_extras ? std::make_unique<NodeExtras>(*o.m_extras) : nullptr)
-{
-}
-
-GraphNode& GraphNode::operator=(const GraphNode& o)
-{
-    if (this != &o)
-        *this = GraphNode(o);
-    return *this;
-}
-
 std::string pidText(uint64_t serial) { return "#PID<0." + std::to_string(serial) + ".0>"; }
 
 namespace {

@@ -62,13 +62,36 @@ struct NodeExtras {
     static const NodeExtras& none();
 };
 
-struct GraphNode {
-    GraphNode() = default;
-    GraphNode(const GraphNode& o);
-    GraphNode(GraphNode&&) noexcept = default;
-    GraphNode& operator=(const GraphNode& o);
-    GraphNode& operator=(GraphNode&&) noexcept = default;
+// Owns a node's NodeExtras, if it has any; copying a node copies them.
+class NodeExtrasPtr {
+public:
+    NodeExtrasPtr() = default;
+    NodeExtrasPtr(const NodeExtrasPtr& o)
+        : m_p(o.m_p ? std::make_unique<NodeExtras>(*o.m_p) : nullptr)
+    {
+    }
+    NodeExtrasPtr(NodeExtrasPtr&&) noexcept = default;
+    NodeExtrasPtr& operator=(const NodeExtrasPtr& o)
+    {
+        if (this != &o)
+            m_p = o.m_p ? std::make_unique<NodeExtras>(*o.m_p) : nullptr;
+        return *this;
+    }
+    NodeExtrasPtr& operator=(NodeExtrasPtr&&) noexcept = default;
 
+    const NodeExtras* get() const { return m_p.get(); }
+    NodeExtras& make()
+    {
+        if (!m_p)
+            m_p = std::make_unique<NodeExtras>();
+        return *m_p;
+    }
+
+private:
+    std::unique_ptr<NodeExtras> m_p;
+};
+
+struct GraphNode {
     uint64_t pid = 0;
     uint64_t spawner = 0; // 0 = the host
     uint64_t treeParent = 0; // where the graph draws it (supervisor, else spawner, else a live ancestor; 0 = root)
@@ -101,14 +124,9 @@ struct GraphNode {
 
     // The rarely set fields: read through extras() (defaults when none were ever written), written through
     // editExtras(), which allocates them on first use.
-    const NodeExtras& extras() const { return m_extras ? *m_extras : NodeExtras::none(); }
-    NodeExtras& editExtras()
-    {
-        if (!m_extras)
-            m_extras = std::make_unique<NodeExtras>();
-        return *m_extras;
-    }
-    bool hasExtras() const { return m_extras != nullptr; }
+    const NodeExtras& extras() const { return m_extras.get() ? *m_extras.get() : NodeExtras::none(); }
+    NodeExtras& editExtras() { return m_extras.make(); }
+    bool hasExtras() const { return m_extras.get() != nullptr; }
 
     // Text the graph and table show first: registered name, else label, else initial call, else "".
     std::string displayName() const { return displayNameRef(); }
@@ -119,7 +137,7 @@ struct GraphNode {
     }
 
 private:
-    std::unique_ptr<NodeExtras> m_extras;
+    NodeExtrasPtr m_extras;
 };
 
 // A visual consequence of one event, replayed by the graph view.

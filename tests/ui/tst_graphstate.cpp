@@ -626,6 +626,36 @@ TEST(GraphState, PlainProcessesHaveNoExtrasUntilSomethingRareHappensToThem)
     EXPECT_EQ(g.checkConsistency(), "");
 }
 
+TEST(GraphState, ProcessesStartedAlikeShareOneCopyOfTheirInitialCallAndBehaviour)
+{
+    GraphState g;
+    EventScript s;
+    const Term mfa = Term::tuple({ atom("erlang"), atom("apply"), Term::integer(2) });
+    s.add(TraceKind::Spawned, 20, 0, atom("nil"), mfa);
+    s.add(TraceKind::Spawned, 21, 0, atom("nil"), mfa);
+    s.add(TraceKind::Label, 20, 0, atom("nil"), atom("gen_server"));
+    s.add(TraceKind::Label, 21, 0, atom("nil"), atom("gen_server"));
+    g.apply(s.events, 0);
+    const NodeExtras& a = g.node(20)->extras();
+    const NodeExtras& b = g.node(21)->extras();
+    EXPECT_EQ(a.initialCall, ":erlang.apply/2");
+    EXPECT_EQ(&a.initialCall.str(), &b.initialCall.str());
+    EXPECT_EQ(a.behaviour, "gen_server");
+    EXPECT_EQ(&a.behaviour.str(), &b.behaviour.str());
+    EXPECT_EQ(g.node(20)->kind, NodeKind::GenServer);
+
+    InternedString x { std::string("abc") };
+    InternedString y;
+    EXPECT_TRUE(y.empty());
+    EXPECT_EQ(y.str(), "");
+    y = std::string_view("abc");
+    EXPECT_TRUE(x == y);
+    EXPECT_EQ("<" + y + ">", "<abc>");
+    y = "";
+    EXPECT_TRUE(y.empty());
+    static_assert(sizeof(InternedString) == sizeof(void*), "one pointer wide");
+}
+
 namespace {
 TraceEvent numbered(uint64_t seq)
 {

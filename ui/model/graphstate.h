@@ -7,6 +7,7 @@
 // never rebuild from it wholesale; they read what changed from the GraphDelta that each apply produces.
 
 #include "compactvector.h"
+#include "internedstring.h"
 #include "recentevents.h"
 #include "sparsestring.h"
 #include "runtime/runtime.h"
@@ -45,8 +46,8 @@ struct MonitorEdge {
 struct NodeExtras {
     uint64_t supervisor = 0; // set once a supervisor reported this process as its child
     SparseString label; // inspect text of the label term ("" = none)
-    SparseString behaviour; // "gen_server", "supervisor", "task", ... ("" = plain process)
-    SparseString initialCall; // "Mod.fun/arity" or ""
+    InternedString behaviour; // "gen_server", "supervisor", "task", ... ("" = plain process)
+    InternedString initialCall; // "Mod.fun/arity" or ""
     SparseString registeredName; // "" = none
     SparseString childId; // supervisor child id (inspect text)
     SparseString strategy; // a supervisor's restart strategy as its ChildStarted events name it ("" = not known yet)

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -61,6 +62,7 @@ public:
             clear();
             return;
         }
+        limit = std::min<size_t>(limit, UINT32_MAX);
         const size_t n = size();
         if (n == limit && n == m_b->capacity) { // full: the newest takes the oldest's place
             m_b->items()[m_b->head] = e;
@@ -112,6 +114,9 @@ private:
         const TraceEvent* items() const { return reinterpret_cast<const TraceEvent*>(this + 1); }
     };
     static_assert(sizeof(Block) % alignof(TraceEvent) == 0, "events follow the header");
+    static_assert(alignof(Block) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "operator new aligns the block");
+    // A copy that threw half-way would leave events nobody destroys.
+    static_assert(std::is_nothrow_copy_constructible_v<TraceEvent>, "copies cannot fail half-way");
 
     static Block* allocate(size_t capacity)
     {

@@ -197,12 +197,11 @@ const GraphNode* GraphState::node(uint64_t pid) const
     return it == m_nodes.end() ? nullptr : &it->second;
 }
 
-GraphNode& GraphState::create(uint64_t pid, uint64_t spawner, int64_t wallNs)
+GraphNode& GraphState::create(uint64_t pid, uint64_t spawner)
 {
     GraphNode& n = m_nodes[pid];
     n.pid = pid;
     n.spawner = spawner;
-    n.lastActiveWallNs = wallNs;
     n.inTree = false;
     ++m_alive;
     m_delta.added.push_back(pid);
@@ -354,12 +353,11 @@ void GraphState::updateStatus(GraphNode& n, int64_t wallNs)
 {
     if (!n.alive || n.status == NodeStatus::Exiting)
         return;
-    n.lastActiveWallNs = wallNs;
     if (n.status != NodeStatus::Running) {
         n.status = NodeStatus::Running;
         touch(n);
     }
-    m_active.insert(n.pid);
+    m_active.insert_or_assign(n.pid, wallNs);
 }
 
 void GraphState::findFoldable(const std::vector<TraceEvent>& events, bool resyncFollows)
@@ -542,7 +540,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
     case TraceKind::Spawned: {
         if (n)
             break;
-        GraphNode& c = create(e.pid, e.other, wallNs);
+        GraphNode& c = create(e.pid, e.other);
         if (!e.data.isNilAtom())
             setExtra(c, &NodeExtras::label, labelText(e.data));
         // Host pseudo-processes (threads that are not processes) are listed but not drawn.
@@ -881,7 +879,7 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
     for (const ProcessSnapshot* p : procs) {
         GraphNode* n = find(p->pid);
         if (!n)
-            n = &create(p->pid, p->parent, wallNs);
+            n = &create(p->pid, p->parent);
         if (!p->label.isNilAtom())
             setExtra(*n, &NodeExtras::label, labelText(p->label));
         if (p->parent == 0 && p->label.isAtom() && p->label.asAtom().name() == "host" && !n->hostPseudo) {
@@ -917,7 +915,7 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
             setExtra(*n, &NodeExtras::monitoredBy, monitoredBy);
         }
         if (n->status == NodeStatus::Running)
-            m_active.insert(n->pid);
+            m_active.try_emplace(n->pid, wallNs); // running as of the snapshot
         touch(*n);
     }
     // A process whose spawner or supervisor was not known when it appeared (its events were lost or skipped ahead
@@ -968,12 +966,12 @@ void GraphState::refreshCounters(const Snapshot& snapshot)
 void GraphState::tick(int64_t wallNs)
 {
     for (auto it = m_active.begin(); it != m_active.end();) {
-        GraphNode* n = find(*it);
+        GraphNode* n = find(it->first);
         if (!n || !n->alive) {
             it = m_active.erase(it);
             continue;
         }
-        if (n->mailbox == 0 && wallNs - n->lastActiveWallNs > m_options.activeNs) {
+        if (n->mailbox == 0 && wallNs - it->second > m_options.activeNs) {
             if (n->status == NodeStatus::Running) {
                 n->status = NodeStatus::Waiting;
                 touch(*n);

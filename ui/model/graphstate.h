@@ -119,7 +119,6 @@ struct GraphNode {
     CompactVector<MonitorEdge> monitors; // what this process monitors
 
     int64_t spawnedNs = 0; // runtime clock
-    int64_t lastActiveWallNs = 0; // observer clock, drives running -> waiting
 
     RecentEvents recent; // last lifecycle events about this process (messages excluded), oldest first
 
@@ -244,7 +243,7 @@ public:
 
 private:
     GraphNode* find(uint64_t pid);
-    GraphNode& create(uint64_t pid, uint64_t spawner, int64_t wallNs);
+    GraphNode& create(uint64_t pid, uint64_t spawner);
     // Lists n in the delta's changed pids once: a node remembers the delta it was last listed in, so touching it again
     // costs a compare instead of a hash-set insert (with a heap node per pid) as events stream in.
     void touch(GraphNode& n)
@@ -273,7 +272,9 @@ private:
     CompactVector<uint64_t> m_roots;
     std::vector<uint64_t> m_lingering; // dead, still in the tree (by death order)
     std::vector<uint64_t> m_dead; // dead, out of the tree (by death order)
-    std::unordered_set<uint64_t> m_active; // running because of recent activity
+    // Running because of recent activity: pid -> when it was last active (observer clock), which drives running ->
+    // waiting.
+    std::unordered_map<uint64_t, int64_t> m_active;
     std::unordered_set<uint64_t> m_compact; // parents (0 = roots) whose child lists hold nodes that left the tree
     size_t m_alive = 0;
     uint64_t m_folded = 0;

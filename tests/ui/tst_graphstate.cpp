@@ -156,6 +156,21 @@ TEST(GraphState, ActivityKeepsAProcessRunningForAWhileCountedFromItsLastSign)
     EXPECT_EQ(g.node(301)->status, NodeStatus::Running);
     g.tick(5'500'000'000);
     EXPECT_EQ(g.node(301)->status, NodeStatus::Waiting);
+
+    // Also when it was still listed as running from long before (a full mailbox kept it so): the snapshot's word is
+    // the newest sign, and a tick right after the resync leaves it running.
+    EventScript more;
+    more.setSeq(snap.seq);
+    more.queue(301, 300, atom("c"));
+    g.apply(more.events, 6'000'000'000);
+    g.tick(9'000'000'000);
+    EXPECT_EQ(g.node(301)->status, NodeStatus::Running) << "a message waits in its mailbox";
+    snap.seq = more.seq() + 1;
+    g.resync(snap, 9'000'000'000); // running, mailbox empty
+    g.tick(9'000'000'000);
+    EXPECT_EQ(g.node(301)->status, NodeStatus::Running);
+    g.tick(9'500'000'000);
+    EXPECT_EQ(g.node(301)->status, NodeStatus::Waiting);
 }
 
 TEST(GraphState, MailboxDepthAndCounters)
@@ -691,6 +706,9 @@ TEST(GraphState, ProcessesStartedAlikeShareOneCopyOfTheirInitialCallAndBehaviour
     EXPECT_EQ("<" + y + ">", "<abc>");
     y = "";
     EXPECT_TRUE(y.empty());
+    y = static_cast<const char*>(nullptr);
+    EXPECT_TRUE(y.empty());
+    EXPECT_EQ(InternedString(static_cast<const char*>(nullptr)).str(), "");
     static_assert(sizeof(InternedString) == sizeof(void*), "one pointer wide");
 }
 

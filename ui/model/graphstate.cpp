@@ -915,7 +915,7 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
             setExtra(*n, &NodeExtras::monitoredBy, monitoredBy);
         }
         if (n->status == NodeStatus::Running)
-            m_active.try_emplace(n->pid, wallNs); // running as of the snapshot
+            m_active.insert_or_assign(n->pid, wallNs); // running as of the snapshot: active now
         touch(*n);
     }
     // A process whose spawner or supervisor was not known when it appeared (its events were lost or skipped ahead

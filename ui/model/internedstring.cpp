@@ -37,8 +37,8 @@ const std::string* InternedString::intern(std::string_view s)
 
 const std::string& InternedString::emptyString()
 {
-    static const std::string empty;
-    return empty;
+    static const std::string* empty = new std::string; // never destroyed, as the pool
+    return *empty;
 }
 
 } // namespace vigil

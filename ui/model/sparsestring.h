@@ -4,14 +4,14 @@
 // exit reason, ...): one pointer wide, and only a non-empty value allocates. The graph state keeps several per
 // process, so at a million processes the difference to std::string (32 bytes each) is hundreds of megabytes.
 
+#include "textvalue.h"
+
 #include <memory>
-#include <ostream>
 #include <string>
-#include <string_view>
 
 namespace vigil {
 
-class SparseString {
+class SparseString : public TextValue<SparseString> {
 public:
     SparseString() = default;
     SparseString(std::string s) { assign(std::move(s)); }
@@ -42,22 +42,10 @@ public:
     // Valid until the value is next assigned or cleared (as for a std::string member, except that an assignment may
     // also end it when the value becomes empty).
     const std::string& str() const { return m_s ? *m_s : emptyString(); }
-    operator const std::string&() const { return str(); }
-    operator std::string_view() const { return str(); }
     bool empty() const { return !m_s; } // a stored value is never empty
-    size_t size() const { return m_s ? m_s->size() : 0; }
-    const char* c_str() const { return str().c_str(); }
     void clear() { m_s.reset(); }
 
     friend bool operator==(const SparseString& a, const SparseString& b) { return a.str() == b.str(); }
-    friend bool operator==(const SparseString& a, const std::string& b) { return a.str() == b; }
-    friend bool operator==(const SparseString& a, const char* b) { return a.str() == b; }
-    friend std::ostream& operator<<(std::ostream& os, const SparseString& s) { return os << s.str(); }
-    // Concatenation as with std::string (std::string's own operator+ is a template, which a conversion cannot reach).
-    friend std::string operator+(std::string a, const SparseString& b) { return std::move(a) + b.str(); }
-    friend std::string operator+(const char* a, const SparseString& b) { return a + b.str(); }
-    friend std::string operator+(const SparseString& a, const std::string& b) { return a.str() + b; }
-    friend std::string operator+(const SparseString& a, const char* b) { return a.str() + b; }
 
 private:
     static std::string fromC(const char* s) { return s ? std::string(s) : std::string(); } // null: empty

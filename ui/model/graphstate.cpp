@@ -819,7 +819,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
         if (n) {
             setExtra(*n, &NodeExtras::label, e.data.isNilAtom() ? std::string() : labelText(e.data));
             if (e.extra.isAtom() && !e.extra.isNilAtom()) {
-                n->editExtras().behaviour = std::string(e.extra.asAtom().name());
+                n->editExtras().behaviour = e.extra.asAtom().name();
                 n->kind = nodeKindFor(n->extras().behaviour);
             }
             touch(*n);
@@ -887,7 +887,7 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
             leaveTree(*n);
         }
         if (p->behaviour != atoms::nil) {
-            n->editExtras().behaviour = std::string(p->behaviour.name());
+            n->editExtras().behaviour = p->behaviour.name();
             n->kind = nodeKindFor(n->extras().behaviour);
         }
         if (!p->initialCall.isNilAtom())

@@ -549,7 +549,6 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
             leaveTree(c);
         }
         setExtra(c, &NodeExtras::initialCall, mfaText(e.extra));
-        c.spawnedNs = e.timeNs;
         remember(c, e);
         if (GraphNode* p = find(e.other))
             remember(*p, e);
@@ -674,7 +673,7 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
     case TraceKind::MessageQueued:
         if (n && n->alive) {
             if (!n->statsDriven) {
-                ++n->mailbox;
+                n->setMailbox(uint64_t(n->mailbox) + 1);
                 ++n->messagesIn;
             }
             touch(*n);
@@ -694,9 +693,9 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
             const uint64_t out = e.old;
             if (out > n->messagesOut)
                 m_delta.messagesSent += out - n->messagesOut;
-            const bool busy = int64_t(e.count) != n->mailbox || e.other != n->messagesIn || out != n->messagesOut;
+            const bool busy = int64_t(e.count) != int64_t(n->mailbox) || e.other != n->messagesIn || out != n->messagesOut;
             n->statsDriven = true;
-            n->mailbox = int64_t(e.count);
+            n->setMailbox(e.count);
             n->messagesIn = e.other;
             n->messagesOut = out;
             if (e.data.isInteger())
@@ -896,7 +895,7 @@ void GraphState::resync(const Snapshot& snapshot, int64_t wallNs)
             p->registeredName == atoms::nil ? std::string() : labelText(Term::atom(p->registeredName)));
         n->status = statusFromAtom(p->status);
         n->trapExit = p->trapExit;
-        n->mailbox = int64_t(p->messageQueueLen);
+        n->setMailbox(p->messageQueueLen);
         n->reductions = p->reductions;
         n->messagesIn = p->messagesIn;
         n->messagesOut = p->messagesOut;

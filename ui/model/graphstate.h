@@ -98,29 +98,30 @@ struct GraphNode {
     uint64_t treeParent = 0; // where the graph draws it (supervisor, else spawner, else a live ancestor; 0 = root)
     CompactVector<uint64_t> children; // tree children in start order
 
+    // The small fields share eight bytes, and the mailbox depth and GraphState's bookkeeping another eight: with a
+    // map entry's key and link a node then fits a 128-byte heap chunk (see GraphState::m_nodes).
     NodeKind kind = NodeKind::Process;
     NodeStatus status = NodeStatus::Waiting;
-    bool alive = true;
-    bool inTree = true; // drawn in the graph (dead nodes linger a little, then leave the tree)
-    bool trapExit = false;
-    bool supervisorGaveUp = false;
-    bool statsDriven = false; // counters come from MailboxStats (message events are sampled)
-    bool hostPseudo = false; // a host thread's pseudo-process: listed, not drawn
+    bool alive : 1 = true;
+    bool inTree : 1 = true; // drawn in the graph (dead nodes linger a little, then leave the tree)
+    bool trapExit : 1 = false;
+    bool supervisorGaveUp : 1 = false;
+    bool statsDriven : 1 = false; // counters come from MailboxStats (message events are sampled)
+    bool hostPseudo : 1 = false; // a host thread's pseudo-process: listed, not drawn
+    uint32_t restarts = 0;
 
-    int64_t mailbox = 0;
+    int32_t mailbox = 0; // messages waiting (set through setMailbox, which keeps a huge count at the top)
+    uint32_t touchedInDelta = 0; // GraphState's bookkeeping: the delta that lists this node as changed
     uint64_t messagesIn = 0;
     uint64_t messagesOut = 0;
     uint64_t reductions = 0;
-    uint32_t restarts = 0;
-    uint32_t touchedInDelta = 0; // GraphState's bookkeeping: the delta that lists this node as changed (beside
-                                 // restarts, so that the two share eight bytes)
 
     CompactVector<uint64_t> links; // this side's half of each link, sorted
     CompactVector<MonitorEdge> monitors; // what this process monitors
 
-    int64_t spawnedNs = 0; // runtime clock
-
     RecentEvents recent; // last lifecycle events about this process (messages excluded), oldest first
+
+    void setMailbox(uint64_t messages) { mailbox = int32_t(std::min<uint64_t>(messages, INT32_MAX)); }
 
     // The rarely set fields: read through extras() (defaults when none were ever written), written through
     // editExtras(), which allocates them on first use.

@@ -299,6 +299,9 @@ constinit thread_local uint64_t t_sliceCount = 0; // slices this thread began (s
 thread_local int64_t t_preciseNs = -1; // the worker's last precise read (-1: read again)
 thread_local uint32_t t_slicesSincePrecise = 0; // slices this worker began since that read
 thread_local uint32_t t_reductionsSincePrecise = 0; // reductions its slices used since then
+// The worker's coarse clock (see coarseMs): t_sliceCount at its last read (UINT64_MAX: read it afresh).
+thread_local uint64_t t_coarseSlice = UINT64_MAX;
+constexpr uint64_t kCoarseSlices = 16;
 constexpr uint32_t kPreciseReuseSlices = 32;
 
 void forgetPreciseTime() { t_preciseNs = -1; }
@@ -338,6 +341,7 @@ int64_t Runtime::Impl::sliceTimeNsSlow()
                 t_preciseNs = nowNs();
                 t_slicesSincePrecise = 0;
                 t_reductionsSincePrecise = 0;
+                t_coarseSlice = UINT64_MAX; // the coarse clock's next use takes this read (see readCachedCoarseMs)
                 publishStampNs(tlsWorker, t_preciseNs);
             }
             t_sliceNs = t_preciseNs;
@@ -384,14 +388,16 @@ uint32_t readCoarseMs()
     return uint32_t(int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000);
 }
 
-// Sampling windows and stats intervals are tens of milliseconds: a worker reads the clock at its first use in a
-// slice (or takes it from its last precise read, see readCachedCoarseMs) and then every 16th use within it, which
-// keeps clock reads off the per-message path and the time it uses no older than its current slice (plus 16 uses).
+// Sampling windows and stats intervals are tens of milliseconds: a worker reads the clock at its first use once
+// kCoarseSlices slices have begun since the last read, or its slices have used one slice's budget of reductions since
+// its last precise read (or takes it from that precise read, see readCachedCoarseMs), and at every 16th use within a
+// slice. That keeps clock reads off the per-message path (request/reply traffic runs a slice per message, and a
+// clock read per slice was a fifth of what tracing cost it) while the time it uses is no older than about a slice's
+// worth of work (plus 16 uses). A worker that slept or waited reads it afresh.
 thread_local uint32_t t_coarseMs = 0;
 thread_local bool t_coarseKnown = false; // t_coarseMs was set once (from then on it does not step back)
 thread_local int64_t t_workerStartEpochNs = 0; // the start (see nowNs) of the runtime this worker thread belongs to
 thread_local uint32_t t_coarseUses = 0;
-thread_local uint64_t t_coarseSlice = UINT64_MAX; // t_sliceCount at that read
 
 // A worker's cached clock may lag another's by up to a slice: a process-level time (written by whichever worker ran
 // the process) that lies at most this far ahead counts as not yet passed.
@@ -442,7 +448,10 @@ inline uint32_t cachedCoarseMs(bool stale)
     return t_coarseMs;
 }
 
-uint32_t coarseMs() { return cachedCoarseMs(t_coarseSlice != t_sliceCount); }
+uint32_t coarseMs()
+{
+    return cachedCoarseMs(t_coarseSlice == UINT64_MAX || t_sliceCount - t_coarseSlice >= kCoarseSlices);
+}
 
 // The same clock for the worker's own bookkeeping between slices (when to hand its batch of idle-stats reminders to
 // the timer), read afresh: that check runs after every 16th slice while a batch waits, and a batch is handed over
@@ -985,13 +994,15 @@ void Runtime::Impl::runSlice(Process* p)
     struct SliceEnd {
         ~SliceEnd() { t_sliceNs = -1; }
     } sliceEnd;
-    // The reductions a slice used count towards reading the precise clock again (see sliceTimeNs); p may be gone
-    // after die, so each way out charges them before.
+    // The reductions a slice used count towards reading the precise clock again (see sliceTimeNs), and the coarse
+    // one (see coarseMs); p may be gone after die, so each way out charges them before.
     const uint32_t budget = config.sliceReductions;
     auto charge = [p, budget] {
         t_reductionsSincePrecise += budget - std::min(p->budget, budget);
         if (t_reductionsSincePrecise >= budget) {
             forgetPreciseTime();
+            t_reductionsSincePrecise = 0; // counted again from here: this branch runs once per budget's worth
+            t_coarseSlice = UINT64_MAX; // a slice's worth of work: the coarse clock is read afresh too
             // The events this slice still emits (its stats, its exit) are stamped afresh too.
             if (t_sliceNs >= 0)
                 t_sliceNs = kSliceTimeUnread;

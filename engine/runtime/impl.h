@@ -14,6 +14,11 @@
 namespace vigil {
 
 extern constinit thread_local uint64_t t_sliceCount; // slices this thread began (see runSlice)
+// The worker's cached coarse clock (see coarseMs in scheduler.cpp): its value in ms, and t_sliceCount when it was
+// read (UINT64_MAX: it must be read afresh). It is current for kCoarseSlices slices.
+extern constinit thread_local uint32_t t_coarseMs;
+extern constinit thread_local uint64_t t_coarseSlice;
+constexpr uint64_t kCoarseSlices = 16;
 
 // Erases a worker has not yet uncounted from a process table segment (see ProcessTable::erase).
 struct TableUncount {
@@ -356,10 +361,22 @@ struct Runtime::Impl {
                 p->markStatsDirty();
                 return false;
             }
-            if (p->traceTokens == 0 && p->traceSkip > 0) {
-                --p->traceSkip;
-                p->markStatsDirty();
-                return false;
+            if (p->traceTokens == 0) {
+                if (p->traceSkip > 0) {
+                    --p->traceSkip;
+                    p->markStatsDirty();
+                    return false;
+                }
+                // Its events for the window are spent and the worker's clock, current as coarseMs would use it,
+                // says the window has not turned: what messageDetailAtWindow would find, without the call. (A
+                // process sending one message per slice, request/reply traffic, comes here for every message.)
+                const uint32_t since = p->traceWindowMs;
+                if (since != 0 && t_coarseSlice != UINT64_MAX && t_sliceCount - t_coarseSlice < kCoarseSlices
+                    && t_coarseMs - since < 100) {
+                    p->traceSkip = 63; // as messageDetailAtWindow would
+                    p->markStatsDirty();
+                    return false;
+                }
             }
         }
         return messageDetailAtWindow(p);

@@ -300,8 +300,7 @@ thread_local int64_t t_preciseNs = -1; // the worker's last precise read (-1: re
 thread_local uint32_t t_slicesSincePrecise = 0; // slices this worker began since that read
 thread_local uint32_t t_reductionsSincePrecise = 0; // reductions its slices used since then
 // The worker's coarse clock (see coarseMs): t_sliceCount at its last read (UINT64_MAX: read it afresh).
-thread_local uint64_t t_coarseSlice = UINT64_MAX;
-constexpr uint64_t kCoarseSlices = 16;
+constinit thread_local uint64_t t_coarseSlice = UINT64_MAX;
 constexpr uint32_t kPreciseReuseSlices = 32;
 
 void forgetPreciseTime() { t_preciseNs = -1; }
@@ -387,6 +386,7 @@ uint32_t readCoarseMs()
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return uint32_t(int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000);
 }
+} // namespace
 
 // Sampling windows and stats intervals are tens of milliseconds: a worker reads the clock at its first use once
 // kCoarseSlices slices have begun since the last read, or its slices have used one slice's budget of reductions since
@@ -394,7 +394,9 @@ uint32_t readCoarseMs()
 // slice. That keeps clock reads off the per-message path (request/reply traffic runs a slice per message, and a
 // clock read per slice was a fifth of what tracing cost it) while the time it uses is no older than about a slice's
 // worth of work (plus 16 uses). A worker that slept or waited reads it afresh.
-thread_local uint32_t t_coarseMs = 0;
+constinit thread_local uint32_t t_coarseMs = 0;
+
+namespace {
 thread_local bool t_coarseKnown = false; // t_coarseMs was set once (from then on it does not step back)
 thread_local int64_t t_workerStartEpochNs = 0; // the start (see nowNs) of the runtime this worker thread belongs to
 thread_local uint32_t t_coarseUses = 0;

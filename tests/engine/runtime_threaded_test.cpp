@@ -1759,6 +1759,59 @@ TEST(RuntimeThreaded, ASteadySenderIsSampledAgainInEveryWindow)
     rt.unsubscribe(sub);
 }
 
+// Request/reply traffic runs a slice per message, so a process's skipping (which lasts a slice) never spares it a
+// look at its window; it finds the window's end on its worker's cached coarse clock instead. A pair that keeps at it
+// for 450 ms is sampled in its first window and again in the later ones, and never more than its share of each.
+TEST(RuntimeThreaded, ARequestReplyPairIsSampledAgainInEveryWindow)
+{
+    Runtime rt(RuntimeConfig { .workers = 1 });
+    auto sub = rt.subscribe(TraceOptions { .messageEventsPerWindow = 3, .workerMessageEventsPerWindow = 100'000 });
+    auto host = rt.hostProcess();
+    const Term hostPid = host->pid();
+    const Term echo = rt.spawn([](ProcessContext& ctx) -> Task<void> {
+                          for (;;) {
+                              Term m = *co_await ctx.receive();
+                              if (!m.isTuple())
+                                  co_return;
+                              ctx.send(m.element(0), m.element(1));
+                          }
+                      }).pid;
+    const Term asker = rt.spawn([echo, hostPid](ProcessContext& ctx) -> Task<void> {
+                           const int64_t start = ctx.nowMs();
+                           int64_t i = 0;
+                           while (ctx.nowMs() - start < 450) {
+                               ctx.send(echo, T({ ctx.self(), I(i++) }));
+                               co_await ctx.receive();
+                           }
+                           ctx.send(echo, A("stop"));
+                           ctx.send(hostPid, I(i));
+                       }).pid;
+    const auto asked = host->receive(30'000);
+    ASSERT_TRUE(asked.has_value());
+    ASSERT_TRUE(rt.waitIdle());
+    std::vector<TraceEvent> events;
+    sub->drain(events);
+    int64_t start = -1;
+    std::vector<int64_t> times;
+    for (const TraceEvent& e : events) {
+        if (e.kind == TraceKind::Spawned && e.pid == asker.pidSerial())
+            start = e.timeNs;
+        if (e.kind == TraceKind::MessageSent && e.pid == asker.pidSerial() && e.other == echo.pidSerial())
+            times.push_back(e.timeNs);
+    }
+    ASSERT_GE(start, 0);
+    ASSERT_GT(asked->asInteger(), 1'000) << "the pair must have asked far more often than it may report";
+    EXPECT_LE(times.size(), 15u) << "windows of 100 ms over about 450 ms: at most 5 of them, 3 events each";
+    int early = 0, late = 0;
+    for (int64_t t : times) {
+        early += t - start < 100'000'000;
+        late += t - start >= 250'000'000;
+    }
+    EXPECT_GE(early, 1) << "sampled in its first window";
+    EXPECT_GE(late, 3) << "and again in its later windows";
+    rt.unsubscribe(sub);
+}
+
 // A slow sender (one message a slice, a few hundred a second) that has used its events for the window is sampled
 // again in every window: its skipping never carries over from one slice to the next. Checked against the times the
 // sender itself took its sends at, so that a loaded machine (fewer sends) cannot make it fail.

@@ -18,6 +18,7 @@ extern constinit thread_local uint64_t t_sliceCount; // slices this thread began
 // read (UINT64_MAX: it must be read afresh). It is current for kCoarseSlices slices.
 extern constinit thread_local uint32_t t_coarseMs;
 extern constinit thread_local uint64_t t_coarseSlice;
+extern constinit thread_local uint32_t t_coarseUses; // uses of it since (every 16th reads it again)
 constexpr uint64_t kCoarseSlices = 16;
 
 // Erases a worker has not yet uncounted from a process table segment (see ProcessTable::erase).
@@ -367,12 +368,14 @@ struct Runtime::Impl {
                     p->markStatsDirty();
                     return false;
                 }
-                // Its events for the window are spent and the worker's clock, current as coarseMs would use it,
-                // says the window has not turned: what messageDetailAtWindow would find, without the call. (A
-                // process sending one message per slice, request/reply traffic, comes here for every message.)
+                // Its events for the window are spent and the worker's clock, where coarseMs would use it without
+                // reading it again (a use counts), says the window has not turned: what messageDetailAtWindow would
+                // find, without the call. (A process sending one message per slice, request/reply traffic, comes
+                // here for every message: its skipping lasts a slice.)
                 const uint32_t since = p->traceWindowMs;
                 if (since != 0 && t_coarseSlice != UINT64_MAX && t_sliceCount - t_coarseSlice < kCoarseSlices
-                    && t_coarseMs - since < 100) {
+                    && t_coarseMs - since < 100 && (t_coarseUses & 15) != 15) {
+                    ++t_coarseUses; // (the 16th goes the long way, whose use of the clock reads it again)
                     p->traceSkip = 63; // as messageDetailAtWindow would
                     p->markStatsDirty();
                     return false;

@@ -303,7 +303,11 @@ thread_local uint32_t t_reductionsSincePrecise = 0; // reductions its slices use
 constinit thread_local uint64_t t_coarseSlice = UINT64_MAX;
 constexpr uint32_t kPreciseReuseSlices = 32;
 
-void forgetPreciseTime() { t_preciseNs = -1; }
+void forgetPreciseTime()
+{
+    t_preciseNs = -1;
+    t_coarseSlice = UINT64_MAX; // whatever made the precise read stale (a timer, the host's work) dates the coarse one
+}
 
 // A worker's stamps only move forward: stampNs is stored before any event carries the time.
 static void publishStampNs(Worker* w, int64_t ns)
@@ -389,17 +393,18 @@ uint32_t readCoarseMs()
 } // namespace
 
 // Sampling windows and stats intervals are tens of milliseconds: a worker reads the clock at its first use once
-// kCoarseSlices slices have begun since the last read, or its slices have used one slice's budget of reductions since
-// its last precise read (or takes it from that precise read, see readCachedCoarseMs), and at every 16th use within a
-// slice. That keeps clock reads off the per-message path (request/reply traffic runs a slice per message, and a
-// clock read per slice was a fifth of what tracing cost it) while the time it uses is no older than about a slice's
-// worth of work (plus 16 uses). A worker that slept or waited reads it afresh.
+// kCoarseSlices slices have begun since the last read, and at every 16th use within a slice; and afresh after its
+// slices used one slice's budget of reductions, after it read the precise clock (whose reading it then takes, see
+// readCachedCoarseMs), after anything else that makes it forget its precise read (a timer's signal, work from the
+// host), and after it slept or went without work. That keeps clock reads off the per-message path (request/reply
+// traffic runs a slice per message, and a clock read per slice was a fifth of what tracing cost it) while the time it
+// uses is at most 16 short slices or 16 uses old.
 constinit thread_local uint32_t t_coarseMs = 0;
+constinit thread_local uint32_t t_coarseUses = 0; // uses since the last read
 
 namespace {
 thread_local bool t_coarseKnown = false; // t_coarseMs was set once (from then on it does not step back)
 thread_local int64_t t_workerStartEpochNs = 0; // the start (see nowNs) of the runtime this worker thread belongs to
-thread_local uint32_t t_coarseUses = 0;
 
 // A worker's cached clock may lag another's by up to a slice: a process-level time (written by whichever worker ran
 // the process) that lies at most this far ahead counts as not yet passed.
@@ -422,18 +427,18 @@ uint32_t msLeft(uint32_t now, uint32_t since, uint32_t interval)
     return d < interval ? interval - d : interval;
 }
 
-// The worker's cached coarse clock, read again (or off a worker thread, where nothing is cached). At a slice's first
-// use, while the worker's last precise read may be reused for event times (see sliceTimeNs), the time is taken from
-// that read instead, at no cost: the clocks are one (CLOCK_MONOTONIC, the coarse one its last tick), and the read is
-// no older than the slice's event times are allowed to be. The cached time does not step back: one taken from a
+// The worker's cached coarse clock, read again (or off a worker thread, where nothing is cached). Right after the
+// worker read the precise clock (afterPrecise), while that read may be reused for event times (see sliceTimeNs), the
+// time is taken from it instead, at no cost: the clocks are one (CLOCK_MONOTONIC, the coarse one its last tick), and
+// the read is no older than the slice's event times are allowed to be. The cached time does not step back: one taken from a
 // precise read may lie up to a tick ahead of the kernel's coarse clock, and a window measured on a clock that went
 // back would start over. (Only small steps are refused: after a sleep of weeks, a reading more than kMaxClockLagMs
 // "behind" has wrapped around.)
-[[gnu::noinline]] uint32_t readCachedCoarseMs(bool sliceStart)
+[[gnu::noinline]] uint32_t readCachedCoarseMs(bool afterPrecise)
 {
     if (!tlsWorker)
         return readCoarseMs();
-    const uint32_t now = sliceStart && preciseTimeReusable()
+    const uint32_t now = afterPrecise && preciseTimeReusable()
         ? uint32_t(uint64_t(t_workerStartEpochNs + t_preciseNs) / 1'000'000)
         : readCoarseMs();
     if (!t_coarseKnown || int32_t(now - t_coarseMs) > 0 || t_coarseMs - now > kMaxClockLagMs)
@@ -443,16 +448,12 @@ uint32_t msLeft(uint32_t now, uint32_t since, uint32_t interval)
     t_coarseUses = 0;
     return t_coarseMs;
 }
-inline uint32_t cachedCoarseMs(bool stale)
-{
-    if (stale || (++t_coarseUses & 15) == 0 || !tlsWorker)
-        return readCachedCoarseMs(stale);
-    return t_coarseMs;
-}
-
 uint32_t coarseMs()
 {
-    return cachedCoarseMs(t_coarseSlice == UINT64_MAX || t_sliceCount - t_coarseSlice >= kCoarseSlices);
+    const bool reset = t_coarseSlice == UINT64_MAX;
+    if (reset || t_sliceCount - t_coarseSlice >= kCoarseSlices || (++t_coarseUses & 15) == 0 || !tlsWorker)
+        return readCachedCoarseMs(reset);
+    return t_coarseMs;
 }
 
 // The same clock for the worker's own bookkeeping between slices (when to hand its batch of idle-stats reminders to
@@ -1002,9 +1003,8 @@ void Runtime::Impl::runSlice(Process* p)
     auto charge = [p, budget] {
         t_reductionsSincePrecise += budget - std::min(p->budget, budget);
         if (t_reductionsSincePrecise >= budget) {
-            forgetPreciseTime();
+            forgetPreciseTime(); // and the coarse clock: a slice's worth of work was done since
             t_reductionsSincePrecise = 0; // counted again from here: this branch runs once per budget's worth
-            t_coarseSlice = UINT64_MAX; // a slice's worth of work: the coarse clock is read afresh too
             // The events this slice still emits (its stats, its exit) are stamped afresh too.
             if (t_sliceNs >= 0)
                 t_sliceNs = kSliceTimeUnread;
@@ -1309,6 +1309,7 @@ void Runtime::Impl::workerLoop(Worker* w)
         }
         if (idleSpins > 0) {
             idleSpins = 0;
+            t_coarseSlice = UINT64_MAX; // it went without work for a while: its coarse clock is read afresh
             // The last spinner found work: if there is more, someone else should look for it.
             if (spinning.fetch_sub(1, std::memory_order_seq_cst) == 1 && hasAnyWork())
                 notifyWorkers();

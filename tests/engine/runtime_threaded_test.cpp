@@ -1796,12 +1796,18 @@ TEST(RuntimeThreaded, ARequestReplyPairIsSampledAgainInEveryWindow)
     for (const TraceEvent& e : events) {
         if (e.kind == TraceKind::Spawned && e.pid == asker.pidSerial())
             start = e.timeNs;
-        if (e.kind == TraceKind::MessageSent && e.pid == asker.pidSerial() && e.other == echo.pidSerial())
+        if (e.kind == TraceKind::MessageSent && e.pid == asker.pidSerial() && e.other == echo.pidSerial()
+            && e.data.isTuple()) // its questions, not the stop that comes after them
             times.push_back(e.timeNs);
     }
     ASSERT_GE(start, 0);
     ASSERT_GT(asked->asInteger(), 1'000) << "the pair must have asked far more often than it may report";
     EXPECT_LE(times.size(), 15u) << "windows of 100 ms over about 450 ms: at most 5 of them, 3 events each";
+    // Its share: no four sampled questions within one window (75 ms, for the coarse clock windows are measured with
+    // and the precise one events are stamped with).
+    std::sort(times.begin(), times.end());
+    for (size_t k = 0; k + 3 < times.size(); ++k)
+        EXPECT_GE(times[k + 3] - times[k], 75'000'000) << "sampled questions " << k << " to " << k + 3;
     int early = 0, late = 0;
     for (int64_t t : times) {
         early += t - start < 100'000'000;

@@ -430,9 +430,9 @@ uint32_t msLeft(uint32_t now, uint32_t since, uint32_t interval)
 // The worker's cached coarse clock, read again (or off a worker thread, where nothing is cached). Right after the
 // worker read the precise clock (afterPrecise), while that read may be reused for event times (see sliceTimeNs), the
 // time is taken from it instead, at no cost: the clocks are one (CLOCK_MONOTONIC, the coarse one its last tick), and
-// the read is no older than the slice's event times are allowed to be. The cached time does not step back: one taken from a
-// precise read may lie up to a tick ahead of the kernel's coarse clock, and a window measured on a clock that went
-// back would start over. (Only small steps are refused: after a sleep of weeks, a reading more than kMaxClockLagMs
+// the read is no older than the slice's event times are allowed to be. The cached time does not step back: one taken
+// from a precise read may lie up to a tick ahead of the kernel's coarse clock, and a window measured on a clock that
+// went back would start over. (Only small steps are refused: after a sleep of weeks, a reading more than kMaxClockLagMs
 // "behind" has wrapped around.)
 [[gnu::noinline]] uint32_t readCachedCoarseMs(bool afterPrecise)
 {

@@ -1712,6 +1712,22 @@ TEST(RuntimeThreaded, AnExitedEventCarriesTheFinalCounters)
     EXPECT_GT(exited->extra.asInteger(), 2'000);
 }
 
+namespace {
+// The sampled sends (their event times) of a sender that began at `start`, sent for about 450 ms and may report 3
+// per 100 ms window: some in its first window, some again in the later ones, and no more than 5 windows' worth.
+void expectSampledInFirstAndLaterWindows(const std::vector<int64_t>& times, int64_t start)
+{
+    EXPECT_LE(times.size(), 15u) << "windows of 100 ms over about 450 ms: at most 5 of them, 3 events each";
+    int early = 0, late = 0;
+    for (int64_t t : times) {
+        early += t - start < 100'000'000;
+        late += t - start >= 250'000'000;
+    }
+    EXPECT_GE(early, 1) << "sampled in its first window";
+    EXPECT_GE(late, 3) << "and again in its later windows, not only once its skipping ran out";
+}
+} // namespace
+
 // A steady sender that has used its message events for a window looks at the window again only every so many
 // messages, but still gets its events in every later window, and never more than its share of one.
 TEST(RuntimeThreaded, ASteadySenderIsSampledAgainInEveryWindow)
@@ -1747,15 +1763,7 @@ TEST(RuntimeThreaded, ASteadySenderIsSampledAgainInEveryWindow)
     }
     ASSERT_GE(start, 0);
     ASSERT_GT(sent->asInteger(), 10'000) << "the sender must have sent far more than it may report";
-    // Windows of 100 ms over about 450 ms: at most 5 of them, 3 events each.
-    EXPECT_LE(times.size(), 15u);
-    int early = 0, late = 0;
-    for (int64_t t : times) {
-        early += t - start < 100'000'000;
-        late += t - start >= 250'000'000;
-    }
-    EXPECT_GE(early, 1) << "sampled in its first window";
-    EXPECT_GE(late, 3) << "and again in its later windows, not only once its skipping ran out";
+    expectSampledInFirstAndLaterWindows(times, start);
     rt.unsubscribe(sub);
 }
 
@@ -1802,19 +1810,12 @@ TEST(RuntimeThreaded, ARequestReplyPairIsSampledAgainInEveryWindow)
     }
     ASSERT_GE(start, 0);
     ASSERT_GT(asked->asInteger(), 1'000) << "the pair must have asked far more often than it may report";
-    EXPECT_LE(times.size(), 15u) << "windows of 100 ms over about 450 ms: at most 5 of them, 3 events each";
+    expectSampledInFirstAndLaterWindows(times, start);
     // Its share: no four sampled questions within one window (75 ms, for the coarse clock windows are measured with
     // and the precise one events are stamped with).
     std::sort(times.begin(), times.end());
     for (size_t k = 0; k + 3 < times.size(); ++k)
         EXPECT_GE(times[k + 3] - times[k], 75'000'000) << "sampled questions " << k << " to " << k + 3;
-    int early = 0, late = 0;
-    for (int64_t t : times) {
-        early += t - start < 100'000'000;
-        late += t - start >= 250'000'000;
-    }
-    EXPECT_GE(early, 1) << "sampled in its first window";
-    EXPECT_GE(late, 3) << "and again in its later windows";
     rt.unsubscribe(sub);
 }
 

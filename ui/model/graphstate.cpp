@@ -693,7 +693,8 @@ void GraphState::apply(const TraceEvent& e, int64_t wallNs)
             const uint64_t out = e.old;
             if (out > n->messagesOut)
                 m_delta.messagesSent += out - n->messagesOut;
-            const bool busy = int64_t(e.count) != int64_t(n->mailbox) || e.other != n->messagesIn || out != n->messagesOut;
+            const bool busy
+                = int64_t(e.count) != int64_t(n->mailbox) || e.other != n->messagesIn || out != n->messagesOut;
             n->statsDriven = true;
             n->setMailbox(e.count);
             n->messagesIn = e.other;

@@ -20,6 +20,16 @@ extern constinit thread_local uint32_t t_coarseMs;
 extern constinit thread_local uint64_t t_coarseSlice;
 extern constinit thread_local uint32_t t_coarseUses; // uses of it since (every 16th reads it again)
 constexpr uint64_t kCoarseSlices = 16;
+// Whether the cached coarse clock is still current by the slices begun since it was read.
+inline bool coarseClockCurrent() { return t_coarseSlice != UINT64_MAX && t_sliceCount - t_coarseSlice < kCoarseSlices; }
+// Counts a use of the current cached clock; false for every 16th, which reads it again instead.
+inline bool takeCachedCoarseUse()
+{
+    if ((t_coarseUses & 15) == 15)
+        return false;
+    ++t_coarseUses;
+    return true;
+}
 
 // Erases a worker has not yet uncounted from a process table segment (see ProcessTable::erase).
 struct TableUncount {
@@ -369,13 +379,12 @@ struct Runtime::Impl {
                     return false;
                 }
                 // Its events for the window are spent and the worker's clock, where coarseMs would use it without
-                // reading it again (a use counts), says the window has not turned: what messageDetailAtWindow would
-                // find, without the call. (A process sending one message per slice, request/reply traffic, comes
-                // here for every message: its skipping lasts a slice.)
+                // reading it again (a use counts; the 16th goes the long way, which reads it), says the window has
+                // not turned: what messageDetailAtWindow would find, without the call. (A process sending one
+                // message per slice, request/reply traffic, comes here for every message: its skipping lasts a
+                // slice.)
                 const uint32_t since = p->traceWindowMs;
-                if (since != 0 && t_coarseSlice != UINT64_MAX && t_sliceCount - t_coarseSlice < kCoarseSlices
-                    && t_coarseMs - since < 100 && (t_coarseUses & 15) != 15) {
-                    ++t_coarseUses; // (the 16th goes the long way, whose use of the clock reads it again)
+                if (since != 0 && coarseClockCurrent() && t_coarseMs - since < 100 && takeCachedCoarseUse()) {
                     p->traceSkip = 63; // as messageDetailAtWindow would
                     p->markStatsDirty();
                     return false;

@@ -450,10 +450,9 @@ uint32_t msLeft(uint32_t now, uint32_t since, uint32_t interval)
 }
 uint32_t coarseMs()
 {
-    const bool reset = t_coarseSlice == UINT64_MAX;
-    if (reset || t_sliceCount - t_coarseSlice >= kCoarseSlices || (++t_coarseUses & 15) == 0 || !tlsWorker)
-        return readCachedCoarseMs(reset);
-    return t_coarseMs;
+    if (tlsWorker && coarseClockCurrent() && takeCachedCoarseUse())
+        return t_coarseMs;
+    return readCachedCoarseMs(t_coarseSlice == UINT64_MAX);
 }
 
 // The same clock for the worker's own bookkeeping between slices (when to hand its batch of idle-stats reminders to
@@ -465,8 +464,7 @@ uint32_t coarseMsBetweenSlices() { return readCachedCoarseMs(false); }
 // are stale, and a step may come seconds later.
 void forgetAfterSleep(Worker* w)
 {
-    t_coarseSlice = UINT64_MAX;
-    forgetPreciseTime();
+    forgetPreciseTime(); // and with it the coarse clock
     w->samplingSkip = 0;
 }
 } // namespace

@@ -518,7 +518,9 @@ inline int64_t Runtime::Impl::sliceTimeNs()
     const int worker = traceWorker();
     TraceHub::DirectClaim c;
     if (TraceSlot* s = trace.claimDirect(worker, c)) [[likely]] {
-        s->setTaken(sliceTimeNs(), kind, outcome, count, pid, other, old, d, x);
+        // A slot is only claimed on one of this runtime's workers, so sliceTimeNs's test of the thread is passed.
+        const int64_t t = t_sliceNs;
+        s->setTaken(t >= 0 ? t : sliceTimeNsSlow(), kind, outcome, count, pid, other, old, d, x);
         trace.commitDirect(s, c);
         return;
     }

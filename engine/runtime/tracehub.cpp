@@ -511,6 +511,11 @@ uint64_t TraceHub::openBlock(SeqBlock& b, int worker)
     // The counter's read-modify-write comes after whatever hand-over made the block stale, so the new block lies
     // above every number the other thread had taken before it.
     const uint64_t first = m_seq.fetch_add(kSeqBlock, std::memory_order_seq_cst) + 1;
+    // The single subscriber is read after the counter: one that subscribes later either finds this block's numbers
+    // at or below what it waits to see given up (see subscribe), or was already in place for this read.
+    TraceSubscriptionImpl* only = m_only.load(std::memory_order_seq_cst);
+    b.ringOwner = only && size_t(worker) < only->workerRings() ? only : nullptr;
+    b.ring = b.ringOwner ? &only->workerRing(worker) : nullptr;
     b.word.store((first << 8) | kSeqBlock, std::memory_order_release);
     return first;
 }

@@ -186,6 +186,7 @@ public:
     bool ringFull(int worker) { return m_rings[size_t(worker)]->full(); }
     void countDrop(int worker) { m_rings[size_t(worker)]->countDrop(); }
     TraceRing& workerRing(int worker) { return *m_rings[size_t(worker)]; }
+    size_t workerRings() const { return m_rings.size() - 1; }
     bool wantsNotify() const { return m_hasNotify.load(std::memory_order_acquire); }
     void setHub(TraceHub* hub) { m_hub = hub; }
 
@@ -316,22 +317,21 @@ public:
     };
     [[gnu::always_inline]] TraceSlot* claimDirect(int worker, DirectClaim& c)
     {
-        TraceSubscriptionImpl* only = m_only.load(std::memory_order_seq_cst);
-        if (!only || size_t(worker) >= m_blockCount)
+        if (size_t(worker) >= m_blockCount)
             return nullptr;
         SeqBlock& b = m_blocks[size_t(worker)];
         const uint64_t w = b.word.load(std::memory_order_relaxed);
-        if ((w & 0xFF) == 0 || b.stale || b.closeWanted.load(std::memory_order_relaxed))
-            return nullptr; // a new block first
-        TraceRing& ring = only->workerRing(worker);
-        const bool exact = only->wantsNotify();
-        TraceSlot* slot = ring.claim(exact);
+        TraceRing* ring = b.ring;
+        if ((w & 0xFF) == 0 || !ring || b.closeWanted.load(std::memory_order_relaxed))
+            return nullptr; // a new block first, or not the single-subscriber case
+        const bool exact = b.ringOwner->wantsNotify();
+        TraceSlot* slot = ring->claim(exact);
         if (!slot)
             return nullptr; // full
-        // No second look at the subscribers (publishDirect needs one): the number comes from a block that was open
-        // before m_only was read, and a subscriber that came since starts after every number such a block holds
-        // (see subscribe), while one that left is kept alive, its ring written to no purpose.
-        c = DirectClaim { only, &ring, &b, w, exact };
+        // The subscriber is the one there was right after the block was opened (see openBlock), not looked up again:
+        // a subscriber that came since starts after every number such a block holds (see subscribe), while one that
+        // left is kept alive, its ring written to no purpose until the block is given up.
+        c = DirectClaim { b.ringOwner, ring, &b, w, exact };
         return slot;
     }
     [[gnu::always_inline]] void commitDirect(TraceSlot* slot, const DirectClaim& c)
@@ -394,8 +394,10 @@ public:
             return;
         SeqBlock& b = m_blocks[size_t(worker)];
         // Also with no numbers left, or none open: position() must not report the old next number meanwhile.
-        if ((b.word.load(std::memory_order_relaxed) >> 8) < seq)
+        if ((b.word.load(std::memory_order_relaxed) >> 8) < seq) {
             b.stale = true;
+            b.ring = nullptr; // claimDirect's one test for both
+        }
     }
     // The calling worker gives its block up: the unused rest becomes a gap marker in its own ring.
     void closeOwnBlock(int worker)
@@ -422,7 +424,11 @@ private:
     struct alignas(64) SeqBlock {
         std::atomic<uint64_t> word { 0 }; // written by the worker only; read by drains
         std::atomic<bool> closeWanted { false }; // set by a drain, cleared by the worker as it closes the block
-        bool stale = false; // only the worker touches this
+        bool stale = false; // only the worker touches this, and the two below
+        // The single subscriber's ring for this worker, as it was just after the block was taken (nullptr: none, or
+        // several subscribers; also while the block is stale), so that claimDirect need not look it up per event.
+        TraceRing* ring = nullptr;
+        TraceSubscriptionImpl* ringOwner = nullptr;
     };
     // The number the worker's next event carries (not used up yet).
     uint64_t nextSeq(SeqBlock& b, int worker)

@@ -30,6 +30,31 @@ void expectStrictlyIncreasingNumbers(const std::vector<TraceEvent>& events)
         EXPECT_LT(events[i - 1].seq, events[i].seq) << "event " << i;
 }
 
+// A Spawned event of `pid` written the way emit writes it: claimed and committed in place while the worker's block
+// lasts (returns true), the long way otherwise (false).
+bool emitAsWorker(TraceHub& hub, int worker, uint64_t pid)
+{
+    Term none, alsoNone;
+    auto fill = [&](TraceSlot& s) { s.set(0, TraceKind::Spawned, SignalOutcome::None, 0, pid, 0, 0, none, alsoNone); };
+    TraceHub::DirectClaim c;
+    if (TraceSlot* s = hub.claimDirect(worker, c)) {
+        fill(*s);
+        hub.commitDirect(s, c);
+        return true;
+    }
+    if (!hub.publishDirect(worker, fill))
+        hub.publish(worker, spawnedEvent(pid)); // several subscribers
+    return false;
+}
+
+std::vector<uint64_t> pidsOf(const std::vector<TraceEvent>& events)
+{
+    std::vector<uint64_t> pids;
+    for (const TraceEvent& e : events)
+        pids.push_back(e.pid);
+    return pids;
+}
+
 // A further drain finds nothing, lost or delivered.
 void expectNothingMore(TraceSubscription& sub)
 {
@@ -102,20 +127,7 @@ TEST(TraceHub, DirectEventsWaitForAnOpenBlockWithLowerNumbers)
     hub.setWorkers(2);
     auto sub = hub.subscribe(2, 64);
     ASSERT_TRUE(sub);
-    auto emit = [&hub](int worker, uint64_t pid) {
-        Term none, alsoNone;
-        auto fill = [&](TraceSlot& s) {
-            s.set(0, TraceKind::Spawned, SignalOutcome::None, 0, pid, 0, 0, none, alsoNone);
-        };
-        TraceHub::DirectClaim c;
-        if (TraceSlot* s = hub.claimDirect(worker, c)) {
-            fill(*s);
-            hub.commitDirect(s, c);
-            return true;
-        }
-        EXPECT_TRUE(hub.publishDirect(worker, fill));
-        return false;
-    };
+    auto emit = [&hub](int worker, uint64_t pid) { return emitAsWorker(hub, worker, pid); };
     EXPECT_FALSE(emit(1, 1)) << "the first event opens worker 1's block";
     size_t inPlace = 0;
     for (uint64_t i = 0; i < 20; ++i)
@@ -267,5 +279,65 @@ TEST(TraceHub, AVisitingDrainDeliversHeldEventsLater)
     expectPids(got, 2, 1000, 600);
     expectStrictlyIncreasingNumbers(got);
     expectNothingMore(*sub);
+    hub.unsubscribe(sub);
+}
+
+// Events are written in place only while the worker's block was taken with exactly one subscriber listening. A
+// second subscriber starts after the blocks open when it came (the subscribing worker gives its own up); from then on
+// every event reaches both, the long way, until the second leaves and the worker takes a new block. The first
+// subscriber sees every event, in order; the second exactly those numbered while it listened.
+TEST(TraceHub, EventsWrittenInPlaceFollowTheSubscribersAsTheyComeAndGo)
+{
+    TraceHub hub;
+    hub.setWorkers(2);
+    auto first = hub.subscribe(2, 64);
+    ASSERT_TRUE(first);
+    EXPECT_FALSE(emitAsWorker(hub, 0, 1)) << "the first event opens worker 0's block";
+    EXPECT_TRUE(emitAsWorker(hub, 0, 2));
+
+    auto second = hub.subscribe(2, 64, 0); // worker 0 subscribes: its open block is given up first
+    ASSERT_TRUE(second);
+    EXPECT_FALSE(emitAsWorker(hub, 0, 3)) << "a new block";
+    EXPECT_FALSE(emitAsWorker(hub, 0, 4)) << "two subscribers: never in place";
+    hub.closeOwnBlock(0);
+    std::vector<TraceEvent> secondSaw;
+    EXPECT_EQ(second->drain(secondSaw), 0u);
+    hub.unsubscribe(second);
+
+    EXPECT_FALSE(emitAsWorker(hub, 0, 5)) << "its block was taken while two listened";
+    hub.closeOwnBlock(0);
+    EXPECT_FALSE(emitAsWorker(hub, 0, 6)) << "a new block, with one subscriber again";
+    EXPECT_TRUE(emitAsWorker(hub, 0, 7));
+    hub.closeOwnBlock(0);
+
+    std::vector<TraceEvent> firstSaw;
+    EXPECT_EQ(first->drain(firstSaw), 0u);
+    EXPECT_EQ(pidsOf(firstSaw), (std::vector<uint64_t> { 1, 2, 3, 4, 5, 6, 7 }));
+    expectStrictlyIncreasingNumbers(firstSaw);
+    EXPECT_EQ(pidsOf(secondSaw), (std::vector<uint64_t> { 3, 4 }));
+    expectNothingMore(*first);
+    hub.unsubscribe(first);
+}
+
+// A hand-over that leaves the worker's block behind (numberFrom past it) stops events being written in place until
+// the worker has taken a new block, numbered after the hand-over.
+TEST(TraceHub, AHandOverPastTheBlockStopsWritingInPlaceUntilANewBlock)
+{
+    TraceHub hub;
+    hub.setWorkers(2);
+    auto sub = hub.subscribe(2, 64);
+    ASSERT_TRUE(sub);
+    EXPECT_FALSE(emitAsWorker(hub, 0, 1));
+    EXPECT_TRUE(emitAsWorker(hub, 0, 2));
+    EXPECT_FALSE(emitAsWorker(hub, 1, 3)) << "worker 1's first block, after worker 0's";
+    hub.numberFrom(0, hub.position(1)); // worker 0 takes in worker 1's work
+    EXPECT_FALSE(emitAsWorker(hub, 0, 4)) << "a new block first";
+    EXPECT_TRUE(emitAsWorker(hub, 0, 5));
+    hub.closeOwnBlock(0);
+    hub.closeOwnBlock(1);
+    std::vector<TraceEvent> events;
+    EXPECT_EQ(sub->drain(events), 0u);
+    EXPECT_EQ(pidsOf(events), (std::vector<uint64_t> { 1, 2, 3, 4, 5 }));
+    expectStrictlyIncreasingNumbers(events);
     hub.unsubscribe(sub);
 }

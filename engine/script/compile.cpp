@@ -930,12 +930,19 @@ private:
             mod = helpers;
         }
         if (!nat) {
+            // `use Supervisor` imports Supervisor.Spec (deprecated, but what older articles use: worker/2, supervise/2)
+            static const Atom spec = Atom::intern("Elixir.Supervisor.Spec");
+            const bool usesSupervisor = m_module
+                && std::find(m_module->def->behaviours.begin(), m_module->def->behaviours.end(), atoms::supervisor)
+                    != m_module->def->behaviours.end();
             ModuleDef* k = m_engine.module(kernel);
-            if (k && k->find(n->fname, arity)) {
+            ModuleDef* specs = usesSupervisor ? m_engine.module(spec) : nullptr;
+            const Atom from = specs && specs->find(n->fname, arity) ? spec : kernel;
+            if (from == spec || (k && k->find(n->fname, arity))) {
                 n->kind = NodeKind::RemoteCall;
-                n->mod = kernel;
+                n->mod = from;
                 Node* m = mk(NodeKind::Lit, n);
-                m->lit = Term::atom(kernel);
+                m->lit = Term::atom(from);
                 n->a = m;
                 if (tail)
                     n->flags |= kTail;
@@ -985,9 +992,11 @@ private:
                 m_module->def->behaviours.push_back(Atom::intern("task"));
             else if (what == "DynamicSupervisor")
                 m_module->def->behaviours.push_back(Atom::intern("dynamic_supervisor"));
+            else if (what == "Application")
+                m_module->def->behaviours.push_back(Atom::intern("application"));
             else
                 fail(n, "use " + what + " is not supported by Vigil's Elixir subset");
-            // child_spec/1 comes from the behaviour unless the module defines it
+            // child_spec/1 comes from the behaviour unless the module defines it (see addUseDefinitions)
             return;
         }
         // require/import: accepted, nothing to do for the subset's modules
@@ -1398,6 +1407,77 @@ private:
         def->structFields = std::move(fields);
     }
 
+    // What `use Behaviour, opts` defines in the module unless the module defines it itself (Elixir's __using__ marks
+    // them overridable): child_spec/1, with the options as overrides of the behaviour's default spec, and for
+    // Application, stop/1. Appended to the module body as ordinary definitions.
+    void addUseDefinitions(std::vector<Node*>& stmts)
+    {
+        std::set<std::pair<std::string, int>> defined;
+        for (Node* st : stmts) {
+            DefInfo d;
+            if (!parseDef(st, d))
+                continue;
+            int defaults = 0;
+            for (Node* p : d.params)
+                if (p->kind == NodeKind::BinOp && p->op == OpDefault)
+                    ++defaults;
+            for (int k = 0; k <= defaults; ++k)
+                defined.insert({ d.name, int(d.params.size()) - k });
+        }
+        std::vector<Node*> added;
+        for (Node* st : stmts) {
+            if (st->kind != NodeKind::LocalCall || st->name != "use" || st->kids.empty()
+                || st->kids[0]->kind != NodeKind::Alias)
+                continue;
+            static const std::map<std::string, std::string> kinds = { { "GenServer", "gen_server" },
+                { "Supervisor", "supervisor" }, { "Agent", "agent" }, { "Task", "task" },
+                { "DynamicSupervisor", "dynamic_supervisor" }, { "Application", "application" } };
+            const auto kind = kinds.find(st->kids[0]->name);
+            if (kind == kinds.end())
+                continue; // directive() says it is not supported
+            std::string text;
+            if (kind->second == "application") {
+                if (!defined.count({ "stop", 1 }))
+                    text = "def stop(_state), do: :ok";
+            } else if (!defined.count({ "child_spec", 1 })) {
+                text = "def child_spec(init_arg), do: Supervisor.__use_child_spec__(__MODULE__, :" + kind->second
+                    + ", init_arg, " + useOptionsText(st) + ")";
+            }
+            if (text.empty())
+                continue;
+            Node* parsed = parseProgram(m_prog.arena, text, st->line);
+            if (parsed->kind == NodeKind::Block)
+                added.insert(added.end(), parsed->kids.begin(), parsed->kids.end());
+            else
+                added.push_back(parsed);
+        }
+        stmts.insert(stmts.end(), added.begin(), added.end());
+    }
+
+    // The options of a `use` as Elixir source: a keyword list of literals and module names.
+    std::string useOptionsText(Node* use)
+    {
+        if (use->kids.size() < 2)
+            return "[]";
+        Node* kw = use->kids[1];
+        if (use->kids.size() > 2 || kw->kind != NodeKind::KwList)
+            fail(use, "use expects a keyword list of options");
+        std::string out = "[";
+        for (size_t i = 0; i + 1 < kw->kids.size(); i += 2) {
+            Node* key = kw->kids[i];
+            Node* value = kw->kids[i + 1];
+            std::string v;
+            if (value->kind == NodeKind::Lit)
+                v = inspect(value->lit);
+            else if (value->kind == NodeKind::Alias)
+                v = value->name;
+            else
+                fail(value, "the options of use must be literals in Vigil's Elixir subset");
+            out += (i ? ", {" : "{") + inspect(key->lit) + ", " + v + "}";
+        }
+        return out + "]";
+    }
+
     void defmodule(Node*& n, Scope& s)
     {
         if (n->kids.size() != 1 || n->kids[0]->kind != NodeKind::Alias || !n->a)
@@ -1425,6 +1505,7 @@ private:
             stmts = body->kids;
         else if (body)
             stmts.push_back(body);
+        addUseDefinitions(stmts);
         // pass 1: names of the functions
         for (Node* st : stmts) {
             DefInfo d;
@@ -1582,6 +1663,8 @@ private:
             call->fun = raw->find(call->fname, int(call->kids.size()));
         m_prog.modules.push_back(std::move(def));
         m_engine.registerModule(raw);
+        if (!m_prog.prelude)
+            markUserModule(raw->name);
         m_module = savedModule;
         m_aliases = savedAliases;
         if (m_module)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <unordered_set>
 #include <cmath>
 #include <cstring>
@@ -224,6 +225,32 @@ std::string formatBanner(ProcessException::Kind kind, const Term& reason, const 
     return "";
 }
 
+namespace {
+struct UserModules {
+    std::mutex mutex;
+    std::unordered_set<uint32_t> atoms;
+};
+UserModules& userModules()
+{
+    static UserModules modules;
+    return modules;
+}
+} // namespace
+
+void markUserModule(Atom module)
+{
+    UserModules& m = userModules();
+    std::lock_guard g(m.mutex);
+    m.atoms.insert(module.index());
+}
+
+bool isUserModule(Atom module)
+{
+    UserModules& m = userModules();
+    std::lock_guard g(m.mutex);
+    return m.atoms.count(module.index()) != 0;
+}
+
 static std::string formatEntry(const Term& entry)
 {
     if (!entry.isTuple(4))
@@ -259,7 +286,7 @@ static std::string formatEntry(const Term& entry)
     std::string_view mn = mod.name();
     if (mn == "gen_server" || mn == "proc_lib" || mn == "gen" || mn == "gen_event" || mn == "supervisor")
         loc = "(stdlib 4.2) " + loc;
-    else if (mn.substr(0, 7) == "Elixir." && file.rfind("lib/", 0) == 0)
+    else if (mn.substr(0, 7) == "Elixir." && file.rfind("lib/", 0) == 0 && !isUserModule(mod))
         loc = "(elixir 1.14.0) " + loc;
     std::string modText = moduleName(mod);
     if (fun.size() > 1 && fun[0] == '-' && fun.find("-fun-") != std::string::npos) {
@@ -1001,6 +1028,10 @@ void ScriptEngine::log(const char* level, const std::string& text, bool durable)
     std::lock_guard lock(m_logMutex);
     if (m_logStop)
         return;
+    if (durable && m_log.empty()) {
+        write(line);
+        return;
+    }
     if (!m_logThread.joinable())
         m_logThread = std::thread([this] { logLoop(); });
     m_log.push_back({ std::chrono::steady_clock::now() + std::chrono::milliseconds(loggerDelayMs), std::move(line), durable });

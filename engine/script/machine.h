@@ -178,6 +178,10 @@ std::string exceptionMessage(const Term& exception);
 // Exception.format_banner + stacktrace lines as Elixir prints them for an error/exit/throw.
 std::string formatBanner(ProcessException::Kind kind, const Term& reason, const Term& stack = Term());
 std::string formatStacktrace(const Term& stacktrace, const std::string& indent = "    ");
+// Modules defined by scripts, not by the prelude: their stack frames never name Elixir's application, even where
+// the frame's file is one of Elixir's (a default callback from `use GenServer`).
+void markUserModule(Atom module);
+bool isUserModule(Atom module);
 // String.Chars.to_string
 std::string toStringChars(const Term& t);
 // Kernel.inspect with options (keyword list)

@@ -327,7 +327,8 @@ defmodule GenServer do
           if function_exported?(mod, :handle_call, 3) do
             safe_apply(mod, :handle_call, [request, from, state])
           else
-            {:raised, {  :vigil.runtime_error("attempted to call GenServer #{inspect(self())} but no handle_call/3 clause was provided"), []}}
+            {:raised, :error, :vigil.runtime_error("attempted to call GenServer #{self_name()} but no handle_call/3 clause was provided"),
+             [{mod, :handle_call, 3, [file: 'lib/gen_server.ex', line: 787, error_info: %{module: Exception}]}]}
           end
         handle_result(parent, mod, state, name, r, msg, from)
       {:"$gen_cast", request} ->
@@ -335,7 +336,8 @@ defmodule GenServer do
           if function_exported?(mod, :handle_cast, 2) do
             safe_apply(mod, :handle_cast, [request, state])
           else
-            {:raised, {  :vigil.runtime_error("attempted to cast GenServer #{inspect(self())} but no handle_cast/2 clause was provided"), []}}
+            {:raised, :error, :vigil.runtime_error("attempted to cast GenServer #{self_name()} but no handle_cast/2 clause was provided"),
+             [{mod, :handle_cast, 2, [file: 'lib/gen_server.ex', line: 832, error_info: %{module: Exception}]}]}
           end
         handle_result(parent, mod, state, name, r, msg, nil)
       {:system, _from, {:terminate, reason}} ->
@@ -351,7 +353,7 @@ defmodule GenServer do
           handle_result(parent, mod, state, name, safe_apply(mod, :handle_info, [msg, state]), msg, nil)
         else
           proc = if name == nil, do: inspect(self()), else: inspect(name)
-          :vigil.log_error("#{inspect(mod)} #{proc} received unexpected message in handle_info/2: #{inspect(msg)}")
+          :vigil.log_error("#{inspect(mod)} #{proc} received unexpected message in handle_info/2: #{inspect(msg)}\n")
           loop(parent, mod, state, name, :infinity)
         end
     end
@@ -406,6 +408,14 @@ defmodule GenServer do
       end
     end
     :ok
+  end
+
+  # how use GenServer's default callbacks name the server: its registered name, else its pid
+  defp self_name() do
+    case Process.info(self(), :registered_name) do
+      {:registered_name, name} when is_atom(name) -> inspect(name)
+      _ -> inspect(self())
+    end
   end
 
   defp normal_reason?(:normal), do: true
@@ -514,6 +524,9 @@ defmodule Supervisor do
   # runs inside the new supervisor for module-based supervisors
   def module_init_spec(mod, arg) do
     case mod.init(arg) do
+      {:ok, {{strategy, intensity, period}, specs}} ->
+        # Supervisor.Spec.supervise/2's flags, as the BEAM's supervisor still takes them
+        {:ok, %{strategy: strategy, intensity: intensity, period: period}, Enum.map(specs, &Supervisor.normalize_spec/1)}
       {:ok, {flags, specs}} -> {:ok, flags, Enum.map(specs, &Supervisor.normalize_spec/1)}
       :ignore -> :ignore
       other -> exit({:bad_return, {mod, :init, other}})
@@ -539,9 +552,18 @@ defmodule Supervisor do
         %{} -> spec
         {mod, arg} when is_atom(mod) -> mod_child_spec(mod, arg)
         mod when is_atom(mod) -> mod_child_spec(mod, [])
+        {id, {m, f, a}, restart, shutdown, type, modules} ->
+          # Supervisor.Spec's tuple (worker/2, supervisor/2)
+          %{id: id, start: {m, f, a}, restart: restart, shutdown: shutdown, type: type, modules: modules}
         other -> raise ArgumentError, "invalid child specification: #{inspect(other)}"
       end
-    base = Enum.into(overrides, base)
+    base =
+      Enum.reduce(overrides, base, fn
+        {key, value}, acc when key in [:id, :start, :restart, :shutdown, :type, :modules, :significant] ->
+          Map.put(acc, key, value)
+        {key, _value}, _acc ->
+          raise ArgumentError, "unknown key #{inspect(key)} in child specification override"
+      end)
     unless Map.has_key?(base, :id) and Map.has_key?(base, :start) do
       raise ArgumentError, "missing :id or :start in child specification: #{inspect(spec)}"
     end
@@ -561,6 +583,20 @@ defmodule Supervisor do
       type: type,
       significant: Map.get(base, :significant, false)
     }
+  end
+
+  # child_spec/1 of a module that says `use GenServer` (Supervisor, Agent, Task, DynamicSupervisor), with the
+  # use's options as overrides
+  def __use_child_spec__(mod, kind, arg, opts) do
+    default = %{id: mod, start: {mod, :start_link, [arg]}}
+    default =
+      case kind do
+        :supervisor -> Map.put(default, :type, :supervisor)
+        :dynamic_supervisor -> Map.put(default, :type, :supervisor)
+        :task -> Map.put(default, :restart, :temporary)
+        _ -> default
+      end
+    Supervisor.child_spec(default, opts)
   end
 
   defp mod_child_spec(mod, arg) do
@@ -588,6 +624,30 @@ defmodule Supervisor do
   def delete_child(sup, id), do: :vigil.sup_op(:delete_child, sup, id)
   def start_child(sup, spec), do: :vigil.sup_op(:start_child, sup, Supervisor.normalize_spec(spec))
   def stop(sup, reason \\ :normal, timeout \\ :infinity), do: GenServer.stop(sup, reason, timeout)
+end
+
+# Deprecated since Elixir 1.5 but still in 1.14, and imported by `use Supervisor`: older articles build their
+# supervisors with it.
+defmodule Supervisor.Spec do
+  def worker(module, args, options \\ []), do: child(:worker, module, args, options)
+  def supervisor(module, args, options \\ []), do: child(:supervisor, module, args, options)
+
+  def supervise(children, options) do
+    strategy = Keyword.get(options, :strategy)
+    if strategy == nil, do: raise(ArgumentError, "expected :strategy option to be given")
+    ids = Enum.map(children, fn child -> elem(child, 0) end)
+    if length(Enum.uniq(ids)) != length(ids) do
+      raise ArgumentError, "duplicated ID #{inspect(hd(ids -- Enum.uniq(ids)))} found in the supervisor specification, please explicitly pass the :id option when defining this worker/supervisor"
+    end
+    {:ok, {{strategy, Keyword.get(options, :max_restarts, 3), Keyword.get(options, :max_seconds, 5)}, children}}
+  end
+
+  defp child(type, module, args, options) do
+    default_shutdown = if type == :supervisor, do: :infinity, else: 5000
+    {Keyword.get(options, :id, module), {module, Keyword.get(options, :function, :start_link), args},
+     Keyword.get(options, :restart, :permanent), Keyword.get(options, :shutdown, default_shutdown), type,
+     Keyword.get(options, :modules, [module])}
+  end
 end
 
 defmodule DynamicSupervisor do

@@ -120,3 +120,32 @@ TEST(ScriptOtp, SupervisorOutlivesTheConsoleThatStartedIt)
     }
     EXPECT_TRUE(rt.whereis(Atom::intern("sup3")).isPid());
 }
+
+// A module that says `use GenServer` but defines no handle_call/3 gets Elixir's default one: a call crashes the
+// server with a RuntimeError that names it (its registered name here), raised in Useless.handle_call/3, and the
+// caller exits with that reason wrapped in the call. (The oracle case otp_default_callbacks covers casts; a call's
+// crash report shows the waiting client's stack, which Vigil does not print.)
+TEST(ScriptOtp, ACallWithNoHandleCallCrashesTheServerInTheDefaultCallback)
+{
+    Runtime rt;
+    Collector out;
+    ScriptSession session(rt, [&](const std::string& s) { out.add(s); });
+    ASSERT_TRUE(session.evaluate("defmodule Useless do\n  use GenServer\n  def init(arg), do: {:ok, arg}\nend"));
+    ASSERT_TRUE(session.evaluate(
+        "{:ok, _} = GenServer.start(Useless, [], name: :quiet)\n"
+        "try do\n"
+        "  GenServer.call(:quiet, :anything)\n"
+        "catch\n"
+        "  :exit, {{%RuntimeError{message: m}, [frame | _]}, {GenServer, :call, [:quiet, :anything, 5000]}} ->\n"
+        "    IO.puts(m)\n"
+        "    IO.puts(frame == {Useless, :handle_call, 3,\n"
+        "      [file: 'lib/gen_server.ex', line: 787, error_info: %{module: Exception}]})\n"
+        "end\n"
+        "IO.puts(Process.whereis(:quiet) == nil)"));
+    const std::string text = out.take();
+    EXPECT_NE(text.find("attempted to call GenServer :quiet but no handle_call/3 clause was provided\ntrue\ntrue\n"),
+        std::string::npos)
+        << text;
+    // The server's own report names the default callback's frame without Elixir's application (it is Useless's).
+    EXPECT_NE(text.find("\n    lib/gen_server.ex:787: Useless.handle_call/3\n"), std::string::npos) << text;
+}

@@ -472,7 +472,7 @@ Term p_exit(Machine& m, Args a)
     ProcessException e;
     e.kind = ProcessException::Kind::Exit;
     e.reason = std::move(reason);
-    e.stacktrace = Term::atom(Atom::intern("$vigil_uncatchable"));
+    e.stacktrace = Term::atom(Atom::intern("$vigil_uncatchable")); // see diedOfOwnSignal
     throw e;
 }
 

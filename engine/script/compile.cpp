@@ -880,6 +880,8 @@ private:
             return ifForm(n, s, tail);
         if (name == "case")
             return caseForm(n, s, tail);
+        if (name == "match?" && n->kids.size() == 2 && !n->a)
+            return matchForm(n, s);
         if (name == "cond")
             return condForm(n, s, tail);
         if (name == "receive")
@@ -1039,6 +1041,38 @@ private:
                 fail(n, "case clauses take exactly one pattern");
             clauseBody(c, s, tail);
         }
+        n = r;
+    }
+
+    // match?(pattern, expr): a case with the pattern (and its guard) giving true and anything else false. The
+    // pattern's variables stay inside it, as in Elixir.
+    void matchForm(Node*& n, Scope& s)
+    {
+        Node* r = mk(NodeKind::Case, n);
+        r->a = n->kids[1];
+        auto clause = [&](Node* pat, Node* guard, bool value) {
+            Clause* c = m_prog.arena.clause();
+            c->line = n->line;
+            c->pats = { pat };
+            c->guard = guard;
+            Node* lit = mk(NodeKind::Lit, n);
+            lit->lit = Term::atom(value ? atoms::true_ : atoms::false_);
+            c->body = mk(NodeKind::Block, n);
+            c->body->kids.push_back(lit);
+            return c;
+        };
+        Node* pat = n->kids[0];
+        Node* guard = nullptr;
+        if (pat->kind == NodeKind::BinOp && pat->op == OpWhen) {
+            guard = pat->b;
+            pat = pat->a;
+        }
+        Node* any = mk(NodeKind::Var, n);
+        any->name = "_";
+        r->clauses = { clause(pat, guard, true), clause(any, nullptr, false) };
+        expr(r->a, s, false);
+        for (Clause* c : r->clauses)
+            clauseBody(c, s, false);
         n = r;
     }
 

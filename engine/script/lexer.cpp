@@ -1,3 +1,4 @@
+#include <cctype>
 #include "script/lexer.h"
 
 #include <cstring>
@@ -437,6 +438,18 @@ private:
                         }
                     }
                     appendUtf8(cur, cp);
+                    continue;
+                }
+                if (e == 'x' && m_i + 1 < m_s.size() && std::isxdigit(static_cast<unsigned char>(peek(1)))) {
+                    // \xHH: one byte (\xH, one digit, is deprecated in Elixir but still a byte)
+                    advance();
+                    int byte = hexVal(peek());
+                    advance();
+                    if (m_i < m_s.size() && std::isxdigit(static_cast<unsigned char>(peek()))) {
+                        byte = byte * 16 + hexVal(peek());
+                        advance();
+                    }
+                    cur += char(byte);
                     continue;
                 }
                 if (e == '\n') {

@@ -251,6 +251,12 @@ bool isUserModule(Atom module)
     return m.atoms.count(module.index()) != 0;
 }
 
+bool diedOfOwnSignal(const ProcessException& e)
+{
+    // the mark throwExitUncatchable (builtins.cpp) puts in place of a stack trace
+    return e.kind == ProcessException::Kind::Exit && e.stacktrace.isAtom(Atom::intern("$vigil_uncatchable"));
+}
+
 static std::string formatEntry(const Term& entry)
 {
     if (!entry.isTuple(4))
@@ -2390,10 +2396,8 @@ RunStatus Machine::run()
             m_vals.clear();
             return RunStatus::Done;
         } catch (ProcessException& e) {
-            if (e.stacktrace.isAtom()) {
-                e.stacktrace = Term::emptyList();
-                throw; // the process is already dying of a signal to itself
-            }
+            if (e.stacktrace.isAtom())
+                throw; // the process is already dying of a signal to itself (see diedOfOwnSignal), past every catch
             if (e.stacktrace.isEmptyList())
                 e.stacktrace = stacktrace();
             if (!ex.handle(e))

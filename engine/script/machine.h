@@ -181,6 +181,9 @@ std::string formatStacktrace(const Term& stacktrace, const std::string& indent =
 // Modules defined by scripts, not by the prelude: their stack frames never name Elixir's application, even where
 // the frame's file is one of Elixir's (a default callback from `use GenServer`).
 void markUserModule(Atom module);
+// The process ends because of an exit signal it sent itself (Process.exit(self(), reason) without trapping, or a
+// kill): it dies of the signal, not of an exception, so it reports as a process killed from outside does.
+bool diedOfOwnSignal(const ProcessException& e);
 bool isUserModule(Atom module);
 // String.Chars.to_string
 std::string toStringChars(const Term& t);

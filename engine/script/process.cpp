@@ -306,7 +306,11 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
             std::lock_guard lock(outcome->mutex);
             failure = outcome->failure;
         }
-        if (failure) {
+        if (failure && diedOfOwnSignal(*failure)) {
+            // As the BEAM's script runner reports a main process that an exit signal ended, even a normal one.
+            err << "** (EXIT from " << inspect(r.pid) << ") " << formatExit(failure->reason, "") << "\n";
+            code = 1;
+        } else if (failure) {
             if (failure->kind == ProcessException::Kind::Exit && (failure->reason.isAtom(atoms::normal))) {
                 code = 0;
             } else {
@@ -480,7 +484,9 @@ struct ScriptSession::Impl {
                 } catch (ProcessException& e) {
                     failure = e;
                 }
-                if (failure) {
+                if (failure && diedOfOwnSignal(*failure)) {
+                    // the shell dies of its own signal: reported as "shell process exited" when its DOWN arrives
+                } else if (failure) {
                     if (failure->kind == ProcessException::Kind::Exit)
                         outText = "** (exit) " + formatExit(failure->reason, "") + "\n";
                     else if (failure->kind == ProcessException::Kind::Throw)

@@ -195,6 +195,30 @@ TEST(ScriptSession, LinkedCrashKillsTheShellAndANewOneStarts)
     EXPECT_NE(out.take().find("2\n"), std::string::npos);
 }
 
+// As in iex: an exit signal the shell sends itself ends it (a normal one too), and is reported once, as the shell
+// process exiting, not as an exception of the evaluation; a new shell starts.
+TEST(ScriptSession, AShellThatSignalsItselfIsReportedAsExitedAndReplaced)
+{
+    Runtime rt;
+    Collector out;
+    ScriptSession session(rt, [&](const std::string& s) { out.add(s); });
+    for (const char* reason : { ":kill", ":normal" }) {
+        const Term first = session.shellPid();
+        session.evaluate(std::string("Process.exit(self(), ") + reason + ")\n:not_reached");
+        for (int i = 0; i < 200 && session.shellPid() == first; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        EXPECT_NE(session.shellPid(), first) << reason;
+        const std::string text = out.take();
+        const std::string expected = std::string("shell process exited with reason: ")
+            + (std::string(reason) == ":kill" ? "killed" : "normal") + "\n";
+        EXPECT_NE(text.find(expected), std::string::npos) << text;
+        EXPECT_EQ(text.find("** (exit)"), std::string::npos) << text;
+        EXPECT_EQ(text.find("not_reached"), std::string::npos) << text;
+    }
+    ASSERT_TRUE(session.evaluate("1 + 1"));
+    EXPECT_NE(out.take().find("2\n"), std::string::npos);
+}
+
 TEST(ScriptSession, HundredThousandSuspendedProcessesAreSmall)
 {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

@@ -110,10 +110,10 @@ Term k_send(Machine& m, Args a)
 {
     const Term& dest = a[0];
     if (!(dest.isPid() || dest.isAtom() || (dest.isTuple(2) && dest.element(0).isAtom())))
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("send", { a[0], a[1] });
     const Term& target = dest.isTuple(2) ? dest.element(0) : dest;
-    if (!m.ctx().send(target, a[1]))
-        throwError(Term::atom(atoms::badarg));
+    if (!m.ctx().send(target, a[1]) && !dest.isTuple(2))
+        bifBadarg("send", { a[0], a[1] }); // {name, node} to a name nobody has: dropped, as on the BEAM
     return a[1];
 }
 
@@ -214,7 +214,7 @@ Term sys_unique_integer(Machine&, Args)
 Term k_elem(Machine&, Args a)
 {
     if (!a[0].isTuple() || !a[1].isInteger() || a[1].asInteger() < 0 || size_t(a[1].asInteger()) >= a[0].tupleSize())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("element", { a[1].isInteger() ? Term::integer(a[1].asInteger() + 1) : a[1], a[0] }); // 1-based
     return a[0].element(size_t(a[1].asInteger()));
 }
 Term k_put_elem(Machine&, Args a)
@@ -228,25 +228,25 @@ Term k_put_elem(Machine&, Args a)
 Term k_tuple_size(Machine&, Args a)
 {
     if (!a[0].isTuple())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("tuple_size", { a[0] });
     return Term::integer(int64_t(a[0].tupleSize()));
 }
 Term k_length(Machine&, Args a)
 {
     if (!a[0].isProperList())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("length", { a[0] });
     return Term::integer(int64_t(a[0].listLength()));
 }
 Term k_hd(Machine&, Args a)
 {
     if (!a[0].isCons())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("hd", { a[0] });
     return a[0].head();
 }
 Term k_tl(Machine&, Args a)
 {
     if (!a[0].isCons())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("tl", { a[0] });
     return a[0].tail();
 }
 #define VIGIL_IS(name, expr)                                                                                           \
@@ -278,8 +278,11 @@ Term k_is_map_key(Machine&, Args a)
 }
 Term k_map_size(Machine&, Args a)
 {
-    if (!a[0].isMap())
+    if (!a[0].isMap()) {
+        setErrorTopFrame(Term::tuple({ mkAtom("erlang"), mkAtom("map_size"), Term::list({ a[0] }),
+            Term::list({ Term::tuple({ mkAtom("error_info"), Term::map({ { mkAtom("module"), mkAtom("erl_erts_errors") } }) }) }) }));
         throwError(Term::tuple({ mkAtom("badmap"), a[0] }));
+    }
     return Term::integer(int64_t(a[0].mapSize()));
 }
 Term k_abs(Machine&, Args a)
@@ -288,7 +291,7 @@ Term k_abs(Machine&, Args a)
         return Term::integer(std::llabs(a[0].asInteger()));
     if (a[0].isFloat())
         return Term::floating(std::fabs(a[0].asFloat()));
-    throwError(Term::atom(atoms::badarith));
+    bifBadarg("abs", { a[0] });
 }
 Term k_div(Machine&, Args a)
 {
@@ -453,7 +456,7 @@ Term h_i(Machine& m, Args a)
 Term p_exit(Machine& m, Args a)
 {
     if (!a[0].isPid())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("exit", { a[0], a[1] });
     if (a[0] == m.ctx().self()) {
         // a signal to oneself takes effect before the next expression, as on the BEAM
         bool kill = a[1].isAtom(atoms::kill);
@@ -479,7 +482,7 @@ Term p_exit(Machine& m, Args a)
 Term p_link(Machine& m, Args a)
 {
     if (!a[0].isPid())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("link", { a[0] });
     auto r = m.ctx().link(a[0]);
     if (!r)
         throwError(r.error());
@@ -488,12 +491,14 @@ Term p_link(Machine& m, Args a)
 Term p_unlink(Machine& m, Args a)
 {
     if (!a[0].isPid())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("unlink", { a[0] });
     m.ctx().unlink(a[0]);
     return Term::boolean(true);
 }
 Term p_monitor(Machine& m, Args a)
 {
+    if (!a[0].isPid() && !a[0].isAtom() && !(a[0].isTuple(2) && a[0].element(0).isAtom()))
+        bifBadarg("monitor", { Term::atom(Atom::intern("process")), a[0] });
     size_t queued = m.mailboxLength();
     auto r = m.ctx().monitor(a[0]);
     if (!r)
@@ -504,14 +509,14 @@ Term p_monitor(Machine& m, Args a)
 Term p_demonitor1(Machine& m, Args a)
 {
     if (!a[0].isReference())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("demonitor", { a[0] });
     m.ctx().demonitor(a[0]);
     return Term::boolean(true);
 }
 Term p_demonitor2(Machine& m, Args a)
 {
     if (!a[0].isReference())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("demonitor", { a[0], a[1] });
     bool flush = false, info = false;
     for (const Term& o : toList(a[1])) {
         if (o.isAtom() && o.asAtom().name() == "flush")
@@ -534,21 +539,49 @@ Term p_flag(Machine& m, Args a)
 {
     if (a[0].isAtom(atoms::trap_exit)) {
         if (!a[1].isBool())
-            throwError(Term::atom(atoms::badarg));
+            bifBadarg("process_flag", { a[0], a[1] });
         return Term::boolean(m.ctx().trapExit(a[1].isAtom(atoms::true_)));
     }
-    raiseUnsupported("Process.flag(" + inspect(a[0]) + ", ...)");
+    // the BEAM's other flags are real, and not kept by Vigil; anything else is no flag at all
+    static const char* const beamFlags[] = { "error_handler", "fullsweep_after", "min_heap_size",
+        "min_bin_vheap_size", "max_heap_size", "message_queue_data", "priority", "save_calls", "sensitive",
+        "async_dist" };
+    if (a[0].isAtom())
+        for (const char* known : beamFlags)
+            if (a[0].asAtom().name() == known)
+                raiseUnsupported("Process.flag(" + inspect(a[0]) + ", ...)");
+    bifBadarg("process_flag", { a[0], a[1] }, "badopt");
 }
+// An item process_info/2 does not answer: one the BEAM has but Vigil does not keep is unsupported; anything else
+// is a bad argument, as on the BEAM.
+[[noreturn]] void badInfoItem(const Term& pid, const Term& items, const Term& item)
+{
+    static const char* const beamItems[] = { "backtrace", "binary", "catchlevel", "current_location",
+        "current_stacktrace", "error_handler", "garbage_collection", "garbage_collection_info", "group_leader",
+        "heap_size", "last_calls", "memory", "message_queue_data", "min_bin_vheap_size", "min_heap_size",
+        "monitored_by", "monitors", "priority", "sequential_trace_token", "stack_size", "total_heap_size",
+        "trace", "suspending", "parent", "messages", "registered_name", "status", "links", "dictionary",
+        "trap_exit", "reductions", "message_queue_len", "initial_call", "current_function", "fullsweep_after",
+        "max_heap_size", "async_dist", "label" };
+    if (item.isAtom())
+        for (const char* known : beamItems)
+            if (item.asAtom().name() == known)
+                raiseUnsupported("Process.info(pid, " + inspect(item) + ")");
+    bifBadarg("process_info", { pid, items });
+}
+
 Term p_info2(Machine& m, Args a)
 {
     if (!a[0].isPid())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("process_info", { a[0], a[1] });
     if (a[1].isList()) {
         std::vector<Term> out;
         for (const Term& k : toList(a[1])) {
-            auto r = m.ctx().info(a[0], atomArg(k));
+            if (!k.isAtom())
+                bifBadarg("process_info", { a[0], a[1] });
+            auto r = m.ctx().info(a[0], k.asAtom());
             if (!r)
-                throwError(r.error());
+                badInfoItem(a[0], a[1], k);
             if (r->isNilAtom())
                 return Term::nil();
             out.push_back(*r);
@@ -556,18 +589,18 @@ Term p_info2(Machine& m, Args a)
         return Term::list(std::move(out));
     }
     if (!a[1].isAtom())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("process_info", { a[0], a[1] });
     if (a[1].isAtom(atoms::current_function) && a[0] == m.ctx().self())
         return Term::tuple({ a[1], m.currentFunction() });
     auto r = m.ctx().info(a[0], a[1].asAtom());
     if (!r)
-        throwError(r.error());
+        badInfoItem(a[0], a[1], a[1]);
     return *r;
 }
 Term p_info1(Machine& m, Args a)
 {
     if (!a[0].isPid())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("process_info", { a[0] });
     static const Atom keys[] = { atoms::current_function, atoms::initial_call, atoms::status, atoms::message_queue_len,
         atoms::links, atoms::dictionary, atoms::trap_exit, atoms::reductions };
     std::vector<Term> out;
@@ -584,28 +617,48 @@ Term p_info1(Machine& m, Args a)
 Term p_alive(Machine& m, Args a)
 {
     if (!a[0].isPid())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("is_process_alive", { a[0] });
     return boolT(m.ctx().isAlive(a[0]));
 }
+Term charlistOf(std::string_view text)
+{
+    std::vector<Term> codes;
+    for (char c : text)
+        codes.push_back(Term::integer(static_cast<unsigned char>(c)));
+    return Term::list(std::move(codes));
+}
+
+// Elixir's Process.register/2: its guard refuses nil, booleans and :undefined (FunctionClauseError), and it turns
+// :erlang.register/2's badarg into an ArgumentError that lists what may be wrong.
 Term p_register(Machine& m, Args a)
 {
-    if (!a[1].isAtom() || a[1].isNilAtom())
-        throwError(Term::atom(atoms::badarg));
-    auto r = m.ctx().registerName(a[1].asAtom(), a[0]);
-    if (!r)
-        throwError(r.error());
+    const Term& name = a[1];
+    if (!name.isAtom() || name.isNilAtom() || name.isBool() || name.isAtom(Atom::intern("undefined"))) {
+        setErrorTopFrame(Term::tuple({ mkAtom("Elixir.Process"), mkAtom("register"), Term::list({ a[0], a[1] }),
+            Term::list({ Term::tuple({ mkAtom("file"), charlistOf("lib/process.ex") }),
+                Term::tuple({ mkAtom("line"), Term::integer(597) }) }) }));
+        throwError(Term::atom(atoms::function_clause));
+    }
+    auto r = m.ctx().registerName(name.asAtom(), a[0]);
+    if (!r) {
+        setErrorTopFrame(Term::tuple({ mkAtom("Elixir.Process"), mkAtom("register"), Term::list({ a[0], a[1] }),
+            Term::list({ Term::tuple({ mkAtom("file"), charlistOf("lib/process.ex") }),
+                Term::tuple({ mkAtom("line"), Term::integer(611) }) }) }));
+        raiseArgumentError("could not register " + inspect(a[0]) + " with name " + inspect(name)
+            + " because it is not alive, the name is already taken, or it has already been given another name");
+    }
     return Term::boolean(true);
 }
 Term p_whereis(Machine& m, Args a)
 {
     if (!a[0].isAtom())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("whereis", { a[0] });
     return m.ctx().whereis(a[0].asAtom());
 }
 Term p_unregister(Machine& m, Args a)
 {
     if (!a[0].isAtom() || !m.ctx().unregister(a[0].asAtom()))
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("unregister", { a[0] });
     return Term::boolean(true);
 }
 Term p_sleep(Machine& m, Args a)
@@ -615,7 +668,12 @@ Term p_sleep(Machine& m, Args a)
     return Term::atom(atoms::ok);
 }
 Term p_list(Machine& m, Args) { return Term::list(m.ctx().processes()); }
-Term p_send_after(Machine& m, Args a) { return m.ctx().sendAfter(a[0], a[1], toInt(a[2])); }
+Term p_send_after(Machine& m, Args a)
+{
+    if (!a[2].isInteger() || a[2].asInteger() < 0)
+        bifBadarg("send_after", { a[2], a[0], a[1] }, "time");
+    return m.ctx().sendAfter(a[0], a[1], a[2].asInteger());
+}
 Term p_cancel_timer(Machine& m, Args a)
 {
     int64_t left = m.ctx().cancelTimer(a[0]);
@@ -1281,16 +1339,46 @@ Term s_trim(Machine&, Args a)
 }
 Term s_to_integer(Machine&, Args a)
 {
+    if (!a[0].isBinary())
+        bifBadarg("binary_to_integer", { a[0] });
     std::string s = bin(a[0]);
     size_t i = (s.size() > 0 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
     if (i >= s.size())
-        throwError(Term::atom(atoms::badarg));
+        bifBadarg("binary_to_integer", { a[0] });
     for (size_t k = i; k < s.size(); ++k)
         if (!std::isdigit(static_cast<unsigned char>(s[k])))
-            throwError(Term::atom(atoms::badarg));
+            bifBadarg("binary_to_integer", { a[0] });
     return Term::integer(std::stoll(s));
 }
-Term s_to_atom(Machine&, Args a) { return mkAtom(bin(a[0])); }
+Term s_to_atom(Machine&, Args a)
+{
+    if (!a[0].isBinary())
+        bifBadarg("binary_to_atom", { a[0], Term::atom(Atom::intern("utf8")) });
+    return mkAtom(bin(a[0]));
+}
+Term l_to_atom(Machine&, Args a)
+{
+    std::string text;
+    std::vector<Term> codes;
+    if (!a[0].toVector(codes))
+        bifBadarg("list_to_atom", { a[0] });
+    for (const Term& c : codes) {
+        if (!c.isInteger() || c.asInteger() < 0 || c.asInteger() > 0x10FFFF)
+            bifBadarg("list_to_atom", { a[0] });
+        syntax::appendUtf8(text, uint32_t(c.asInteger()));
+    }
+    return mkAtom(text);
+}
+// String.to_existing_atom/1: only atoms that exist already (any the program or the runtime has made)
+Term s_to_existing_atom(Machine&, Args a)
+{
+    if (!a[0].isBinary())
+        bifBadarg("binary_to_existing_atom", { a[0], Term::atom(Atom::intern("utf8")) });
+    Atom existing;
+    if (!Atom::lookup(bin(a[0]), existing))
+        bifBadarg("binary_to_existing_atom", { a[0], Term::atom(Atom::intern("utf8")) });
+    return Term::atom(existing);
+}
 Term s_contains(Machine&, Args a)
 {
     std::string s = bin(a[0]);
@@ -1867,6 +1955,7 @@ void registerBuiltins()
         r("Map", "pop", 3, m_pop);
 
         r("List", "first", 1, l_first);
+        r("List", "to_atom", 1, l_to_atom);
         r("List", "last", 1, l_last);
         r("List", "flatten", 1, l_flatten);
         r("List", "delete", 2, l_delete);
@@ -1899,7 +1988,7 @@ void registerBuiltins()
         r("String", "trim", 1, s_trim);
         r("String", "to_integer", 1, s_to_integer);
         r("String", "to_atom", 1, s_to_atom);
-        r("String", "to_existing_atom", 1, s_to_atom);
+        r("String", "to_existing_atom", 1, s_to_existing_atom);
         r("String", "contains?", 2, s_contains);
         r("String", "starts_with?", 2, s_starts_with);
         r("String", "ends_with?", 2, s_ends_with);

@@ -137,9 +137,11 @@ private:
             if (isIdentStart(n) || (n >= 'A' && n <= 'Z')) {
                 advance();
                 size_t start = m_i;
-                while (isIdentChar(peek()) || (peek() == '.' && (isIdentStart(peek(1)) || (peek(1) >= 'A' && peek(1) <= 'Z')) && n >= 'A' && n <= 'Z'))
+                // @ may come anywhere after the first character (:nonode@nohost)
+                while (isIdentChar(peek()) || peek() == '@'
+                    || (peek() == '.' && (isIdentStart(peek(1)) || (peek(1) >= 'A' && peek(1) <= 'Z')) && n >= 'A' && n <= 'Z'))
                     advance();
-                if (peek() == '?' || peek() == '!' || peek() == '@')
+                if (peek() == '?' || peek() == '!')
                     advance();
                 t.kind = Tok::Atom;
                 t.text = std::string(m_s.substr(start, m_i - start));

@@ -100,6 +100,96 @@ bool isException(const Term& t)
 
 bool moduleEverDefined(Atom mod);
 
+[[noreturn]] void bifBadarg(const char* fun, std::vector<Term> args, const char* cause)
+{
+    std::vector<std::pair<Term, Term>> info { { mkAtom("module"), mkAtom("erl_erts_errors") } };
+    if (cause)
+        info.push_back({ mkAtom("cause"), mkAtom(cause) });
+    setErrorTopFrame(Term::tuple({ mkAtom("erlang"), mkAtom(fun), Term::list(std::move(args)),
+        Term::list({ Term::tuple({ mkAtom("error_info"), Term::map(std::move(info)) }) }) }));
+    throwError(Term::atom(atoms::badarg));
+}
+
+// What OTP 25's erl_erts_errors says about a BIF's bad argument, for the BIFs that raise through bifBadarg: the
+// message of the ArgumentError, or "" when the innermost frame is not such a call.
+static std::string bifArgumentError(const Term& stack)
+{
+    if (!stack.isCons() || !stack.head().isTuple(4))
+        return "";
+    const Term& top = stack.head();
+    std::vector<Term> args;
+    if (!top.element(0).isAtom(Atom::intern("erlang")) || !top.element(1).isAtom() || !top.element(2).toVector(args))
+        return "";
+    Term cause;
+    bool fromErts = false;
+    std::vector<Term> items;
+    if (top.element(3).toVector(items))
+        for (const Term& kv : items)
+            if (kv.isTuple(2) && kv.element(0).isAtom(Atom::intern("error_info")) && kv.element(1).isMap()) {
+                const Term* mod = kv.element(1).mapGet(mkAtom("module"));
+                fromErts = mod && mod->isAtom(Atom::intern("erl_erts_errors"));
+                if (const Term* c = kv.element(1).mapGet(mkAtom("cause")))
+                    cause = *c;
+            }
+    if (!fromErts)
+        return "";
+    const std::string_view f = top.element(1).asAtom().name();
+    auto arg = [&](size_t i) { return i < args.size() ? args[i] : Term::nil(); };
+    int which = 1;
+    std::string why;
+    if (f == "send") {
+        why = "invalid destination";
+    } else if (f == "is_process_alive" || f == "link" || f == "unlink" || f == "exit" || f == "unregister") {
+        why = "not a pid";
+    } else if (f == "process_info") {
+        which = arg(0).isPid() ? 2 : 1;
+        why = which == 1 ? "not a pid" : "invalid item or item list";
+    } else if (f == "process_flag") {
+        which = cause.isAtom(Atom::intern("badopt")) ? 1 : 2;
+        why = which == 1 ? "invalid process flag" : "invalid value for this process flag";
+    } else if (f == "register") {
+        if (!arg(0).isAtom())
+            why = "not an atom";
+        else if (cause.isAtom(Atom::intern("notalive")))
+            which = 2, why = "the pid does not refer to an existing process";
+        else if (!arg(1).isPid())
+            which = 2, why = "not a pid";
+        else
+            why = "name is in use";
+    } else if (f == "whereis" || f == "list_to_existing_atom" || f == "binary_to_existing_atom") {
+        why = f == "whereis" ? "not an atom" : "not an already existing atom";
+    } else if (f == "monitor") {
+        which = 2, why = "not a pid";
+    } else if (f == "send_after" || f == "start_timer") {
+        why = "out of range";
+    } else if (f == "demonitor") {
+        why = "not a reference";
+    } else if (f == "hd" || f == "tl") {
+        why = "not a nonempty list";
+    } else if (f == "element") {
+        if (!arg(1).isTuple())
+            which = 2, why = "not a tuple";
+        else
+            why = "out of range";
+    } else if (f == "binary_to_atom" || f == "binary_to_integer" || f == "binary_to_float") {
+        why = !arg(0).isBinary() ? "not a binary"
+            : f == "binary_to_integer" ? "not a textual representation of an integer"
+            : f == "binary_to_float"   ? "not a textual representation of a float"
+                                       : "invalid UTF-8 encoding";
+    } else if (f == "list_to_atom" || f == "length") {
+        why = "not a list";
+    } else if (f == "tuple_size") {
+        why = "not a tuple";
+    } else if (f == "abs") {
+        why = "not a number";
+    } else {
+        return "";
+    }
+    static const char* const ordinals[] = { "1st", "2nd", "3rd", "4th" };
+    return "errors were found at the given arguments:\n\n  * " + std::string(ordinals[std::clamp(which, 1, 4) - 1])
+        + " argument: " + why + "\n";
+}
+
 Term normalizeError(const Term& reason, const Term& stack)
 {
     if (isException(reason))
@@ -113,8 +203,10 @@ Term normalizeError(const Term& reason, const Term& stack)
         std::string_view n = reason.asAtom().name();
         if (n == "badarith")
             return ex("ArithmeticError", { { "message", Term::binary("bad argument in arithmetic expression") } });
-        if (n == "badarg")
-            return ex("ArgumentError", { { "message", Term::binary("argument error") } });
+        if (n == "badarg") {
+            const std::string why = bifArgumentError(stack);
+            return ex("ArgumentError", { { "message", Term::binary(why.empty() ? "argument error" : why) } });
+        }
         if (n == "function_clause")
             return ex("FunctionClauseError", { { "module", Term::nil() }, { "function", Term::nil() }, { "arity", Term::nil() }, { "kind", Term::nil() }, { "args", Term::nil() }, { "clauses", Term::nil() } });
         if (n == "undef") {

@@ -169,6 +169,10 @@ Term exceptionStruct(std::string_view module, std::vector<std::pair<std::string,
 
 // Decorations of the stack trace of the error about to be thrown (consumed when the machine records it).
 void setErrorTopFrame(Term frame);
+// A BIF's bad argument as the BEAM raises it: reason :badarg, and an innermost frame of the BIF's call
+// ({:erlang, fun, args, [error_info: %{module: :erl_erts_errors}]}, with the BEAM's cause where it gives one) from
+// which the ArgumentError's message says which argument was wrong and why.
+[[noreturn]] void bifBadarg(const char* fun, std::vector<Term> args, const char* cause = nullptr);
 void setRaiseErrorInfo();
 
 // Elixir exception normalisation (Exception.normalize/3): erlang error reasons to exception structs.

@@ -121,9 +121,14 @@ Term spawnGeneric(Machine& m, Args a, bool link, bool monitor)
 {
     SpawnResult r;
     if (a.size() == 1) {
-        if (!a[0].isFun() || a[0].asFun()->arity() != 0)
-            throwError(Term::atom(atoms::badarg));
-        r = spawnScriptFun(m, a[0], {}, link, monitor);
+        const char* bif = monitor ? "spawn_monitor" : link ? "spawn_link" : "spawn";
+        // spawn_monitor checks the arity itself; spawn and spawn_link start a process that fails with BadArityError
+        if (!a[0].isFun() || (monitor && a[0].asFun()->arity() != 0))
+            bifBadarg(bif, { a[0] });
+        if (a[0].asFun()->arity() != 0)
+            r = spawnScriptMfa(m, Atom::intern("erlang"), Atom::intern("apply"), { a[0], Term::emptyList() }, link, monitor);
+        else
+            r = spawnScriptFun(m, a[0], {}, link, monitor);
     } else {
         if (!a[0].isAtom() || !a[1].isAtom() || !a[2].isList())
             throwError(Term::atom(atoms::badarg));
@@ -377,6 +382,11 @@ Term k_apply2(Machine& m, Args a)
 {
     if (!a[1].isList())
         throwError(Term::atom(atoms::badarg));
+    if (m.atEntry() && a[0].isFun() && a[0].asFun()->arity() != int(a[1].listLength())) {
+        // a process spawned with a fun of the wrong arity: the BEAM reports its initial apply as where it failed
+        setErrorTopFrame(Term::tuple({ mkAtom("erlang"), mkAtom("apply"), Term::integer(2), Term::emptyList() }));
+        throwError(Term::tuple({ mkAtom("badarity"), Term::tuple({ a[0], a[1] }) }));
+    }
     m.requestApply(a[0], toList(a[1]));
     return Term::nil();
 }

@@ -162,6 +162,8 @@ static std::string bifArgumentError(const Term& stack)
         which = 2, why = "not a pid";
     } else if (f == "send_after" || f == "start_timer") {
         why = "out of range";
+    } else if (f == "spawn" || f == "spawn_link" || f == "spawn_monitor") {
+        why = "not a fun";
     } else if (f == "demonitor") {
         why = "not a reference";
     } else if (f == "hd" || f == "tl") {

@@ -245,6 +245,8 @@ public:
     // messages without testing them. make_ref and Process.monitor count the mailbox (mailboxLength) before they
     // create the reference, then mark; any removal of a message drops the mark.
     size_t mailboxLength();
+    // No function of the script is running yet: a native called now is the process's initial call.
+    bool atEntry() const { return m_acts.empty(); }
     void markMailbox(const Term& ref, size_t count);
     void dropMailboxMark() { m_markValid = false; }
     // Continues after a receive: the message, or nullopt when the timeout fired.

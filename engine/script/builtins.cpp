@@ -3,6 +3,7 @@
 // the subset itself, so that callbacks may receive messages without a native stack.
 
 #include "script/machine.h"
+#include "script/unicode.h"
 #include "script/pretty.h"
 #include "script/process.h"
 #include "term/print.h"
@@ -1269,36 +1270,10 @@ Term t_duplicate(Machine&, Args a) { return Term::tuple(std::vector<Term>(size_t
 
 // ------------------------------------------------------------------ String / Integer / Atom
 
-size_t utf8Length(std::string_view s)
-{
-    size_t n = 0;
-    for (unsigned char c : s)
-        if ((c & 0xC0) != 0x80)
-            ++n;
-    return n;
-}
-Term s_length(Machine&, Args a) { return Term::integer(int64_t(utf8Length(bin(a[0])))); }
-Term s_upcase(Machine&, Args a)
-{
-    std::string s = bin(a[0]);
-    for (char& c : s)
-        c = char(std::toupper(static_cast<unsigned char>(c)));
-    return Term::binary(s);
-}
-Term s_downcase(Machine&, Args a)
-{
-    std::string s = bin(a[0]);
-    for (char& c : s)
-        c = char(std::tolower(static_cast<unsigned char>(c)));
-    return Term::binary(s);
-}
-Term s_capitalize(Machine&, Args a)
-{
-    std::string s = bin(a[0]);
-    for (size_t i = 0; i < s.size(); ++i)
-        s[i] = char(i == 0 ? std::toupper(static_cast<unsigned char>(s[i])) : std::tolower(static_cast<unsigned char>(s[i])));
-    return Term::binary(s);
-}
+Term s_length(Machine&, Args a) { return Term::integer(int64_t(unicode::graphemeCount(bin(a[0])))); }
+Term s_upcase(Machine&, Args a) { return Term::binary(unicode::upcase(bin(a[0]))); }
+Term s_downcase(Machine&, Args a) { return Term::binary(unicode::downcase(bin(a[0]))); }
+Term s_capitalize(Machine&, Args a) { return Term::binary(unicode::capitalize(bin(a[0]))); }
 Term s_split1(Machine&, Args a)
 {
     std::string s = bin(a[0]);
@@ -1322,8 +1297,11 @@ Term s_split2(Machine&, Args a)
     std::string s = bin(a[0]), sep = bin(a[1]);
     std::vector<Term> out;
     if (sep.empty()) {
-        for (char c : s)
-            out.push_back(Term::binary(std::string(1, c)));
+        // every grapheme, between an empty string at each end
+        out.push_back(Term::binary(""));
+        for (std::string_view g : unicode::graphemes(s))
+            out.push_back(Term::binary(std::string(g)));
+        out.push_back(Term::binary(""));
         return Term::list(std::move(out));
     }
     size_t pos = 0;
@@ -1402,13 +1380,27 @@ Term s_contains(Machine&, Args a)
 }
 Term s_starts_with(Machine&, Args a)
 {
-    std::string s = bin(a[0]), p = bin(a[1]);
+    const std::string s = bin(a[0]);
+    if (a[1].isList()) { // any of several prefixes
+        for (const Term& p : toList(a[1]))
+            if (s.compare(0, bin(p).size(), bin(p)) == 0)
+                return Term::boolean(true);
+        return Term::boolean(false);
+    }
+    const std::string p = bin(a[1]);
     return boolT(s.compare(0, p.size(), p) == 0);
 }
 Term s_ends_with(Machine&, Args a)
 {
-    std::string s = bin(a[0]), p = bin(a[1]);
-    return boolT(s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0);
+    const std::string s = bin(a[0]);
+    auto endsWith = [&](const std::string& p) { return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0; };
+    if (a[1].isList()) { // any of several suffixes
+        for (const Term& p : toList(a[1]))
+            if (endsWith(bin(p)))
+                return Term::boolean(true);
+        return Term::boolean(false);
+    }
+    return boolT(endsWith(bin(a[1])));
 }
 Term s_replace(Machine&, Args a)
 {
@@ -1437,20 +1429,20 @@ Term s_duplicate(Machine&, Args a)
 }
 Term s_reverse(Machine&, Args a)
 {
-    std::string s = bin(a[0]);
-    std::reverse(s.begin(), s.end());
-    return Term::binary(s);
+    const std::string s = bin(a[0]);
+    const std::vector<std::string_view> parts = unicode::graphemes(s);
+    std::string out;
+    out.reserve(s.size());
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        out += *it;
+    return Term::binary(out);
 }
 Term s_graphemes(Machine&, Args a)
 {
-    std::string s = bin(a[0]);
+    const std::string s = bin(a[0]);
     std::vector<Term> out;
-    for (size_t i = 0; i < s.size();) {
-        unsigned char c = s[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-        out.push_back(Term::binary(s.substr(i, len)));
-        i += len;
-    }
+    for (std::string_view g : unicode::graphemes(s))
+        out.push_back(Term::binary(std::string(g)));
     return Term::list(std::move(out));
 }
 Term pad(Args a, bool leading)
@@ -1458,36 +1450,42 @@ Term pad(Args a, bool leading)
     std::string s = bin(a[0]);
     int64_t width = toInt(a[1]);
     std::string fill = a.size() > 2 ? bin(a[2]) : " ";
-    int64_t len = int64_t(utf8Length(s));
+    // the fill's graphemes, over and over, until the text is `width` graphemes long
+    int64_t len = int64_t(unicode::graphemeCount(s));
+    const std::vector<std::string_view> filler = unicode::graphemes(fill);
     std::string padding;
-    while (len < width) {
-        padding += fill;
-        len += int64_t(utf8Length(fill));
-    }
+    for (size_t i = 0; len < width && !filler.empty(); ++i, ++len)
+        padding += filler[i % filler.size()];
     return Term::binary(leading ? padding + s : s + padding);
 }
 Term s_pad_leading(Machine&, Args a) { return pad(a, true); }
 Term s_pad_trailing(Machine&, Args a) { return pad(a, false); }
+// String.slice/3 and String.at/2 count graphemes, from the end when negative.
 Term s_slice(Machine&, Args a)
 {
-    std::string s = bin(a[0]);
+    const std::string s = bin(a[0]);
+    const std::vector<std::string_view> parts = unicode::graphemes(s);
     int64_t start = toInt(a[1]), len = toInt(a[2]);
     if (start < 0)
-        start += int64_t(s.size());
-    if (start < 0 || start >= int64_t(s.size()))
+        start += int64_t(parts.size());
+    if (start < 0 || start >= int64_t(parts.size()) || len <= 0)
         return Term::binary("");
-    return Term::binary(s.substr(size_t(start), size_t(std::max<int64_t>(len, 0))));
+    std::string out;
+    for (int64_t i = start; i < int64_t(parts.size()) && i - start < len; ++i)
+        out += parts[size_t(i)];
+    return Term::binary(out);
 }
 Term s_to_charlist(Machine& m, Args a) { return k_to_charlist(m, a); }
 Term s_at(Machine&, Args a)
 {
-    std::string s = bin(a[0]);
+    const std::string s = bin(a[0]);
+    const std::vector<std::string_view> parts = unicode::graphemes(s);
     int64_t i = toInt(a[1]);
     if (i < 0)
-        i += int64_t(s.size());
-    if (i < 0 || i >= int64_t(s.size()))
+        i += int64_t(parts.size());
+    if (i < 0 || i >= int64_t(parts.size()))
         return Term::nil();
-    return Term::binary(s.substr(size_t(i), 1));
+    return Term::binary(std::string(parts[size_t(i)]));
 }
 Term s_to_float(Machine&, Args a) { return Term::floating(std::stod(bin(a[0]))); }
 

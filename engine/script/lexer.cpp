@@ -208,8 +208,10 @@ private:
                 fail(t.line, t.col, std::string("missing terminator: ") + close);
             t.text = std::string(m_s.substr(start, m_i - start));
             advance();
+            const size_t mods = m_i;
             while (isIdentChar(peek()))
-                advance(); // modifiers
+                advance();
+            t.sigilModifiers = std::string(m_s.substr(mods, m_i - mods));
             t.kind = Tok::Sigil;
             return;
         }

@@ -58,6 +58,7 @@ struct Token {
     std::string text;
     std::vector<StringPart> parts; // strings with interpolation
     char sigil = 0;
+    std::string sigilModifiers; // the letters after a sigil's closing delimiter (~w(a b)a)
 };
 
 struct SyntaxError : std::runtime_error {

@@ -501,12 +501,16 @@ private:
     Node* sigilNode(const Token& s)
     {
         if (s.sigil == 'w') {
+            // words as strings, or with the a modifier atoms, with c charlists
+            const char as = s.sigilModifiers.empty() ? 's' : s.sigilModifiers[0];
+            if (s.sigilModifiers.size() > 1 || !std::strchr("sac", as))
+                failAt(s, "invalid modifier for ~w: " + s.sigilModifiers);
             std::vector<Term> words;
             std::string w;
             for (char c : s.text + " ") {
                 if (c == ' ' || c == '\n' || c == '\t') {
                     if (!w.empty())
-                        words.push_back(Term::binary(w));
+                        words.push_back(as == 'a' ? Term::atom(Atom::intern(w)) : as == 'c' ? charlistTerm(w) : Term::binary(w));
                     w.clear();
                 } else {
                     w += c;

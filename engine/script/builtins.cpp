@@ -198,6 +198,22 @@ Term k_reraise2(Machine&, Args a)
     e.stacktrace = a[1].isList() ? a[1] : Term::emptyList();
     throw e;
 }
+// :erlang.raise/3: raises `reason` of `kind` (:error, :exit, :throw) with the given stack trace
+Term erl_raise3(Machine&, Args a)
+{
+    ProcessException e;
+    if (a[0].isAtom(Atom::intern("error")))
+        e.kind = ProcessException::Kind::Error;
+    else if (a[0].isAtom(Atom::intern("exit")))
+        e.kind = ProcessException::Kind::Exit;
+    else if (a[0].isAtom(Atom::intern("throw")))
+        e.kind = ProcessException::Kind::Throw;
+    else
+        bifBadarg("raise", { a[0], a[1], a[2] });
+    e.reason = a[1];
+    e.stacktrace = a[2].isList() ? a[2] : Term::emptyList();
+    throw e;
+}
 Term rand_uniform(Machine&, Args a)
 {
     static thread_local uint64_t state = 0x9E3779B97F4A7C15ull ^ uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
@@ -1710,7 +1726,15 @@ Term v_format_report(Machine&, Args a)
         return Term::binary(formatBanner(ProcessException::Kind::Error, Term::tuple({ mkAtom("nocatch"), r }), stack) + "\n" + formatStacktrace(stack));
     if (r.isTuple(2) && r.element(1).isList() && r.element(0).isMap() && r.element(0).mapGet(Term::atom(atoms::exception_)))
         return Term::binary(formatBanner(ProcessException::Kind::Error, r.element(0), r.element(1)) + "\n" + formatStacktrace(r.element(1)));
-    return Term::binary("** (stop) " + inspect(r) + "\n" + formatStacktrace(stack));
+    // Exception.format_exit's words for the reasons gen_server makes itself
+    std::string text = inspect(r);
+    if (r.isTuple(2) && r.element(0).isAtom(Atom::intern("bad_return_value")))
+        text = "bad return value: " + inspect(r.element(1));
+    else if (r.isTuple(2) && r.element(0).isAtom(Atom::intern("bad_call")))
+        text = "bad call: " + inspect(r.element(1));
+    else if (r.isTuple(2) && r.element(0).isAtom(Atom::intern("bad_cast")))
+        text = "bad cast: " + inspect(r.element(1));
+    return Term::binary("** (stop) " + text + "\n" + formatStacktrace(stack));
 }
 Term v_now_ms(Machine& m, Args) { return Term::integer(m.hasContext() ? m.ctx().nowMs() : 0); }
 Term v_fun_arity(Machine&, Args a) { return Term::integer(a[0].isFun() ? a[0].asFun()->arity() : -1); }
@@ -1877,6 +1901,7 @@ void registerBuiltins()
         r("timer", "sleep", 1, timer_sleep);
         r("erlang", "error", 1, erl_error);
         r("erlang", "apply", 2, k_apply2);
+        r("erlang", "raise", 3, erl_raise3);
         r("erlang", "apply", 3, k_apply3);
         r("erlang", "float", 1, erl_float);
         r("erlang", "system_info", 1, erl_system_info);

@@ -789,13 +789,26 @@ end
 
 defmodule Agent.Server do
   def init(fun), do: {:ok, fun.()}
-  def handle_call({:get, fun}, _from, state), do: {:reply, fun.(state), state}
-  def handle_call({:update, fun}, _from, state), do: {:reply, :ok, fun.(state)}
+  def handle_call({:get, fun}, _from, state), do: {:reply, run(fun, state, :handle_call, 3, 12), state}
+  def handle_call({:update, fun}, _from, state), do: {:reply, :ok, run(fun, state, :handle_call, 3, 23)}
   def handle_call({:get_and_update, fun}, _from, state) do
-    {reply, new_state} = fun.(state)
-    {:reply, reply, new_state}
+    case run(fun, state, :handle_call, 3, 16) do
+      {reply, new_state} -> {:reply, reply, new_state}
+      other -> {:stop, {:bad_return_value, other}, state}
+    end
   end
-  def handle_cast({:cast, fun}, state), do: {:noreply, fun.(state)}
+  def handle_cast({:cast, fun}, state), do: {:noreply, run(fun, state, :handle_cast, 2, 27)}
+
+  # An error in the agent's function shows Elixir's Agent.Server frame under the function's own, as on the BEAM.
+  defp run(fun, state, name, arity, line) do
+    try do
+      fun.(state)
+    catch
+      :error, reason ->
+        frame = {Agent.Server, name, arity, [file: 'lib/agent/server.ex', line: line]}
+        :erlang.raise(:error, reason, __STACKTRACE__ ++ [frame])
+    end
+  end
 end
 )ELIXIR";
 

@@ -149,3 +149,23 @@ TEST(ScriptOtp, ACallWithNoHandleCallCrashesTheServerInTheDefaultCallback)
     // The server's own report names the default callback's frame without Elixir's application (it is Useless's).
     EXPECT_NE(text.find("\n    lib/gen_server.ex:787: Useless.handle_call/3\n"), std::string::npos) << text;
 }
+
+// An Agent.get_and_update function that returns no {reply, state} pair stops the agent: the caller exits with
+// {:bad_return_value, value} inside the call, and the report says "bad return value:" as Elixir's does.
+TEST(ScriptOtp, AnAgentFunctionWithoutAPairStopsTheAgentWithABadReturnValue)
+{
+    Runtime rt;
+    Collector out;
+    ScriptSession session(rt, [&](const std::string& s) { out.add(s); });
+    ASSERT_TRUE(session.evaluate(
+        "{:ok, a} = Agent.start(fn -> 1 end)\n"
+        "try do\n"
+        "  Agent.get_and_update(a, fn _ -> :not_a_pair end)\n"
+        "catch\n"
+        "  :exit, {reason, {GenServer, :call, _}} -> IO.inspect(reason)\n"
+        "end\n"
+        "IO.inspect(Process.alive?(a))"));
+    const std::string text = out.take();
+    EXPECT_NE(text.find("{:bad_return_value, :not_a_pair}\nfalse\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("** (stop) bad return value: :not_a_pair\n"), std::string::npos) << text;
+}

@@ -1,7 +1,7 @@
 // The part of the standard library written in the subset itself: higher-order Enum/Map/List functions and the
 // OTP layer for scripts (GenServer, Task, Agent; Supervisor and DynamicSupervisor build child specs and delegate
 // to engine/otp). Written here so callbacks run on the interpreter's explicit stack and may block in receive. The message protocols are OTP's
-// ({:"$gen_call", {pid, ref}, req} / {ref, reply}, {:"$gen_cast", msg}, {:ack, pid, result}), so scripted
+// ({:"$gen_call", {pid, tag}, req} / {tag, reply}, {:"$gen_cast", msg}, {:ack, pid, result}), so scripted
 // processes and native behaviours can talk to each other.
 
 #include "script/machine.h"
@@ -453,9 +453,10 @@ defmodule GenServer do
       pid == self() -> exit({:calling_self, {GenServer, :call, [server, request, timeout]}})
       true ->
         ref = Process.monitor(pid)
-        send(pid, {:"$gen_call", {self(), ref}, request})
+        # OTP 25 tags a call with the monitor made an alias: the server sees {caller, [:alias | ref]}
+        send(pid, {:"$gen_call", {self(), [:alias | ref]}, request})
         receive do
-          {^ref, reply} ->
+          {[:alias | ^ref], reply} ->
             Process.demonitor(ref, [:flush])
             reply
           {:DOWN, ^ref, :process, _, reason} ->

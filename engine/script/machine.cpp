@@ -490,7 +490,7 @@ std::string ExternalFun::describe() const
 
 namespace {
 
-[[noreturn]] void badarith() { throwError(Term::atom(atoms::badarith)); }
+
 [[noreturn]] void badarg() { throwError(Term::atom(atoms::badarg)); }
 
 int64_t checkedInt(bool overflow, int64_t v)
@@ -576,6 +576,10 @@ static inline bool integerOp(int op, const Term& a, const Term& b, Term& out)
     }
 }
 
+// Compiled code fails inside the function that does the arithmetic (the BEAM inlines the operators): no frame of
+// the operator's own.
+[[noreturn]] void badarith() { throwError(Term::atom(atoms::badarith)); }
+
 Term binaryOp(int op, const Term& a, const Term& b)
 {
     switch (op) {
@@ -595,9 +599,7 @@ Term binaryOp(int op, const Term& a, const Term& b)
         return Term::floating(op == OpAdd ? x + y : op == OpSub ? x - y : x * y);
     }
     case OpDiv: {
-        if (!a.isNumber() || !b.isNumber())
-            badarith();
-        if (b.asNumber() == 0)
+        if (!a.isNumber() || !b.isNumber() || b.asNumber() == 0)
             badarith();
         return Term::floating(a.asNumber() / b.asNumber());
     }

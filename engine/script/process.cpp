@@ -246,6 +246,73 @@ std::string formatExit(const Term& reason, const std::string& indent)
     return inspect(reason);
 }
 
+// The last frame of every error `elixir file.exs` reports: Elixir's file loader.
+constexpr const char* kRequireFileFrame = "    (elixir 1.14.0) lib/code.ex:1245: Code.require_file/2\n";
+
+// The line a syntax error is on, with a caret under its column, as Elixir 1.14 shows it:
+//     |
+//  12 |   y = 1 +* 2
+//     |          ^
+std::string sourceExcerpt(const std::string& text, int line, int col)
+{
+    size_t start = 0;
+    for (int l = 1; l < line && start != std::string::npos; ++l) {
+        start = text.find('\n', start);
+        if (start != std::string::npos)
+            ++start;
+    }
+    if (start == std::string::npos || start > text.size() || line < 1 || col < 1)
+        return "";
+    const size_t end = text.find('\n', start);
+    const std::string code = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string number = std::to_string(line);
+    if (number.size() < 2)
+        number.insert(0, 2 - number.size(), ' ');
+    const std::string gutter(number.size() + 1, ' ');
+    return gutter + " |\n " + number + " | " + code + "\n" + gutter + " | " + std::string(size_t(col - 1), ' ') + "^\n";
+}
+
+// What iex and `elixir file.exs` print for an error nobody caught: the banner with Exception.blame's addition (the
+// arguments no clause of a function matched, whose frame then shows its arity), then the stack. A script run ends with the frame of Elixir's file loader.
+std::string formatUncaught(const ProcessException& e, bool script)
+{
+    std::string text;
+    Term stack = e.stacktrace;
+    if (e.kind == ProcessException::Kind::Throw) {
+        text = "** (throw) " + inspect(e.reason) + "\n";
+    } else if (e.kind == ProcessException::Kind::Exit) {
+        text = "** (exit) " + formatExit(e.reason, "") + "\n";
+    } else {
+        text = formatBanner(e.kind, e.reason, stack);
+        const Term ex = normalizeError(e.reason, stack);
+        const Term* mod = ex.mapGet(Term::atom(atoms::struct_));
+        std::vector<Term> frames;
+        stack.toVector(frames);
+        const Term top = frames.empty() ? Term() : frames.front();
+        std::vector<Term> args;
+        const bool callTop = top.isTuple(4) && top.element(0).isAtom() && top.element(1).isAtom() && top.element(2).toVector(args);
+        if (mod && mod->isAtom(Atom::intern("Elixir.FunctionClauseError")) && callTop) {
+            const std::string_view module = top.element(0).asAtom().name();
+            const std::string fun = (module.substr(0, 7) == "Elixir." ? std::string(module.substr(7)) : inspectAtom(top.element(0).asAtom()))
+                + "." + std::string(top.element(1).asAtom().name())
+                + "/" + std::to_string(args.size());
+            text += "    \n    \n    The following arguments were given to " + fun + ":\n    \n";
+            for (size_t i = 0; i < args.size(); ++i)
+                text += "        # " + std::to_string(i + 1) + "\n        " + inspect(args[i]) + "\n    \n";
+            frames.front() = Term::tuple({ top.element(0), top.element(1), Term::integer(int64_t(args.size())), top.element(3) });
+            stack = Term::list(std::move(frames));
+            text.pop_back(); // the block's last blank line ends the banner
+        }
+        text += "\n";
+    }
+    if (!script && e.kind != ProcessException::Kind::Error)
+        return text; // the console shows a throw or an exit without the stack
+    text += formatStacktrace(stack);
+    if (script && e.kind != ProcessException::Kind::Exit)
+        text += kRequireFileFrame;
+    return text;
+}
+
 } // namespace
 
 int runScriptText(const std::string& text, const std::string& file, std::ostream& out, std::ostream& err, RuntimeConfig config)
@@ -261,9 +328,12 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
         std::string msg = e.what();
         bool missing = msg.rfind("missing terminator", 0) == 0;
         err << "** (" << (missing ? "TokenMissingError" : "SyntaxError") << ") " << file << ":" << e.line << ":" << e.col << ": " << msg << "\n";
+        if (!missing)
+            err << sourceExcerpt(text, e.line, e.col);
+        err << kRequireFileFrame;
         return 1;
     } catch (const CompileError& e) {
-        err << "** (CompileError) " << file << ":" << e.line << ": " << e.what() << "\n";
+        err << "** (CompileError) " << file << ":" << e.line << ": " << e.what() << "\n" << kRequireFileFrame;
         return 1;
     }
     int code = 0;
@@ -314,14 +384,7 @@ int runScriptText(const std::string& text, const std::string& file, std::ostream
             if (failure->kind == ProcessException::Kind::Exit && (failure->reason.isAtom(atoms::normal))) {
                 code = 0;
             } else {
-                Term reasonTerm = failure->reason;
-                if (failure->kind == ProcessException::Kind::Throw)
-                    err << "** (throw) " << inspect(reasonTerm) << "\n";
-                else if (failure->kind == ProcessException::Kind::Exit)
-                    err << "** (exit) " << formatExit(reasonTerm, "") << "\n";
-                else
-                    err << formatBanner(failure->kind, reasonTerm, failure->stacktrace) << "\n";
-                err << formatStacktrace(failure->stacktrace);
+                err << formatUncaught(*failure, true);
                 code = 1;
             }
         } else if (!reason->isAtom(atoms::normal)) {
@@ -487,12 +550,7 @@ struct ScriptSession::Impl {
                 if (failure && diedOfOwnSignal(*failure)) {
                     // the shell dies of its own signal: reported as "shell process exited" when its DOWN arrives
                 } else if (failure) {
-                    if (failure->kind == ProcessException::Kind::Exit)
-                        outText = "** (exit) " + formatExit(failure->reason, "") + "\n";
-                    else if (failure->kind == ProcessException::Kind::Throw)
-                        outText = "** (throw) " + inspect(failure->reason) + "\n";
-                    else
-                        outText = formatBanner(failure->kind, failure->reason, failure->stacktrace) + "\n" + formatStacktrace(failure->stacktrace);
+                    outText = formatUncaught(*failure, false);
                 } else {
                     outText = prettyInspect(result) + "\n";
                     std::vector<std::string> newNames;

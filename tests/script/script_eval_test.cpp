@@ -66,6 +66,43 @@ TEST(ScriptEval, SyntaxErrorReportsPosition)
     EXPECT_NE(r.err.find("t.exs:2:2: missing terminator: ]"), std::string::npos) << r.err;
 }
 
+// What `elixir t.exs` prints on stderr for errors nobody caught (each text as Elixir 1.14 prints it): the line of
+// a syntax error with a caret under the column, arithmetic failing in the function that does it, the arguments no
+// function clause matched, and Elixir's file loader as the last frame.
+TEST(ScriptEval, UncaughtErrorsAreReportedAsElixirReportsThem)
+{
+    ScriptRun syntax = run("x = 1\n  y = 1 +* 2\n");
+    EXPECT_EQ(syntax.err,
+        "** (SyntaxError) t.exs:2:10: syntax error before: '*'\n"
+        "    |\n"
+        "  2 |   y = 1 +* 2\n"
+        "    |          ^\n"
+        "    (elixir 1.14.0) lib/code.ex:1245: Code.require_file/2\n");
+
+    ScriptRun arith = run("defmodule M do\n  def add(x), do: x + 1\nend\nr = M.add(:a)\nIO.inspect(r)\n");
+    EXPECT_EQ(arith.err,
+        "** (ArithmeticError) bad argument in arithmetic expression\n"
+        "    t.exs:2: M.add/1\n"
+        "    t.exs:4: (file)\n"
+        "    (elixir 1.14.0) lib/code.ex:1245: Code.require_file/2\n");
+
+    ScriptRun clause = run("defmodule M do\n  def g(1, :x), do: :one\nend\nr = M.g(2, %{a: 1})\nIO.inspect(r)\n");
+    EXPECT_EQ(clause.err,
+        "** (FunctionClauseError) no function clause matching in M.g/2    \n"
+        "    \n"
+        "    The following arguments were given to M.g/2:\n"
+        "    \n"
+        "        # 1\n"
+        "        2\n"
+        "    \n"
+        "        # 2\n"
+        "        %{a: 1}\n"
+        "    \n"
+        "    t.exs:2: M.g/2\n"
+        "    t.exs:4: (file)\n"
+        "    (elixir 1.14.0) lib/code.ex:1245: Code.require_file/2\n");
+}
+
 TEST(ScriptEval, DeepNonTailRecursionUsesNoNativeStack)
 {
     ScriptRun r = run(R"(

@@ -198,7 +198,8 @@ Term k_reraise2(Machine&, Args a)
     e.stacktrace = a[1].isList() ? a[1] : Term::emptyList();
     throw e;
 }
-// :erlang.raise/3: raises `reason` of `kind` (:error, :exit, :throw) with the given stack trace
+// :erlang.raise/3: raises `reason` of `kind` (:error, :exit, :throw) with the given stack trace; with another kind
+// or a stack trace that is no list it returns :badarg, as OTP 25 does.
 Term erl_raise3(Machine&, Args a)
 {
     ProcessException e;
@@ -209,9 +210,11 @@ Term erl_raise3(Machine&, Args a)
     else if (a[0].isAtom(Atom::intern("throw")))
         e.kind = ProcessException::Kind::Throw;
     else
-        bifBadarg("raise", { a[0], a[1], a[2] });
+        return Term::atom(atoms::badarg);
+    if (!a[2].isList())
+        return Term::atom(atoms::badarg);
     e.reason = a[1];
-    e.stacktrace = a[2].isList() ? a[2] : Term::emptyList();
+    e.stacktrace = a[2];
     throw e;
 }
 Term rand_uniform(Machine&, Args a)
@@ -1469,6 +1472,12 @@ Term pad(Args a, bool leading)
     // the fill's graphemes, over and over, until the text is `width` graphemes long
     int64_t len = int64_t(unicode::graphemeCount(s));
     const std::vector<std::string_view> filler = unicode::graphemes(fill);
+    if (filler.empty()) { // no clause of String.pad_leading/pad_trailing takes an empty padding
+        std::vector<Term> args(a.begin(), a.end());
+        setErrorTopFrame(Term::tuple({ mkAtom("Elixir.String"), mkAtom(leading ? "pad_leading" : "pad_trailing"),
+            Term::list(std::move(args)), Term::emptyList() }));
+        throwError(Term::atom(atoms::function_clause));
+    }
     std::string padding;
     for (size_t i = 0; len < width && !filler.empty(); ++i, ++len)
         padding += filler[i % filler.size()];
@@ -1674,7 +1683,7 @@ Term v_label(Machine& m, Args a)
 }
 Term v_log_error(Machine& m, Args a)
 {
-    m.engine().logError(toStringChars(a[0]));
+    m.engine().logReport(toStringChars(a[0]));
     return Term::atom(atoms::ok);
 }
 Term v_format_exit(Machine&, Args a)

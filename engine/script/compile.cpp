@@ -1494,12 +1494,25 @@ private:
         if (use->kids.size() < 2)
             return "[]";
         Node* kw = use->kids[1];
-        if (use->kids.size() > 2 || kw->kind != NodeKind::KwList)
+        // use X, a: 1 or use X, [a: 1]
+        std::vector<std::pair<Node*, Node*>> pairs;
+        if (use->kids.size() == 2 && kw->kind == NodeKind::KwList) {
+            for (size_t i = 0; i + 1 < kw->kids.size(); i += 2)
+                pairs.push_back({ kw->kids[i], kw->kids[i + 1] });
+        } else if (use->kids.size() == 2 && kw->kind == NodeKind::List && !kw->tail) {
+            for (Node* t : kw->kids) {
+                if (t->kind != NodeKind::Tuple || t->kids.size() != 2 || t->kids[0]->kind != NodeKind::Lit
+                    || !t->kids[0]->lit.isAtom())
+                    fail(use, "use expects a keyword list of options");
+                pairs.push_back({ t->kids[0], t->kids[1] });
+            }
+        } else {
             fail(use, "use expects a keyword list of options");
+        }
         std::string out = "[";
-        for (size_t i = 0; i + 1 < kw->kids.size(); i += 2) {
-            Node* key = kw->kids[i];
-            Node* value = kw->kids[i + 1];
+        for (size_t i = 0; i < pairs.size(); ++i) {
+            Node* key = pairs[i].first;
+            Node* value = pairs[i].second;
             std::string v;
             if (value->kind == NodeKind::Lit)
                 v = inspect(value->lit);

@@ -444,8 +444,24 @@ private:
                     appendUtf8(cur, cp);
                     continue;
                 }
+                if (e == 'x' && m_i + 2 < m_s.size() && peek(1) == '{' && std::isxdigit(static_cast<unsigned char>(peek(2)))) {
+                    // \x{H+}: a code point (deprecated in Elixir, which still reads it)
+                    advance();
+                    advance();
+                    int64_t cp = 0;
+                    while (m_i < m_s.size() && std::isxdigit(static_cast<unsigned char>(peek())) && cp <= 0x10FFFF) {
+                        cp = cp * 16 + hexVal(peek());
+                        advance();
+                    }
+                    if (peek() != '}' || cp > 0x10FFFF)
+                        fail(m_line, m_col, "invalid \\x{...} escape");
+                    advance();
+                    appendUtf8(cur, cp);
+                    continue;
+                }
                 if (e == 'x' && m_i + 1 < m_s.size() && std::isxdigit(static_cast<unsigned char>(peek(1)))) {
                     // \xHH: one byte (\xH, one digit, is deprecated in Elixir but still a byte)
+                    const int l = m_line, c = m_col;
                     advance();
                     int byte = hexVal(peek());
                     advance();
@@ -453,6 +469,9 @@ private:
                         byte = byte * 16 + hexVal(peek());
                         advance();
                     }
+                    // a charlist holds characters: a lone byte past ASCII is no UTF-8 (Elixir refuses it too)
+                    if (quote == '\'' && byte >= 0x80)
+                        fail(l, c, "incomplete encoding starting at <<" + std::to_string(byte) + ">>");
                     cur += char(byte);
                     continue;
                 }

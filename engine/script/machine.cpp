@@ -179,7 +179,7 @@ static std::string bifArgumentError(const Term& stack)
             : f == "binary_to_float"   ? "not a textual representation of a float"
                                        : "invalid UTF-8 encoding";
     } else if (f == "list_to_atom" || f == "length") {
-        why = "not a list";
+        why = f == "list_to_atom" && arg(0).isList() ? "not a list of characters" : "not a list";
     } else if (f == "tuple_size") {
         why = "not a tuple";
     } else if (f == "abs") {
@@ -1111,7 +1111,11 @@ void ScriptEngine::write(const std::string& text)
 
 void ScriptEngine::logError(const std::string& text, bool durable) { log("error", text, durable); }
 
-void ScriptEngine::log(const char* level, const std::string& text, bool durable)
+void ScriptEngine::logReport(const std::string& text) { log("error", text, true, true); }
+
+void ScriptEngine::log(const char* level, const std::string& text, bool durable) { log(level, text, durable, false); }
+
+void ScriptEngine::log(const char* level, const std::string& text, bool durable, bool atOnce)
 {
     auto now = std::chrono::system_clock::now();
     auto t = std::chrono::system_clock::to_time_t(now);
@@ -1130,7 +1134,7 @@ void ScriptEngine::log(const char* level, const std::string& text, bool durable)
     std::lock_guard lock(m_logMutex);
     if (m_logStop)
         return;
-    if (durable && m_log.empty()) {
+    if (atOnce && m_log.empty() && !m_logWriting) {
         write(line);
         return;
     }
@@ -1157,9 +1161,11 @@ void ScriptEngine::logLoop()
         }
         std::string text = std::move(m_log.front().text);
         m_log.pop_front();
+        m_logWriting = true; // a report written at once must not overtake this line
         lock.unlock();
         write(text);
         lock.lock();
+        m_logWriting = false;
     }
 }
 

@@ -111,6 +111,11 @@ public:
     // crashed plain process is not, as on the BEAM where it is produced after the death.
     void logError(const std::string& text, bool durable = true);
     void log(const char* level, const std::string& text, bool durable = true);
+    // A report a behaviour makes about its own end (GenServer, Task, Agent terminating): on the BEAM it reaches the
+    // console before what others print once they learn of that end, so it is written at once when no older line is
+    // still waiting.
+    void logReport(const std::string& text);
+    void log(const char* level, const std::string& text, bool durable, bool atOnce);
     // Logger output is asynchronous, as Elixir's is: reports appear a little after the event. Stopping drops what
     // is not written yet, like a halting VM.
     void stopLogger();
@@ -144,6 +149,7 @@ private:
     std::deque<LogEntry> m_log;
     std::thread m_logThread;
     bool m_logStop = false;
+    bool m_logWriting = false; // logLoop has taken a line off m_log and not written it yet
     void logLoop();
 };
 

@@ -88,13 +88,13 @@ int32_t upper(int32_t cp)
         return cp - 0x20;
     if (cp == 0xFF)
         return 0x178;
+    if (cp == 0x131 || cp == 0x17F) // dotless i, long s
+        return cp == 0x131 ? 'I' : 'S';
     if (in(cp, 0x100, 0x137) || in(cp, 0x14A, 0x177))
         return cp & 1 ? cp - 1 : cp;
     if (in(cp, 0x139, 0x148) || in(cp, 0x179, 0x17E))
         return cp & 1 ? cp : cp - 1;
-    if (cp == 0x131 || cp == 0x17F)
-        return cp == 0x131 ? 'I' : 'S';
-    if (in(cp, 0x3B1, 0x3C1) || in(cp, 0x3C3, 0x3C9))
+    if (in(cp, 0x3B1, 0x3C1) || in(cp, 0x3C3, 0x3CB))
         return cp - 0x20;
     if (cp == 0x3C2)
         return 0x3A3;
@@ -127,7 +127,7 @@ int32_t lower(int32_t cp)
         return cp & 1 ? cp : cp + 1;
     if (in(cp, 0x139, 0x148) || in(cp, 0x179, 0x17E))
         return cp & 1 ? cp + 1 : cp;
-    if (in(cp, 0x391, 0x3A1) || in(cp, 0x3A3, 0x3A9))
+    if (in(cp, 0x391, 0x3A1) || in(cp, 0x3A3, 0x3AB))
         return cp + 0x20;
     if (cp == 0x386)
         return 0x3AC;

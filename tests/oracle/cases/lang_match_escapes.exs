@@ -12,3 +12,9 @@ x = 5
 IO.inspect match?(^x, 5)
 IO.inspect Enum.filter([{:ok, 1}, :error, {:ok, 2}], &match?({:ok, _}, &1))
 IO.inspect x
+y = 1
+IO.inspect(match?(y, 2))
+IO.inspect(y)
+IO.inspect(match?({z, z}, {3, 3}))
+IO.inspect('\x41\x7e')
+IO.inspect("\x{41}\x{e9}")

@@ -33,3 +33,10 @@ IO.inspect(String.ends_with?("elixir", ["ir", "x"]))
 IO.inspect(~w(a b c)a)
 IO.inspect(~w(a b c)c)
 IO.inspect(~w(a b c))
+IO.inspect(String.upcase("ı ϊ ϋ"))
+IO.inspect(String.downcase("Ϊ Ϋ"))
+try do
+  String.pad_leading("a", 3, "")
+rescue
+  e -> IO.puts(Exception.message(e))
+end

@@ -38,7 +38,7 @@ defmodule Worker do
 end
 
 defmodule Store do
-  use Agent, shutdown: :brutal_kill
+  use Agent, [shutdown: :brutal_kill]
   def start_link(v), do: Agent.start_link(fn -> v end)
 end
 

@@ -480,6 +480,9 @@ void TraceHub::unsubscribe(const std::shared_ptr<TraceSubscription>& sub)
         }
     }
     updateOnly();
+    // A worker's open block may still write events in place into the ring of the subscriber that left (see
+    // claimDirect): it gives the block up at its next event instead of at the block's end.
+    askToClose(m_seq.load(std::memory_order_acquire));
 }
 
 void TraceHub::updateOnly()

@@ -341,3 +341,31 @@ TEST(TraceHub, AHandOverPastTheBlockStopsWritingInPlaceUntilANewBlock)
     expectStrictlyIncreasingNumbers(events);
     hub.unsubscribe(sub);
 }
+
+// The only subscriber leaves while a worker's block, taken for it, is still open: the worker gives that block up at
+// its next event (the leaving asked it to) instead of writing on into the ring of a subscriber that is gone. The
+// next subscriber gets the events after it came, in place into its own ring.
+TEST(TraceHub, AfterTheOnlySubscriberLeavesItsRingGetsNoMoreEvents)
+{
+    TraceHub hub;
+    hub.setWorkers(2);
+    auto first = hub.subscribe(2, 64);
+    ASSERT_TRUE(first);
+    EXPECT_FALSE(emitAsWorker(hub, 0, 1));
+    EXPECT_TRUE(emitAsWorker(hub, 0, 2));
+    hub.unsubscribe(first);
+    EXPECT_FALSE(emitAsWorker(hub, 0, 3)) << "the block the first subscriber had is given up";
+    auto next = hub.subscribe(2, 64, 0);
+    ASSERT_TRUE(next);
+    EXPECT_FALSE(emitAsWorker(hub, 0, 4)) << "a new block, taken for the new subscriber";
+    EXPECT_TRUE(emitAsWorker(hub, 0, 5));
+    hub.closeOwnBlock(0);
+
+    std::vector<TraceEvent> nextSaw;
+    EXPECT_EQ(next->drain(nextSaw), 0u);
+    EXPECT_EQ(pidsOf(nextSaw), (std::vector<uint64_t> { 4, 5 }));
+    std::vector<TraceEvent> firstSaw;
+    first->drain(firstSaw);
+    EXPECT_EQ(pidsOf(firstSaw), (std::vector<uint64_t> { 1, 2 }));
+    hub.unsubscribe(next);
+}

@@ -1,6 +1,7 @@
-#include <cctype>
 #include "script/lexer.h"
+#include "term/syntax.h"
 
+#include <cctype>
 #include <cstring>
 
 namespace vigil::script {
@@ -387,25 +388,6 @@ private:
         }
     }
 
-    static void appendUtf8(std::string& s, int64_t cp)
-    {
-        if (cp < 0x80) {
-            s += char(cp);
-        } else if (cp < 0x800) {
-            s += char(0xC0 | (cp >> 6));
-            s += char(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            s += char(0xE0 | (cp >> 12));
-            s += char(0x80 | ((cp >> 6) & 0x3F));
-            s += char(0x80 | (cp & 0x3F));
-        } else {
-            s += char(0xF0 | (cp >> 18));
-            s += char(0x80 | ((cp >> 12) & 0x3F));
-            s += char(0x80 | ((cp >> 6) & 0x3F));
-            s += char(0x80 | (cp & 0x3F));
-        }
-    }
-
     // After the opening quote. Fills t.text (no interpolation) or t.parts.
     void lexQuoted(Token& t, char quote)
     {
@@ -441,7 +423,7 @@ private:
                             advance();
                         }
                     }
-                    appendUtf8(cur, cp);
+                    syntax::appendUtf8(cur, uint32_t(cp));
                     continue;
                 }
                 if (e == 'x' && m_i + 2 < m_s.size() && peek(1) == '{' && std::isxdigit(static_cast<unsigned char>(peek(2)))) {
@@ -456,7 +438,7 @@ private:
                     if (peek() != '}' || cp > 0x10FFFF)
                         fail(m_line, m_col, "invalid \\x{...} escape");
                     advance();
-                    appendUtf8(cur, cp);
+                    syntax::appendUtf8(cur, uint32_t(cp));
                     continue;
                 }
                 if (e == 'x' && m_i + 1 < m_s.size() && std::isxdigit(static_cast<unsigned char>(peek(1)))) {

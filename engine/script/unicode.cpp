@@ -1,5 +1,7 @@
 #include "script/unicode.h"
 
+#include "term/syntax.h"
+
 namespace vigil::script::unicode {
 
 namespace {
@@ -40,25 +42,6 @@ int32_t decode(std::string_view text, size_t pos, size_t& len)
         return kInvalid;
     len = need + 1;
     return cp;
-}
-
-void encode(std::string& out, int32_t cp)
-{
-    if (cp < 0x80) {
-        out += char(cp);
-    } else if (cp < 0x800) {
-        out += char(0xC0 | (cp >> 6));
-        out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += char(0xE0 | (cp >> 12));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    } else {
-        out += char(0xF0 | (cp >> 18));
-        out += char(0x80 | ((cp >> 12) & 0x3F));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    }
 }
 
 // Combining marks, variation selectors, emoji modifiers and tags: they belong to the character before them.
@@ -156,10 +139,10 @@ void mapCase(std::string& out, std::string_view text, Case to)
         } else if (to == Case::Upper && cp == 0xDF) {
             out += "SS"; // ß has no single upper-case letter
         } else if (to == Case::Lower && cp == 0x130) {
-            encode(out, 'i'); // İ: i with its dot kept as a combining mark
-            encode(out, 0x307);
+            syntax::appendUtf8(out, uint32_t('i')); // İ: i with its dot kept as a combining mark
+            syntax::appendUtf8(out, uint32_t(0x307));
         } else {
-            encode(out, to == Case::Upper ? upper(cp) : lower(cp));
+            syntax::appendUtf8(out, uint32_t(to == Case::Upper ? upper(cp) : lower(cp)));
         }
         i += len;
     }

@@ -127,7 +127,8 @@ Term spawnGeneric(Machine& m, Args a, bool link, bool monitor)
         if (!a[0].isFun() || (monitor && a[0].asFun()->arity() != 0))
             bifBadarg(bif, { a[0] });
         if (a[0].asFun()->arity() != 0)
-            r = spawnScriptMfa(m, Atom::intern("erlang"), Atom::intern("apply"), { a[0], Term::emptyList() }, link, monitor);
+            r = spawnScriptMfa(
+                m, Atom::intern("erlang"), Atom::intern("apply"), { a[0], Term::emptyList() }, link, monitor);
         else
             r = spawnScriptFun(m, a[0], {}, link, monitor);
     } else {
@@ -305,7 +306,8 @@ Term k_map_size(Machine&, Args a)
 {
     if (!a[0].isMap()) {
         setErrorTopFrame(Term::tuple({ mkAtom("erlang"), mkAtom("map_size"), Term::list({ a[0] }),
-            Term::list({ Term::tuple({ mkAtom("error_info"), Term::map({ { mkAtom("module"), mkAtom("erl_erts_errors") } }) }) }) }));
+            Term::list({ Term::tuple(
+                { mkAtom("error_info"), Term::map({ { mkAtom("module"), mkAtom("erl_erts_errors") } }) }) }) }));
         throwError(Term::tuple({ mkAtom("badmap"), a[0] }));
     }
     return Term::integer(int64_t(a[0].mapSize()));
@@ -1412,7 +1414,9 @@ Term s_starts_with(Machine&, Args a)
 Term s_ends_with(Machine&, Args a)
 {
     const std::string s = bin(a[0]);
-    auto endsWith = [&](const std::string& p) { return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0; };
+    auto endsWith = [&](const std::string& p) {
+        return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+    };
     if (a[1].isList()) { // any of several suffixes
         for (const Term& p : toList(a[1]))
             if (endsWith(bin(p)))

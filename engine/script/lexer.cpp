@@ -140,7 +140,8 @@ private:
                 size_t start = m_i;
                 // @ may come anywhere after the first character (:nonode@nohost)
                 while (isIdentChar(peek()) || peek() == '@'
-                    || (peek() == '.' && (isIdentStart(peek(1)) || (peek(1) >= 'A' && peek(1) <= 'Z')) && n >= 'A' && n <= 'Z'))
+                    || (peek() == '.' && (isIdentStart(peek(1)) || (peek(1) >= 'A' && peek(1) <= 'Z')) && n >= 'A'
+                        && n <= 'Z'))
                     advance();
                 if (peek() == '?' || peek() == '!')
                     advance();
@@ -426,7 +427,8 @@ private:
                     syntax::appendUtf8(cur, uint32_t(cp));
                     continue;
                 }
-                if (e == 'x' && m_i + 2 < m_s.size() && peek(1) == '{' && std::isxdigit(static_cast<unsigned char>(peek(2)))) {
+                if (e == 'x' && m_i + 2 < m_s.size() && peek(1) == '{'
+                    && std::isxdigit(static_cast<unsigned char>(peek(2)))) {
                     // \x{H+}: a code point (deprecated in Elixir, which still reads it)
                     advance();
                     advance();

@@ -510,7 +510,9 @@ private:
             for (char c : s.text + " ") {
                 if (c == ' ' || c == '\n' || c == '\t') {
                     if (!w.empty())
-                        words.push_back(as == 'a' ? Term::atom(Atom::intern(w)) : as == 'c' ? charlistTerm(w) : Term::binary(w));
+                        words.push_back(as == 'a' ? Term::atom(Atom::intern(w))
+                                : as == 'c'       ? charlistTerm(w)
+                                                  : Term::binary(w));
                     w.clear();
                 } else {
                     w += c;

@@ -327,7 +327,8 @@ defmodule GenServer do
           if function_exported?(mod, :handle_call, 3) do
             safe_apply(mod, :handle_call, [request, from, state])
           else
-            {:raised, :error, :vigil.runtime_error("attempted to call GenServer #{self_name()} but no handle_call/3 clause was provided"),
+            {:raised, :error,
+             :vigil.runtime_error("attempted to call GenServer #{self_name()} but no handle_call/3 clause was provided"),
              [{mod, :handle_call, 3, [file: 'lib/gen_server.ex', line: 787, error_info: %{module: Exception}]}]}
           end
         handle_result(parent, mod, state, name, r, msg, from)
@@ -336,7 +337,8 @@ defmodule GenServer do
           if function_exported?(mod, :handle_cast, 2) do
             safe_apply(mod, :handle_cast, [request, state])
           else
-            {:raised, :error, :vigil.runtime_error("attempted to cast GenServer #{self_name()} but no handle_cast/2 clause was provided"),
+            {:raised, :error,
+             :vigil.runtime_error("attempted to cast GenServer #{self_name()} but no handle_cast/2 clause was provided"),
              [{mod, :handle_cast, 2, [file: 'lib/gen_server.ex', line: 832, error_info: %{module: Exception}]}]}
           end
         handle_result(parent, mod, state, name, r, msg, nil)
@@ -527,7 +529,8 @@ defmodule Supervisor do
     case mod.init(arg) do
       {:ok, {{strategy, intensity, period}, specs}} ->
         # Supervisor.Spec.supervise/2's flags, as the BEAM's supervisor still takes them
-        {:ok, %{strategy: strategy, intensity: intensity, period: period}, Enum.map(specs, &Supervisor.normalize_spec/1)}
+        flags = %{strategy: strategy, intensity: intensity, period: period}
+        {:ok, flags, Enum.map(specs, &Supervisor.normalize_spec/1)}
       {:ok, {flags, specs}} -> {:ok, flags, Enum.map(specs, &Supervisor.normalize_spec/1)}
       :ignore -> :ignore
       other -> exit({:bad_return, {mod, :init, other}})
@@ -638,7 +641,9 @@ defmodule Supervisor.Spec do
     if strategy == nil, do: raise(ArgumentError, "expected :strategy option to be given")
     ids = Enum.map(children, fn child -> elem(child, 0) end)
     if length(Enum.uniq(ids)) != length(ids) do
-      raise ArgumentError, "duplicated ID #{inspect(hd(ids -- Enum.uniq(ids)))} found in the supervisor specification, please explicitly pass the :id option when defining this worker/supervisor"
+      raise ArgumentError,
+            "duplicated ID #{inspect(hd(ids -- Enum.uniq(ids)))} found in the supervisor specification, " <>
+              "please explicitly pass the :id option when defining this worker/supervisor"
     end
     {:ok, {{strategy, Keyword.get(options, :max_restarts, 3), Keyword.get(options, :max_seconds, 5)}, children}}
   end

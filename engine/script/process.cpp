@@ -273,7 +273,8 @@ std::string sourceExcerpt(const std::string& text, int line, int col)
 }
 
 // What iex and `elixir file.exs` print for an error nobody caught: the banner with Exception.blame's addition (the
-// arguments no clause of a function matched, whose frame then shows its arity), then the stack. A script run ends with the frame of Elixir's file loader.
+// arguments no clause of a function matched, whose frame then shows its arity), then the stack. A script run ends
+// with the frame of Elixir's file loader.
 std::string formatUncaught(const ProcessException& e, bool script)
 {
     std::string text;
@@ -290,16 +291,19 @@ std::string formatUncaught(const ProcessException& e, bool script)
         stack.toVector(frames);
         const Term top = frames.empty() ? Term() : frames.front();
         std::vector<Term> args;
-        const bool callTop = top.isTuple(4) && top.element(0).isAtom() && top.element(1).isAtom() && top.element(2).toVector(args);
+        const bool callTop
+            = top.isTuple(4) && top.element(0).isAtom() && top.element(1).isAtom() && top.element(2).toVector(args);
         if (mod && mod->isAtom(Atom::intern("Elixir.FunctionClauseError")) && callTop) {
             const std::string_view module = top.element(0).asAtom().name();
-            const std::string fun = (module.substr(0, 7) == "Elixir." ? std::string(module.substr(7)) : inspectAtom(top.element(0).asAtom()))
-                + "." + std::string(top.element(1).asAtom().name())
-                + "/" + std::to_string(args.size());
+            const std::string moduleText = module.substr(0, 7) == "Elixir." ? std::string(module.substr(7))
+                                                                             : inspectAtom(top.element(0).asAtom());
+            const std::string fun
+                = moduleText + "." + std::string(top.element(1).asAtom().name()) + "/" + std::to_string(args.size());
             text += "    \n    \n    The following arguments were given to " + fun + ":\n    \n";
             for (size_t i = 0; i < args.size(); ++i)
                 text += "        # " + std::to_string(i + 1) + "\n        " + inspect(args[i]) + "\n    \n";
-            frames.front() = Term::tuple({ top.element(0), top.element(1), Term::integer(int64_t(args.size())), top.element(3) });
+            frames.front()
+                = Term::tuple({ top.element(0), top.element(1), Term::integer(int64_t(args.size())), top.element(3) });
             stack = Term::list(std::move(frames));
             text.pop_back(); // the block's last blank line ends the banner
         }

@@ -38,7 +38,8 @@ int32_t decode(std::string_view text, size_t pos, size_t& len)
         cp = (cp << 6) | (byte(pos + k) & 0x3F);
     }
     // overlong forms and surrogates are not valid UTF-8 either
-    if ((need == 1 && cp < 0x80) || (need == 2 && (cp < 0x800 || in(cp, 0xD800, 0xDFFF))) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+    if ((need == 1 && cp < 0x80) || (need == 2 && (cp < 0x800 || in(cp, 0xD800, 0xDFFF)))
+        || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
         return kInvalid;
     len = need + 1;
     return cp;

@@ -729,6 +729,8 @@ Term p_registered(Machine& m, Args)
 }
 Term p_get_dict(Machine& m, Args a) { return processDictGet(m, a[0], a.size() > 1 ? a[1] : Term::nil()); }
 Term p_put_dict(Machine& m, Args a) { return processDictPut(m, a[0], a[1]); }
+Term p_delete_dict(Machine& m, Args a) { return processDictDelete(m, a[0]); }
+Term p_get_keys(Machine& m, Args) { return processDictKeys(m); }
 
 // ------------------------------------------------------------------ IO
 
@@ -1460,6 +1462,57 @@ Term s_reverse(Machine&, Args a)
         out += *it;
     return Term::binary(out);
 }
+Term s_first(Machine&, Args a)
+{
+    const std::string s = bin(a[0]);
+    const std::vector<std::string_view> parts = unicode::graphemes(s);
+    return parts.empty() ? Term::nil() : Term::binary(std::string(parts.front()));
+}
+Term s_last(Machine&, Args a)
+{
+    const std::string s = bin(a[0]);
+    const std::vector<std::string_view> parts = unicode::graphemes(s);
+    return parts.empty() ? Term::nil() : Term::binary(std::string(parts.back()));
+}
+Term s_codepoints(Machine&, Args a)
+{
+    // each code point on its own (a grapheme's combining marks too); a byte that is not UTF-8 stays a byte
+    const std::string s = bin(a[0]);
+    std::vector<Term> out;
+    for (size_t i = 0; i < s.size();) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+        if (i + len > s.size())
+            len = 1;
+        out.push_back(Term::binary(s.substr(i, len)));
+        i += len;
+    }
+    return Term::list(std::move(out));
+}
+Term s_split_at(Machine&, Args a)
+{
+    const std::string s = bin(a[0]);
+    const std::vector<std::string_view> parts = unicode::graphemes(s);
+    int64_t at = toInt(a[1]);
+    if (at < 0)
+        at = std::max<int64_t>(int64_t(parts.size()) + at, 0);
+    size_t bytes = 0;
+    for (size_t i = 0; i < parts.size() && int64_t(i) < at; ++i)
+        bytes += parts[i].size();
+    return Term::tuple({ Term::binary(s.substr(0, bytes)), Term::binary(s.substr(bytes)) });
+}
+Term s_trim_leading(Machine&, Args a)
+{
+    const std::string s = bin(a[0]);
+    const size_t start = s.find_first_not_of(" \t\n\r\v\f");
+    return Term::binary(start == std::string::npos ? std::string() : s.substr(start));
+}
+Term s_trim_trailing(Machine&, Args a)
+{
+    const std::string s = bin(a[0]);
+    const size_t end = s.find_last_not_of(" \t\n\r\v\f");
+    return Term::binary(end == std::string::npos ? std::string() : s.substr(0, end + 1));
+}
 Term s_graphemes(Machine&, Args a)
 {
     const std::string s = bin(a[0]);
@@ -1905,6 +1958,8 @@ void registerBuiltins()
         r("Process", "get", 1, p_get_dict);
         r("Process", "get", 2, p_get_dict);
         r("Process", "put", 2, p_put_dict);
+        r("Process", "delete", 1, p_delete_dict);
+        r("Process", "get_keys", 0, p_get_keys);
         r("erlang", "self", 0, k_self);
         r("erlang", "send", 2, k_send);
         r("erlang", "exit", 2, p_exit);
@@ -2042,6 +2097,12 @@ void registerBuiltins()
         r("String", "duplicate", 2, s_duplicate);
         r("String", "reverse", 1, s_reverse);
         r("String", "graphemes", 1, s_graphemes);
+        r("String", "first", 1, s_first);
+        r("String", "last", 1, s_last);
+        r("String", "codepoints", 1, s_codepoints);
+        r("String", "split_at", 2, s_split_at);
+        r("String", "trim_leading", 1, s_trim_leading);
+        r("String", "trim_trailing", 1, s_trim_trailing);
         r("String", "pad_leading", 2, s_pad_leading);
         r("String", "pad_leading", 3, s_pad_leading);
         r("String", "pad_trailing", 2, s_pad_trailing);

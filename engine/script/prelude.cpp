@@ -163,6 +163,56 @@ defmodule Enum do
   def zip_with(a, b, fun), do: map(Enum.zip(a, b), fn {x, y} -> fun.(x, y) end)
 
   def sum_by(enum, fun), do: Enum.sum(map(enum, fun))
+
+  # chunks of `count` starting every `step` elements; an incomplete last chunk is dropped (leftover :discard) or
+  # filled from `leftover`
+  def chunk_every(enum, count, step, leftover \\ []), do: chunk_step(Enum.to_list(enum), count, step, leftover, [])
+
+  defp chunk_step(list, count, step, leftover, acc) do
+    {chunk, rest} = Enum.split(list, count)
+    n = length(chunk)
+    cond do
+      n == count and rest == [] and step >= count -> Enum.reverse([chunk | acc])
+      n == count -> chunk_step(Enum.drop(list, step), count, step, leftover, [chunk | acc])
+      n == 0 or leftover == :discard -> Enum.reverse(acc)
+      true -> Enum.reverse([chunk ++ Enum.take(leftover, count - n) | acc])
+    end
+  end
+
+  def unzip(enum) do
+    pairs = Enum.to_list(enum)
+    {map(pairs, fn {a, _} -> a end), map(pairs, fn {_, b} -> b end)}
+  end
+
+  def min_max(enum), do: {Enum.min(enum), Enum.max(enum)}
+  def product(enum), do: Enum.reduce(enum, 1, fn x, acc -> x * acc end)
+
+  def slice(enum, %{first: first, last: last, step: 1}) do
+    list = Enum.to_list(enum)
+    len = length(list)
+    first = if first < 0, do: max(len + first, 0), else: first
+    last = if last < 0, do: len + last, else: last
+    if first > last or first >= len, do: [], else: Enum.slice(list, first, last - first + 1)
+  end
+
+  def intersperse(enum, separator) do
+    case Enum.to_list(enum) do
+      [] -> []
+      [first | rest] -> [first | Enum.flat_map(rest, fn x -> [separator, x] end)]
+    end
+  end
+
+  def scan(enum, fun) do
+    case Enum.to_list(enum) do
+      [] -> []
+      [first | rest] -> [first | scan(rest, first, fun)]
+    end
+  end
+
+  def scan(enum, acc, fun) do
+    {out, _} = Enum.map_reduce(enum, acc, fn x, acc -> (next = fun.(x, acc); {next, next}) end)
+    out
+  end
 end
 
 defmodule Kernel do
@@ -209,14 +259,69 @@ defmodule Map do
   def filter(map, fun), do: Map.new(Enum.filter(Map.to_list(map), fun))
   def reject(map, fun), do: Map.new(Enum.reject(Map.to_list(map), fun))
   def new(enum, fun), do: Map.new(Enum.map(enum, fun))
+
+  def split(map, keys) do
+    {Map.take(map, keys), Map.drop(map, keys)}
+  end
 end
 
 defmodule List do
   def foldl(list, acc, fun), do: Enum.reduce(list, acc, fun)
   def foldr(list, acc, fun), do: Enum.reduce(Enum.reverse(list), acc, fun)
+
+  def zip([]), do: []
+  def zip(lists) do
+    if Enum.any?(lists, &(&1 == [])) do
+      []
+    else
+      [List.to_tuple(Enum.map(lists, &hd/1)) | zip(Enum.map(lists, &tl/1))]
+    end
+  end
+
+  def replace_at(list, index, value) do
+    index = if index < 0, do: length(list) + index, else: index
+    if index < 0, do: list, else: Enum.with_index(list) |> Enum.map(fn {x, i} -> if i == index, do: value, else: x end)
+  end
+end
+
+defmodule Tuple do
+  def insert_at(tuple, index, value), do: List.to_tuple(List.insert_at(Tuple.to_list(tuple), index, value))
+  def delete_at(tuple, index), do: List.to_tuple(List.delete_at(Tuple.to_list(tuple), index))
+end
+
+defmodule Integer do
+  def digits(n, base \\ 10), do: signed_digits(n, base)
+
+  defp signed_digits(0, _base), do: [0]
+  defp signed_digits(n, base) when n < 0, do: Enum.map(digits_of(-n, base, []), &(-&1))
+  defp signed_digits(n, base), do: digits_of(n, base, [])
+
+  defp digits_of(0, _base, acc), do: acc
+  defp digits_of(n, base, acc), do: digits_of(div(n, base), base, [rem(n, base) | acc])
+
+  def pow(base, exponent) when is_integer(exponent) and exponent >= 0, do: pow_of(base, exponent, 1)
+  defp pow_of(_base, 0, acc), do: acc
+  defp pow_of(base, e, acc), do: pow_of(base, e - 1, acc * base)
+
+  def mod(a, b) do
+    r = rem(a, b)
+    if r != 0 and (r < 0) != (b < 0), do: r + b, else: r
+  end
+
+  def floor_div(a, b) do
+    q = div(a, b)
+    if rem(a, b) != 0 and (a < 0) != (b < 0), do: q - 1, else: q
+  end
 end
 
 defmodule Keyword do
+  def merge(kw1, kw2) do
+    keys = Enum.map(kw2, fn {k, _} -> k end)
+    Enum.reject(kw1, fn {k, _} -> k in keys end) ++ kw2
+  end
+
+  def get_values(kw, key), do: for({^key, v} <- kw, do: v)
+
   def update(kw, key, default, fun) do
     case Keyword.fetch(kw, key) do
       {:ok, v} -> Keyword.put(kw, key, fun.(v))

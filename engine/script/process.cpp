@@ -158,6 +158,24 @@ Term processDictPut(Machine& m, const Term& key, const Term& value)
     return old;
 }
 
+Term processDictDelete(Machine& m, const Term& key)
+{
+    const Term* v = m.dict.mapGet(key);
+    Term old = v ? *v : Term::nil();
+    if (v)
+        m.dict = m.dict.mapRemove(key);
+    return old;
+}
+
+Term processDictKeys(Machine& m)
+{
+    std::vector<Term> keys;
+    const std::pair<Term, Term>* entries = m.dict.mapBegin();
+    for (size_t i = 0; i < m.dict.mapSize(); ++i)
+        keys.push_back(entries[i].first);
+    return Term::list(std::move(keys));
+}
+
 void setBehaviourState(Machine& m, const Term& state)
 {
     if (!m.stateBox) {

@@ -19,6 +19,8 @@ SpawnResult spawnScriptMfa(Machine& parent, Atom module, Atom name, std::vector<
 // Process dictionary of the machine's process.
 Term processDictGet(Machine& m, const Term& key, const Term& def);
 Term processDictPut(Machine& m, const Term& key, const Term& value);
+Term processDictDelete(Machine& m, const Term& key); // the value it had, or nil
+Term processDictKeys(Machine& m);
 // State shown by the inspector for behaviour processes (GenServer state etc.).
 void setBehaviourState(Machine& m, const Term& state);
 

@@ -265,6 +265,34 @@ private:
         }
     }
 
+    // &+/2, &Kernel.+/2 (the operator as a function of two arguments): read as &(&1 + &2). nullptr when what follows
+    // the & is not that.
+    Node* operatorCapture()
+    {
+        size_t k = 0;
+        if (cur().kind == Tok::Alias && cur().text == "Kernel" && ahead().kind == Tok::Dot)
+            k = 2;
+        const Token& op = ahead(k);
+        if (op.kind != Tok::Op || ahead(k + 1).kind != Tok::Op || ahead(k + 1).text != "/"
+            || ahead(k + 2).kind != Tok::Int || ahead(k + 2).ival != 2)
+            return nullptr;
+        const auto it = binaryOps().find(op.text);
+        if (it == binaryOps().end() || it->second.op == OpMatch || it->second.op == OpWhen || it->second.op == OpBar
+            || it->second.op == OpArrow || it->second.op == OpDefault || it->second.op == OpTypeAnn
+            || it->second.op == OpPipe)
+            return nullptr;
+        for (size_t i = 0; i < k + 3; ++i)
+            take();
+        Node* b = m_arena.node(NodeKind::BinOp, op.line, op.col);
+        b->op = it->second.op;
+        b->name = op.text;
+        b->a = node(NodeKind::CaptureArg, op);
+        b->a->slot = 1;
+        b->b = node(NodeKind::CaptureArg, op);
+        b->b->slot = 2;
+        return b;
+    }
+
     Node* unary()
     {
         const Token& t = cur();
@@ -301,7 +329,10 @@ private:
             if (t.text == "&") {
                 Token opTok = take();
                 Node* u = node(NodeKind::Capture, opTok);
-                u->a = expr(kCapturePrec + 1);
+                if (Node* op = operatorCapture())
+                    u->a = op;
+                else
+                    u->a = expr(kCapturePrec + 1);
                 return u;
             }
             if (t.text == "@") {

@@ -113,10 +113,10 @@ defmodule CashMan.Supervisor do
 
   def init(:ok) do
     children = [
-      {CashMan.Cache, CashMan.Cache}
+      worker(CashMan.Cache, [CashMan.Cache])
     ]
 
-    Supervisor.init(children, strategy: :one_for_one)
+    supervise(children, [strategy: :one_for_one])
   end
 end
 # ---

@@ -683,8 +683,6 @@ private:
             fail(n, "type annotations (::) are not supported by this Elixir subset");
         case OpMatchRegex:
             fail(n, "regular expressions (=~) are not supported by this Elixir subset");
-        case OpPow:
-            fail(n, "the ** operator is not supported by this Elixir subset");
         default:
             break;
         }
@@ -698,7 +696,9 @@ private:
                 n->kind = NodeKind::Lit;
                 n->lit = v;
             } catch (...) {
-                // leave it to fail at run time, as Elixir does
+                // leave it to fail at run time, as Elixir does; the frame the failure noted for its report is not
+                // this thread's next error's
+                setErrorTopFrame(Term::nil());
             }
         }
     }

@@ -603,6 +603,30 @@ Term binaryOp(int op, const Term& a, const Term& b)
             badarith();
         return Term::floating(a.asNumber() / b.asNumber());
     }
+    case OpPow: {
+        // Kernel.**/2: an integer to a non-negative integer power is an integer, anything else a float; its clauses
+        // take numbers only
+        if (!a.isNumber() || !b.isNumber()) {
+            setErrorTopFrame(
+                Term::tuple({ mkAtom("Elixir.Kernel"), mkAtom("**"), Term::list({ a, b }), Term::emptyList() }));
+            throwError(Term::atom(atoms::function_clause));
+        }
+        if (a.isInteger() && b.isInteger() && b.asInteger() >= 0) {
+            int64_t result = 1, base = a.asInteger();
+            bool overflow = false;
+            for (int64_t e = b.asInteger(); e > 0; e >>= 1) {
+                if (e & 1)
+                    overflow |= __builtin_mul_overflow(result, base, &result);
+                if (e > 1)
+                    overflow |= __builtin_mul_overflow(base, base, &base);
+            }
+            return Term::integer(checkedInt(overflow, result));
+        }
+        const double r = std::pow(a.asNumber(), b.asNumber());
+        if (!std::isfinite(r))
+            badarith();
+        return Term::floating(r);
+    }
     case OpConcat:
         if (!a.isBinary() || !b.isBinary())
             raiseArgumentError("expected binary argument in <> operator but got: " + inspect(a.isBinary() ? b : a));

@@ -46,7 +46,7 @@ const std::unordered_map<std::string, OpInfo>& binaryOps()
         { "-", { 150, false, OpSub } },
         { "*", { 160, false, OpMul } },
         { "/", { 160, false, OpDiv } },
-        { "**", { 170, true, OpPow } },
+        { "**", { 170, false, OpPow } }, // left-associative in Elixir 1.14: 2 ** 3 ** 2 is 64
     };
     return ops;
 }
